@@ -1,0 +1,244 @@
+/**
+ * All configuration, read from the environment (and `.env` through dotenv, in main.ts) and validated
+ * once at start-up. A problem stops the start with one message naming each wrong variable.
+ * Every variable here is documented in `.env.example` and the README.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type RealtimeKitConfig =
+  | { mode: 'api'; baseUrl: string; accountId: string; appId: string; apiToken: string }
+  /** No Cloudflare credentials at all: the embedded emulator stands in for the API. */
+  | { mode: 'demo' };
+
+export interface SlackConfig {
+  botToken: string;
+  /** HTTP mode: verifies request signatures. Required unless `appToken` (Socket Mode) is set. */
+  signingSecret: string | null;
+  /** Socket Mode when set (xapp-…). */
+  appToken: string | null;
+  apiUrl: string | null;
+  port: number;
+  notifyChannel: string | null;
+  /** User ids allowed to change subscriptions; empty: everyone. */
+  managers: string[];
+}
+
+export interface DiscordConfig {
+  botToken: string;
+  applicationId: string;
+  guildId: string | null;
+  apiUrl: string | null;
+  notifyChannel: string | null;
+  /** Role ids allowed to change subscriptions (Manage Channels always may); empty: everyone. */
+  managerRoles: string[];
+}
+
+export interface NotifyConfig {
+  pollIntervalSeconds: number;
+  requestBudget: number;
+  dataDir: string;
+  cooldownSeconds: number;
+  alertAfterSeconds: number;
+}
+
+export interface Config {
+  realtimekit: RealtimeKitConfig;
+  logLevel: LogLevel;
+  slack: SlackConfig | null;
+  discord: DiscordConfig | null;
+  notify: NotifyConfig;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_API_BASE_URL = 'https://api.cloudflare.com/client/v4';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(
+      `Configuration problem${problems.length > 1 ? 's' : ''}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
+/** Secrets the logger must never print; filled by loadConfig. */
+export function secretsOf(config: Config): string[] {
+  const secrets: (string | null | undefined)[] = [
+    config.realtimekit.mode === 'api' ? config.realtimekit.apiToken : null,
+    config.slack?.botToken,
+    config.slack?.signingSecret,
+    config.slack?.appToken,
+    config.discord?.botToken,
+  ];
+  return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | null => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? null : value;
+  };
+  const number = (
+    name: string,
+    fallback: number,
+    check: (n: number) => boolean,
+    expected: string,
+  ): number => {
+    const raw = read(name);
+    if (raw === null) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || !check(value)) {
+      problems.push(`${name} must be ${expected} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string): string | null => {
+    const raw = read(name);
+    if (raw === null) return null;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be an http(s) URL (got "${raw}")`);
+      return null;
+    }
+  };
+  const list = (name: string): string[] =>
+    (read(name) ?? '')
+      .split(/[\s,]+/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+
+  // RealtimeKit: all three credentials, or none (demo).
+  const cf = {
+    CLOUDFLARE_API_TOKEN: read('CLOUDFLARE_API_TOKEN'),
+    CLOUDFLARE_ACCOUNT_ID: read('CLOUDFLARE_ACCOUNT_ID'),
+    REALTIMEKIT_APP_ID: read('REALTIMEKIT_APP_ID'),
+  };
+  const baseUrl = url('CLOUDFLARE_API_BASE_URL') ?? DEFAULT_API_BASE_URL;
+  let realtimekit: RealtimeKitConfig = { mode: 'demo' };
+  const given = Object.entries(cf).filter(([, v]) => v !== null);
+  if (given.length > 0) {
+    for (const [name, value] of Object.entries(cf)) {
+      if (value === null) {
+        problems.push(
+          `${name} is missing: set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and REALTIMEKIT_APP_ID together (or none of them for the demo)`,
+        );
+      }
+    }
+    for (const name of ['CLOUDFLARE_ACCOUNT_ID', 'REALTIMEKIT_APP_ID'] as const) {
+      const value = cf[name];
+      if (value !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
+        problems.push(
+          `${name} must be at most 32 letters, digits, "-" or "_" (got ${value.length} characters)`,
+        );
+      }
+    }
+    if (cf.CLOUDFLARE_API_TOKEN !== null && /\s/.test(cf.CLOUDFLARE_API_TOKEN)) {
+      problems.push('CLOUDFLARE_API_TOKEN must not contain spaces (paste the token alone, without "Bearer")');
+    }
+    if (cf.CLOUDFLARE_API_TOKEN && cf.CLOUDFLARE_ACCOUNT_ID && cf.REALTIMEKIT_APP_ID) {
+      realtimekit = {
+        mode: 'api',
+        baseUrl,
+        apiToken: cf.CLOUDFLARE_API_TOKEN,
+        accountId: cf.CLOUDFLARE_ACCOUNT_ID,
+        appId: cf.REALTIMEKIT_APP_ID,
+      };
+    }
+  }
+
+  const logLevelRaw = (read('LOG_LEVEL') ?? 'info').toLowerCase();
+  const logLevels: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+  const logLevel = logLevels.includes(logLevelRaw as LogLevel) ? (logLevelRaw as LogLevel) : 'info';
+  if (!logLevels.includes(logLevelRaw as LogLevel))
+    problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`);
+
+  // Slack: configured when any of its credentials is set.
+  let slack: SlackConfig | null = null;
+  const slackBot = read('SLACK_BOT_TOKEN');
+  const slackSecret = read('SLACK_SIGNING_SECRET');
+  const slackApp = read('SLACK_APP_TOKEN');
+  const port = number(
+    'PORT',
+    3000,
+    (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+    'a port number from 0 to 65535',
+  );
+  const slackApiUrl = url('SLACK_API_URL');
+  if (slackBot || slackSecret || slackApp) {
+    if (!slackBot)
+      problems.push(
+        'SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-…) from the app’s OAuth & Permissions page',
+      );
+    else if (!slackBot.startsWith('xoxb-'))
+      problems.push('SLACK_BOT_TOKEN must be a bot token starting with "xoxb-"');
+    if (slackApp && !slackApp.startsWith('xapp-'))
+      problems.push('SLACK_APP_TOKEN must be an app-level token starting with "xapp-"');
+    if (!slackApp && !slackSecret) {
+      problems.push(
+        'SLACK_SIGNING_SECRET is missing: set it for HTTP mode, or set SLACK_APP_TOKEN (xapp-…) for Socket Mode',
+      );
+    }
+    if (slackBot) {
+      slack = {
+        botToken: slackBot,
+        signingSecret: slackSecret,
+        appToken: slackApp,
+        apiUrl: slackApiUrl,
+        port,
+        notifyChannel: read('SLACK_NOTIFY_CHANNEL'),
+        managers: list('SLACK_SUBSCRIPTION_MANAGERS'),
+      };
+    }
+  }
+
+  let discord: DiscordConfig | null = null;
+  const discordBot = read('DISCORD_BOT_TOKEN');
+  const discordApp = read('DISCORD_APPLICATION_ID');
+  const discordGuild = read('DISCORD_GUILD_ID');
+  const discordApiUrl = url('DISCORD_API_URL');
+  const snowflake = /^\d{15,21}$/;
+  if (discordBot || discordApp) {
+    if (!discordBot)
+      problems.push('DISCORD_BOT_TOKEN is missing: copy it from the Bot page of your Discord application');
+    if (!discordApp)
+      problems.push(
+        'DISCORD_APPLICATION_ID is missing: copy the Application ID from the General Information page',
+      );
+    else if (!snowflake.test(discordApp))
+      problems.push(`DISCORD_APPLICATION_ID must be a numeric id (got "${discordApp}")`);
+    if (discordGuild && !snowflake.test(discordGuild))
+      problems.push(`DISCORD_GUILD_ID must be a numeric id (got "${discordGuild}")`);
+    if (discordBot && discordApp) {
+      discord = {
+        botToken: discordBot.replace(/^Bot\s+/i, ''),
+        applicationId: discordApp,
+        guildId: discordGuild,
+        apiUrl: discordApiUrl,
+        notifyChannel: read('DISCORD_NOTIFY_CHANNEL'),
+        managerRoles: list('DISCORD_SUBSCRIPTION_ROLES'),
+      };
+    }
+  }
+
+  const notify: NotifyConfig = {
+    pollIntervalSeconds: number('POLL_INTERVAL_SECONDS', 15, (n) => n > 0, 'a number of seconds above 0'),
+    requestBudget: number(
+      'API_REQUEST_BUDGET',
+      900,
+      (n) => Number.isInteger(n) && n >= 10,
+      'a whole number of requests (10 or more) per 5 minutes',
+    ),
+    dataDir: read('DATA_DIR') ?? './data',
+    cooldownSeconds: number('NOTIFY_COOLDOWN_SECONDS', 120, (n) => n >= 0, 'a number of seconds, 0 or more'),
+    alertAfterSeconds: number('API_ALERT_AFTER_SECONDS', 300, (n) => n > 0, 'a number of seconds above 0'),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { realtimekit, logLevel, slack, discord, notify };
+}

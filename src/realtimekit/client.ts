@@ -1,0 +1,253 @@
+/**
+ * The RealtimeKit REST client: five endpoints plus a paging iterator, built on one ky instance.
+ * Every failure leaves here as a `RealtimeKitError`; every success as a normalised value.
+ */
+import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
+import { kindForStatus, RealtimeKitError } from './errors.js';
+import type {
+  ActiveLivestreamSession,
+  ListQuery,
+  Livestream,
+  LivestreamPage,
+  LivestreamSession,
+} from './types.js';
+import { MAX_PER_PAGE } from './types.js';
+import { assertId, assertListQuery, assertName, assertUuid } from './validate.js';
+import {
+  errorDetails,
+  isObject,
+  parseActiveSessionBody,
+  parseLivestreamBody,
+  parseLivestreamPage,
+  parseSessionBody,
+} from './wire.js';
+
+export interface RealtimeKitClientOptions {
+  /** e.g. `https://api.cloudflare.com/client/v4` */
+  baseUrl: string;
+  accountId: string;
+  appId: string;
+  apiToken: string;
+  /** Per attempt. */
+  timeoutMs?: number;
+  /** Retries for 429, 5xx and timeouts (GET only: a create is never repeated). */
+  retries?: number;
+  /** Backoff before retry n (1-based), unless the server's Retry-After says otherwise. */
+  retryDelayMs?: (attempt: number) => number;
+  /** A Retry-After longer than this is not waited out: the call fails as `RateLimited` at once. */
+  maxRetryAfterMs?: number;
+  /** Called for every HTTP request sent, retries included (request budgets, metrics). */
+  onRequest?: (request: { method: string; path: string }) => void;
+}
+
+export const DEFAULT_CLIENT_OPTIONS = {
+  timeoutMs: 10_000,
+  retries: 2,
+  retryDelayMs: (attempt: number) => Math.min(500 * 2 ** (attempt - 1), 5_000),
+  maxRetryAfterMs: 10_000,
+} as const satisfies Partial<RealtimeKitClientOptions>;
+
+export interface RealtimeKitClient {
+  listLivestreams(query?: ListQuery): Promise<LivestreamPage>;
+  /** Every livestream matching the query, following paging; ids repeated across pages come once. */
+  allLivestreams(query?: Omit<ListQuery, 'pageNo'>): AsyncGenerator<Livestream, void, undefined>;
+  createLivestream(input?: { name?: string }): Promise<Livestream>;
+  getActiveLivestreamSession(livestreamId: string): Promise<ActiveLivestreamSession>;
+  getLivestreamSession(sessionId: string): Promise<LivestreamSession>;
+  getMeetingActiveLivestream(meetingId: string): Promise<Livestream>;
+}
+
+/** Guards against an API that keeps answering full pages forever. */
+const MAX_PAGES = 10_000;
+
+export function createRealtimeKitClient(options: RealtimeKitClientOptions): RealtimeKitClient {
+  const settings = { ...DEFAULT_CLIENT_OPTIONS, ...options };
+  const prefixUrl = `${settings.baseUrl.replace(/\/+$/, '')}/accounts/${encodeURIComponent(settings.accountId)}/realtime/kit/${encodeURIComponent(settings.appId)}/`;
+  const http: KyInstance = ky.create({
+    prefixUrl,
+    headers: { authorization: `Bearer ${settings.apiToken}`, accept: 'application/json' },
+    timeout: settings.timeoutMs,
+    retry: {
+      limit: settings.retries,
+      methods: ['get'],
+      statusCodes: [408, 429, 500, 502, 503, 504],
+      afterStatusCodes: [429, 503],
+      maxRetryAfter: settings.maxRetryAfterMs,
+      retryOnTimeout: true,
+      delay: settings.retryDelayMs,
+    },
+    hooks: {
+      beforeRequest: [
+        (request) => {
+          settings.onRequest?.({
+            method: request.method,
+            path: new URL(request.url).pathname.slice(new URL(prefixUrl).pathname.length),
+          });
+        },
+      ],
+    },
+  });
+
+  async function call(
+    method: 'get' | 'post',
+    path: string,
+    init: { searchParams?: URLSearchParams; json?: unknown } = {},
+  ): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await http(path, { method, ...init });
+    } catch (error) {
+      throw await toRealtimeKitError(error);
+    }
+    const body = await readJson(response);
+    if (isObject(body) && body.success === false) {
+      const details = errorDetails(body);
+      throw new RealtimeKitError({
+        kind: 'Invalid',
+        status: response.status,
+        apiMessage: details.message,
+        apiCode: details.code,
+        message: `RealtimeKit refused the request: ${details.message ?? 'no reason given'}`,
+      });
+    }
+    return body;
+  }
+
+  async function listLivestreams(query: ListQuery = {}): Promise<LivestreamPage> {
+    assertListQuery(query);
+    return parseLivestreamPage(await call('get', 'livestreams', { searchParams: toSearchParams(query) }));
+  }
+
+  async function* allLivestreams(
+    query: Omit<ListQuery, 'pageNo'> = {},
+  ): AsyncGenerator<Livestream, void, undefined> {
+    const perPage = query.perPage ?? MAX_PER_PAGE;
+    const seen = new Set<string>();
+    for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
+      const page = await listLivestreams({ ...query, perPage, pageNo });
+      let fresh = 0;
+      for (const livestream of page.livestreams) {
+        if (seen.has(livestream.id)) continue;
+        seen.add(livestream.id);
+        fresh++;
+        yield livestream;
+      }
+      const { totalCount } = page.paging;
+      const done =
+        page.livestreams.length < perPage || // short or empty page
+        fresh === 0 || // a page of nothing new: the server ignores page_no
+        (totalCount !== null && seen.size >= totalCount);
+      if (done) return;
+    }
+  }
+
+  async function createLivestream(input: { name?: string } = {}): Promise<Livestream> {
+    const json: { name?: string } = {};
+    if (input.name !== undefined && input.name.trim() !== '') {
+      assertName(input.name.trim());
+      json.name = input.name.trim();
+    }
+    return parseLivestreamBody(await call('post', 'livestreams', { json }));
+  }
+
+  async function getActiveLivestreamSession(livestreamId: string): Promise<ActiveLivestreamSession> {
+    assertId(livestreamId, 'the livestream id');
+    return parseActiveSessionBody(
+      await call('get', `livestreams/${encodeURIComponent(livestreamId)}/active-livestream-session`),
+    );
+  }
+
+  async function getLivestreamSession(sessionId: string): Promise<LivestreamSession> {
+    assertId(sessionId, 'the session id');
+    return parseSessionBody(await call('get', `livestreams/sessions/${encodeURIComponent(sessionId)}`));
+  }
+
+  async function getMeetingActiveLivestream(meetingId: string): Promise<Livestream> {
+    assertUuid(meetingId, 'the meeting id');
+    return parseLivestreamBody(
+      await call('get', `meetings/${encodeURIComponent(meetingId)}/active-livestream`),
+    );
+  }
+
+  return {
+    listLivestreams,
+    allLivestreams,
+    createLivestream,
+    getActiveLivestreamSession,
+    getLivestreamSession,
+    getMeetingActiveLivestream,
+  };
+}
+
+function toSearchParams(query: ListQuery): URLSearchParams {
+  const params = new URLSearchParams();
+  if (query.status) params.set('status', query.status);
+  if (query.startTime) params.set('start_time', new Date(query.startTime).toISOString());
+  if (query.endTime) params.set('end_time', new Date(query.endTime).toISOString());
+  if (query.pageNo !== undefined) params.set('page_no', String(query.pageNo));
+  if (query.perPage !== undefined) params.set('per_page', String(query.perPage));
+  if (query.sortOrder) params.set('sort_order', query.sortOrder);
+  if (query.excludeMeetings) params.set('exclude_meetings', 'true');
+  return params;
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  let raw: string;
+  try {
+    raw = await response.text();
+  } catch {
+    throw new RealtimeKitError({
+      kind: 'Malformed',
+      status: response.status,
+      message: 'Malformed response: the body was cut off',
+    });
+  }
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new RealtimeKitError({
+      kind: 'Malformed',
+      status: response.status,
+      message: `Malformed response: not JSON (HTTP ${response.status}, ${raw.length} bytes)`,
+    });
+  }
+}
+
+function retryAfterSeconds(response: Response): number | null {
+  const header = response.headers.get('retry-after');
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+async function toRealtimeKitError(error: unknown): Promise<RealtimeKitError> {
+  if (error instanceof RealtimeKitError) return error;
+  if (error instanceof HTTPError) {
+    const { response } = error;
+    let body: unknown = null;
+    try {
+      body = JSON.parse(await response.text()) as unknown;
+    } catch {
+      // A non-JSON error page: the status alone says enough.
+    }
+    const details = errorDetails(body);
+    const kind = kindForStatus(response.status, details.code);
+    return new RealtimeKitError({
+      kind,
+      status: response.status,
+      apiMessage: details.message,
+      apiCode: details.code,
+      retryAfterSeconds: retryAfterSeconds(response),
+      message: `RealtimeKit answered HTTP ${response.status}${details.message ? `: ${details.message}` : ''}`,
+    });
+  }
+  if (error instanceof TimeoutError) {
+    return new RealtimeKitError({ kind: 'Timeout', message: 'RealtimeKit did not answer in time' });
+  }
+  // fetch failures (refused, reset, DNS) are TypeErrors; keep only their code, never the request.
+  const cause = error instanceof Error && isObject(error.cause) ? error.cause : null;
+  const code = cause && typeof cause.code === 'string' ? ` (${cause.code})` : '';
+  return new RealtimeKitError({ kind: 'Network', message: `Could not reach RealtimeKit${code}` });
+}

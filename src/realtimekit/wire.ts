@@ -1,0 +1,191 @@
+/**
+ * Parsing of RealtimeKit bodies, tolerant of every shape and type drift in NOTES.md: numbers sent as
+ * strings, booleans sent as strings, nulls everywhere, lists as an array, as an object holding an array,
+ * or as one object. Unknown input never throws except where nothing usable is left (`Malformed`).
+ */
+import { RealtimeKitError } from './errors.js';
+import {
+  type ActiveLivestreamSession,
+  KNOWN_STATUSES,
+  type Livestream,
+  type LivestreamPage,
+  type LivestreamSession,
+  type LivestreamStatus,
+  type Paging,
+} from './types.js';
+
+type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function malformed(what: string): RealtimeKitError {
+  return new RealtimeKitError({ kind: 'Malformed', message: `Malformed response: ${what}` });
+}
+
+export function text(value: unknown): string | null {
+  if (typeof value === 'string') return value.trim() === '' ? null : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+export function num(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && value.trim() !== '') {
+    const parsed = Number(value);
+    return Number.isFinite(parsed) ? parsed : null;
+  }
+  return null;
+}
+
+export function bool(value: unknown): boolean | null {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 1 || value === '1') return true;
+  if (value === 'false' || value === 0 || value === '0') return false;
+  return null;
+}
+
+/** An ISO timestamp, or null for placeholders such as `"started_time"`. */
+export function time(value: unknown): string | null {
+  const raw = text(value);
+  if (raw === null || Number.isNaN(Date.parse(raw))) return null;
+  return raw;
+}
+
+export function status(value: unknown): { status: LivestreamStatus; rawStatus: string | null } {
+  const raw = text(value);
+  if (raw === null) return { status: 'UNKNOWN', rawStatus: null };
+  const upper = raw.toUpperCase();
+  if ((KNOWN_STATUSES as readonly string[]).includes(upper) || upper === 'OFFLINE') {
+    return { status: upper as LivestreamStatus, rawStatus: raw };
+  }
+  return { status: 'UNKNOWN', rawStatus: raw };
+}
+
+export function parseLivestream(value: unknown): Livestream | null {
+  if (!isObject(value)) return null;
+  const id = text(value.id);
+  if (id === null) return null;
+  return {
+    id,
+    name: text(value.name),
+    ...status(value.status),
+    meetingId: text(value.meeting_id),
+    ingestServer: text(value.ingest_server),
+    streamKey: text(value.stream_key),
+    playbackUrl: text(value.playback_url),
+    disabled: bool(value.disabled),
+    createdAt: time(value.created_at),
+    updatedAt: time(value.updated_at),
+  };
+}
+
+export function parseSession(value: unknown): LivestreamSession | null {
+  if (!isObject(value)) return null;
+  const id = text(value.id);
+  if (id === null) return null;
+  return {
+    id,
+    livestreamId: text(value.livestream_id),
+    errMessage: text(value.err_message),
+    ingestSeconds: num(value.ingest_seconds),
+    viewerSeconds: num(value.viewer_seconds),
+    invokedTime: time(value.invoked_time),
+    startedTime: time(value.started_time),
+    stoppedTime: time(value.stopped_time),
+    createdAt: time(value.created_at),
+    updatedAt: time(value.updated_at),
+  };
+}
+
+/** The `data` of a success envelope. A body with `success: false` never reaches here (see client). */
+export function envelopeData(body: unknown): unknown {
+  if (!isObject(body)) throw malformed('expected a JSON object');
+  if (!('data' in body) && 'result' in body) return body.result;
+  if (!('data' in body)) throw malformed('no "data" in the body');
+  return body.data;
+}
+
+function parsePaging(value: unknown): Paging | null {
+  if (!isObject(value)) return null;
+  return {
+    totalCount: num(value.total_count),
+    startOffset: num(value.start_offset),
+    endOffset: num(value.end_offset),
+  };
+}
+
+const EMPTY_PAGING: Paging = { totalCount: null, startOffset: null, endOffset: null };
+
+export function parseLivestreamPage(body: unknown): LivestreamPage {
+  const data = envelopeData(body);
+  let rawItems: unknown[];
+  if (Array.isArray(data)) rawItems = data;
+  else if (data === null || data === undefined) rawItems = [];
+  else if (isObject(data)) {
+    const nested = Object.values(data).find(Array.isArray);
+    if (nested) rawItems = nested;
+    else if ('id' in data) rawItems = [data];
+    else rawItems = [];
+  } else throw malformed('"data" is neither a list nor an object');
+
+  const livestreams: Livestream[] = [];
+  for (const raw of rawItems) {
+    const livestream = parseLivestream(raw);
+    if (livestream) livestreams.push(livestream);
+  }
+  if (rawItems.length > 0 && livestreams.length === 0) throw malformed('no livestream in the list has an id');
+  const paging =
+    (isObject(body) ? parsePaging(body.paging) : null) ??
+    (isObject(data) ? parsePaging(data.paging) : null) ??
+    EMPTY_PAGING;
+  return { livestreams, paging };
+}
+
+export function parseLivestreamBody(body: unknown): Livestream {
+  const data = envelopeData(body);
+  // Some answers wrap the one livestream: `{data: {livestream: {...}}}` or `{data: [{...}]}`.
+  const candidate = Array.isArray(data)
+    ? data[0]
+    : isObject(data) && isObject(data.livestream)
+      ? data.livestream
+      : data;
+  const livestream = parseLivestream(candidate);
+  if (!livestream) throw malformed('expected a livestream with an id');
+  return livestream;
+}
+
+export function parseSessionBody(body: unknown): LivestreamSession {
+  const data = envelopeData(body);
+  const candidate = isObject(data) && isObject(data.session) ? data.session : data;
+  const session = parseSession(candidate);
+  if (!session) throw malformed('expected a livestream session with an id');
+  return session;
+}
+
+export function parseActiveSessionBody(body: unknown): ActiveLivestreamSession {
+  const data = envelopeData(body);
+  if (!isObject(data)) throw malformed('expected an object with a livestream and a session');
+  const livestream = parseLivestream(data.livestream);
+  const session = parseSession(data.session);
+  if (!livestream && !session) throw malformed('neither a livestream nor a session in "data"');
+  return { livestream, session };
+}
+
+/** The API's own message from any of the error shapes in NOTES.md. */
+export function errorDetails(body: unknown): { message: string | null; code: number | string | null } {
+  if (!isObject(body)) return { message: null, code: null };
+  const errors = body.errors;
+  if (Array.isArray(errors) && isObject(errors[0])) {
+    return { message: text(errors[0].message), code: codeOf(errors[0].code) };
+  }
+  if (isObject(body.error)) return { message: text(body.error.message), code: codeOf(body.error.code) };
+  if (typeof body.error === 'string') return { message: text(body.error), code: null };
+  return { message: text(body.message), code: null };
+}
+
+function codeOf(value: unknown): number | string | null {
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  return null;
+}

@@ -1,0 +1,133 @@
+/**
+ * The platform-neutral reply: what to show and who may see it. Every adapter renders this and nothing
+ * else (Block Kit, embeds, terminal text). No markup in here: renderers decide how things look.
+ */
+import type { LivestreamStatus } from './realtimekit/types.js';
+
+/** `requester`: only the person who asked (Slack ephemeral, Discord ephemeral). `channel`: everyone. */
+export type Visibility = 'requester' | 'channel';
+
+/** Drives badge colours and emoji; statuses map onto it with `toneForStatus`. */
+export type Tone =
+  | 'live'
+  | 'idle'
+  | 'errored'
+  | 'invoked'
+  | 'offline'
+  | 'unknown'
+  | 'info'
+  | 'success'
+  | 'error';
+
+/** How a field's value should be shown: `time` is ISO 8601, `secret` must never reach a channel. */
+export type FieldFormat = 'text' | 'code' | 'time' | 'url' | 'secret';
+
+export interface ReplyField {
+  label: string;
+  value: string;
+  format?: FieldFormat;
+}
+
+export interface Badge {
+  text: string;
+  tone: Tone;
+}
+
+export interface ReplyLink {
+  label: string;
+  url: string;
+}
+
+export interface ReplyItem {
+  title: string;
+  badge?: Badge;
+  fields: ReplyField[];
+  link?: ReplyLink;
+}
+
+export interface ReplyList {
+  items: ReplyItem[];
+  /** "showing X of Y": `total` is null when the API did not say. */
+  total: number | null;
+  /** The first item's position in the whole result, 1-based. */
+  offset: number;
+  /** A command that shows the next page, when there is one. */
+  next?: string;
+  /** What to say when `items` is empty. */
+  empty?: string;
+}
+
+export interface Reply {
+  title: string;
+  tone: Tone;
+  badge?: Badge;
+  /** A short paragraph of plain text. */
+  text?: string;
+  fields: ReplyField[];
+  list?: ReplyList;
+  links: ReplyLink[];
+  footer?: string;
+  visibility: Visibility;
+}
+
+export function reply(init: Partial<Reply> & Pick<Reply, 'title'>): Reply {
+  return { tone: 'info', fields: [], links: [], visibility: 'requester', ...init };
+}
+
+export function toneForStatus(status: LivestreamStatus): Tone {
+  switch (status) {
+    case 'LIVE':
+      return 'live';
+    case 'IDLE':
+      return 'idle';
+    case 'ERRORED':
+      return 'errored';
+    case 'INVOKED':
+      return 'invoked';
+    case 'OFFLINE':
+      return 'offline';
+    default:
+      return 'unknown';
+  }
+}
+
+export function statusBadge(status: LivestreamStatus, rawStatus: string | null): Badge {
+  return {
+    text: status === 'UNKNOWN' ? `UNKNOWN (${rawStatus ?? 'none'})` : status,
+    tone: toneForStatus(status),
+  };
+}
+
+/** True when any secret would be shown: renderers and sinks use it to refuse a public post. */
+export function containsSecret(value: Reply): boolean {
+  const secret = (fields: ReplyField[]) => fields.some((field) => field.format === 'secret');
+  return secret(value.fields) || (value.list?.items.some((item) => secret(item.fields)) ?? false);
+}
+
+/** A reply as plain text: the terminal's renderer and every platform's notification fallback. */
+export function replyToPlainText(value: Reply): string {
+  const lines: string[] = [];
+  lines.push(value.badge ? `${value.title} [${value.badge.text}]` : value.title);
+  if (value.text) lines.push(value.text);
+  for (const field of value.fields) lines.push(`  ${field.label}: ${field.value}`);
+  if (value.list) {
+    const { items, total, offset } = value.list;
+    if (items.length === 0) lines.push(`  ${value.list.empty ?? 'Nothing to show.'}`);
+    items.forEach((item, index) => {
+      lines.push(`${offset + index}. ${item.title}${item.badge ? ` [${item.badge.text}]` : ''}`);
+      for (const field of item.fields) lines.push(`     ${field.label}: ${field.value}`);
+      if (item.link) lines.push(`     ${item.link.label}: ${item.link.url}`);
+    });
+    if (items.length > 0) lines.push(showingLine(value.list, total));
+    if (value.list.next) lines.push(`Next page: ${value.list.next}`);
+  }
+  for (const link of value.links) lines.push(`${link.label}: ${link.url}`);
+  if (value.footer) lines.push(value.footer);
+  return lines.join('\n');
+}
+
+export function showingLine(list: ReplyList, total: number | null = list.total): string {
+  const first = list.offset;
+  const last = list.offset + list.items.length - 1;
+  return total === null ? `Showing ${first}-${last}` : `Showing ${first}-${last} of ${total}`;
+}

@@ -1,0 +1,44 @@
+/**
+ * The outward half of the adapter contract: post and edit a Reply in a channel. Notifications use it;
+ * each platform adapter provides one. Failures are `SinkError`s so delivery can tell a retry from a
+ * give-up without knowing the platform.
+ */
+import { containsSecret, type Reply } from './reply.js';
+
+export type Platform = 'slack' | 'discord' | 'console';
+
+export interface PostedMessage {
+  /** Platform message id (Slack `ts`, Discord snowflake) for later edits. */
+  messageId: string;
+}
+
+export type SinkErrorKind =
+  /** The platform said "slow down": retry after `retryAfterMs`. */
+  | 'RateLimited'
+  /** The channel is gone, archived, or the bot may not post there: retrying cannot help. */
+  | 'Permanent'
+  /** Outage, timeout, 5xx: retry with backoff. */
+  | 'Transient';
+
+export class SinkError extends Error {
+  override readonly name = 'SinkError';
+  constructor(
+    readonly kind: SinkErrorKind,
+    message: string,
+    readonly details: { code?: string; retryAfterMs?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface Sink {
+  readonly platform: Platform;
+  post(channelId: string, reply: Reply): Promise<PostedMessage>;
+  edit(channelId: string, messageId: string, reply: Reply): Promise<void>;
+}
+
+/** Sinks post to channels, where a secret must never appear: every sink calls this first. */
+export function assertPublicSafe(reply: Reply): void {
+  if (containsSecret(reply))
+    throw new SinkError('Permanent', 'refusing to post a reply that contains a secret to a channel');
+}

@@ -43,7 +43,8 @@ export interface NotifyConfig {
 
 export interface Config {
   realtimekit: RealtimeKitConfig;
-  logLevel: LogLevel;
+  /** null: LOG_LEVEL unset; the app picks (info, or warn under the terminal chat so logs don't drown it). */
+  logLevel: LogLevel | null;
   slack: SlackConfig | null;
   discord: DiscordConfig | null;
   notify: NotifyConfig;
@@ -152,11 +153,12 @@ export function loadConfig(env: Env): Config {
     }
   }
 
-  const logLevelRaw = (read('LOG_LEVEL') ?? 'info').toLowerCase();
   const logLevels: LogLevel[] = ['debug', 'info', 'warn', 'error'];
-  const logLevel = logLevels.includes(logLevelRaw as LogLevel) ? (logLevelRaw as LogLevel) : 'info';
-  if (!logLevels.includes(logLevelRaw as LogLevel))
+  const logLevelRaw = read('LOG_LEVEL')?.toLowerCase() ?? null;
+  const logLevel = logLevels.find((level) => level === logLevelRaw) ?? null;
+  if (logLevelRaw !== null && logLevel === null) {
     problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`);
+  }
 
   // Slack: configured when any of its credentials is set.
   let slack: SlackConfig | null = null;

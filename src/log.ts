@@ -29,7 +29,9 @@ export interface LoggerOptions {
 
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+  // Longest first: a secret that contains a shorter one must not leave its tail behind.
+  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
+  for (const secret of longestFirst) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   for (const shape of SECRET_SHAPES) out = out.replace(shape, REDACTED);
   return out;
 }
@@ -45,7 +47,9 @@ function redactValue(value: unknown, secrets: readonly string[], depth = 0): unk
       ...(typeof kind === 'string' ? { kind } : {}),
     };
   }
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper objects are not walked, so they must not be printed either (they could hold a secret key).
+  if (depth > 4) return '[nested too deep]';
   if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {

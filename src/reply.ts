@@ -67,6 +67,8 @@ export interface Reply {
   list?: ReplyList;
   links: ReplyLink[];
   footer?: string;
+  /** Who to ping, as the subscriber wrote it (`@here`, `<@&role>`): renderers put it in the message text. */
+  mention?: string;
   visibility: Visibility;
 }
 

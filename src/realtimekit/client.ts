@@ -75,6 +75,14 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
       maxRetryAfter: settings.maxRetryAfterMs,
       retryOnTimeout: true,
       delay: settings.retryDelayMs,
+      // ky waits out at most maxRetryAfter and then retries anyway; a longer Retry-After must fail at once.
+      shouldRetry: ({ error }) => {
+        if (error instanceof HTTPError && [429, 503].includes(error.response.status)) {
+          const waitMs = retryAfterMs(error.response);
+          if (waitMs !== null && waitMs > settings.maxRetryAfterMs) return false;
+        }
+        return undefined;
+      },
     },
     hooks: {
       beforeRequest: [
@@ -97,9 +105,9 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     try {
       response = await http(path, { method, ...init });
     } catch (error) {
-      throw await toRealtimeKitError(error);
+      throw await toRealtimeKitError(error, settings.timeoutMs);
     }
-    const body = await readJson(response);
+    const body = await readJson(response, settings.timeoutMs);
     if (isObject(body) && body.success === false) {
       const details = errorDetails(body);
       throw new RealtimeKitError({
@@ -191,11 +199,45 @@ function toSearchParams(query: ListQuery): URLSearchParams {
   return params;
 }
 
-async function readJson(response: Response): Promise<unknown> {
+/**
+ * The body as text, within `timeoutMs`: ky's timeout ends when the headers arrive, so a body that stalls
+ * after them would otherwise hang the caller for ever.
+ */
+async function readText(response: Response, timeoutMs: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void reader.cancel().catch(() => {});
+  }, timeoutMs);
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (timedOut) break;
+      if (done) return text + decoder.decode();
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch (error) {
+    if (!timedOut) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  throw new RealtimeKitError({
+    kind: 'Timeout',
+    status: response.status,
+    message: 'RealtimeKit did not finish its answer in time',
+  });
+}
+
+async function readJson(response: Response, timeoutMs: number): Promise<unknown> {
   let raw: string;
   try {
-    raw = await response.text();
-  } catch {
+    raw = await readText(response, timeoutMs);
+  } catch (error) {
+    if (error instanceof RealtimeKitError) throw error;
     throw new RealtimeKitError({
       kind: 'Malformed',
       status: response.status,
@@ -213,24 +255,30 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-function retryAfterSeconds(response: Response): number | null {
-  const header = response.headers.get('retry-after');
+/** Retry-After (seconds or an HTTP date) in milliseconds, or null when absent or unreadable. */
+function retryAfterMs(response: Response): number | null {
+  const header = response.headers.get('retry-after')?.trim();
   if (!header) return null;
   const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
 }
 
-async function toRealtimeKitError(error: unknown): Promise<RealtimeKitError> {
+function retryAfterSeconds(response: Response): number | null {
+  const ms = retryAfterMs(response);
+  return ms === null ? null : Math.ceil(ms / 1000);
+}
+
+async function toRealtimeKitError(error: unknown, timeoutMs: number): Promise<RealtimeKitError> {
   if (error instanceof RealtimeKitError) return error;
   if (error instanceof HTTPError) {
     const { response } = error;
     let body: unknown = null;
     try {
-      body = JSON.parse(await response.text()) as unknown;
+      body = JSON.parse(await readText(response, timeoutMs)) as unknown;
     } catch {
-      // A non-JSON error page: the status alone says enough.
+      // A non-JSON, cut-off or stalled error page: the status alone says enough.
     }
     const details = errorDetails(body);
     const kind = kindForStatus(response.status, details.code);

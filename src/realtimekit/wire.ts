@@ -124,10 +124,11 @@ export function parseLivestreamPage(body: unknown): LivestreamPage {
   if (Array.isArray(data)) rawItems = data;
   else if (data === null || data === undefined) rawItems = [];
   else if (isObject(data)) {
-    const nested = Object.values(data).find(Array.isArray);
-    if (nested) rawItems = nested;
-    else if ('id' in data) rawItems = [data];
-    else rawItems = [];
+    // `data.livestreams` first; then an object with an id is one livestream (even if it holds an array,
+    // such as its sessions); then any array inside.
+    if (Array.isArray(data.livestreams)) rawItems = data.livestreams;
+    else if (text(data.id) !== null) rawItems = [data];
+    else rawItems = Object.values(data).find(Array.isArray) ?? [];
   } else throw malformed('"data" is neither a list nor an object');
 
   const livestreams: Livestream[] = [];

@@ -1,0 +1,130 @@
+/**
+ * Wiring: config -> RealtimeKit client (real API or the embedded emulator) -> core -> adapters.
+ * Platform adapters start when configured; the terminal chat only when none is.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startConsoleChat } from '../adapters/console/chat.js';
+import { CONSOLE_CHANNEL, createConsoleSink } from '../adapters/console/sink.js';
+import type { Config } from './config.js';
+import { createCore } from './core.js';
+import { createEmulator, type Emulator } from './emulator/emulator.js';
+import type { Logger } from './log.js';
+import { startNotifications } from './notify/service.js';
+import { openSqliteStore } from './notify/sqlite-store.js';
+import type { ChannelRef } from './notify/types.js';
+import { createRealtimeKitClient, type RealtimeKitClient } from './realtimekit/client.js';
+import type { Sink } from './sink.js';
+
+export interface AppIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  interactive: boolean;
+}
+
+export interface RunningApp {
+  /** Resolves when the app has nothing left to do (the terminal chat's input ended). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DEMO_STREAMS = 8;
+const DEMO_STEP_MS = 5_000;
+
+export async function startApp(config: Config, log: Logger, io: AppIo): Promise<RunningApp> {
+  const stops: (() => Promise<void>)[] = [];
+  let emulator: Emulator | null = null;
+  let client: RealtimeKitClient;
+  if (config.realtimekit.mode === 'api') {
+    client = createRealtimeKitClient(config.realtimekit);
+  } else {
+    emulator = createEmulator({ livestreams: DEMO_STREAMS });
+    await emulator.start();
+    emulator.startSimulation(DEMO_STEP_MS);
+    client = createRealtimeKitClient(apiSettingsOf(emulator));
+    const running = emulator;
+    stops.push(() => running.stop());
+    log.info('demo mode: using the embedded RealtimeKit emulator', {
+      url: running.settings().CLOUDFLARE_API_BASE_URL,
+    });
+  }
+
+  // The demo's emulator starts empty every time, so its state must too: a fresh temporary DATA_DIR.
+  const dataDir = emulator
+    ? await mkdtemp(join(tmpdir(), 'livestream-chatops-demo-'))
+    : config.notify.dataDir;
+  const store = openSqliteStore(dataDir);
+  stops.push(async () => {
+    store.close();
+    if (emulator) await rm(dataDir, { recursive: true, force: true });
+  });
+  const core = createCore({ client, log, store });
+  const platforms: string[] = [];
+  const sinks: Sink[] = [];
+  const defaultChannels: ChannelRef[] = [];
+  if (config.slack?.notifyChannel)
+    defaultChannels.push({ platform: 'slack', channelId: config.slack.notifyChannel });
+  if (config.discord?.notifyChannel)
+    defaultChannels.push({ platform: 'discord', channelId: config.discord.notifyChannel });
+  // @slack-adapter (started here when config.slack is set)
+  // @discord-adapter (started here when config.discord is set)
+
+  let done: Promise<void> = new Promise<void>(() => {});
+  if (platforms.length === 0) {
+    const chat = startConsoleChat({
+      input: io.stdin,
+      output: io.stdout,
+      interactive: io.interactive,
+      handleText: (text) =>
+        core.replyToText(text, { platform: 'console', channelId: CONSOLE_CHANNEL, userId: 'terminal' }),
+      banner: banner(config, io.interactive),
+    });
+    done = chat.done;
+    sinks.push(createConsoleSink(chat.print));
+    defaultChannels.push({ platform: 'console', channelId: CONSOLE_CHANNEL });
+  }
+
+  const api = config.realtimekit.mode === 'api' ? config.realtimekit : apiSettingsOf(emulator!);
+  const notifications = startNotifications({
+    config: config.notify,
+    store,
+    sinks,
+    api,
+    realApi: config.realtimekit.mode === 'api',
+    defaultChannels,
+    log,
+  });
+  // Stop polling and sending before the store closes.
+  stops.push(() => notifications.stop());
+
+  return {
+    done,
+    async stop() {
+      for (const stop of stops.reverse()) await stop();
+    },
+  };
+}
+
+function apiSettingsOf(emulator: Emulator) {
+  const settings = emulator.settings();
+  return {
+    baseUrl: settings.CLOUDFLARE_API_BASE_URL,
+    apiToken: settings.CLOUDFLARE_API_TOKEN,
+    accountId: settings.CLOUDFLARE_ACCOUNT_ID,
+    appId: settings.REALTIMEKIT_APP_ID,
+  };
+}
+
+function banner(config: Config, interactive: boolean): string {
+  const lines =
+    config.realtimekit.mode === 'demo'
+      ? [
+          'livestream-chatops DEMO: no Cloudflare credentials are set, so this talks to a local RealtimeKit emulator with made-up livestreams that change status every few seconds.',
+          'Set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and REALTIMEKIT_APP_ID (see .env.example) to use your real account.',
+        ]
+      : ['livestream-chatops terminal chat, connected to the RealtimeKit API.'];
+  if (interactive)
+    lines.push('Type a command such as "list live", "create My show" or "help". "quit" or Ctrl-D leaves.');
+  return lines.join('\n');
+}

@@ -1,0 +1,59 @@
+/** Time as a dependency: the poller, delivery and backoff read this, so tests run on a clock they move. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or at once (without rejecting) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+/** A clock that only moves when told to: `advance(ms)` wakes every sleeper whose time has come. */
+export class ManualClock implements Clock {
+  private sleepers: { at: number; wake: () => void }[] = [];
+  constructor(private current = Date.parse('2026-11-22T12:00:00Z')) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const sleeper = { at: this.current + Math.max(0, ms), wake: resolve };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Number of pending sleeps: lets a test wait until a loop is parked before moving time. */
+  get sleeping(): number {
+    return this.sleepers.length;
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+    const due = this.sleepers.filter((s) => s.at <= this.current);
+    this.sleepers = this.sleepers.filter((s) => s.at > this.current);
+    for (const sleeper of due) sleeper.wake();
+  }
+}

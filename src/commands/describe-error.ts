@@ -1,0 +1,67 @@
+/** The one place where an error becomes words for people. Short, specific, and never a raw body. */
+import { isRealtimeKitError } from '../realtimekit/errors.js';
+import { type Reply, reply } from '../reply.js';
+import type { CommandProblem } from './command.js';
+
+/** What the failed call was about, so "not found" can say what was not found. */
+export type ErrorSubject =
+  | { kind: 'livestream-session'; livestreamId: string }
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'meeting'; meetingId: string }
+  | { kind: 'list' }
+  | { kind: 'create' };
+
+export function notFoundText(subject: ErrorSubject): string {
+  switch (subject.kind) {
+    case 'livestream-session':
+      return `Livestream ${subject.livestreamId} has no active session: it is not streaming right now, or no livestream has that id.`;
+    case 'session':
+      return `No livestream session has the id ${subject.sessionId}.`;
+    case 'meeting':
+      return `Meeting ${subject.meetingId} has no active livestream: it is not being livestreamed, or no meeting has that id.`;
+    case 'list':
+    case 'create':
+      return 'RealtimeKit could not find this app: check REALTIMEKIT_APP_ID and CLOUDFLARE_ACCOUNT_ID.';
+  }
+}
+
+export function errorText(error: unknown, subject: ErrorSubject): string {
+  if (!isRealtimeKitError(error)) return 'Something went wrong on our side. The details are in the bot’s log.';
+  const said = error.apiMessage ? ` (RealtimeKit said: “${error.apiMessage.slice(0, 200)}”)` : '';
+  switch (error.kind) {
+    case 'Unauthorized':
+      return 'RealtimeKit rejected the API token. Check that CLOUDFLARE_API_TOKEN is valid and has the Realtime or Realtime Admin permission.';
+    case 'Forbidden':
+      return `The API token may not do this${said}. Check that it has the Realtime Admin permission for this account.`;
+    case 'NotFound':
+      return notFoundText(subject);
+    case 'Invalid':
+      return error.status === null ? `That request is not valid: ${error.message}.` : `RealtimeKit refused the request${said}.`;
+    case 'RateLimited':
+      return `RealtimeKit is rate limiting this bot. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : ' in a minute'}.`;
+    case 'ServerError':
+      return `RealtimeKit is having trouble (HTTP ${error.status ?? '5xx'}). Try again in a minute.`;
+    case 'Timeout':
+      return 'RealtimeKit did not answer in time. Try again in a moment.';
+    case 'Network':
+      return 'Could not reach RealtimeKit. Check the network, or CLOUDFLARE_API_BASE_URL if you use a proxy.';
+    case 'Malformed':
+      return 'RealtimeKit sent an answer the bot could not read. Try again; if it keeps happening, the API may have changed.';
+  }
+}
+
+export function errorReply(error: unknown, subject: ErrorSubject): Reply {
+  const title = isRealtimeKitError(error) && error.kind === 'NotFound' ? 'Not found' : 'That did not work';
+  return reply({ title, tone: 'error', text: errorText(error, subject), visibility: 'requester' });
+}
+
+export function usageReply(problem: CommandProblem): Reply {
+  return reply({
+    title: 'That command is not quite right',
+    tone: 'error',
+    text: problem.problem,
+    fields: [{ label: 'Usage', value: `/livestream ${problem.usage}`, format: 'code' }],
+    footer: 'Type /livestream help for every command.',
+    visibility: 'requester',
+  });
+}

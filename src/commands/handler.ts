@@ -1,0 +1,202 @@
+/**
+ * Runs a parsed Command against the RealtimeKit client and returns a Reply. Knows no platform.
+ * Every failure becomes a reply through describe-error.ts; nothing here throws.
+ */
+import type { Logger } from '../log.js';
+import { isRealtimeKitError } from '../realtimekit/errors.js';
+import type { RealtimeKitClient } from '../realtimekit/client.js';
+import type { Livestream, LivestreamSession } from '../realtimekit/types.js';
+import { type Reply, type ReplyField, type ReplyItem, reply, statusBadge } from '../reply.js';
+import { type Command, DEFAULT_PER_PAGE } from './command.js';
+import { type ErrorSubject, errorReply } from './describe-error.js';
+import { durationBetween, formatSeconds } from './format.js';
+import { COMMAND_SPECS, specFor } from './spec.js';
+
+export interface HandlerDeps {
+  client: RealtimeKitClient;
+  log?: Logger;
+}
+
+/** Commands answered by the RealtimeKit API (the rest are help and subscriptions). */
+export type ApiCommand = Extract<Command, { name: 'list' | 'create' | 'status' | 'session' | 'meeting' }>;
+
+export function isApiCommand(command: Command): command is ApiCommand {
+  return ['list', 'create', 'status', 'session', 'meeting'].includes(command.name);
+}
+
+export async function handleCommand(command: ApiCommand, deps: HandlerDeps): Promise<Reply> {
+  const subject = subjectOf(command);
+  try {
+    return await run(command, deps.client);
+  } catch (error) {
+    if (!isRealtimeKitError(error)) deps.log?.error('command failed unexpectedly', { command: command.name, error });
+    else deps.log?.info('command got an API error', { command: command.name, kind: error.kind, status: error.status });
+    return errorReply(error, subject);
+  }
+}
+
+function subjectOf(command: ApiCommand): ErrorSubject {
+  switch (command.name) {
+    case 'list':
+      return { kind: 'list' };
+    case 'create':
+      return { kind: 'create' };
+    case 'status':
+      return { kind: 'livestream-session', livestreamId: command.livestreamId };
+    case 'session':
+      return { kind: 'session', sessionId: command.sessionId };
+    case 'meeting':
+      return { kind: 'meeting', meetingId: command.meetingId };
+  }
+}
+
+async function run(command: ApiCommand, client: RealtimeKitClient): Promise<Reply> {
+  switch (command.name) {
+    case 'list':
+      return listReply(command, client);
+    case 'create': {
+      const created = await client.createLivestream(command.livestreamName ? { name: command.livestreamName } : {});
+      return createdReply(created);
+    }
+    case 'status': {
+      const active = await client.getActiveLivestreamSession(command.livestreamId);
+      const name = active.livestream?.name ?? command.livestreamId;
+      return reply({
+        title: `Active session of ${name}`,
+        tone: active.livestream ? statusBadge(active.livestream.status, active.livestream.rawStatus).tone : 'info',
+        ...(active.livestream ? { badge: statusBadge(active.livestream.status, active.livestream.rawStatus) } : {}),
+        fields: [
+          { label: 'Livestream ID', value: command.livestreamId, format: 'code' },
+          ...(active.session ? sessionFields(active.session) : []),
+        ],
+        links: active.livestream?.playbackUrl ? [{ label: 'Watch', url: active.livestream.playbackUrl }] : [],
+      });
+    }
+    case 'session': {
+      const session = await client.getLivestreamSession(command.sessionId);
+      return reply({
+        title: 'Livestream session',
+        tone: session.errMessage ? 'errored' : session.stoppedTime ? 'idle' : 'live',
+        fields: [
+          ...(session.livestreamId ? [{ label: 'Livestream ID', value: session.livestreamId, format: 'code' as const }] : []),
+          ...sessionFields(session),
+        ],
+      });
+    }
+    case 'meeting': {
+      const livestream = await client.getMeetingActiveLivestream(command.meetingId);
+      return reply({
+        title: `Active livestream of meeting ${command.meetingId}`,
+        tone: statusBadge(livestream.status, livestream.rawStatus).tone,
+        badge: statusBadge(livestream.status, livestream.rawStatus),
+        fields: livestreamFields(livestream),
+        links: livestream.playbackUrl ? [{ label: 'Watch', url: livestream.playbackUrl }] : [],
+      });
+    }
+  }
+}
+
+async function listReply(command: Extract<Command, { name: 'list' }>, client: RealtimeKitClient): Promise<Reply> {
+  const query = { perPage: DEFAULT_PER_PAGE, sortOrder: 'DSC' as const, ...command.query };
+  const page = await client.listLivestreams(query);
+  const pageNo = query.pageNo ?? 1;
+  const offset = (pageNo - 1) * query.perPage + 1;
+  const total = page.paging.totalCount;
+  const more = total !== null ? offset - 1 + page.livestreams.length < total : page.livestreams.length >= query.perPage;
+  const filter = query.status ? ` (${query.status})` : '';
+  return reply({
+    title: `Livestreams${filter}`,
+    list: {
+      items: page.livestreams.map(listItem),
+      total,
+      offset,
+      empty: pageNo > 1 ? `Nothing on page ${pageNo}.` : `No livestreams${filter ? ` are ${query.status}` : ''}.`,
+      ...(more ? { next: nextPageCommand(command.query, pageNo + 1) } : {}),
+    },
+  });
+}
+
+/** The same list command, one page on: what a person types to see more. */
+export function nextPageCommand(query: Extract<Command, { name: 'list' }>['query'], pageNo: number): string {
+  const parts = ['/livestream list'];
+  if (query.status) parts.push(query.status.toLowerCase());
+  parts.push(`--page ${pageNo}`);
+  if (query.perPage) parts.push(`--per-page ${query.perPage}`);
+  if (query.startTime) parts.push(`--since ${query.startTime}`);
+  if (query.endTime) parts.push(`--until ${query.endTime}`);
+  if (query.sortOrder) parts.push(`--sort ${query.sortOrder === 'ASC' ? 'asc' : 'desc'}`);
+  if (query.excludeMeetings) parts.push('--exclude-meetings');
+  return parts.join(' ');
+}
+
+function listItem(livestream: Livestream): ReplyItem {
+  const fields: ReplyField[] = [{ label: 'ID', value: livestream.id, format: 'code' }];
+  if (livestream.createdAt) fields.push({ label: 'Created', value: livestream.createdAt, format: 'time' });
+  if (livestream.meetingId) fields.push({ label: 'Meeting', value: livestream.meetingId, format: 'code' });
+  return {
+    title: livestream.name ?? 'Unnamed livestream',
+    badge: statusBadge(livestream.status, livestream.rawStatus),
+    fields,
+    ...(livestream.playbackUrl ? { link: { label: 'Watch', url: livestream.playbackUrl } } : {}),
+  };
+}
+
+/** A livestream's public facts. Never the stream key: that is for `create` only. */
+function livestreamFields(livestream: Livestream): ReplyField[] {
+  const fields: ReplyField[] = [{ label: 'Livestream ID', value: livestream.id, format: 'code' }];
+  if (livestream.name) fields.push({ label: 'Name', value: livestream.name });
+  if (livestream.meetingId) fields.push({ label: 'Meeting', value: livestream.meetingId, format: 'code' });
+  if (livestream.createdAt) fields.push({ label: 'Created', value: livestream.createdAt, format: 'time' });
+  if (livestream.disabled) fields.push({ label: 'Disabled', value: 'yes' });
+  return fields;
+}
+
+function sessionFields(session: LivestreamSession): ReplyField[] {
+  const fields: ReplyField[] = [{ label: 'Session ID', value: session.id, format: 'code' }];
+  if (session.startedTime) fields.push({ label: 'Started', value: session.startedTime, format: 'time' });
+  if (session.stoppedTime) fields.push({ label: 'Stopped', value: session.stoppedTime, format: 'time' });
+  if (session.startedTime && session.stoppedTime) {
+    const duration = durationBetween(session.startedTime, session.stoppedTime);
+    if (duration) fields.push({ label: 'Duration', value: duration });
+  }
+  if (session.ingestSeconds !== null) fields.push({ label: 'Ingest time', value: formatSeconds(session.ingestSeconds) });
+  if (session.viewerSeconds !== null) fields.push({ label: 'Viewer time', value: formatSeconds(session.viewerSeconds) });
+  if (session.errMessage) fields.push({ label: 'Error', value: session.errMessage });
+  return fields;
+}
+
+function createdReply(livestream: Livestream): Reply {
+  const fields = livestreamFields(livestream);
+  if (livestream.ingestServer) fields.push({ label: 'RTMPS server', value: livestream.ingestServer, format: 'code' });
+  if (livestream.streamKey) fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
+  return reply({
+    title: `Livestream created: ${livestream.name ?? 'unnamed'}`,
+    tone: 'success',
+    badge: statusBadge(livestream.status, livestream.rawStatus),
+    text: 'Point your encoder (OBS, ffmpeg…) at the RTMPS server with this stream key. Keep the key secret: anyone who has it can broadcast on this stream.',
+    fields,
+    links: livestream.playbackUrl ? [{ label: 'Playback URL', url: livestream.playbackUrl }] : [],
+    // The stream key is a secret: only the person who asked may ever see it.
+    visibility: 'requester',
+  });
+}
+
+export function helpReply(topic?: Command['name']): Reply {
+  if (topic) {
+    const spec = specFor(topic);
+    return reply({
+      title: `/livestream ${spec.name}`,
+      text: [spec.summary, spec.details].filter(Boolean).join(' '),
+      fields: [
+        { label: 'Usage', value: `/livestream ${spec.usage}`, format: 'code' },
+        { label: 'Examples', value: spec.examples.map((e) => `/livestream ${e}`).join('\n'), format: 'code' },
+      ],
+    });
+  }
+  return reply({
+    title: 'Livestream commands',
+    text: 'Run Cloudflare RealtimeKit livestreams from chat.',
+    fields: COMMAND_SPECS.map((spec) => ({ label: `/livestream ${spec.usage}`, value: spec.summary })),
+    footer: 'Type /livestream help <command> for details and examples.',
+  });
+}

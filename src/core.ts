@@ -1,0 +1,61 @@
+/**
+ * The inward half of the adapter contract: what every adapter calls with what a person asked.
+ * Adapters hold a Core, never the RealtimeKit client, so they stay thin and platform-only.
+ */
+import type { Command } from './commands/command.js';
+import { errorReply, usageReply } from './commands/describe-error.js';
+import { handleCommand, helpReply } from './commands/handler.js';
+import { parseCommandText } from './commands/parse.js';
+import type { Logger } from './log.js';
+import type { NotifyStore } from './notify/store.js';
+import { handleSubscriptionCommand, isSubscriptionCommand } from './notify/subscription-commands.js';
+import type { RealtimeKitClient } from './realtimekit/client.js';
+import type { Reply } from './reply.js';
+import type { Platform } from './sink.js';
+
+/** Who asked, and where. */
+export interface RequestContext {
+  platform: Platform;
+  /** Where the command was typed; null in the terminal. */
+  channelId: string | null;
+  userId: string;
+  /** The platform says this person may manage the channel (Discord Manage Channels, a Slack manager). */
+  canManage?: boolean;
+}
+
+export interface Core {
+  /** Free-text platforms (Slack, terminal): parse, then run. */
+  replyToText(text: string, context: RequestContext): Promise<Reply>;
+  /** Structured platforms (Discord options) build the Command themselves. */
+  replyToCommand(command: Command, context: RequestContext): Promise<Reply>;
+}
+
+export interface CoreDeps {
+  client: RealtimeKitClient;
+  log: Logger;
+  /** The notification store, when notifications run: enables the subscription commands. */
+  store?: NotifyStore | null;
+}
+
+export function createCore(deps: CoreDeps): Core {
+  const replyToCommand = async (command: Command, context: RequestContext): Promise<Reply> => {
+    if (command.name === 'help') return helpReply(command.topic);
+    if (isSubscriptionCommand(command)) {
+      try {
+        return handleSubscriptionCommand(command, context, deps.store ?? null);
+      } catch (error) {
+        deps.log.error('subscription command failed', { error });
+        return errorReply(error, { kind: 'list' });
+      }
+    }
+    return handleCommand(command, deps);
+  };
+  return {
+    replyToCommand,
+    async replyToText(text, context) {
+      const parsed = parseCommandText(text);
+      if (!parsed.ok) return usageReply(parsed);
+      return replyToCommand(parsed.command, context);
+    },
+  };
+}

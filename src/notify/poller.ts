@@ -1,0 +1,294 @@
+/**
+ * The poller: sweeps every livestream, compares each status with the stored one, and writes the
+ * resulting events and their deliveries in one transaction. A sweep that fails part-way changes
+ * nothing; the next one retries, with backoff while the API keeps failing. One cycle at a time.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { RealtimeKitClient } from '../realtimekit/client.js';
+import { isRealtimeKitError } from '../realtimekit/errors.js';
+import type { Livestream, LivestreamStatus } from '../realtimekit/types.js';
+import type { RequestBudget } from './budget.js';
+import type { CycleCommit, NotifyStore, StoredStatus } from './store.js';
+import { targetsFor } from './targets.js';
+import type { StreamEvent, StreamEventKind, SystemEvent } from './types.js';
+
+export interface PollerOptions {
+  /** A client whose `onRequest` feeds `budget`, so every request the poller makes is counted. */
+  client: RealtimeKitClient;
+  store: NotifyStore;
+  clock: Clock;
+  log: Logger;
+  budget: RequestBudget;
+  intervalMs: number;
+  alertAfterMs: number;
+  /** Called after a cycle wrote deliveries, to wake the sender. */
+  onEnqueued?: () => void;
+}
+
+export type CycleResult =
+  | { ok: true; baseline: boolean; streams: number; events: number; requests: number }
+  | { ok: false; error: string; requests: number };
+
+/** Lookups for err_message and session figures are extras: a burst must not eat the whole budget. */
+const MAX_LOOKUPS_PER_CYCLE = 20;
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+export function transitionKinds(
+  previous: LivestreamStatus | undefined,
+  next: LivestreamStatus,
+): StreamEventKind[] {
+  const kinds: StreamEventKind[] = [];
+  if (previous === 'LIVE' && next !== 'LIVE') kinds.push('ended');
+  if (next === 'LIVE' && previous !== 'LIVE') kinds.push('live');
+  if (next === 'ERRORED' && previous !== 'ERRORED') kinds.push('errored');
+  return kinds;
+}
+
+export class Poller {
+  private statuses: Map<string, StoredStatus> | null = null;
+  private running: Promise<CycleResult> | null = null;
+  private failures = 0;
+  private lastError: unknown = null;
+  private lastCost = 1;
+  private stretchedTo = 0;
+  private loop: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly options: PollerOptions) {}
+
+  /** Runs one cycle now, or joins the one already running. */
+  runCycle(): Promise<CycleResult> {
+    this.running ??= this.cycle()
+      .catch((error: unknown) => {
+        // The store failed (disk full, read-only DATA_DIR): nothing was committed, so the next cycle redoes it.
+        this.options.log.error('poll cycle could not save its state; will retry', { error });
+        this.failures++;
+        return { ok: false as const, error: 'state could not be saved', requests: 0 };
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    const { clock, budget } = this.options;
+    this.loop = (async () => {
+      while (!this.abort.signal.aborted) {
+        const wait = budget.waitMs(this.lastCost, clock.now());
+        if (wait > 0) {
+          this.options.log.warn('poller waits for its request budget', {
+            waitMs: wait,
+            budget: budget.limit,
+          });
+          await clock.sleep(wait, this.abort.signal);
+          if (this.abort.signal.aborted) break;
+        }
+        const result = await this.runCycle();
+        await clock.sleep(this.nextDelayMs(result), this.abort.signal);
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    await this.running;
+  }
+
+  /** The wait before the next cycle: the interval, stretched to fit the budget, or a backoff after failures. */
+  nextDelayMs(result: CycleResult): number {
+    const { intervalMs, budget, log } = this.options;
+    if (!result.ok) {
+      const backoff = Math.min(intervalMs * 2 ** Math.min(this.failures, 10), MAX_BACKOFF_MS);
+      const retryAfter = isRealtimeKitError(this.lastError)
+        ? (this.lastError.retryAfterSeconds ?? 0) * 1000
+        : 0;
+      return Math.max(backoff, retryAfter);
+    }
+    const sustainable = budget.sustainableIntervalMs(this.lastCost);
+    if (sustainable > intervalMs) {
+      if (sustainable !== this.stretchedTo) {
+        log.warn('poll interval stretched to stay within API_REQUEST_BUDGET', {
+          configuredMs: intervalMs,
+          stretchedMs: sustainable,
+          requestsPerCycle: this.lastCost,
+          budget: budget.limit,
+        });
+      }
+      this.stretchedTo = sustainable;
+      return sustainable;
+    }
+    this.stretchedTo = 0;
+    return intervalMs;
+  }
+
+  private async cycle(): Promise<CycleResult> {
+    const { client, store, clock, log, budget } = this.options;
+    const startUsed = budget.used(clock.now());
+    const requests = () => Math.max(0, budget.used(clock.now()) - startUsed);
+    const sweep = new Map<string, Livestream>();
+    try {
+      for await (const livestream of client.allLivestreams()) sweep.set(livestream.id, livestream);
+    } catch (error) {
+      return this.failed(error, requests());
+    }
+    this.statuses ??= store.loadStatuses();
+    const previous = this.statuses;
+    if (previous === null) {
+      const changed = new Map<string, StoredStatus>();
+      for (const [id, l] of sweep) changed.set(id, { status: l.status, sessionId: null });
+      store.commitCycle({ changed, removed: [], events: [], baseline: true });
+      this.statuses = changed;
+      this.lastCost = Math.max(1, requests());
+      log.info('baseline recorded: streams already live are not announced', { streams: sweep.size });
+      await this.recovered();
+      return { ok: true, baseline: true, streams: sweep.size, events: 0, requests: this.lastCost };
+    }
+
+    const at = new Date(clock.now()).toISOString();
+    const changed = new Map<string, StoredStatus>();
+    const events: StreamEvent[] = [];
+    for (const [id, livestream] of sweep) {
+      const before = previous.get(id);
+      if (before?.status === livestream.status) continue;
+      changed.set(id, {
+        status: livestream.status,
+        sessionId: livestream.status === 'LIVE' ? null : (before?.sessionId ?? null),
+      });
+      for (const kind of transitionKinds(before?.status, livestream.status)) {
+        events.push({ kind, stream: snapshot(livestream), previousStatus: before?.status ?? null, at });
+      }
+    }
+    const removed: string[] = [];
+    for (const [id, before] of previous) {
+      if (sweep.has(id)) continue;
+      removed.push(id);
+      // A LIVE stream that vanished from the list has ended as far as anyone can tell.
+      if (before.status === 'LIVE') {
+        events.push({
+          kind: 'ended',
+          stream: { id, name: null, status: 'UNKNOWN', playbackUrl: null },
+          previousStatus: 'LIVE',
+          at,
+        });
+      }
+    }
+
+    await this.enrich(events, changed, previous);
+    const subscriptions = store.subscriptions();
+    const commit: CycleCommit = {
+      changed,
+      removed,
+      events: events.map((event) => ({ event, targets: targetsFor(event, subscriptions) })),
+      baseline: false,
+    };
+    store.commitCycle(commit);
+    for (const [id, stored] of changed) previous.set(id, stored);
+    for (const id of removed) previous.delete(id);
+    this.lastCost = Math.max(1, requests());
+    const deliveries = commit.events.reduce((n, e) => n + e.targets.length, 0);
+    if (events.length > 0) log.info('poll cycle found transitions', { events: events.length, deliveries });
+    if (deliveries > 0) this.options.onEnqueued?.();
+    await this.recovered();
+    return { ok: true, baseline: false, streams: sweep.size, events: events.length, requests: this.lastCost };
+  }
+
+  /** Best-effort details from the session endpoints; a failed lookup leaves the event plainer, not lost. */
+  private async enrich(
+    events: StreamEvent[],
+    changed: Map<string, StoredStatus>,
+    previous: Map<string, StoredStatus>,
+  ) {
+    const { client, log } = this.options;
+    let lookups = 0;
+    for (const event of events) {
+      if (lookups >= MAX_LOOKUPS_PER_CYCLE) break;
+      try {
+        if (event.kind === 'live' || event.kind === 'errored') {
+          lookups++;
+          const { session } = await client.getActiveLivestreamSession(event.stream.id);
+          if (event.kind === 'errored') event.errMessage = session?.errMessage ?? null;
+          event.startedTime = session?.startedTime ?? null;
+          const stored = changed.get(event.stream.id);
+          if (event.kind === 'live' && stored && session) stored.sessionId = session.id;
+        } else {
+          const sessionId = previous.get(event.stream.id)?.sessionId;
+          if (!sessionId) continue;
+          lookups++;
+          const session = await client.getLivestreamSession(sessionId);
+          event.startedTime = session.startedTime;
+          event.ingestSeconds = session.ingestSeconds;
+          event.viewerSeconds = session.viewerSeconds;
+        }
+      } catch (error) {
+        log.debug('session lookup failed; notifying without its details', {
+          livestreamId: event.stream.id,
+          kind: isRealtimeKitError(error) ? error.kind : 'unknown',
+        });
+      }
+    }
+  }
+
+  private async failed(error: unknown, requests: number): Promise<CycleResult> {
+    const { store, clock, log, alertAfterMs } = this.options;
+    this.failures++;
+    this.lastError = error;
+    const reason = isRealtimeKitError(error) ? error.message : 'unexpected error';
+    const now = clock.now();
+    const since = store.getMeta('api_failing_since') ?? new Date(now).toISOString();
+    if (store.getMeta('api_failing_since') === null) store.setMeta('api_failing_since', since);
+    log.warn('poll cycle failed; statuses unchanged, will retry', {
+      failures: this.failures,
+      kind: isRealtimeKitError(error) ? error.kind : 'unknown',
+      reason,
+    });
+    if (now - Date.parse(since) >= alertAfterMs && store.getMeta('api_alerted') === null) {
+      const event: SystemEvent = {
+        kind: 'api-delayed',
+        at: new Date(now).toISOString(),
+        failingSince: since,
+        reason,
+      };
+      store.enqueue(event, targetsFor(event, store.subscriptions()));
+      store.setMeta('api_alerted', event.at);
+      log.error('RealtimeKit has been failing; subscribed channels are told notifications are delayed', {
+        since,
+        reason,
+      });
+      this.options.onEnqueued?.();
+    }
+    return { ok: false, error: reason, requests };
+  }
+
+  private async recovered(): Promise<void> {
+    const { store, clock, log } = this.options;
+    this.failures = 0;
+    this.lastError = null;
+    const since = store.getMeta('api_failing_since');
+    if (since === null) return;
+    store.setMeta('api_failing_since', null);
+    if (store.getMeta('api_alerted') === null) return;
+    store.setMeta('api_alerted', null);
+    const event: SystemEvent = {
+      kind: 'api-recovered',
+      at: new Date(clock.now()).toISOString(),
+      failingSince: since,
+      reason: '',
+    };
+    store.enqueue(event, targetsFor(event, store.subscriptions()));
+    log.info('RealtimeKit recovered; subscribed channels are told', { since });
+    this.options.onEnqueued?.();
+  }
+}
+
+function snapshot(livestream: Livestream): StreamEvent['stream'] {
+  return {
+    id: livestream.id,
+    name: livestream.name,
+    status: livestream.status,
+    playbackUrl: livestream.playbackUrl,
+  };
+}

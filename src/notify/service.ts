@@ -1,0 +1,75 @@
+/** Starts the passive half: poller + sender over one store, with the channels the config names. */
+import { type Clock, systemClock } from '../clock.js';
+import type { NotifyConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import { createRealtimeKitClient, type RealtimeKitClientOptions } from '../realtimekit/client.js';
+import type { Platform, Sink } from '../sink.js';
+import { RequestBudget } from './budget.js';
+import { DeliveryWorker } from './delivery.js';
+import { Poller } from './poller.js';
+import type { NotifyStore } from './store.js';
+import type { ChannelRef } from './types.js';
+
+export interface NotificationsOptions {
+  config: NotifyConfig;
+  store: NotifyStore;
+  sinks: Sink[];
+  /** The poller builds its own client so it can count its requests against the budget. */
+  api: Omit<RealtimeKitClientOptions, 'onRequest'>;
+  /** Warn about intervals under 5 s only against the real API. */
+  realApi: boolean;
+  /** Always-on channels (SLACK_NOTIFY_CHANNEL, DISCORD_NOTIFY_CHANNEL, the demo terminal). */
+  defaultChannels: ChannelRef[];
+  log: Logger;
+  clock?: Clock;
+}
+
+export interface Notifications {
+  poller: Poller;
+  delivery: DeliveryWorker;
+  stop(): Promise<void>;
+}
+
+export function startNotifications(options: NotificationsOptions): Notifications {
+  const { config, store, log } = options;
+  const clock = options.clock ?? systemClock;
+  const budget = new RequestBudget(config.requestBudget);
+  const client = createRealtimeKitClient({ ...options.api, onRequest: () => budget.record(clock.now()) });
+
+  for (const channel of options.defaultChannels) {
+    const existing = store.subscriptions(channel).find((s) => s.livestreamId === null);
+    // Restarting retries a paused default channel; a chat-made subscription there is left as it is.
+    if (!existing || existing.source === 'config') {
+      store.upsertSubscription({ ...channel, livestreamId: null, onLive: true, onErrored: true, mention: null, source: 'config' });
+    }
+  }
+  if (options.realApi && config.pollIntervalSeconds < 5) {
+    log.warn('POLL_INTERVAL_SECONDS under 5 s against the real API uses the request budget fast', {
+      seconds: config.pollIntervalSeconds,
+    });
+  }
+
+  const sinks = new Map<Platform, Sink>(options.sinks.map((sink) => [sink.platform, sink]));
+  const delivery = new DeliveryWorker({ store, sinks, clock, log: log.child({ part: 'delivery' }), cooldownMs: config.cooldownSeconds * 1000 });
+  const poller = new Poller({
+    client,
+    store,
+    clock,
+    log: log.child({ part: 'poller' }),
+    budget,
+    intervalMs: config.pollIntervalSeconds * 1000,
+    alertAfterMs: config.alertAfterSeconds * 1000,
+    onEnqueued: () => delivery.wake(),
+  });
+  delivery.start();
+  poller.start();
+  log.info('notifications running', { intervalSeconds: config.pollIntervalSeconds, budget: config.requestBudget, pending: store.countPending() });
+  return {
+    poller,
+    delivery,
+    async stop() {
+      await poller.stop();
+      await delivery.stop();
+    },
+  };
+}

@@ -1,0 +1,331 @@
+/** NotifyStore on an embedded SQLite file (better-sqlite3): synchronous, transactional, schema-versioned. */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { LivestreamStatus } from '../realtimekit/types.js';
+import type { Platform } from '../sink.js';
+import type { CycleCommit, NotifyStore, StoredStatus } from './store.js';
+import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
+
+/** Each entry moves the schema one version up; never edit a shipped entry, add a new one. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE stream_status (
+     livestream_id TEXT PRIMARY KEY,
+     status TEXT NOT NULL,
+     session_id TEXT -- the session that went LIVE, for the "ended" edit's figures
+   );
+   CREATE TABLE subscription (
+     platform TEXT NOT NULL,
+     channel_id TEXT NOT NULL,
+     livestream_id TEXT NOT NULL, -- '*' for every livestream
+     on_live INTEGER NOT NULL,
+     on_errored INTEGER NOT NULL,
+     mention TEXT,
+     paused_reason TEXT,
+     source TEXT NOT NULL,
+     PRIMARY KEY (platform, channel_id, livestream_id)
+   );
+   CREATE TABLE event (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     body TEXT NOT NULL
+   );
+   CREATE TABLE delivery (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id INTEGER NOT NULL REFERENCES event(id),
+     platform TEXT NOT NULL,
+     channel_id TEXT NOT NULL,
+     mention TEXT,
+     state TEXT NOT NULL DEFAULT 'pending', -- pending | done | dropped
+     attempts INTEGER NOT NULL DEFAULT 0,
+     not_before INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT
+   );
+   CREATE INDEX delivery_pending ON delivery(state, id);
+   CREATE TABLE stream_post (
+     platform TEXT NOT NULL,
+     channel_id TEXT NOT NULL,
+     livestream_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     live_event TEXT NOT NULL,
+     ended_at INTEGER,
+     PRIMARY KEY (platform, channel_id, livestream_id)
+   );
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+const ALL = '*';
+
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
+}
+
+export function openSqliteStore(dataDir: string): NotifyStore {
+  const dir = resolve(dataDir);
+  let db: Database.Database;
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    db = new Database(join(dir, 'livestream-chatops.sqlite'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreOpenError(
+      `DATA_DIR ${dir} cannot hold the notification state (${reason}). Point DATA_DIR at a writable folder.`,
+    );
+  }
+  return new SqliteStore(db);
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `the database has schema version ${version}, newer than this bot (${MIGRATIONS.length}): upgrade the bot`,
+    );
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+interface SubscriptionRow {
+  platform: string;
+  channel_id: string;
+  livestream_id: string;
+  on_live: number;
+  on_errored: number;
+  mention: string | null;
+  paused_reason: string | null;
+  source: string;
+}
+
+interface DeliveryRow {
+  id: number;
+  platform: string;
+  channel_id: string;
+  mention: string | null;
+  attempts: number;
+  not_before: number;
+  body: string;
+}
+
+interface PostRow {
+  platform: string;
+  channel_id: string;
+  livestream_id: string;
+  message_id: string;
+  live_event: string;
+  ended_at: number | null;
+}
+
+class SqliteStore implements NotifyStore {
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      upsertStatus: db.prepare(
+        `INSERT INTO stream_status (livestream_id, status, session_id) VALUES (?, ?, ?)
+         ON CONFLICT(livestream_id) DO UPDATE SET status = excluded.status, session_id = excluded.session_id`,
+      ),
+      deleteStatus: db.prepare('DELETE FROM stream_status WHERE livestream_id = ?'),
+      insertEvent: db.prepare('INSERT INTO event (body) VALUES (?)'),
+      insertDelivery: db.prepare(
+        'INSERT INTO delivery (event_id, platform, channel_id, mention) VALUES (?, ?, ?, ?)',
+      ),
+      pending: db.prepare(
+        `SELECT d.id, d.platform, d.channel_id, d.mention, d.attempts, d.not_before, e.body
+         FROM delivery d JOIN event e ON e.id = d.event_id WHERE d.state = 'pending' ORDER BY d.id LIMIT ?`,
+      ),
+      markDone: db.prepare("UPDATE delivery SET state = 'done' WHERE id = ?"),
+      retry: db.prepare(
+        'UPDATE delivery SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?',
+      ),
+      dropChannel: db.prepare(
+        "UPDATE delivery SET state = 'dropped', last_error = ? WHERE state = 'pending' AND platform = ? AND channel_id = ?",
+      ),
+      countPending: db.prepare("SELECT count(*) AS n FROM delivery WHERE state = 'pending'"),
+      findPost: db.prepare(
+        'SELECT * FROM stream_post WHERE platform = ? AND channel_id = ? AND livestream_id = ?',
+      ),
+      savePost: db.prepare(
+        `INSERT INTO stream_post (platform, channel_id, livestream_id, message_id, live_event, ended_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(platform, channel_id, livestream_id) DO UPDATE SET message_id = excluded.message_id,
+           live_event = excluded.live_event, ended_at = excluded.ended_at`,
+      ),
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
+      deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
+      upsertSubscription: db.prepare(
+        `INSERT INTO subscription (platform, channel_id, livestream_id, on_live, on_errored, mention, paused_reason, source)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
+         ON CONFLICT(platform, channel_id, livestream_id) DO UPDATE SET on_live = excluded.on_live,
+           on_errored = excluded.on_errored, mention = excluded.mention, paused_reason = NULL, source = excluded.source`,
+      ),
+      pauseChannel: db.prepare(
+        'UPDATE subscription SET paused_reason = ? WHERE platform = ? AND channel_id = ?',
+      ),
+    };
+  }
+
+  loadStatuses(): Map<string, StoredStatus> | null {
+    if (this.getMeta('baseline') === null) return null;
+    const rows = this.db
+      .prepare('SELECT livestream_id, status, session_id FROM stream_status')
+      .raw()
+      .all() as [string, LivestreamStatus, string | null][];
+    return new Map(rows.map(([id, status, sessionId]) => [id, { status, sessionId }]));
+  }
+
+  commitCycle(commit: CycleCommit): void {
+    this.db.transaction(() => {
+      for (const [id, stored] of commit.changed)
+        this.statements.upsertStatus.run(id, stored.status, stored.sessionId);
+      for (const id of commit.removed) this.statements.deleteStatus.run(id);
+      for (const { event, targets } of commit.events) this.insertEvent(event, targets);
+      if (commit.baseline) this.setMeta('baseline', new Date().toISOString());
+    })();
+  }
+
+  enqueue(event: NotifyEvent, targets: (ChannelRef & { mention: string | null })[]): void {
+    this.db.transaction(() => this.insertEvent(event, targets))();
+  }
+
+  private insertEvent(event: NotifyEvent, targets: (ChannelRef & { mention: string | null })[]): void {
+    if (targets.length === 0) return;
+    const eventId = this.statements.insertEvent.run(JSON.stringify(event)).lastInsertRowid;
+    for (const target of targets)
+      this.statements.insertDelivery.run(eventId, target.platform, target.channelId, target.mention);
+  }
+
+  subscriptions(filter: Partial<ChannelRef> = {}): Subscription[] {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM subscription WHERE (@platform IS NULL OR platform = @platform) AND (@channel IS NULL OR channel_id = @channel)
+         ORDER BY platform, channel_id, livestream_id`,
+      )
+      .all({ platform: filter.platform ?? null, channel: filter.channelId ?? null }) as SubscriptionRow[];
+    return rows.map((row) => ({
+      platform: row.platform as Platform,
+      channelId: row.channel_id,
+      livestreamId: row.livestream_id === ALL ? null : row.livestream_id,
+      onLive: row.on_live === 1,
+      onErrored: row.on_errored === 1,
+      mention: row.mention,
+      pausedReason: row.paused_reason,
+      source: row.source === 'config' ? 'config' : 'chat',
+    }));
+  }
+
+  upsertSubscription(s: Omit<Subscription, 'pausedReason'>): void {
+    this.statements.upsertSubscription.run(
+      s.platform,
+      s.channelId,
+      s.livestreamId ?? ALL,
+      s.onLive ? 1 : 0,
+      s.onErrored ? 1 : 0,
+      s.mention,
+      s.source,
+    );
+    // Subscribing again resumes the whole channel: the person says it works now.
+    this.statements.pauseChannel.run(null, s.platform, s.channelId);
+  }
+
+  removeSubscriptions(channel: ChannelRef, livestreamIds?: (string | null)[]): number {
+    if (livestreamIds === undefined || livestreamIds.length === 0) {
+      return this.db
+        .prepare('DELETE FROM subscription WHERE platform = ? AND channel_id = ?')
+        .run(channel.platform, channel.channelId).changes;
+    }
+    const remove = this.db.prepare(
+      'DELETE FROM subscription WHERE platform = ? AND channel_id = ? AND livestream_id = ?',
+    );
+    let changes = 0;
+    this.db.transaction(() => {
+      for (const id of livestreamIds)
+        changes += remove.run(channel.platform, channel.channelId, id ?? ALL).changes;
+    })();
+    return changes;
+  }
+
+  pauseChannel(channel: ChannelRef, reason: string): void {
+    this.statements.pauseChannel.run(reason, channel.platform, channel.channelId);
+  }
+
+  pendingDeliveries(limit: number): Delivery[] {
+    return (this.statements.pending.all(limit) as DeliveryRow[]).map((row) => ({
+      id: row.id,
+      platform: row.platform as Platform,
+      channelId: row.channel_id,
+      mention: row.mention,
+      attempts: row.attempts,
+      notBefore: row.not_before,
+      event: JSON.parse(row.body) as NotifyEvent,
+    }));
+  }
+
+  markDelivered(ids: number[], post?: StreamPost): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.markDone.run(id);
+      if (post) this.savePost(post);
+    })();
+  }
+
+  retryLater(id: number, notBefore: number, error: string): void {
+    this.statements.retry.run(notBefore, error.slice(0, 500), id);
+  }
+
+  dropChannelDeliveries(channel: ChannelRef, reason: string): number {
+    return this.statements.dropChannel.run(reason, channel.platform, channel.channelId).changes;
+  }
+
+  countPending(): number {
+    return (this.statements.countPending.get() as { n: number }).n;
+  }
+
+  findPost(channel: ChannelRef, livestreamId: string): StreamPost | null {
+    const row = this.statements.findPost.get(channel.platform, channel.channelId, livestreamId) as
+      | PostRow
+      | undefined;
+    if (!row) return null;
+    return {
+      platform: row.platform as Platform,
+      channelId: row.channel_id,
+      livestreamId: row.livestream_id,
+      messageId: row.message_id,
+      live: JSON.parse(row.live_event) as StreamPost['live'],
+      endedAt: row.ended_at,
+    };
+  }
+
+  savePost(post: StreamPost): void {
+    this.statements.savePost.run(
+      post.platform,
+      post.channelId,
+      post.livestreamId,
+      post.messageId,
+      JSON.stringify(post.live),
+      post.endedAt,
+    );
+  }
+
+  getMeta(key: string): string | null {
+    return (this.statements.getMeta.get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.statements.deleteMeta.run(key);
+    else this.statements.setMeta.run(key, value);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

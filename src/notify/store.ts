@@ -1,0 +1,55 @@
+/**
+ * The notification state, as an interface: SQLite implements it today (sqlite-store.ts); a Redis one
+ * for several replicas can come later. Keep SQL out of the poller and delivery logic.
+ */
+import type { LivestreamStatus } from '../realtimekit/types.js';
+import type { Target } from './targets.js';
+import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
+
+export interface StoredStatus {
+  status: LivestreamStatus;
+  /** The session seen when it went LIVE, so the "ended" message can show its figures. */
+  sessionId: string | null;
+}
+
+export interface CycleCommit {
+  /** Statuses that changed or appeared. */
+  changed: Map<string, StoredStatus>;
+  /** Livestreams that disappeared from a full sweep. */
+  removed: string[];
+  /** Each event with the channels it goes to; written with the statuses in one transaction. */
+  events: { event: NotifyEvent; targets: Target[] }[];
+  /** True on the very first sweep: statuses are recorded and nothing is announced. */
+  baseline: boolean;
+}
+
+export interface NotifyStore {
+  /** Null before the first successful sweep (no baseline yet). */
+  loadStatuses(): Map<string, StoredStatus> | null;
+  commitCycle(commit: CycleCommit): void;
+  /** Enqueue an event outside a poll cycle (API alerts). */
+  enqueue(event: NotifyEvent, targets: Target[]): void;
+
+  subscriptions(filter?: Partial<ChannelRef>): Subscription[];
+  /** Insert or replace; resumes a paused subscription. */
+  upsertSubscription(subscription: Omit<Subscription, 'pausedReason'>): void;
+  /** Removes the channel's subscriptions for these livestreams (null: the all-livestreams one); none given: all. */
+  removeSubscriptions(channel: ChannelRef, livestreamIds?: (string | null)[]): number;
+  pauseChannel(channel: ChannelRef, reason: string): void;
+
+  /** Pending deliveries in order (by id), at most `limit`. */
+  pendingDeliveries(limit: number): Delivery[];
+  /** Done only after the platform accepted it; `post` records the message for later edits, atomically. */
+  markDelivered(ids: number[], post?: StreamPost): void;
+  retryLater(id: number, notBefore: number, error: string): void;
+  /** Gives up on every pending delivery of a channel (it was paused). */
+  dropChannelDeliveries(channel: ChannelRef, reason: string): number;
+  countPending(): number;
+
+  findPost(channel: ChannelRef, livestreamId: string): StreamPost | null;
+  savePost(post: StreamPost): void;
+
+  getMeta(key: string): string | null;
+  setMeta(key: string, value: string | null): void;
+  close(): void;
+}

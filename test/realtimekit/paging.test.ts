@@ -1,0 +1,184 @@
+/** `allLivestreams`: the paging iterator, through the real client and a scripted server. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRealtimeKitClient,
+  type RealtimeKitClient,
+  type RealtimeKitClientOptions,
+} from '../../src/realtimekit/client.js';
+import { RealtimeKitError } from '../../src/realtimekit/errors.js';
+import type { Livestream } from '../../src/realtimekit/types.js';
+import { type FakeHttpServer, type RecordedRequest, startFakeHttpServer } from '../fakes/http-server.js';
+
+let server: FakeHttpServer;
+
+beforeAll(async () => {
+  server = await startFakeHttpServer();
+});
+afterEach(() => server.reset());
+afterAll(async () => {
+  await server.close();
+});
+
+function client(options: Partial<RealtimeKitClientOptions> = {}): RealtimeKitClient {
+  return createRealtimeKitClient({
+    baseUrl: `${server.url}/client/v4`,
+    accountId: 'acct',
+    appId: 'app',
+    apiToken: 'paging-token-1234',
+    timeoutMs: 2_000,
+    retries: 1,
+    retryDelayMs: () => 5,
+    ...options,
+  });
+}
+
+const ids = (from: number, count: number) => Array.from({ length: count }, (_, i) => `ls-${from + i}`);
+
+/** Answers GET /livestreams from `pages[page_no - 1]` (an empty list past the end). */
+function servePages(pages: string[][], paging: (pageNo: number) => Record<string, unknown> | undefined) {
+  server.route('GET', /\/livestreams$/, (request: RecordedRequest) => {
+    const pageNo = Number(request.query.get('page_no') ?? '1');
+    const page = pages[pageNo - 1] ?? [];
+    const extra = paging(pageNo);
+    return {
+      body: {
+        success: true,
+        data: page.map((id) => ({ id, status: 'LIVE' })),
+        ...(extra ? { paging: extra } : {}),
+      },
+    };
+  });
+}
+
+async function collect(iterator: AsyncGenerator<Livestream, void, undefined>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const livestream of iterator) out.push(livestream.id);
+  return out;
+}
+
+const pageNumbers = () => server.requests.map((r) => r.query.get('page_no'));
+
+describe('allLivestreams', () => {
+  it('follows pages until total_count is reached, asking for page_no 1, 2, 3 with the same filters', async () => {
+    servePages([ids(1, 2), ids(3, 2), ids(5, 2), ids(7, 2)], () => ({ total_count: 6 }));
+    const got = await collect(client().allLivestreams({ perPage: 2, status: 'LIVE', sortOrder: 'ASC' }));
+    expect(got).toEqual(ids(1, 6));
+    expect(pageNumbers()).toEqual(['1', '2', '3']);
+    for (const request of server.requests) {
+      expect(request.query.get('per_page')).toBe('2');
+      expect(request.query.get('status')).toBe('LIVE');
+      expect(request.query.get('sort_order')).toBe('ASC');
+    }
+  });
+
+  it('asks for the largest page (100) when no per_page is given', async () => {
+    servePages([ids(1, 3)], () => ({ total_count: 3 }));
+    expect(await collect(client().allLivestreams())).toEqual(ids(1, 3));
+    expect(server.requests[0]?.query.get('per_page')).toBe('100');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('stops on a short page when there is no paging at all', async () => {
+    servePages([ids(1, 3), ids(4, 3), ids(7, 1), ids(8, 3)], () => undefined);
+    expect(await collect(client().allLivestreams({ perPage: 3 }))).toEqual(ids(1, 7));
+    expect(pageNumbers()).toEqual(['1', '2', '3']);
+  });
+
+  it('stops on an empty page', async () => {
+    servePages([ids(1, 2), ids(3, 2)], () => ({ total_count: 99 }));
+    expect(await collect(client().allLivestreams({ perPage: 2 }))).toEqual(ids(1, 4));
+    expect(pageNumbers()).toEqual(['1', '2', '3']);
+  });
+
+  it('stops when the server ignores page_no and repeats the same page', async () => {
+    server.route('GET', /\/livestreams$/, {
+      body: { success: true, data: ids(1, 2).map((id) => ({ id })), paging: { total_count: 50 } },
+    });
+    expect(await collect(client().allLivestreams({ perPage: 2 }))).toEqual(ids(1, 2));
+    expect(pageNumbers()).toEqual(['1', '2']);
+  });
+
+  it('yields an id repeated across pages once', async () => {
+    servePages(
+      [
+        ['a', 'b', 'c'],
+        ['c', 'd', 'e'],
+        ['e', 'f'],
+      ],
+      () => ({ total_count: 6 }),
+    );
+    expect(await collect(client().allLivestreams({ perPage: 3 }))).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(pageNumbers()).toEqual(['1', '2', '3']);
+  });
+
+  it('reads paging from inside data too', async () => {
+    server.route('GET', /\/livestreams$/, (request) => {
+      const pageNo = Number(request.query.get('page_no'));
+      return {
+        body: {
+          success: true,
+          data: { livestreams: ids(pageNo * 10, 2).map((id) => ({ id })), paging: { total_count: 4 } },
+        },
+      };
+    });
+    expect(await collect(client().allLivestreams({ perPage: 2 }))).toEqual([...ids(10, 2), ...ids(20, 2)]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('handles the official one-object shape as a single short page', async () => {
+    server.route('GET', /\/livestreams$/, {
+      body: { success: true, data: { id: 'solo', status: 'LIVE', paging: { total_count: 1 } } },
+    });
+    expect(await collect(client().allLivestreams())).toEqual(['solo']);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('propagates an error on page 3 as a RealtimeKitError, after yielding pages 1 and 2', async () => {
+    server.route('GET', /\/livestreams$/, (request) => {
+      const pageNo = Number(request.query.get('page_no'));
+      if (pageNo === 3)
+        return {
+          status: 403,
+          body: { success: false, errors: [{ code: 10000, message: 'Authentication error' }] },
+        };
+      return { body: { success: true, data: ids(pageNo * 10, 2).map((id) => ({ id })) } };
+    });
+    const got: string[] = [];
+    let caught: unknown;
+    try {
+      for await (const livestream of client().allLivestreams({ perPage: 2 })) got.push(livestream.id);
+    } catch (error) {
+      caught = error;
+    }
+    expect(got).toEqual([...ids(10, 2), ...ids(20, 2)]);
+    expect(caught).toBeInstanceOf(RealtimeKitError);
+    expect((caught as RealtimeKitError).kind).toBe('Unauthorized');
+    expect(pageNumbers()).toEqual(['1', '2', '3']);
+  });
+
+  it('propagates a malformed page 3 and a retried-out 5xx on page 2', async () => {
+    servePages([ids(1, 2), ids(3, 2)], () => ({ total_count: 10 }));
+    server.enqueue({ body: { success: true, data: ids(1, 2).map((id) => ({ id })) } }, { body: '<html>' });
+    await expect(collect(client().allLivestreams({ perPage: 2 }))).rejects.toMatchObject({
+      kind: 'Malformed',
+    });
+    server.reset();
+    server.route('GET', /\/livestreams$/, (request) =>
+      request.query.get('page_no') === '1'
+        ? { body: { success: true, data: ids(1, 2).map((id) => ({ id })) } }
+        : { status: 500, body: '' },
+    );
+    await expect(collect(client().allLivestreams({ perPage: 2 }))).rejects.toMatchObject({
+      name: 'RealtimeKitError',
+      kind: 'ServerError',
+    });
+    expect(pageNumbers()).toEqual(['1', '2', '2']);
+  });
+
+  it('refuses an invalid query before asking anything', async () => {
+    await expect(collect(client().allLivestreams({ perPage: 101 }))).rejects.toMatchObject({
+      kind: 'Invalid',
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+});

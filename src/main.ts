@@ -3,6 +3,7 @@ import dotenv from 'dotenv';
 import { startApp } from './app.js';
 import { ConfigError, loadConfig, secretsOf } from './config.js';
 import { createLogger } from './log.js';
+import { StoreOpenError } from './notify/sqlite-store.js';
 
 async function main(): Promise<number> {
   dotenv.config({ quiet: true });
@@ -18,12 +19,24 @@ async function main(): Promise<number> {
   }
   const platformsConfigured = config.slack !== null || config.discord !== null;
   // Under the terminal chat, info logs would drown the conversation: default to warnings there.
-  const log = createLogger({ level: config.logLevel ?? (platformsConfigured ? 'info' : 'warn'), secrets: secretsOf(config) });
-  const app = await startApp(config, log, {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  const log = createLogger({
+    level: config.logLevel ?? (platformsConfigured ? 'info' : 'warn'),
+    secrets: secretsOf(config),
   });
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config, log, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    });
+  } catch (error) {
+    if (error instanceof StoreOpenError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
 
   const stop = new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());

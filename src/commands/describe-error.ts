@@ -26,7 +26,8 @@ export function notFoundText(subject: ErrorSubject): string {
 }
 
 export function errorText(error: unknown, subject: ErrorSubject): string {
-  if (!isRealtimeKitError(error)) return 'Something went wrong on our side. The details are in the bot’s log.';
+  if (!isRealtimeKitError(error))
+    return 'Something went wrong on our side. The details are in the bot’s log.';
   const said = error.apiMessage ? ` (RealtimeKit said: “${error.apiMessage.slice(0, 200)}”)` : '';
   switch (error.kind) {
     case 'Unauthorized':
@@ -36,7 +37,9 @@ export function errorText(error: unknown, subject: ErrorSubject): string {
     case 'NotFound':
       return notFoundText(subject);
     case 'Invalid':
-      return error.status === null ? `That request is not valid: ${error.message}.` : `RealtimeKit refused the request${said}.`;
+      return error.status === null
+        ? `That request is not valid: ${error.message}.`
+        : `RealtimeKit refused the request${said}.`;
     case 'RateLimited':
       return `RealtimeKit is rate limiting this bot. Try again${error.retryAfterSeconds ? ` in ${error.retryAfterSeconds} s` : ' in a minute'}.`;
     case 'ServerError':

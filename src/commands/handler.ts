@@ -3,8 +3,8 @@
  * Every failure becomes a reply through describe-error.ts; nothing here throws.
  */
 import type { Logger } from '../log.js';
-import { isRealtimeKitError } from '../realtimekit/errors.js';
 import type { RealtimeKitClient } from '../realtimekit/client.js';
+import { isRealtimeKitError } from '../realtimekit/errors.js';
 import type { Livestream, LivestreamSession } from '../realtimekit/types.js';
 import { type Reply, type ReplyField, type ReplyItem, reply, statusBadge } from '../reply.js';
 import { type Command, DEFAULT_PER_PAGE } from './command.js';
@@ -29,8 +29,14 @@ export async function handleCommand(command: ApiCommand, deps: HandlerDeps): Pro
   try {
     return await run(command, deps.client);
   } catch (error) {
-    if (!isRealtimeKitError(error)) deps.log?.error('command failed unexpectedly', { command: command.name, error });
-    else deps.log?.info('command got an API error', { command: command.name, kind: error.kind, status: error.status });
+    if (!isRealtimeKitError(error))
+      deps.log?.error('command failed unexpectedly', { command: command.name, error });
+    else
+      deps.log?.info('command got an API error', {
+        command: command.name,
+        kind: error.kind,
+        status: error.status,
+      });
     return errorReply(error, subject);
   }
 }
@@ -55,7 +61,9 @@ async function run(command: ApiCommand, client: RealtimeKitClient): Promise<Repl
     case 'list':
       return listReply(command, client);
     case 'create': {
-      const created = await client.createLivestream(command.livestreamName ? { name: command.livestreamName } : {});
+      const created = await client.createLivestream(
+        command.livestreamName ? { name: command.livestreamName } : {},
+      );
       return createdReply(created);
     }
     case 'status': {
@@ -63,8 +71,12 @@ async function run(command: ApiCommand, client: RealtimeKitClient): Promise<Repl
       const name = active.livestream?.name ?? command.livestreamId;
       return reply({
         title: `Active session of ${name}`,
-        tone: active.livestream ? statusBadge(active.livestream.status, active.livestream.rawStatus).tone : 'info',
-        ...(active.livestream ? { badge: statusBadge(active.livestream.status, active.livestream.rawStatus) } : {}),
+        tone: active.livestream
+          ? statusBadge(active.livestream.status, active.livestream.rawStatus).tone
+          : 'info',
+        ...(active.livestream
+          ? { badge: statusBadge(active.livestream.status, active.livestream.rawStatus) }
+          : {}),
         fields: [
           { label: 'Livestream ID', value: command.livestreamId, format: 'code' },
           ...(active.session ? sessionFields(active.session) : []),
@@ -78,7 +90,9 @@ async function run(command: ApiCommand, client: RealtimeKitClient): Promise<Repl
         title: 'Livestream session',
         tone: session.errMessage ? 'errored' : session.stoppedTime ? 'idle' : 'live',
         fields: [
-          ...(session.livestreamId ? [{ label: 'Livestream ID', value: session.livestreamId, format: 'code' as const }] : []),
+          ...(session.livestreamId
+            ? [{ label: 'Livestream ID', value: session.livestreamId, format: 'code' as const }]
+            : []),
           ...sessionFields(session),
         ],
       });
@@ -96,13 +110,17 @@ async function run(command: ApiCommand, client: RealtimeKitClient): Promise<Repl
   }
 }
 
-async function listReply(command: Extract<Command, { name: 'list' }>, client: RealtimeKitClient): Promise<Reply> {
+async function listReply(
+  command: Extract<Command, { name: 'list' }>,
+  client: RealtimeKitClient,
+): Promise<Reply> {
   const query = { perPage: DEFAULT_PER_PAGE, sortOrder: 'DSC' as const, ...command.query };
   const page = await client.listLivestreams(query);
   const pageNo = query.pageNo ?? 1;
   const offset = (pageNo - 1) * query.perPage + 1;
   const total = page.paging.totalCount;
-  const more = total !== null ? offset - 1 + page.livestreams.length < total : page.livestreams.length >= query.perPage;
+  const more =
+    total !== null ? offset - 1 + page.livestreams.length < total : page.livestreams.length >= query.perPage;
   const filter = query.status ? ` (${query.status})` : '';
   return reply({
     title: `Livestreams${filter}`,
@@ -110,7 +128,8 @@ async function listReply(command: Extract<Command, { name: 'list' }>, client: Re
       items: page.livestreams.map(listItem),
       total,
       offset,
-      empty: pageNo > 1 ? `Nothing on page ${pageNo}.` : `No livestreams${filter ? ` are ${query.status}` : ''}.`,
+      empty:
+        pageNo > 1 ? `Nothing on page ${pageNo}.` : `No livestreams${filter ? ` are ${query.status}` : ''}.`,
       ...(more ? { next: nextPageCommand(command.query, pageNo + 1) } : {}),
     },
   });
@@ -159,16 +178,20 @@ function sessionFields(session: LivestreamSession): ReplyField[] {
     const duration = durationBetween(session.startedTime, session.stoppedTime);
     if (duration) fields.push({ label: 'Duration', value: duration });
   }
-  if (session.ingestSeconds !== null) fields.push({ label: 'Ingest time', value: formatSeconds(session.ingestSeconds) });
-  if (session.viewerSeconds !== null) fields.push({ label: 'Viewer time', value: formatSeconds(session.viewerSeconds) });
+  if (session.ingestSeconds !== null)
+    fields.push({ label: 'Ingest time', value: formatSeconds(session.ingestSeconds) });
+  if (session.viewerSeconds !== null)
+    fields.push({ label: 'Viewer time', value: formatSeconds(session.viewerSeconds) });
   if (session.errMessage) fields.push({ label: 'Error', value: session.errMessage });
   return fields;
 }
 
 function createdReply(livestream: Livestream): Reply {
   const fields = livestreamFields(livestream);
-  if (livestream.ingestServer) fields.push({ label: 'RTMPS server', value: livestream.ingestServer, format: 'code' });
-  if (livestream.streamKey) fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
+  if (livestream.ingestServer)
+    fields.push({ label: 'RTMPS server', value: livestream.ingestServer, format: 'code' });
+  if (livestream.streamKey)
+    fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
   return reply({
     title: `Livestream created: ${livestream.name ?? 'unnamed'}`,
     tone: 'success',

@@ -2,7 +2,13 @@
  * The text grammar for free-text platforms (Slack, terminal): `list live --page 2`, `create My show`...
  * Returns a Command or a problem with the right usage; never throws.
  */
-import { KNOWN_STATUSES, type KnownStatus, type ListQuery, MAX_NAME_LENGTH, MAX_PER_PAGE } from '../realtimekit/types.js';
+import {
+  KNOWN_STATUSES,
+  type KnownStatus,
+  type ListQuery,
+  MAX_NAME_LENGTH,
+  MAX_PER_PAGE,
+} from '../realtimekit/types.js';
 import { isIsoDateTime, isUuid, isValidId } from '../realtimekit/validate.js';
 import type { CommandName, ParseResult } from './command.js';
 import { COMMAND_SPECS, isCommandName, specFor } from './spec.js';
@@ -39,7 +45,8 @@ export function parseCommandText(input: string): ParseResult {
       return parseList(rest);
     case 'create': {
       const livestreamName = rest.join(' ').trim();
-      if (livestreamName.length > MAX_NAME_LENGTH) return fail('create', `The name is longer than ${MAX_NAME_LENGTH} characters.`);
+      if (livestreamName.length > MAX_NAME_LENGTH)
+        return fail('create', `The name is longer than ${MAX_NAME_LENGTH} characters.`);
       return { ok: true, command: livestreamName ? { name: 'create', livestreamName } : { name: 'create' } };
     }
     case 'status':
@@ -65,17 +72,26 @@ export function parseCommandText(input: string): ParseResult {
   }
 }
 
-const ID_LABELS = { status: 'a livestream id', session: 'a livestream session id', meeting: 'a meeting id' } as const;
+const ID_LABELS = {
+  status: 'a livestream id',
+  session: 'a livestream session id',
+  meeting: 'a meeting id',
+} as const;
 
 function parseIdCommand(name: 'status' | 'session' | 'meeting', args: string[]): ParseResult {
   const [id, ...extra] = args;
   if (id === undefined) return fail(name, `Missing ${ID_LABELS[name]}.`);
-  if (extra.length > 0) return fail(name, `Expected only ${ID_LABELS[name]}, got extra words: "${extra.join(' ').slice(0, 40)}".`);
+  if (extra.length > 0)
+    return fail(
+      name,
+      `Expected only ${ID_LABELS[name]}, got extra words: "${extra.join(' ').slice(0, 40)}".`,
+    );
   if (name === 'meeting') {
     if (!isUuid(id)) return fail(name, `"${id.slice(0, 40)}" is not a meeting id: meeting ids are UUIDs.`);
     return { ok: true, command: { name, meetingId: id } };
   }
-  if (!isValidId(id)) return fail(name, `"${id.slice(0, 40)}" is not ${ID_LABELS[name]}: ids are letters, digits and dashes.`);
+  if (!isValidId(id))
+    return fail(name, `"${id.slice(0, 40)}" is not ${ID_LABELS[name]}: ids are letters, digits and dashes.`);
   return name === 'status'
     ? { ok: true, command: { name, livestreamId: id } }
     : { ok: true, command: { name, sessionId: id } };
@@ -100,7 +116,10 @@ function parseSubscribe(args: string[]): ParseResult {
   }
   // Neither named: both, as the usage says.
   if (!onLive && !onErrored) onLive = onErrored = true;
-  return { ok: true, command: { name: 'subscribe', onLive, onErrored, livestreamIds, ...(mention ? { mention } : {}) } };
+  return {
+    ok: true,
+    command: { name: 'subscribe', onLive, onErrored, livestreamIds, ...(mention ? { mention } : {}) },
+  };
 }
 
 const LIST_FLAGS = ['--page', '--per-page', '--since', '--until', '--sort', '--exclude-meetings'] as const;
@@ -110,7 +129,9 @@ function parseList(args: string[]): ParseResult {
   for (let i = 0; i < args.length; i++) {
     const token = args[i] ?? '';
     const eq = token.indexOf('=');
-    const flag = (token.startsWith('--') && eq > 0 ? token.slice(0, eq) : token).toLowerCase().replace('--per_page', '--per-page');
+    const flag = (token.startsWith('--') && eq > 0 ? token.slice(0, eq) : token)
+      .toLowerCase()
+      .replace('--per_page', '--per-page');
     const inline = token.startsWith('--') && eq > 0 ? token.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? args[++i];
 
@@ -129,10 +150,15 @@ function parseList(args: string[]): ParseResult {
         const raw = value();
         const n = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
         if (flag === '--page') {
-          if (!(n >= 1)) return fail('list', `--page needs a whole number of 1 or more (got "${raw ?? ''}").`);
+          if (!(n >= 1))
+            return fail('list', `--page needs a whole number of 1 or more (got "${raw ?? ''}").`);
           query.pageNo = n;
         } else {
-          if (!(n >= 1 && n <= MAX_PER_PAGE)) return fail('list', `--per-page needs a whole number from 1 to ${MAX_PER_PAGE} (got "${raw ?? ''}").`);
+          if (!(n >= 1 && n <= MAX_PER_PAGE))
+            return fail(
+              'list',
+              `--per-page needs a whole number from 1 to ${MAX_PER_PAGE} (got "${raw ?? ''}").`,
+            );
           query.perPage = n;
         }
         break;
@@ -141,7 +167,10 @@ function parseList(args: string[]): ParseResult {
       case '--until': {
         const raw = value();
         if (raw === undefined || !isIsoDateTime(raw)) {
-          return fail('list', `${flag} needs an ISO date such as 2026-11-01 or 2026-11-01T09:00:00Z (got "${(raw ?? '').slice(0, 40)}").`);
+          return fail(
+            'list',
+            `${flag} needs an ISO date such as 2026-11-01 or 2026-11-01T09:00:00Z (got "${(raw ?? '').slice(0, 40)}").`,
+          );
         }
         if (flag === '--since') query.startTime = raw;
         else query.endTime = raw;
@@ -149,7 +178,8 @@ function parseList(args: string[]): ParseResult {
       }
       case '--sort': {
         const raw = value()?.toLowerCase();
-        if (raw !== 'asc' && raw !== 'desc' && raw !== 'dsc') return fail('list', `--sort takes asc or desc (got "${raw ?? ''}").`);
+        if (raw !== 'asc' && raw !== 'desc' && raw !== 'dsc')
+          return fail('list', `--sort takes asc or desc (got "${raw ?? ''}").`);
         query.sortOrder = raw === 'asc' ? 'ASC' : 'DSC';
         break;
       }
@@ -158,7 +188,10 @@ function parseList(args: string[]): ParseResult {
         query.excludeMeetings = true;
         break;
       default:
-        return fail('list', `Unknown option "${token.slice(0, 40)}": the options are ${LIST_FLAGS.join(', ')}.`);
+        return fail(
+          'list',
+          `Unknown option "${token.slice(0, 40)}": the options are ${LIST_FLAGS.join(', ')}.`,
+        );
     }
   }
   if (query.startTime && query.endTime && Date.parse(query.startTime) > Date.parse(query.endTime)) {

@@ -20,7 +20,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'List livestreams, newest first.',
     details:
       'Filter by status, by creation time (--since/--until take an ISO date such as 2026-11-01 or 2026-11-01T09:00Z), page through results, and leave out livestreams of meetings.',
-    examples: ['list', 'list live', 'list errored --since 2026-11-01 --per-page 5', 'list --page 2 --sort asc'],
+    examples: [
+      'list',
+      'list live',
+      'list errored --since 2026-11-01 --per-page 5',
+      'list --page 2 --sort asc',
+    ],
   },
   {
     name: 'create',
@@ -52,7 +57,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
     summary: 'Post to this channel when livestreams go LIVE or ERRORED (default: both, every livestream).',
     details:
       'Name livestream ids to follow only those. --mention adds a ping to each post (@here in Slack, a role in Discord). Subscribing again resumes a paused subscription.',
-    examples: ['subscribe', 'subscribe errored', 'subscribe live 3fd739f4-3c41-456e-bfba-6ebd51e16d2d', 'subscribe live --mention @here'],
+    examples: [
+      'subscribe',
+      'subscribe errored',
+      'subscribe live 3fd739f4-3c41-456e-bfba-6ebd51e16d2d',
+      'subscribe live --mention @here',
+    ],
   },
   {
     name: 'unsubscribe',

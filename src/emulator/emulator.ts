@@ -15,6 +15,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { bulkLivestreams, demoLivestreams } from './demo.js';
 import { type Fault, FaultQueue, isDestroyFault, isRawBodyFault, isStatusFault } from './faults.js';
 import { createPrng, type Prng, randomSeed } from './prng.js';
@@ -27,7 +28,8 @@ import {
   type WireSession,
 } from './store.js';
 
-export type { Fault } from './faults.js';
+export type { DelayFault, DestroyFault, Fault, RawBodyFault, StatusFault } from './faults.js';
+export { DEFAULT_PER_PAGE } from './routes.js';
 export type { LivestreamInput, StatusChange, WireLivestream, WireSession } from './store.js';
 
 export interface EmulatorOptions {
@@ -253,6 +255,7 @@ class HttpFront {
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.sendAnswer(res, internalError(error)));
     });
+    server.on('clientError', answerClientError);
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (error) => {
@@ -427,6 +430,19 @@ class HttpFront {
       'ratelimit-policy': `"default";q=${RATE_LIMIT.quota};w=${RATE_LIMIT.windowSeconds}`,
     };
   }
+}
+
+/** Unparseable HTTP gets a JSON 400 too (Node's default is a bare one), so every answer is JSON. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(gatewayError(400, 400, 'Bad request').body);
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
 }
 
 function toPredicate(matcher: RequestMatcher): (request: RecordedRequest) => boolean {

@@ -29,7 +29,14 @@ export interface DeliveryOptions {
 
 type Unit =
   | { kind: 'post'; deliveries: Delivery[]; reply: Reply; post?: (messageId: string) => StreamPost }
-  | { kind: 'edit'; deliveries: Delivery[]; reply: Reply; target: StreamPost; after: StreamPost; fallback: Unit };
+  | {
+      kind: 'edit';
+      deliveries: Delivery[];
+      reply: Reply;
+      target: StreamPost;
+      after: StreamPost;
+      fallback: Unit;
+    };
 
 const MAX_BACKOFF_MS = 10 * 60_000;
 const EDIT_GONE_CODES = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed', '10008']);
@@ -128,11 +135,24 @@ export class DeliveryWorker {
     const maxItems = this.options.digestMaxItems ?? 20;
     const burst: Delivery[] = [];
     for (const delivery of queue) {
-      if (burst.length >= maxItems || delivery.notBefore > now || !isStreamEvent(delivery.event) || this.editFor(delivery, now)) break;
+      if (
+        burst.length >= maxItems ||
+        delivery.notBefore > now ||
+        !isStreamEvent(delivery.event) ||
+        this.editFor(delivery, now)
+      )
+        break;
       burst.push(delivery);
     }
     if (burst.length >= threshold) {
-      return { kind: 'post', deliveries: burst, reply: digestMessage(burst.map((d) => d.event as StreamEvent), head.mention) };
+      return {
+        kind: 'post',
+        deliveries: burst,
+        reply: digestMessage(
+          burst.map((d) => d.event as StreamEvent),
+          head.mention,
+        ),
+      };
     }
     return this.singlePost(head);
   }
@@ -140,9 +160,19 @@ export class DeliveryWorker {
   private singlePost(delivery: Delivery): Unit {
     const { event } = delivery;
     if (!isStreamEvent(event)) return { kind: 'post', deliveries: [delivery], reply: systemMessage(event) };
-    const unit: Unit = { kind: 'post', deliveries: [delivery], reply: streamMessage(event, delivery.mention) };
+    const unit: Unit = {
+      kind: 'post',
+      deliveries: [delivery],
+      reply: streamMessage(event, delivery.mention),
+    };
     if (event.kind === 'live') {
-      unit.post = (messageId) => ({ ...channelOf(delivery), livestreamId: event.stream.id, messageId, live: event, endedAt: null });
+      unit.post = (messageId) => ({
+        ...channelOf(delivery),
+        livestreamId: event.stream.id,
+        messageId,
+        live: event,
+        endedAt: null,
+      });
     }
     return unit;
   }
@@ -178,7 +208,7 @@ export class DeliveryWorker {
   }
 
   private async sendUnit(key: string, unit: Unit): Promise<number> {
-    const { store, sinks, clock, log } = this.options;
+    const { store, sinks, clock } = this.options;
     const head = unit.deliveries[0]!;
     const sink = sinks.get(head.platform)!;
     const ids = unit.deliveries.map((d) => d.id);
@@ -193,8 +223,15 @@ export class DeliveryWorker {
       this.channelReadyAt.set(key, clock.now() + this.pacing[head.platform]);
       return ids.length;
     } catch (error) {
-      const failure = error instanceof SinkError ? error : new SinkError('Transient', error instanceof Error ? error.message : String(error));
-      if (unit.kind === 'edit' && failure.kind === 'Permanent' && EDIT_GONE_CODES.has(failure.details.code ?? '')) {
+      const failure =
+        error instanceof SinkError
+          ? error
+          : new SinkError('Transient', error instanceof Error ? error.message : String(error));
+      if (
+        unit.kind === 'edit' &&
+        failure.kind === 'Permanent' &&
+        EDIT_GONE_CODES.has(failure.details.code ?? '')
+      ) {
         // The LIVE post was deleted: tell the channel with a new message instead.
         return this.sendUnit(key, unit.fallback);
       }
@@ -207,19 +244,30 @@ export class DeliveryWorker {
     const { store, clock, log } = this.options;
     const head = deliveries[0]!;
     const now = clock.now();
-    const context = { platform: head.platform, channelId: head.channelId, code: failure.details.code, reason: failure.message };
+    const context = {
+      platform: head.platform,
+      channelId: head.channelId,
+      code: failure.details.code,
+      reason: failure.message,
+    };
     switch (failure.kind) {
       case 'RateLimited': {
         const wait = failure.details.retryAfterMs ?? 1_000;
         this.channelReadyAt.set(key, now + wait);
-        log.warn('platform rate limit: waiting before the next post to this channel', { ...context, waitMs: wait });
+        log.warn('platform rate limit: waiting before the next post to this channel', {
+          ...context,
+          waitMs: wait,
+        });
         return;
       }
       case 'Permanent': {
         const reason = failure.details.code ? `${failure.details.code}: ${failure.message}` : failure.message;
         store.pauseChannel(channelOf(head), reason);
         const dropped = store.dropChannelDeliveries(channelOf(head), reason);
-        log.error('channel cannot receive notifications; its subscription is paused', { ...context, dropped });
+        log.error('channel cannot receive notifications; its subscription is paused', {
+          ...context,
+          dropped,
+        });
         return;
       }
       case 'Transient': {

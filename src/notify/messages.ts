@@ -4,8 +4,13 @@ import { type Reply, type ReplyField, type ReplyItem, reply, statusBadge } from 
 import type { StreamEvent, SystemEvent } from './types.js';
 
 const streamName = (event: StreamEvent) => event.stream.name ?? `Livestream ${event.stream.id}`;
-const idField = (event: StreamEvent): ReplyField => ({ label: 'Livestream ID', value: event.stream.id, format: 'code' });
-const watch = (event: StreamEvent) => (event.stream.playbackUrl ? [{ label: 'Watch', url: event.stream.playbackUrl }] : []);
+const idField = (event: StreamEvent): ReplyField => ({
+  label: 'Livestream ID',
+  value: event.stream.id,
+  format: 'code',
+});
+const watch = (event: StreamEvent) =>
+  event.stream.playbackUrl ? [{ label: 'Watch', url: event.stream.playbackUrl }] : [];
 
 function withMention(value: Reply, mention: string | null): Reply {
   return mention ? { ...value, mention } : value;
@@ -13,7 +18,8 @@ function withMention(value: Reply, mention: string | null): Reply {
 
 export function liveMessage(event: StreamEvent, mention: string | null, resumedAt?: string): Reply {
   const fields: ReplyField[] = [idField(event)];
-  if (event.startedTime ?? event.at) fields.push({ label: 'Started', value: event.startedTime ?? event.at, format: 'time' });
+  if (event.startedTime ?? event.at)
+    fields.push({ label: 'Started', value: event.startedTime ?? event.at, format: 'time' });
   return withMention(
     reply({
       title: `${streamName(event)} is live`,
@@ -55,8 +61,10 @@ export function endedMessage(live: StreamEvent | null, ended: StreamEvent, menti
   fields.push({ label: 'Ended', value: ended.at, format: 'time' });
   const duration = started ? durationBetween(started, ended.at) : null;
   if (duration) fields.push({ label: 'Duration', value: duration });
-  if (ended.ingestSeconds != null) fields.push({ label: 'Ingest time', value: formatSeconds(ended.ingestSeconds) });
-  if (ended.viewerSeconds != null) fields.push({ label: 'Viewer time', value: formatSeconds(ended.viewerSeconds) });
+  if (ended.ingestSeconds != null)
+    fields.push({ label: 'Ingest time', value: formatSeconds(ended.ingestSeconds) });
+  if (ended.viewerSeconds != null)
+    fields.push({ label: 'Viewer time', value: formatSeconds(ended.viewerSeconds) });
   const name = ended.stream.name ?? live?.stream.name ?? `Livestream ${ended.stream.id}`;
   const status = ended.stream.status === 'UNKNOWN' ? 'no longer listed' : ended.stream.status;
   return withMention(
@@ -83,12 +91,18 @@ export function streamMessage(event: StreamEvent, mention: string | null): Reply
 export function digestMessage(events: StreamEvent[], mention: string | null): Reply {
   const items: ReplyItem[] = events.map((event) => {
     const fields: ReplyField[] = [idField(event)];
-    if (event.kind === 'errored') fields.push({ label: 'Error', value: event.errMessage ?? 'no error message' });
+    if (event.kind === 'errored')
+      fields.push({ label: 'Error', value: event.errMessage ?? 'no error message' });
     return {
       title: streamName(event),
-      badge: { text: event.kind === 'live' ? 'LIVE' : event.kind === 'errored' ? 'ERRORED' : 'ENDED', tone: event.kind === 'ended' ? 'idle' : event.kind },
+      badge: {
+        text: event.kind === 'live' ? 'LIVE' : event.kind === 'errored' ? 'ERRORED' : 'ENDED',
+        tone: event.kind === 'ended' ? 'idle' : event.kind,
+      },
       fields,
-      ...(event.stream.playbackUrl && event.kind === 'live' ? { link: { label: 'Watch', url: event.stream.playbackUrl } } : {}),
+      ...(event.stream.playbackUrl && event.kind === 'live'
+        ? { link: { label: 'Watch', url: event.stream.playbackUrl } }
+        : {}),
     };
   });
   const live = events.filter((e) => e.kind === 'live').length;

@@ -40,7 +40,14 @@ export function startNotifications(options: NotificationsOptions): Notifications
     const existing = store.subscriptions(channel).find((s) => s.livestreamId === null);
     // Restarting retries a paused default channel; a chat-made subscription there is left as it is.
     if (!existing || existing.source === 'config') {
-      store.upsertSubscription({ ...channel, livestreamId: null, onLive: true, onErrored: true, mention: null, source: 'config' });
+      store.upsertSubscription({
+        ...channel,
+        livestreamId: null,
+        onLive: true,
+        onErrored: true,
+        mention: null,
+        source: 'config',
+      });
     }
   }
   if (options.realApi && config.pollIntervalSeconds < 5) {
@@ -50,7 +57,13 @@ export function startNotifications(options: NotificationsOptions): Notifications
   }
 
   const sinks = new Map<Platform, Sink>(options.sinks.map((sink) => [sink.platform, sink]));
-  const delivery = new DeliveryWorker({ store, sinks, clock, log: log.child({ part: 'delivery' }), cooldownMs: config.cooldownSeconds * 1000 });
+  const delivery = new DeliveryWorker({
+    store,
+    sinks,
+    clock,
+    log: log.child({ part: 'delivery' }),
+    cooldownMs: config.cooldownSeconds * 1000,
+  });
   const poller = new Poller({
     client,
     store,
@@ -63,7 +76,11 @@ export function startNotifications(options: NotificationsOptions): Notifications
   });
   delivery.start();
   poller.start();
-  log.info('notifications running', { intervalSeconds: config.pollIntervalSeconds, budget: config.requestBudget, pending: store.countPending() });
+  log.info('notifications running', {
+    intervalSeconds: config.pollIntervalSeconds,
+    budget: config.requestBudget,
+    pending: store.countPending(),
+  });
   return {
     poller,
     delivery,

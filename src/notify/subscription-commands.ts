@@ -11,15 +11,28 @@ export function isSubscriptionCommand(command: Command): command is Subscription
   return command.name === 'subscribe' || command.name === 'unsubscribe' || command.name === 'subscriptions';
 }
 
-const problem = (title: string, text: string): Reply => reply({ title, tone: 'error', text, visibility: 'requester' });
+const problem = (title: string, text: string): Reply =>
+  reply({ title, tone: 'error', text, visibility: 'requester' });
 
-export function handleSubscriptionCommand(command: SubscriptionCommand, context: RequestContext, store: NotifyStore | null): Reply {
-  if (!store) return problem('Notifications are off', 'This bot runs without notifications, so there is nothing to subscribe to.');
-  if (context.channelId === null) return problem('No channel here', 'Subscriptions belong to a channel: run this in one.');
+export function handleSubscriptionCommand(
+  command: SubscriptionCommand,
+  context: RequestContext,
+  store: NotifyStore | null,
+): Reply {
+  if (!store)
+    return problem(
+      'Notifications are off',
+      'This bot runs without notifications, so there is nothing to subscribe to.',
+    );
+  if (context.channelId === null)
+    return problem('No channel here', 'Subscriptions belong to a channel: run this in one.');
   const channel: ChannelRef = { platform: context.platform, channelId: context.channelId };
   if (command.name === 'subscriptions') return listReply(store.subscriptions(channel));
   if (context.canManage === false) {
-    return problem('Not allowed', 'Only the people this bot’s admin named may change this channel’s subscriptions. `subscriptions` shows what it gets.');
+    return problem(
+      'Not allowed',
+      'Only the people this bot’s admin named may change this channel’s subscriptions. `subscriptions` shows what it gets.',
+    );
   }
   if (command.name === 'subscribe') {
     const ids = command.livestreamIds.length > 0 ? command.livestreamIds : [null];
@@ -33,18 +46,34 @@ export function handleSubscriptionCommand(command: SubscriptionCommand, context:
         source: 'chat',
       });
     }
-    const what = [command.onLive && 'goes LIVE (and when it ends)', command.onErrored && 'ERRORS'].filter(Boolean).join(' or ');
-    const which = command.livestreamIds.length > 0 ? `livestream ${command.livestreamIds.join(', ')}` : 'any livestream of this app';
+    const what = [command.onLive && 'goes LIVE (and when it ends)', command.onErrored && 'ERRORS']
+      .filter(Boolean)
+      .join(' or ');
+    const which =
+      command.livestreamIds.length > 0
+        ? `livestream ${command.livestreamIds.join(', ')}`
+        : 'any livestream of this app';
     return reply({
       title: 'Subscribed',
       tone: 'success',
       text: `This channel will be told when ${which} ${what}.${command.mention ? ` Posts will mention ${command.mention}.` : ''}`,
-      footer: context.platform === 'slack' ? 'The bot must be in this channel to post: /invite it if it is not.' : undefined,
+      footer:
+        context.platform === 'slack'
+          ? 'The bot must be in this channel to post: /invite it if it is not.'
+          : undefined,
       visibility: 'channel',
     });
   }
-  const removed = store.removeSubscriptions(channel, command.livestreamIds.length > 0 ? command.livestreamIds : undefined);
-  if (removed === 0) return reply({ title: 'Nothing to remove', text: 'This channel had no such subscription.', visibility: 'requester' });
+  const removed = store.removeSubscriptions(
+    channel,
+    command.livestreamIds.length > 0 ? command.livestreamIds : undefined,
+  );
+  if (removed === 0)
+    return reply({
+      title: 'Nothing to remove',
+      text: 'This channel had no such subscription.',
+      visibility: 'requester',
+    });
   return reply({
     title: 'Unsubscribed',
     tone: 'success',
@@ -58,14 +87,24 @@ function listReply(subscriptions: Subscription[]): Reply {
     title: s.livestreamId === null ? 'Every livestream' : `Livestream ${s.livestreamId}`,
     badge: s.pausedReason ? { text: 'PAUSED', tone: 'error' } : { text: 'ACTIVE', tone: 'success' },
     fields: [
-      { label: 'Events', value: [s.onLive && 'live, ended', s.onErrored && 'errored'].filter(Boolean).join(', ') },
+      {
+        label: 'Events',
+        value: [s.onLive && 'live, ended', s.onErrored && 'errored'].filter(Boolean).join(', '),
+      },
       ...(s.mention ? [{ label: 'Mention', value: s.mention }] : []),
-      ...(s.pausedReason ? [{ label: 'Paused because', value: `${s.pausedReason}. Fix it, then subscribe again to resume.` }] : []),
+      ...(s.pausedReason
+        ? [{ label: 'Paused because', value: `${s.pausedReason}. Fix it, then subscribe again to resume.` }]
+        : []),
       ...(s.source === 'config' ? [{ label: 'Set by', value: 'the bot’s configuration' }] : []),
     ],
   }));
   return reply({
     title: 'Subscriptions in this channel',
-    list: { items, total: items.length, offset: 1, empty: 'None. /livestream subscribe posts LIVE and ERRORED streams here.' },
+    list: {
+      items,
+      total: items.length,
+      offset: 1,
+      empty: 'None. /livestream subscribe posts LIVE and ERRORED streams here.',
+    },
   });
 }

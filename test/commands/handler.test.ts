@@ -1,0 +1,145 @@
+/** The core end-to-end: text -> parser -> handler -> real ky client -> the emulator over HTTP -> Reply. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Core, createCore, type RequestContext } from '../../src/core.js';
+import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { silentLogger } from '../../src/log.js';
+import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
+import { containsSecret, type Reply, replyToPlainText } from '../../src/reply.js';
+
+let emulator: Emulator;
+let core: Core;
+const context: RequestContext = { platform: 'console', channelId: null, userId: 'tester' };
+const ask = (text: string) => core.replyToText(text, context);
+const coreWith = (overrides: { apiToken?: string } = {}) => {
+  const settings = emulator.settings();
+  return createCore({
+    client: createRealtimeKitClient({
+      baseUrl: settings.CLOUDFLARE_API_BASE_URL,
+      apiToken: overrides.apiToken ?? settings.CLOUDFLARE_API_TOKEN,
+      accountId: settings.CLOUDFLARE_ACCOUNT_ID,
+      appId: settings.REALTIMEKIT_APP_ID,
+      retries: 1,
+      retryDelayMs: () => 1,
+      timeoutMs: 500,
+    }),
+    log: silentLogger,
+  });
+};
+
+beforeAll(async () => {
+  emulator = createEmulator({ seed: 11 });
+  await emulator.start();
+  core = coreWith();
+});
+afterAll(() => emulator.stop());
+beforeEach(() => emulator.clearFaults());
+
+describe('commands through the emulator', () => {
+  it('lists with filters, says "showing X of Y" and how to get the next page', async () => {
+    const live = emulator.addLivestream({ name: 'Live one', status: 'LIVE' });
+    emulator.seed(30, { status: 'IDLE' });
+    const reply = await ask('list idle --per-page 5 --page 2');
+    expect(reply.title).toBe('Livestreams (IDLE)');
+    expect(reply.list?.items).toHaveLength(5);
+    expect(reply.list?.offset).toBe(6);
+    expect(reply.list?.total).toBeGreaterThanOrEqual(30);
+    expect(reply.list?.next).toBe('/livestream list idle --page 3 --per-page 5');
+    expect(replyToPlainText(reply)).toContain(`Showing 6-10 of ${reply.list?.total}`);
+    expect(reply.list?.items.every((item) => item.badge?.text === 'IDLE')).toBe(true);
+
+    const lives = await ask('list live');
+    expect(lives.list?.items.map((i) => i.title)).toContain('Live one');
+    expect(containsSecret(lives)).toBe(false);
+    expect(JSON.stringify(lives)).not.toContain(live.stream_key);
+  });
+
+  it('creates a livestream and shows the stream key only to the requester', async () => {
+    const reply = await ask('create Friday town hall');
+    expect(reply.visibility).toBe('requester');
+    expect(reply.title).toBe('Livestream created: Friday town hall');
+    const key = reply.fields.find((f) => f.label === 'Stream key');
+    expect(key?.format).toBe('secret');
+    const stored = emulator.livestreams().find((l) => l.name === 'Friday town hall');
+    expect(key?.value).toBe(stored?.stream_key);
+  });
+
+  it('shows the active session of a live stream, a session by id and a meeting’s livestream', async () => {
+    const meetingId = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
+    const stream = emulator.addLivestream({ name: 'Keynote', meeting_id: meetingId, status: 'IDLE' });
+    emulator.setStatus(stream.id, 'LIVE');
+    const status = await ask(`status ${stream.id}`);
+    expect(status.badge?.text).toBe('LIVE');
+    expect(status.fields.map((f) => f.label)).toEqual(
+      expect.arrayContaining(['Livestream ID', 'Session ID', 'Started']),
+    );
+    const sessionId = status.fields.find((f) => f.label === 'Session ID')!.value;
+    const session = await ask(`session ${sessionId}`);
+    expect(session.fields.find((f) => f.label === 'Livestream ID')?.value).toBe(stream.id);
+    const meeting = await ask(`meeting ${meetingId}`);
+    expect(meeting.fields.find((f) => f.label === 'Livestream ID')?.value).toBe(stream.id);
+    for (const r of [status, session, meeting]) expect(JSON.stringify(r)).not.toContain(stream.stream_key);
+  });
+
+  it('answers help and bad input with usage, without calling the API', async () => {
+    emulator.resetRequests();
+    const help = await ask('help');
+    expect(help.fields.map((f) => f.label)).toContain('/livestream status <livestream_id>');
+    const bad = await ask('status');
+    expect(bad.tone).toBe('error');
+    expect(bad.fields[0]?.value).toBe('/livestream status <livestream_id>');
+    expect((await ask('meeting 123')).text).toMatch(/UUID/);
+    expect((await ask('delete everything')).text).toMatch(/Unknown command "delete"/);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  const errorCases: [string, () => void, string, RegExp][] = [
+    ['404', () => {}, 'status 00000000-0000-4000-8000-000000000000', /has no active session/],
+    ['404 session', () => {}, 'session nope', /No livestream session has the id nope/],
+    ['404 meeting', () => {}, 'meeting 00000000-0000-4000-8000-000000000000', /has no active livestream/],
+    [
+      '429',
+      () => emulator.injectFault({ status: 429, headers: { 'retry-after': '30' }, times: 5 }),
+      'list',
+      /rate limiting.*30 s/,
+    ],
+    ['500', () => emulator.injectFault({ status: 500, times: 5 }), 'list', /having trouble \(HTTP 500\)/],
+    [
+      'malformed',
+      () => emulator.injectFault({ rawBody: '{"success":true,"data":[{"id"', times: 5 }),
+      'list',
+      /could not read/,
+    ],
+    ['slow', () => emulator.injectFault({ delayMs: 2_000, times: 5 }), 'list', /did not answer in time/],
+    [
+      '400',
+      () =>
+        emulator.injectFault({
+          status: 400,
+          body: { success: false, error: { code: 400, message: 'bad name' } },
+        }),
+      'create x',
+      /refused the request.*bad name/,
+    ],
+  ];
+  it.each(errorCases)('turns an API %s into a short sentence', async (_name, arrange, text, expected) => {
+    arrange();
+    const reply: Reply = await ask(text);
+    expect(reply.tone).toBe('error');
+    expect(reply.visibility).toBe('requester');
+    expect(reply.text).toMatch(expected);
+  });
+
+  it('tells the user to check the token on 401/403', async () => {
+    const wrong = coreWith({ apiToken: 'wrong-token' });
+    const reply = await wrong.replyToText('list', context);
+    expect(reply.text).toMatch(/rejected the API token.*Realtime/);
+    expect(JSON.stringify(reply)).not.toContain('wrong-token');
+  });
+
+  it('shows an unknown status instead of failing', async () => {
+    const odd = emulator.addLivestream({ name: 'Odd', status: 'IDLE' });
+    emulator.setStatus(odd.id, 'WEIRD');
+    const reply = await ask('list --per-page 100');
+    expect(reply.list?.items.find((i) => i.title === 'Odd')?.badge?.text).toBe('UNKNOWN (WEIRD)');
+  });
+});

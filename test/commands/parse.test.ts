@@ -37,6 +37,23 @@ describe('parseCommandText: good input', () => {
     ['session 5e1b2c3d', { name: 'session', sessionId: '5e1b2c3d' }],
     [`meeting ${UUID}`, { name: 'meeting', meetingId: UUID }],
     [`  Meeting   ${UUID.toUpperCase()}  `, { name: 'meeting', meetingId: UUID.toUpperCase() }],
+    ['subscribe', { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] }],
+    ['subscribe errored', { name: 'subscribe', onLive: false, onErrored: true, livestreamIds: [] }],
+    [
+      `subscribe live ${UUID} abc`,
+      { name: 'subscribe', onLive: true, onErrored: false, livestreamIds: [UUID, 'abc'] },
+    ],
+    [
+      'subscribe live --mention @here',
+      { name: 'subscribe', onLive: true, onErrored: false, livestreamIds: [], mention: '@here' },
+    ],
+    [
+      'subscribe --mention=<!subteam^S1>',
+      { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [], mention: '<!subteam^S1>' },
+    ],
+    ['unsubscribe', { name: 'unsubscribe', livestreamIds: [] }],
+    [`unsubscribe ${UUID}`, { name: 'unsubscribe', livestreamIds: [UUID] }],
+    ['subscriptions', { name: 'subscriptions' }],
   ];
   it.each(cases)('%j', (input, expected) => {
     expect(parseCommandText(input)).toEqual({ ok: true, command: expected });
@@ -68,6 +85,11 @@ describe('parseCommandText: bad input says what was wrong and shows the usage', 
     ['list --exclude-meetings=yes', /takes no value/, /^list/],
     ['list --colour', /Unknown option "--colour"/, /^list/],
     ['help nothing', /no command "nothing"/, /^help/],
+    ['subscribe ../x', /neither live, errored nor a livestream id/, /^subscribe/],
+    ['subscribe --mention', /--mention needs who to ping/, /^subscribe/],
+    ['subscribe --loud', /Unknown option "--loud"/, /^subscribe/],
+    ['unsubscribe a/b', /is not a livestream id/, /^unsubscribe/],
+    ['subscriptions all', /takes no arguments/, /^subscriptions$/],
     [`create ${'x'.repeat(201)}`, /longer than 200/, /^create/],
   ];
   it.each(cases)('%j', (input, problem, usage) => {

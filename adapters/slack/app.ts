@@ -1,0 +1,181 @@
+/**
+ * The Slack adapter: a Bolt app with one slash command, over Socket Mode when SLACK_APP_TOKEN is set
+ * (no public URL needed) or over HTTP on PORT at /slack/events otherwise, plus the channel Sink.
+ */
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, type Receiver, SocketModeReceiver, type webApi } from '@slack/bolt';
+import type { SlackConfig } from '../../src/config.js';
+import type { Core } from '../../src/core.js';
+import type { Logger } from '../../src/log.js';
+import type { Sink } from '../../src/sink.js';
+import { createBoltLogger } from './bolt-logger.js';
+import { createClaims } from './claims.js';
+import { createCommandListener } from './command.js';
+import { SLASH_COMMAND } from './manifest.js';
+import { createSlackSink, SLACK_CLIENT_OPTIONS } from './sink.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackAdapterOptions {
+  config: SlackConfig;
+  core: Core;
+  log: Logger;
+  /** HTTP mode only: the interface to listen on; default every interface. Tests pass 127.0.0.1. */
+  host?: string;
+}
+
+export interface SlackAdapter {
+  platform: 'slack';
+  mode: 'socket' | 'http';
+  /** Posts to channels the bot is in (notifications). */
+  sink: Sink;
+  /** HTTP mode: the port actually listened on (PORT=0 picks a free one). */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+/** A redelivered command is recognised by its trigger_id for this long (Slack redelivers within minutes). */
+const CLAIM_TTL_MS = 10 * 60_000;
+/** stop() waits this long at most for Slack to answer the WebSocket close. */
+const SOCKET_CLOSE_TIMEOUT_MS = 5_000;
+
+export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
+  const { config, core } = options;
+  const log = options.log.child({ component: 'slack' });
+  const logger = createBoltLogger({ log });
+  const slackApiUrl = config.apiUrl ? `${config.apiUrl}/` : undefined;
+  const clientOptions: webApi.WebClientOptions = {
+    ...SLACK_CLIENT_OPTIONS,
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+  };
+  const transport = createTransport({
+    config,
+    logger,
+    slackApiUrl,
+    ...(options.host ? { host: options.host } : {}),
+  });
+
+  const app = new App({
+    token: config.botToken,
+    receiver: transport.receiver,
+    logger,
+    clientOptions,
+    // auth.test runs in init() below, so a bad SLACK_BOT_TOKEN stops the start with a clear error.
+    deferInitialization: true,
+  });
+  app.command(
+    SLASH_COMMAND,
+    createCommandListener({
+      core,
+      log,
+      managers: config.managers,
+      claims: createClaims({ ttlMs: CLAIM_TTL_MS }),
+    }),
+  );
+  app.error(async (error) => {
+    log.error('unhandled error in the Slack app', { error });
+  });
+
+  try {
+    await app.init();
+  } catch (error) {
+    throw startError('Slack did not accept SLACK_BOT_TOKEN (auth.test failed)', error);
+  }
+  let port: number | undefined;
+  try {
+    port = await transport.start(app);
+  } catch (error) {
+    // Socket Mode may still be retrying in the background: make sure it gives up.
+    await transport.stop(app).catch(() => {});
+    throw startError(
+      transport.mode === 'socket'
+        ? 'could not open a Socket Mode connection: check SLACK_APP_TOKEN (xapp-…, with connections:write)'
+        : `could not listen on port ${config.port}: set PORT to a free port`,
+      error,
+    );
+  }
+  log.info('Slack adapter started', { mode: transport.mode, ...(port !== undefined ? { port } : {}) });
+
+  return {
+    platform: 'slack',
+    mode: transport.mode,
+    sink: createSlackSink({ client: app.client, log }),
+    ...(port !== undefined ? { port } : {}),
+    stop: async () => {
+      await transport.stop(app);
+      log.info('Slack adapter stopped');
+    },
+  };
+}
+
+interface Transport {
+  mode: 'socket' | 'http';
+  receiver: Receiver;
+  /** Resolves once connected (Socket Mode: Slack's hello) or listening (HTTP: with the port). */
+  start(app: App): Promise<number | undefined>;
+  stop(app: App): Promise<void>;
+}
+
+function createTransport(args: {
+  config: SlackConfig;
+  logger: ReturnType<typeof createBoltLogger>;
+  slackApiUrl: string | undefined;
+  host?: string;
+}): Transport {
+  const { config, logger, slackApiUrl } = args;
+  if (config.appToken) {
+    const receiver = new SocketModeReceiver({
+      appToken: config.appToken,
+      logger,
+      // Only the base URL: apps.connections.open keeps socket-mode's own patient retries, so a
+      // reconnect after a network blip is not given up at the first failure.
+      installerOptions: { clientOptions: slackApiUrl ? { slackApiUrl } : {} },
+    });
+    return {
+      mode: 'socket',
+      receiver,
+      start: async (app) => {
+        await app.start();
+        return undefined;
+      },
+      // SocketModeReceiver.stop() does not wait for the close handshake; disconnect() does.
+      stop: () => withTimeout(receiver.client.disconnect(), SOCKET_CLOSE_TIMEOUT_MS),
+    };
+  }
+  if (!config.signingSecret)
+    throw new Error('SLACK_SIGNING_SECRET is required for HTTP mode (or set SLACK_APP_TOKEN)');
+  const receiver = new HTTPReceiver({
+    signingSecret: config.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    logger,
+    // The listener acks first and answers through respond(), so the HTTP answer need not wait for it.
+    processBeforeResponse: false,
+  });
+  return {
+    mode: 'http',
+    receiver,
+    start: async (app) => {
+      const server = await app.start({ port: config.port, ...(args.host ? { host: args.host } : {}) });
+      return (server.address() as AddressInfo).port;
+    },
+    stop: async (app) => {
+      await app.stop();
+    },
+  };
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function startError(message: string, cause: unknown): Error {
+  const detail =
+    (cause as { data?: { error?: unknown } } | null)?.data?.error ??
+    (cause instanceof Error ? cause.message : null);
+  return new Error(detail ? `${message}: ${String(detail)}` : message, { cause });
+}

@@ -1,0 +1,109 @@
+/**
+ * The /livestream listener: ack at once, then ask the core, then answer through respond().
+ * Slack shows "operation_timeout" unless the ack arrives within 3 s, and a RealtimeKit call can take
+ * longer than that (client timeout 10 s, plus retries), so nothing before the ack may touch the network.
+ * Whatever fails after the ack is logged and, where possible, still answered: never thrown to Bolt.
+ */
+import type { AllMiddlewareArgs, RespondArguments, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Core, RequestContext } from '../../src/core.js';
+import type { Logger } from '../../src/log.js';
+import { type Reply, reply } from '../../src/reply.js';
+import { scrubResponseUrls } from './bolt-logger.js';
+import type { Claims } from './claims.js';
+import { renderReply, type SlackSurface } from './render.js';
+
+export interface CommandListenerDeps {
+  core: Core;
+  log: Logger;
+  /** User ids allowed to manage; empty: everyone. */
+  managers: readonly string[];
+  /** Deduplicates deliveries by trigger_id. */
+  claims: Claims;
+}
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+const INTERNAL_ERROR_REPLY: Reply = reply({
+  title: 'That did not work',
+  tone: 'error',
+  text: 'Something went wrong on our side. The details are in the bot’s log.',
+  visibility: 'requester',
+});
+
+export function createCommandListener(deps: CommandListenerDeps): (args: CommandArgs) => Promise<void> {
+  const { core, log, managers, claims } = deps;
+  return async ({ command, ack, respond, context }) => {
+    await ack();
+    // One trigger_id per invocation: a second delivery of it is a redelivery, not a second command.
+    if (!claims.claim(command.trigger_id)) {
+      log.info('ignoring a repeated delivery of a slash command', { retryNum: context.retryNum ?? null });
+      return;
+    }
+    const requestContext: RequestContext = {
+      platform: 'slack',
+      channelId: command.channel_id,
+      userId: command.user_id,
+      canManage: managers.length === 0 || managers.includes(command.user_id),
+    };
+    let answer: Reply;
+    try {
+      answer = await core.replyToText(command.text, requestContext);
+    } catch (error) {
+      log.error('the core failed on a slash command', { error, userId: command.user_id });
+      answer = INTERNAL_ERROR_REPLY;
+    }
+    await deliver({ reply: answer, respond, log, responseUrl: command.response_url });
+  };
+}
+
+/** Builds the respond() body. The stream key of `create` is `requester`: it only ever goes out ephemeral. */
+export function responseFor(value: Reply): RespondArguments {
+  const surface: SlackSurface = value.visibility === 'requester' ? 'ephemeral' : 'channel';
+  const { text, blocks } = renderReply({ reply: value, surface });
+  return { response_type: surface === 'ephemeral' ? 'ephemeral' : 'in_channel', text, blocks };
+}
+
+async function deliver(args: {
+  reply: Reply;
+  respond: CommandArgs['respond'];
+  log: Logger;
+  responseUrl: string;
+}): Promise<void> {
+  const { respond, log, responseUrl } = args;
+  let body: RespondArguments;
+  try {
+    body = responseFor(args.reply);
+  } catch (error) {
+    log.error('could not render a reply for Slack', { error });
+    body = responseFor(INTERNAL_ERROR_REPLY);
+  }
+  try {
+    await respond(body);
+    return;
+  } catch (error) {
+    // The response_url is a credential for this conversation: log what failed, never where.
+    log.warn('respond() failed', describeRespondError(error, responseUrl));
+    // A 400 means Slack refused the blocks: the same words as plain text may still get through.
+    if (statusOf(error) !== 400) return;
+  }
+  try {
+    await respond({ response_type: body.response_type, text: body.text ?? '' });
+  } catch (error) {
+    log.warn(
+      'respond() failed again with plain text; the person got no answer',
+      describeRespondError(error, responseUrl),
+    );
+  }
+}
+
+function statusOf(error: unknown): number | null {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : null;
+}
+
+function describeRespondError(error: unknown, responseUrl: string): Record<string, unknown> {
+  const name = error instanceof Error ? error.name : 'unknown';
+  const message =
+    error instanceof Error ? scrubResponseUrls(error.message.split(responseUrl).join('[response_url]')) : '';
+  return { error: { name, message }, status: statusOf(error) };
+}

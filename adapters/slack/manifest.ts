@@ -1,0 +1,20 @@
+/**
+ * What the Slack app must declare, as data the code and the manifest test share: the command the
+ * listener registers, the bot scopes the code calls with, and the usage hint built from the grammar.
+ * `manifest.yml` at the repo root is checked against these by test/slack/manifest.test.ts.
+ */
+import { COMMAND_SPECS } from '../../src/commands/spec.js';
+
+export const SLASH_COMMAND = '/livestream';
+
+/**
+ * `commands`: receive /livestream. `chat:write`: the sink's chat.postMessage and chat.update in channels
+ * the bot was invited to. Not `chat:write.public`: posting where nobody invited the bot is not wanted.
+ * respond() needs no scope: it posts to the command's response_url.
+ */
+export const BOT_SCOPES = ['commands', 'chat:write'] as const;
+
+/** `list [live|idle|errored|invoked] | create [name...] | …`: each command with its arguments, no options. */
+export function usageHint(): string {
+  return COMMAND_SPECS.map((spec) => spec.usage.split(' [--')[0]).join(' | ');
+}

@@ -1,0 +1,160 @@
+/**
+ * A fake Slack Web API on 127.0.0.1: `POST /api/{method}` with the url-encoded form web-api sends.
+ * Records every call (method, params with JSON values decoded, headers) and answers from per-method
+ * scripts, else from defaults good enough to start Bolt (auth.test) and post messages.
+ * Point `SLACK_API_URL` (SlackConfig.apiUrl) at `apiUrl`.
+ */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface SlackApiCall {
+  method: string;
+  params: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  at: number;
+}
+
+export interface SlackApiAnswer {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export type SlackApiResponder = (call: SlackApiCall) => SlackApiAnswer;
+
+export interface FakeSlackWebApi {
+  /** `http://127.0.0.1:PORT/api`: SLACK_API_URL. */
+  readonly apiUrl: string;
+  readonly calls: SlackApiCall[];
+  /** Answers the next `times` calls of `method` (default 1); later calls fall back to the default. */
+  script(method: string, answer: SlackApiAnswer | SlackApiResponder, times?: number): void;
+  /** Resolves with the first call (past or future) of `method` that matches. */
+  waitForCall(
+    method: string,
+    match?: (call: SlackApiCall) => boolean,
+    timeoutMs?: number,
+  ): Promise<SlackApiCall>;
+  close(): Promise<void>;
+}
+
+export const FAKE_BOT = { userId: 'U0BOT', botId: 'B0BOT', teamId: 'T0FAKE' } as const;
+
+function defaultAnswer(call: SlackApiCall, nextTs: () => string): SlackApiAnswer {
+  switch (call.method) {
+    case 'auth.test':
+      return {
+        body: {
+          ok: true,
+          url: 'https://fake.slack.com/',
+          team: 'Fake',
+          user: 'livestream',
+          team_id: FAKE_BOT.teamId,
+          user_id: FAKE_BOT.userId,
+          bot_id: FAKE_BOT.botId,
+        },
+      };
+    case 'chat.postMessage':
+      return {
+        body: { ok: true, channel: call.params.channel, ts: nextTs(), message: { text: call.params.text } },
+      };
+    case 'chat.update':
+      return { body: { ok: true, channel: call.params.channel, ts: call.params.ts, text: call.params.text } };
+    default:
+      return { body: { ok: false, error: 'unknown_method' } };
+  }
+}
+
+function decodeParams(body: string): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    // web-api sends arrays and objects (blocks) as JSON strings.
+    if (value.startsWith('[') || value.startsWith('{')) {
+      try {
+        params[key] = JSON.parse(value);
+        continue;
+      } catch {
+        // Not JSON after all: keep the text.
+      }
+    }
+    params[key] = value;
+  }
+  return params;
+}
+
+export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
+  const calls: SlackApiCall[] = [];
+  const scripts = new Map<string, { answer: SlackApiAnswer | SlackApiResponder; remaining: number }[]>();
+  const waiters = new Set<(call: SlackApiCall) => void>();
+  const sockets = new Set<Socket>();
+  let ts = 1_700_000_000;
+  const nextTs = () => `${ts++}.000100`;
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
+      const call: SlackApiCall = {
+        method,
+        params: decodeParams(Buffer.concat(chunks).toString('utf8')),
+        headers: req.headers,
+        at: Date.now(),
+      };
+      calls.push(call);
+      const queue = scripts.get(method);
+      const scripted = queue?.[0];
+      if (scripted) {
+        scripted.remaining -= 1;
+        if (scripted.remaining <= 0) queue.shift();
+      }
+      const answer = scripted
+        ? typeof scripted.answer === 'function'
+          ? scripted.answer(call)
+          : scripted.answer
+        : defaultAnswer(call, nextTs);
+      const body = JSON.stringify(answer.body ?? { ok: true });
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+      res.end(body);
+      for (const waiter of waiters) waiter(call);
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api`,
+    calls,
+    script(method, answer, times = 1) {
+      const queue = scripts.get(method) ?? [];
+      queue.push({ answer, remaining: times });
+      scripts.set(method, queue);
+    },
+    waitForCall(method, match = () => true, timeoutMs = 5_000) {
+      const test = (call: SlackApiCall) => call.method === method && match(call);
+      const past = calls.find(test);
+      if (past) return Promise.resolve(past);
+      return new Promise((resolve, reject) => {
+        const waiter = (call: SlackApiCall) => {
+          if (!test(call)) return;
+          waiters.delete(waiter);
+          clearTimeout(timer);
+          resolve(call);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`no ${method} call within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The Discord adapter: a discord.js client with the Guilds intent only (no privileged intents:
+ * slash commands arrive as interactions whatever the intents), `/livestream` registered at start,
+ * and a Sink for notifications. `startDiscordAdapter` resolves once the gateway is READY.
+ */
+import { Client, Events, GatewayIntentBits, type RESTOptions } from 'discord.js';
+import type { DiscordConfig } from '../../src/config.js';
+import type { Core } from '../../src/core.js';
+import type { Logger } from '../../src/log.js';
+import type { Sink } from '../../src/sink.js';
+import { COMMAND_NAME } from './commands.js';
+import { handleInteraction } from './interactions.js';
+import { registerCommands } from './register.js';
+import { describeRegistrationError, discordRestOptions } from './rest.js';
+import { createDiscordSink } from './sink.js';
+
+export interface DiscordAdapterArgs {
+  config: DiscordConfig;
+  core: Core;
+  log: Logger;
+  /** Answer directly when the core is faster than this; defer otherwise (see interactions.ts). */
+  deferAfterMs?: number;
+  /** Register `/livestream` at start (bulk overwrite, idempotent); default true. */
+  registerCommands?: boolean;
+  /** How long to wait for the gateway's READY before giving up; default 30 s. */
+  readyTimeoutMs?: number;
+  /** Extra @discordjs/rest options (tests lower `retries` and timeouts). */
+  rest?: Partial<RESTOptions>;
+}
+
+export interface DiscordAdapter {
+  platform: 'discord';
+  sink: Sink;
+  /** The logged-in client, for features that need more than the sink. */
+  client: Client<true>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
+
+export async function startDiscordAdapter({
+  config,
+  core,
+  log: parentLog,
+  deferAfterMs,
+  registerCommands: register = true,
+  readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS,
+  rest,
+}: DiscordAdapterArgs): Promise<DiscordAdapter> {
+  const log = parentLog.child({ platform: 'discord' });
+  const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: discordRestOptions(config, rest) });
+
+  // Without an 'error' listener an emitted error would crash the process.
+  client.on(Events.Error, (error) => log.error('discord client error', { error }));
+  client.on(Events.Warn, (message) => log.warn('discord client warning', { message }));
+  client.on(Events.ShardDisconnect, (event, shardId) =>
+    log.warn('discord gateway disconnected', { code: event.code, shardId }),
+  );
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (!interaction.isChatInputCommand() || interaction.commandName !== COMMAND_NAME) return;
+    handleInteraction({
+      interaction,
+      core,
+      config,
+      log,
+      ...(deferAfterMs !== undefined ? { deferAfterMs } : {}),
+    }).catch((error: unknown) => log.error('a Discord interaction failed', { error }));
+  });
+
+  if (register) {
+    // The REST client needs the token before login to register first: commands then exist by the
+    // time the gateway delivers the first interaction.
+    client.rest.setToken(config.botToken);
+    try {
+      const registration = await registerCommands({
+        rest: client.rest,
+        applicationId: config.applicationId,
+        guildId: config.guildId,
+      });
+      log.info('registered Discord commands', { ...registration });
+    } catch (error) {
+      // Not fatal: the commands registered by an earlier start keep working.
+      log.error('could not register Discord commands', {
+        reason: describeRegistrationError({
+          error,
+          applicationId: config.applicationId,
+          guildId: config.guildId,
+        }),
+      });
+    }
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const ready = new Promise<Client<true>>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the Discord gateway was not ready after ${readyTimeoutMs / 1000} s`)),
+        readyTimeoutMs,
+      );
+      client.once(Events.ClientReady, resolve);
+    });
+    await client.login(config.botToken);
+    const readyClient = await ready;
+    if (readyClient.application.id !== config.applicationId) {
+      log.warn(
+        'DISCORD_APPLICATION_ID is not the bot token’s application: /livestream is registered elsewhere',
+        {
+          configured: config.applicationId,
+          actual: readyClient.application.id,
+        },
+      );
+    }
+    log.info('discord connected', { user: readyClient.user.tag, guilds: readyClient.guilds.cache.size });
+
+    return {
+      platform: 'discord',
+      sink: createDiscordSink({ rest: client.rest }),
+      client: readyClient,
+      async stop() {
+        // No new interactions, and no "disconnected" warning for a shutdown we asked for.
+        client.removeAllListeners(Events.InteractionCreate);
+        client.removeAllListeners(Events.ShardDisconnect);
+        await client.destroy();
+      },
+    };
+  } catch (error) {
+    await client.destroy();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * One `/livestream` interaction, from options to the answer on screen.
+ *
+ * Deferral: Discord drops an interaction that is not answered within 3 s, and the RealtimeKit API can
+ * be slower than that (retries, timeouts). The core call starts at once; if it answers within
+ * `deferAfterMs` (1.5 s, which leaves half the window for our own reply to reach Discord) the reply
+ * goes out directly with the flags the core asked for. Otherwise the reply is deferred as ephemeral,
+ * because the kind of answer is not known yet and a `create` carries a stream key: an ephemeral
+ * "thinking…" can never leak one. The final answer then edits that deferred reply (and so stays
+ * visible to the requester only; every core reply today is requester-only anyway).
+ * Help and bad options never touch the API, so they are answered at once.
+ */
+import {
+  type ChatInputCommandInteraction,
+  type InteractionEditReplyOptions,
+  type InteractionReplyOptions,
+  MessageFlags,
+  PermissionFlagsBits,
+} from 'discord.js';
+import { usageReply } from '../../src/commands/describe-error.js';
+import type { DiscordConfig } from '../../src/config.js';
+import type { Core, RequestContext } from '../../src/core.js';
+import type { Logger } from '../../src/log.js';
+import { type Reply, reply } from '../../src/reply.js';
+import { type DiscordSubcommand, isDiscordSubcommand } from './commands.js';
+import { discordHelpReply } from './help.js';
+import { commandFromOptions, type DiscordCommand, listCommandText } from './options.js';
+import { type DiscordMessage, renderReply } from './render.js';
+
+export const DEFAULT_DEFER_AFTER_MS = 1_500;
+
+export interface HandleInteractionArgs {
+  interaction: ChatInputCommandInteraction;
+  core: Core;
+  config: Pick<DiscordConfig, 'managerRoles'>;
+  log: Logger;
+  deferAfterMs?: number;
+}
+
+/** What the interaction did, for logs and tests. */
+export type Outcome = 'replied' | 'deferred' | 'failed';
+
+/** Manage Channels, or one of the configured manager roles; everyone when no roles are configured. */
+export function canManage({
+  interaction,
+  managerRoles,
+}: {
+  interaction: Pick<ChatInputCommandInteraction, 'memberPermissions' | 'member'>;
+  managerRoles: readonly string[];
+}): boolean {
+  if (interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels)) return true;
+  if (managerRoles.length === 0) return true;
+  const member = interaction.member;
+  if (!member) return false;
+  // A cached GuildMember has a role manager; an uncached one arrives as the raw API member.
+  const roles = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
+  return roles.some((role) => managerRoles.includes(role));
+}
+
+function replyOptions(message: DiscordMessage): InteractionReplyOptions {
+  return {
+    embeds: message.embeds,
+    ...(message.content ? { content: message.content } : {}),
+    allowedMentions: message.allowed_mentions,
+    ...(message.flags ? { flags: MessageFlags.Ephemeral } : {}),
+  };
+}
+
+function editOptions(message: DiscordMessage): InteractionEditReplyOptions {
+  return {
+    embeds: message.embeds,
+    ...(message.content ? { content: message.content } : {}),
+    allowedMentions: message.allowed_mentions,
+  };
+}
+
+/** The core never throws by contract; this covers a bug there without leaving Discord "thinking". */
+function unexpectedErrorReply(): Reply {
+  return reply({
+    title: 'That did not work',
+    tone: 'error',
+    text: 'Something went wrong on our side. The details are in the bot’s log.',
+    visibility: 'requester',
+  });
+}
+
+function helpTopic(command: DiscordCommand): DiscordSubcommand | undefined {
+  return command.name === 'help' && command.topic && isDiscordSubcommand(command.topic)
+    ? command.topic
+    : undefined;
+}
+
+function render(command: DiscordCommand, value: Reply): DiscordMessage {
+  if (command.name === 'list' && value.list?.next) {
+    const nextPage = listCommandText({ ...command.query, pageNo: (command.query.pageNo ?? 1) + 1 });
+    return renderReply(value, { nextPage });
+  }
+  return renderReply(value);
+}
+
+export async function handleInteraction({
+  interaction,
+  core,
+  config,
+  log,
+  deferAfterMs = DEFAULT_DEFER_AFTER_MS,
+}: HandleInteractionArgs): Promise<Outcome> {
+  const subcommand = interaction.options.getSubcommand(false);
+  const started = Date.now();
+  const logged = log.child({ interaction: interaction.id, subcommand });
+  // Discord has answered nothing yet; a failure to answer is logged, never thrown into discord.js.
+  const attempt = async (what: string, call: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      logged.warn(`could not ${what} to a Discord interaction`, { error, ms: Date.now() - started });
+      return false;
+    }
+  };
+
+  const parsed = commandFromOptions({ subcommand, options: interaction.options });
+  if (!parsed.ok || parsed.command.name === 'help') {
+    const answer = parsed.ok ? discordHelpReply(helpTopic(parsed.command)) : usageReply(parsed);
+    const ok = await attempt('reply', () => interaction.reply(replyOptions(renderReply(answer))));
+    return ok ? 'replied' : 'failed';
+  }
+  const { command } = parsed;
+
+  const context: RequestContext = {
+    platform: 'discord',
+    channelId: interaction.channelId,
+    userId: interaction.user.id,
+    canManage: canManage({ interaction, managerRoles: config.managerRoles }),
+  };
+  const pending = core.replyToCommand(command, context).catch((error: unknown) => {
+    logged.error('the core failed a Discord command', { error });
+    return unexpectedErrorReply();
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => {
+    timer = setTimeout(() => resolve('slow'), deferAfterMs);
+  });
+  const first = await Promise.race([pending, slow]);
+  clearTimeout(timer);
+
+  if (first !== 'slow') {
+    const ok = await attempt('reply', () => interaction.reply(replyOptions(render(command, first))));
+    logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: false });
+    return ok ? 'replied' : 'failed';
+  }
+
+  if (!(await attempt('defer a reply', () => interaction.deferReply({ flags: MessageFlags.Ephemeral })))) {
+    return 'failed';
+  }
+  const answer = await pending;
+  const ok = await attempt('edit the deferred reply', () =>
+    interaction.editReply(editOptions(render(command, answer))),
+  );
+  logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: true });
+  return ok ? 'deferred' : 'failed';
+}

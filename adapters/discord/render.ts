@@ -1,0 +1,253 @@
+/**
+ * Reply -> Discord message: embeds coloured by tone, with Discord's limits as data. Anything that
+ * does not fit is cut with an ellipsis or left out with a note, never sent for Discord to reject.
+ */
+import { type APIEmbed, type APIEmbedField, MessageFlags } from 'discord.js';
+import {
+  type Badge,
+  containsSecret,
+  type Reply,
+  type ReplyField,
+  type ReplyItem,
+  showingLine,
+  type Tone,
+} from '../../src/reply.js';
+
+/** https://discord.com/developers/docs/resources/message#embed-object-embed-limits */
+export const DISCORD_LIMITS = {
+  embedsPerMessage: 10,
+  fieldsPerEmbed: 25,
+  /** Title, description, field names and values, footer and author, summed over every embed. */
+  totalCharacters: 6000,
+  title: 256,
+  description: 4096,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+} as const;
+
+/** Embed colours: LIVE is an "on air" red, ERRORED a darker red, IDLE grey, INVOKED blue. */
+export const TONE_COLOURS: Record<Tone, number> = {
+  live: 0xff2d2d,
+  errored: 0x8b1a1a,
+  idle: 0x95a5a6,
+  offline: 0x5c6670,
+  invoked: 0x3b82f6,
+  unknown: 0xf1c40f,
+  info: 0x5865f2,
+  success: 0x2ecc71,
+  error: 0xe67e22,
+};
+
+export const TONE_EMOJI: Record<Tone, string> = {
+  live: '🔴',
+  errored: '⛔',
+  idle: '⚪',
+  offline: '⚫',
+  invoked: '🔵',
+  unknown: '❔',
+  info: 'ℹ️',
+  success: '✅',
+  error: '⚠️',
+};
+
+/** Exactly the mention in `content` may ping, nothing else (a livestream name can say "@everyone"). */
+export interface AllowedMentions {
+  parse: ('everyone' | 'roles' | 'users')[];
+  roles?: string[];
+  users?: string[];
+}
+
+/** A message body in the API's shape (REST sends it as is; interactions map it onto discord.js). */
+export interface DiscordMessage {
+  /** Only the subscriber's mention, when the reply has one: pings come from `content`, never embeds. */
+  content?: string;
+  embeds: APIEmbed[];
+  allowed_mentions: AllowedMentions;
+  /** Set when only the requester may see the message. */
+  flags?: MessageFlags.Ephemeral;
+}
+
+export interface RenderOptions {
+  /** Replaces the list's next-page hint (the core writes it in the text grammar; Discord has options). */
+  nextPage?: string;
+}
+
+/** Short values sit side by side (three per row on desktop); prose gets the full width. */
+const INLINE_MAX = { code: 60, text: 24 } as const;
+
+export function clip(text: string, max: number): string {
+  if (max <= 0) return '';
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Markdown-escapes text from the API or people (names, messages), linearly: discord.js's
+ * `escapeMarkdown` takes seconds on a few thousand characters. Cut to `max` before and after.
+ */
+export function escapeText(text: string, max: number = DISCORD_LIMITS.description): string {
+  const escaped = clip(text, max)
+    .replace(/[\\*_~`|[\]]/g, '\\$&')
+    .replace(/^(\s*)([>#-])/gm, '$1\\$2');
+  return clip(escaped, max);
+}
+
+export function badgeText(badge: Badge): string {
+  return `${TONE_EMOJI[badge.tone]} ${badge.text}`;
+}
+
+/** `<t:UNIX:f>`: every reader sees the time in their own time zone. */
+export function discordTime(iso: string): string | null {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? null : `<t:${Math.floor(ms / 1000)}:f>`;
+}
+
+function codeSpan(value: string, max: number): string {
+  if (value.includes('\n')) {
+    // A code block; a ``` inside would end it early, so break it with a zero-width space.
+    const body = clip(value.replaceAll('```', '`\u200b``'), max - 8);
+    return `\`\`\`\n${body}\n\`\`\``;
+  }
+  // Double backticks (padded) let a value that contains a backtick stay one span.
+  const fence = value.includes('`') ? '`` ' : '`';
+  const closing = value.includes('`') ? ' ``' : '`';
+  return `${fence}${clip(value, max - fence.length - closing.length)}${closing}`;
+}
+
+export function formatValue(field: ReplyField, max: number = DISCORD_LIMITS.fieldValue): string {
+  switch (field.format) {
+    case 'code':
+    // Secrets are shown as code so they copy cleanly; the message is ephemeral (see `renderReply`).
+    case 'secret':
+      return codeSpan(field.value, max);
+    case 'time':
+      return discordTime(field.value) ?? escapeText(field.value, max);
+    case 'url':
+      return clip(field.value, max);
+    default:
+      return escapeText(field.value, max) || '\u200b';
+  }
+}
+
+function toEmbedField(field: ReplyField): APIEmbedField {
+  const value = formatValue(field);
+  const short = field.format === 'code' || field.format === 'time' ? INLINE_MAX.code : INLINE_MAX.text;
+  return {
+    name: clip(field.label, DISCORD_LIMITS.fieldName) || '\u200b',
+    value,
+    inline: field.value.length <= short && !field.value.includes('\n'),
+  };
+}
+
+function itemField(item: ReplyItem, position: number): APIEmbedField {
+  const badge = item.badge ? ` · ${badgeText(item.badge)}` : '';
+  const lines = item.fields.map((field) => `${field.label}: ${formatValue(field, 300)}`);
+  if (item.link) lines.push(`[${escapeText(item.link.label)}](${item.link.url})`);
+  return {
+    name: clip(
+      `${position}. ${escapeText(item.title, DISCORD_LIMITS.fieldName)}${badge}`,
+      DISCORD_LIMITS.fieldName,
+    ),
+    value: clip(lines.join('\n'), DISCORD_LIMITS.fieldValue) || '\u200b',
+    inline: false,
+  };
+}
+
+function embedSize(embed: APIEmbed): number {
+  let size = (embed.title?.length ?? 0) + (embed.description?.length ?? 0) + (embed.footer?.text.length ?? 0);
+  for (const field of embed.fields ?? []) size += field.name.length + field.value.length;
+  return size;
+}
+
+/** Room kept for fields when a long text competes with them for the 6000 characters. */
+const FIELDS_RESERVE = 1_500;
+
+/** The whole Reply as one Discord message (one embed, more when a long list needs them). */
+export function renderReply(value: Reply, options: RenderOptions = {}): DiscordMessage {
+  const main: APIEmbed = { title: clip(value.title, DISCORD_LIMITS.title), color: TONE_COLOURS[value.tone] };
+  // The footer is written last, but its room is kept from the start so nothing squeezes it out.
+  const footerRoom = Math.min(DISCORD_LIMITS.footer, 400 + (value.footer?.length ?? 0));
+  let used = (main.title?.length ?? 0) + footerRoom;
+
+  const description: string[] = [];
+  if (value.text) description.push(escapeText(value.text));
+  for (const link of value.links) description.push(`[${escapeText(link.label)}](${link.url})`);
+  if (value.list && value.list.items.length === 0) description.push(value.list.empty ?? 'Nothing to show.');
+  if (description.length > 0) {
+    const room = Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.totalCharacters - used - FIELDS_RESERVE);
+    main.description = clip(description.join('\n\n'), room);
+    used += main.description.length;
+  }
+
+  const embeds = [main];
+  let current = main;
+  /** Adds a field to the last embed, or a continuation embed; false when the message is full. */
+  const add = (field: APIEmbedField): boolean => {
+    if (used + field.name.length + field.value.length > DISCORD_LIMITS.totalCharacters) return false;
+    if ((current.fields?.length ?? 0) >= DISCORD_LIMITS.fieldsPerEmbed) {
+      if (embeds.length >= DISCORD_LIMITS.embedsPerMessage) return false;
+      // A continuation embed in the same colour reads as one card.
+      current = { color: main.color };
+      embeds.push(current);
+    }
+    current.fields = [...(current.fields ?? []), field];
+    used += field.name.length + field.value.length;
+    return true;
+  };
+
+  /** How many of `fields` were added, in order, before the message was full. */
+  const addAll = (fields: APIEmbedField[]): number => {
+    let added = 0;
+    while (added < fields.length && add(fields[added]!)) added += 1;
+    return added;
+  };
+
+  const footer: string[] = [];
+  const replyFields = value.fields.map(toEmbedField);
+  if (value.badge) replyFields.unshift({ name: 'Status', value: badgeText(value.badge), inline: true });
+  const fieldsShown = addAll(replyFields);
+  if (fieldsShown < replyFields.length) {
+    footer.push(`${replyFields.length - fieldsShown} more fields did not fit in one message.`);
+  }
+
+  if (value.list && value.list.items.length > 0) {
+    const { list } = value;
+    const shown = addAll(list.items.map((item, index) => itemField(item, list.offset + index)));
+    footer.push(showingLine({ ...list, items: list.items.slice(0, shown) }));
+    if (shown < list.items.length) {
+      footer.push(
+        `${list.items.length - shown} more on this page did not fit in one message: ask for a smaller per_page.`,
+      );
+    }
+    const next = options.nextPage ?? list.next;
+    if (next) footer.push(`Next page: ${next}`);
+  }
+  if (value.footer) footer.push(value.footer);
+  if (footer.length > 0) {
+    const room = DISCORD_LIMITS.totalCharacters - (used - footerRoom);
+    current.footer = { text: clip(footer.join('\n'), Math.min(DISCORD_LIMITS.footer, room)) };
+  }
+
+  const message: DiscordMessage = { embeds, ...mentionOf(value.mention) };
+  // A secret is only ever shown to the person who asked, whatever the reply says about visibility.
+  if (value.visibility === 'requester' || containsSecret(value)) message.flags = MessageFlags.Ephemeral;
+  return message;
+}
+
+/** `@here`, `@everyone`, `<@&role>` or `<@user>` ping; any other text is shown without pinging. */
+export function mentionOf(mention: string | undefined): Pick<DiscordMessage, 'content' | 'allowed_mentions'> {
+  const text = mention?.trim();
+  if (!text) return { allowed_mentions: { parse: [] } };
+  if (text === '@here' || text === '@everyone')
+    return { content: text, allowed_mentions: { parse: ['everyone'] } };
+  const role = /^<@&(\d{15,21})>$/.exec(text)?.[1];
+  if (role) return { content: text, allowed_mentions: { parse: [], roles: [role] } };
+  const user = /^<@!?(\d{15,21})>$/.exec(text)?.[1];
+  if (user) return { content: text, allowed_mentions: { parse: [], users: [user] } };
+  return { content: clip(text, 200), allowed_mentions: { parse: [] } };
+}
+
+/** Total characters Discord counts for a message's embeds (for tests and assertions). */
+export function messageSize(message: DiscordMessage): number {
+  return message.embeds.reduce((sum, embed) => sum + embedSize(embed), 0);
+}

@@ -1,0 +1,94 @@
+/**
+ * The Discord Sink: posts and edits notification messages in a channel through the bot's REST client.
+ * REST rather than `channels.fetch()` + `send()`: it needs no guild cache (a channel in a server that
+ * has not streamed GUILD_CREATE yet still works), and @discordjs/rest already queues per route and
+ * waits out 429s, so delivery only ever sees a final answer.
+ */
+import { type APIMessage, DiscordAPIError, HTTPError, RateLimitError, type REST, Routes } from 'discord.js';
+import type { Reply } from '../../src/reply.js';
+import { assertPublicSafe, type PostedMessage, type Sink, SinkError } from '../../src/sink.js';
+import { type DiscordMessage, renderReply } from './render.js';
+import { DISCORD_ERROR_CODES } from './rest.js';
+
+export interface DiscordSinkArgs {
+  /** A REST client with the bot token set; the running bot passes `client.rest`. */
+  rest: REST;
+}
+
+const SNOWFLAKE = /^\d{15,21}$/;
+
+/** Errors that say the target is gone or closed to the bot: retrying cannot help. */
+const PERMANENT_CODES: Readonly<Record<number, string>> = {
+  [DISCORD_ERROR_CODES.unknownChannel]: 'the channel does not exist (deleted, or a wrong id)',
+  [DISCORD_ERROR_CODES.missingAccess]:
+    'the bot cannot see the channel (add it to the channel, or give it View Channel)',
+  [DISCORD_ERROR_CODES.missingPermissions]: 'the bot lacks Send Messages or Embed Links in the channel',
+  [DISCORD_ERROR_CODES.unknownMessage]: 'the message to edit no longer exists',
+};
+
+/** A channel message: never ephemeral (only interaction replies can be), never carrying a secret. */
+function channelMessage(reply: Reply): Omit<DiscordMessage, 'flags'> {
+  assertPublicSafe(reply);
+  const { flags: _flags, ...message } = renderReply({ ...reply, visibility: 'channel' });
+  return message;
+}
+
+function assertSnowflake(value: string, what: string): void {
+  if (!SNOWFLAKE.test(value)) {
+    throw new SinkError('Permanent', `${what} must be a numeric Discord id (got "${value.slice(0, 40)}")`, {
+      code: 'invalid-id',
+    });
+  }
+}
+
+/** Any REST failure as a SinkError, so delivery can decide between retry and give-up. */
+export function toSinkError(error: unknown, action: string): SinkError {
+  if (error instanceof SinkError) return error;
+  if (error instanceof RateLimitError) {
+    // Only when a caller opts into `rejectOnRateLimit`; by default @discordjs/rest waits instead.
+    return new SinkError('RateLimited', `Discord rate limited ${action}`, { retryAfterMs: error.retryAfter });
+  }
+  if (error instanceof DiscordAPIError) {
+    const code = String(error.code);
+    if (error.status >= 500)
+      return new SinkError('Transient', `Discord failed ${action} (HTTP ${error.status})`, { code });
+    const why = typeof error.code === 'number' ? PERMANENT_CODES[error.code] : undefined;
+    // Any other 4xx is a request Discord will refuse again (bad body, no access): not worth a retry.
+    return new SinkError('Permanent', `Discord refused ${action}: ${why ?? error.message}`, { code });
+  }
+  if (error instanceof HTTPError) {
+    const kind = error.status >= 500 || error.status === 408 ? 'Transient' : 'Permanent';
+    return new SinkError(kind, `Discord failed ${action} (HTTP ${error.status})`, {
+      code: `http-${error.status}`,
+    });
+  }
+  // Network errors and timeouts (AbortError): Discord may be fine a moment later.
+  const message = error instanceof Error ? error.message : String(error);
+  return new SinkError('Transient', `Could not reach Discord to ${action}: ${message}`);
+}
+
+export function createDiscordSink({ rest }: DiscordSinkArgs): Sink {
+  return {
+    platform: 'discord',
+    async post(channelId: string, reply: Reply): Promise<PostedMessage> {
+      const body = channelMessage(reply);
+      assertSnowflake(channelId, 'The channel id');
+      try {
+        const message = (await rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;
+        return { messageId: message.id };
+      } catch (error) {
+        throw toSinkError(error, `a post to channel ${channelId}`);
+      }
+    },
+    async edit(channelId: string, messageId: string, reply: Reply): Promise<void> {
+      const body = channelMessage(reply);
+      assertSnowflake(channelId, 'The channel id');
+      assertSnowflake(messageId, 'The message id');
+      try {
+        await rest.patch(Routes.channelMessage(channelId, messageId), { body });
+      } catch (error) {
+        throw toSinkError(error, `an edit of message ${messageId} in channel ${channelId}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,290 @@
+/**
+ * The real discord.js client end to end: fake Discord REST + gateway, real core, RealtimeKit emulator.
+ * Asserts on what the bot actually sent: registration, interaction callbacks, deferred edits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDiscordAdapter } from '../../adapters/discord/app.js';
+import { applicationCommands } from '../../adapters/discord/commands.js';
+import { TONE_COLOURS } from '../../adapters/discord/render.js';
+import type { Core } from '../../src/core.js';
+import { createLogger } from '../../src/log.js';
+import {
+  APP_ID,
+  BOT_TOKEN,
+  CHANNEL_ID,
+  type DiscordHarness,
+  GUILD_ID,
+  startDiscordHarness,
+} from '../fakes/discord-harness.js';
+import { startFakeDiscord } from '../fakes/discord-server.js';
+
+const EPHEMERAL = 64;
+const CHANNEL_MESSAGE = 4;
+const DEFERRED_CHANNEL_MESSAGE = 5;
+const MEETING_ID = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
+const MANAGER_ROLE = '1100000000000000009';
+
+type Embed = {
+  title?: string;
+  description?: string;
+  color?: number;
+  fields?: { name: string; value: string }[];
+  footer?: { text: string };
+};
+
+function embedText(embeds: Embed[] | undefined): string {
+  return JSON.stringify(embeds ?? []);
+}
+
+/** The embeds of a callback or edit body; an answer without them fails the test here. */
+function embedsOf(body: { data?: { embeds?: unknown } } | { embeds?: unknown }): Embed[] {
+  const embeds = 'data' in body ? body.data?.embeds : 'embeds' in body ? body.embeds : undefined;
+  if (!Array.isArray(embeds)) throw new Error(`no embeds in ${JSON.stringify(body)}`);
+  return embeds as Embed[];
+}
+
+describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKit emulator', () => {
+  let h: DiscordHarness;
+  let liveId: string;
+  let liveSessionId: string;
+
+  beforeAll(async () => {
+    h = await startDiscordHarness({ managerRoles: [MANAGER_ROLE] });
+    const live = h.emulator.addLivestream({
+      name: 'Friday town hall',
+      status: 'LIVE',
+      meeting_id: MEETING_ID,
+    });
+    h.emulator.addLivestream({ name: 'Backup stream', status: 'IDLE' });
+    liveId = live.id;
+    liveSessionId = h.emulator.sessionsOf(live.id)[0]!.id;
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('identifies with the Guilds intent only and registers /livestream in the guild (bulk overwrite)', async () => {
+    expect(h.discord.identifies).toEqual([{ token: BOT_TOKEN, intents: 1 }]);
+    const put = await h.discord.waitForRequest((r) => r.method === 'PUT');
+    expect(put.route).toBe(`/applications/${APP_ID}/guilds/${GUILD_ID}/commands`);
+    expect(put.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
+    expect(put.body).toEqual(applicationCommands('guild'));
+    const [command] = put.body as { name: string; contexts?: unknown; options: { name: string }[] }[];
+    expect(command?.name).toBe('livestream');
+    expect(command?.contexts).toBeUndefined();
+    expect(command?.options.map((o) => o.name)).toEqual([
+      'list',
+      'create',
+      'status',
+      'session',
+      'meeting',
+      'subscribe',
+      'unsubscribe',
+      'subscriptions',
+      'help',
+    ]);
+  });
+
+  it('list: answers directly with the livestreams as embed fields, status badges and a Showing footer', async () => {
+    const interaction = h.run('list', { per_page: 1 });
+    const { body } = await h.callback(interaction);
+    expect(body.type).toBe(CHANNEL_MESSAGE);
+    const embeds = embedsOf(body);
+    expect(embeds[0]?.title).toBe('Livestreams');
+    expect(embeds[0]?.fields).toHaveLength(1);
+    expect(embeds[0]?.footer?.text).toContain('Showing 1-1 of 2');
+    expect(embeds[0]?.footer?.text).toContain('Next page: /livestream list page:2 per_page:1');
+    // Interaction callbacks carry no bot token (pitfall: they are sent with auth: false).
+    expect(interaction.token).not.toBe(BOT_TOKEN);
+  });
+
+  it('list status:LIVE: maps the options to the core query (no text parsing)', async () => {
+    const request = h.emulator.waitForRequest((r) => r.path === 'livestreams' && r.query.status === 'LIVE');
+    const interaction = h.run('list', {
+      status: 'LIVE',
+      sort: 'asc',
+      exclude_meetings: false,
+      since: '2020-01-01',
+    });
+    const { body } = await h.callback(interaction);
+    const sent = await request;
+    expect(sent.query).toMatchObject({ status: 'LIVE', sort_order: 'ASC', start_time: expect.any(String) });
+    const text = embedText(embedsOf(body));
+    expect(text).toContain('Friday town hall');
+    expect(text).toContain('🔴 LIVE');
+    expect(text).not.toContain('Backup stream');
+  });
+
+  it('status: shows the active session as an embed coloured for LIVE', async () => {
+    const interaction = h.run('status', { livestream_id: liveId });
+    const { body } = await h.callback(interaction);
+    const [embed] = embedsOf(body);
+    expect(embed?.color).toBe(TONE_COLOURS.live);
+    expect(embed?.title).toBe('Active session of Friday town hall');
+    expect(embedText([embed!])).toContain(liveSessionId);
+    expect(embedText([embed!])).toMatch(/<t:\d+:f>/);
+  });
+
+  it('session: shows one session by id', async () => {
+    const { body } = await h.callback(h.run('session', { session_id: liveSessionId }));
+    const [embed] = embedsOf(body);
+    expect(embed?.title).toBe('Livestream session');
+    expect(embedText([embed!])).toContain(liveId);
+  });
+
+  it('meeting: shows the active livestream of a meeting', async () => {
+    const { body } = await h.callback(h.run('meeting', { meeting_id: MEETING_ID }));
+    const [embed] = embedsOf(body);
+    expect(embed?.title).toBe(`Active livestream of meeting ${MEETING_ID}`);
+    expect(embedText([embed!])).toContain('Friday town hall');
+  });
+
+  it('create: replies ephemerally (flags 64) and the stream key appears only there', async () => {
+    const interaction = h.run('create', { name: 'Launch day' });
+    const { body } = await h.callback(interaction);
+    expect(body.type).toBe(CHANNEL_MESSAGE);
+    expect(body.data?.flags).toBe(EPHEMERAL);
+    const created = h.emulator.livestreams().find((l) => l.name === 'Launch day');
+    expect(created).toBeDefined();
+    const key = created!.stream_key;
+    expect(embedText(embedsOf(body))).toContain(`\`${key}\``);
+    // Nothing else the bot sent (registration, other replies) ever carried the key.
+    const elsewhere = h.discord.requests.filter(
+      (r) => r.route !== `/interactions/${interaction.id}/${interaction.token}/callback`,
+    );
+    for (const request of elsewhere) expect(JSON.stringify(request.body ?? '')).not.toContain(key);
+  });
+
+  it('help: answers at once in Discord syntax, without calling the API', async () => {
+    const before = h.emulator.requests.length;
+    const { body } = await h.callback(h.run('help', { command: 'list' }));
+    expect(h.emulator.requests.length).toBe(before);
+    const text = embedText(embedsOf(body));
+    expect(text).toContain('per_page:');
+    expect(text).not.toContain('--per-page');
+  });
+
+  it('bad options: the usage reply, ephemeral, without calling the API', async () => {
+    const before = h.emulator.requests.length;
+    const { body } = await h.callback(h.run('list', { since: 'last tuesday' }));
+    expect(h.emulator.requests.length).toBe(before);
+    expect(body.data?.flags).toBe(EPHEMERAL);
+    const [embed] = embedsOf(body);
+    expect(embed?.title).toBe('That command is not quite right');
+    expect(embed?.color).toBe(TONE_COLOURS.error);
+    expect(embedText([embed!])).toContain('since needs an ISO date');
+  });
+
+  it('an API error becomes an ephemeral error reply', async () => {
+    h.emulator.injectFault({ path: 'livestreams', method: 'GET', status: 500 });
+    const { body } = await h.callback(h.run('list'));
+    expect(body.data?.flags).toBe(EPHEMERAL);
+    const [embed] = embedsOf(body);
+    expect(embed?.title).toBe('That did not work');
+    expect(embed?.description).toContain('RealtimeKit is having trouble (HTTP 500)');
+  });
+
+  it('a not-found id becomes an ephemeral "Not found"', async () => {
+    const { body } = await h.callback(h.run('status', { livestream_id: 'no-such-stream' }));
+    expect(body.data?.flags).toBe(EPHEMERAL);
+    expect(embedsOf(body)[0]?.title).toBe('Not found');
+  });
+
+  it('a slow API: defers (ephemeral) within Discord’s 3 s, then edits the reply', async () => {
+    h.emulator.injectFault({ path: `livestreams/${liveId}/active-livestream-session`, delayMs: 2_200 });
+    const started = Date.now();
+    const interaction = h.run('status', { livestream_id: liveId });
+    const deferred = await h.callback(interaction);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(deferred.body).toEqual({ type: DEFERRED_CHANNEL_MESSAGE, data: { flags: EPHEMERAL } });
+    const edit = await h.edit(interaction);
+    expect(edit.headers.authorization).toBeUndefined();
+    expect(embedsOf(edit.body)[0]?.title).toBe('Active session of Friday town hall');
+  });
+
+  it('passes the platform context to the core: channel, user and the manager check', async () => {
+    const before = h.contexts.length;
+    await h.callback(h.run('list', {}, { roles: [] }));
+    await h.callback(h.run('list', {}, { roles: [MANAGER_ROLE] }));
+    await h.callback(h.run('list', {}, { roles: [], permissions: String(0x10) }));
+    expect(h.contexts.slice(before)).toEqual([
+      { platform: 'discord', channelId: CHANNEL_ID, userId: '1200000000000000001', canManage: false },
+      { platform: 'discord', channelId: CHANNEL_ID, userId: '1200000000000000001', canManage: true },
+      { platform: 'discord', channelId: CHANNEL_ID, userId: '1200000000000000001', canManage: true },
+    ]);
+  });
+
+  it('survives a failed callback (expired interaction) and keeps answering', async () => {
+    const expired = h.run('help');
+    h.discord.answer('POST', `/interactions/${expired.id}/${expired.token}/callback`, {
+      status: 404,
+      body: { message: 'Unknown interaction', code: 10062 },
+    });
+    await h.callback(expired);
+    const next = await h.callback(h.run('help'));
+    expect(next.body.type).toBe(CHANNEL_MESSAGE);
+  });
+
+  it('ignores other commands', async () => {
+    const other = h.run('list');
+    const ignored = { ...other.payload, data: { ...(other.payload.data as object), name: 'other' } };
+    h.discord.dispatch('INTERACTION_CREATE', { ...ignored, id: '1300000000000009999', token: 'other-token' });
+    const after = await h.callback(h.run('help'));
+    expect(after.body.type).toBe(CHANNEL_MESSAGE);
+    expect(h.discord.requests.some((r) => r.route.includes('other-token'))).toBe(false);
+  });
+
+  it('never logs the bot token', () => {
+    expect(h.logs.length).toBeGreaterThan(0);
+    for (const line of h.logs) expect(line).not.toContain(BOT_TOKEN);
+  });
+});
+
+describe('Discord adapter without DISCORD_GUILD_ID', () => {
+  it('registers /livestream globally, with guild-only contexts', async () => {
+    const h = await startDiscordHarness({ guildId: null });
+    try {
+      const put = await h.discord.waitForRequest((r) => r.method === 'PUT');
+      expect(put.route).toBe(`/applications/${APP_ID}/commands`);
+      expect(put.body).toEqual(applicationCommands('global'));
+      expect((put.body as { contexts: number[] }[])[0]?.contexts).toEqual([0]);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('Discord adapter with a token Discord rejects', () => {
+  it('logs why registration failed and rejects the start, without leaving the client running', async () => {
+    const discord = await startFakeDiscord({ applicationId: APP_ID });
+    const unauthorized = { status: 401, body: { message: '401: Unauthorized', code: 0 } };
+    discord.answer('PUT', /commands$/, unauthorized);
+    discord.answer('GET', '/gateway/bot', unauthorized);
+    const logs: string[] = [];
+    const core: Core = {
+      replyToText: () => Promise.reject(new Error('not called')),
+      replyToCommand: () => Promise.reject(new Error('not called')),
+    };
+    try {
+      const start = startDiscordAdapter({
+        config: {
+          botToken: 'rejected-token',
+          applicationId: APP_ID,
+          guildId: null,
+          apiUrl: discord.restUrl,
+          notifyChannel: null,
+          managerRoles: [],
+        },
+        core,
+        log: createLogger({ write: (line) => logs.push(line) }),
+        rest: { retries: 0 },
+      });
+      await expect(start).rejects.toThrow(/invalid token/i);
+      expect(logs.join('\n')).toContain('Discord rejected DISCORD_BOT_TOKEN');
+      expect(logs.join('\n')).not.toContain('rejected-token');
+      expect(discord.identifies).toEqual([]);
+    } finally {
+      await discord.close();
+    }
+  });
+});

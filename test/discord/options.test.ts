@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applicationCommands,
+  COMMAND_LIMITS,
+  DISCORD_SUBCOMMANDS,
+  discordUsage,
+  livestreamCommand,
+} from '../../adapters/discord/commands.js';
+import { discordExample, discordHelpReply } from '../../adapters/discord/help.js';
+import { commandFromOptions, listCommandText, type OptionValues } from '../../adapters/discord/options.js';
+import { specFor } from '../../src/commands/spec.js';
+import { MAX_PER_PAGE } from '../../src/realtimekit/types.js';
+
+/** What discord.js's resolver returns for the given options (null when absent). */
+type OptionValue = string | number | boolean | { id: string };
+
+function values(options: Record<string, OptionValue> = {}): OptionValues {
+  const get = <T>(name: string, type: string): T | null =>
+    typeof options[name] === type ? (options[name] as T) : null;
+  return {
+    getString: (name) => get<string>(name, 'string'),
+    getInteger: (name) => get<number>(name, 'number'),
+    getBoolean: (name) => get<boolean>(name, 'boolean'),
+    getRole: (name) => get<{ id: string }>(name, 'object'),
+  };
+}
+
+const map = (subcommand: string | null, options?: Record<string, OptionValue>) =>
+  commandFromOptions({ subcommand, options: values(options) });
+
+describe('the /livestream definition', () => {
+  const command = livestreamCommand();
+  const sub = (name: string) =>
+    command.options?.find((o) => o.name === name) as { options?: Record<string, unknown>[] };
+
+  it('has the subcommands and option names of the issue, with summaries from COMMAND_SPECS', () => {
+    expect(command.name).toBe('livestream');
+    expect(command.options?.map((o) => [o.name, o.description])).toEqual(
+      DISCORD_SUBCOMMANDS.map((name) => [name, specFor(name).summary]),
+    );
+    expect(sub('list').options?.map((o) => o.name)).toEqual([
+      'status',
+      'page',
+      'per_page',
+      'since',
+      'until',
+      'sort',
+      'exclude_meetings',
+    ]);
+    expect(sub('create').options?.map((o) => o.name)).toEqual(['name']);
+    expect(sub('status').options?.map((o) => [o.name, o.required])).toEqual([['livestream_id', true]]);
+    expect(sub('session').options?.map((o) => [o.name, o.required])).toEqual([['session_id', true]]);
+    expect(sub('meeting').options?.map((o) => [o.name, o.required])).toEqual([['meeting_id', true]]);
+  });
+
+  it('bounds page and per_page, and offers the status and sort choices', () => {
+    const list = sub('list').options ?? [];
+    const option = (name: string) => list.find((o) => o.name === name);
+    expect(option('page')).toMatchObject({ type: 4, min_value: 1 });
+    expect(option('per_page')).toMatchObject({ type: 4, min_value: 1, max_value: MAX_PER_PAGE });
+    expect(option('status')?.choices).toEqual(
+      ['LIVE', 'IDLE', 'ERRORED', 'INVOKED'].map((s) => ({ name: s, value: s })),
+    );
+    expect(option('sort')?.choices).toEqual([
+      { name: 'newest first', value: 'desc' },
+      { name: 'oldest first', value: 'asc' },
+    ]);
+    expect(option('exclude_meetings')).toMatchObject({ type: 5 });
+  });
+
+  it('stays within Discord’s naming and length rules', () => {
+    const walk = (options: Record<string, unknown>[] | undefined): void => {
+      for (const option of options ?? []) {
+        expect(option.name).toMatch(/^[-_a-z0-9]{1,32}$/);
+        expect((option.description as string).length).toBeLessThanOrEqual(COMMAND_LIMITS.description);
+        expect(((option.choices as unknown[]) ?? []).length).toBeLessThanOrEqual(COMMAND_LIMITS.choices);
+        walk(option.options as Record<string, unknown>[] | undefined);
+      }
+    };
+    walk(command.options as unknown as Record<string, unknown>[]);
+  });
+
+  it('is guild-only; guild registration leaves out the fields only global commands take', () => {
+    expect(command.contexts).toEqual([0]);
+    expect(command.integration_types).toEqual([0]);
+    const [guild] = applicationCommands('guild');
+    expect(guild).not.toHaveProperty('contexts');
+    expect(guild).not.toHaveProperty('integration_types');
+    expect(applicationCommands('global')).toEqual([command]);
+  });
+});
+
+describe('commandFromOptions', () => {
+  it('maps list options to the core query', () => {
+    expect(
+      map('list', {
+        status: 'ERRORED',
+        page: 2,
+        per_page: 5,
+        since: '2026-11-01',
+        until: '2026-11-30T23:59:59Z',
+        sort: 'asc',
+        exclude_meetings: true,
+      }),
+    ).toEqual({
+      ok: true,
+      command: {
+        name: 'list',
+        query: {
+          status: 'ERRORED',
+          pageNo: 2,
+          perPage: 5,
+          startTime: '2026-11-01',
+          endTime: '2026-11-30T23:59:59Z',
+          sortOrder: 'ASC',
+          excludeMeetings: true,
+        },
+      },
+    });
+    expect(map('list')).toEqual({ ok: true, command: { name: 'list', query: {} } });
+    expect(map('list', { exclude_meetings: false, sort: 'desc' })).toEqual({
+      ok: true,
+      command: { name: 'list', query: { sortOrder: 'DSC' } },
+    });
+  });
+
+  it('turns bad list values into a usage problem in Discord syntax', () => {
+    const since = map('list', { since: 'yesterday' });
+    expect(since).toMatchObject({ ok: false, problem: expect.stringContaining('since needs an ISO date') });
+    expect(since.ok ? '' : since.usage).toBe(discordUsage('list'));
+    expect(since.ok ? '' : since.usage).toContain('per_page:');
+    expect(map('list', { since: '2026-12-01', until: '2026-11-01' })).toMatchObject({
+      ok: false,
+      problem: 'since must be before until.',
+    });
+    expect(map('list', { per_page: 101 })).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('per_page'),
+    });
+    expect(map('list', { page: 0 })).toMatchObject({ ok: false, problem: expect.stringContaining('page') });
+    expect(map('list', { status: 'OFFLINE' })).toMatchObject({ ok: false });
+  });
+
+  it('maps create, trimming the name and leaving it out when blank', () => {
+    expect(map('create', { name: '  Town hall ' })).toEqual({
+      ok: true,
+      command: { name: 'create', livestreamName: 'Town hall' },
+    });
+    expect(map('create', { name: '   ' })).toEqual({ ok: true, command: { name: 'create' } });
+    expect(map('create')).toEqual({ ok: true, command: { name: 'create' } });
+    expect(map('create', { name: 'x'.repeat(201) })).toMatchObject({ ok: false });
+  });
+
+  it('validates ids: status and session take ids, meeting takes a UUID', () => {
+    const uuid = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
+    expect(map('status', { livestream_id: uuid })).toEqual({
+      ok: true,
+      command: { name: 'status', livestreamId: uuid },
+    });
+    expect(map('session', { session_id: 'abc_1' })).toEqual({
+      ok: true,
+      command: { name: 'session', sessionId: 'abc_1' },
+    });
+    expect(map('meeting', { meeting_id: uuid })).toEqual({
+      ok: true,
+      command: { name: 'meeting', meetingId: uuid },
+    });
+    expect(map('status', { livestream_id: '../admin' })).toMatchObject({
+      ok: false,
+      usage: 'status livestream_id:…',
+    });
+    expect(map('meeting', { meeting_id: 'abc' })).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('UUIDs'),
+    });
+  });
+
+  it('maps help with an optional topic, and reports a stale subcommand', () => {
+    expect(map('help')).toEqual({ ok: true, command: { name: 'help' } });
+    expect(map('help', { command: 'list' })).toEqual({ ok: true, command: { name: 'help', topic: 'list' } });
+    expect(map('nope')).toMatchObject({ ok: false, problem: expect.stringContaining('discord:register') });
+    expect(map(null)).toMatchObject({ ok: false });
+  });
+});
+
+describe('Discord syntax for hints and help', () => {
+  it('maps the subscription subcommands, with a role to mention', () => {
+    expect(map('subscribe')).toEqual({
+      ok: true,
+      command: { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] },
+    });
+    expect(
+      map('subscribe', { events: 'errored', livestream_id: 'abc', mention: { id: '123456789012345678' } }),
+    ).toEqual({
+      ok: true,
+      command: {
+        name: 'subscribe',
+        onLive: false,
+        onErrored: true,
+        livestreamIds: ['abc'],
+        mention: '<@&123456789012345678>',
+      },
+    });
+    expect(map('subscribe', { livestream_id: '../x' })).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/not a livestream id/),
+    });
+    expect(map('unsubscribe', { livestream_id: 'abc' })).toEqual({
+      ok: true,
+      command: { name: 'unsubscribe', livestreamIds: ['abc'] },
+    });
+    expect(map('unsubscribe')).toEqual({ ok: true, command: { name: 'unsubscribe', livestreamIds: [] } });
+    expect(map('subscriptions')).toEqual({ ok: true, command: { name: 'subscriptions' } });
+  });
+
+  it('writes the next-page command with Discord options', () => {
+    expect(
+      listCommandText({ status: 'LIVE', pageNo: 3, perPage: 5, sortOrder: 'ASC', excludeMeetings: true }),
+    ).toBe('/livestream list status:LIVE page:3 per_page:5 sort:asc exclude_meetings:True');
+  });
+
+  it('turns every COMMAND_SPECS example of a Discord subcommand into Discord syntax', () => {
+    for (const name of DISCORD_SUBCOMMANDS) {
+      for (const example of specFor(name).examples) {
+        const text = discordExample(example);
+        expect(text.startsWith(`/livestream ${name}`)).toBe(true);
+        expect(text).not.toContain('--');
+      }
+    }
+    expect(discordExample('list errored --since 2026-11-01 --per-page 5')).toBe(
+      '/livestream list status:ERRORED per_page:5 since:2026-11-01',
+    );
+  });
+
+  it('help lists every subcommand, and a topic shows usage, options and examples', () => {
+    expect(discordHelpReply().fields.map((f) => f.label)).toEqual(
+      DISCORD_SUBCOMMANDS.map((n) => `/livestream ${n}`),
+    );
+    const topic = discordHelpReply('list');
+    expect(topic.fields.map((f) => f.label)).toEqual(['Usage', 'Options', 'Examples']);
+    expect(topic.fields[1]?.value).toContain('per_page: Livestreams per page, 1 to 100');
+  });
+});

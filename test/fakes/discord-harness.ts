@@ -1,0 +1,134 @@
+/**
+ * The whole Discord path wired for tests: the real discord.js client (through `startDiscordAdapter`)
+ * against the fake Discord, and the real core and RealtimeKit client against the embedded emulator.
+ * `run()` dispatches a `/livestream` interaction; `callback()`/`edit()` wait for what the bot sent.
+ */
+import { type DiscordAdapter, startDiscordAdapter } from '../../adapters/discord/app.js';
+import type { DiscordConfig } from '../../src/config.js';
+import { type Core, createCore, type RequestContext } from '../../src/core.js';
+import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { createLogger } from '../../src/log.js';
+import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
+import { type ChatInputInteraction, chatInputInteraction, type OptionValue } from './discord-interactions.js';
+import { type DiscordRequest, type FakeDiscord, startFakeDiscord } from './discord-server.js';
+
+export const APP_ID = '1100000000000000001';
+export const GUILD_ID = '1100000000000000002';
+export const CHANNEL_ID = '1100000000000000003';
+export const BOT_TOKEN = 'fake-bot-token-do-not-log';
+
+export interface HarnessOptions {
+  guildId?: string | null;
+  managerRoles?: string[];
+  deferAfterMs?: number;
+}
+
+export interface InteractionCallback {
+  type: number;
+  data?: { flags?: number; embeds?: Record<string, unknown>[]; content?: string };
+}
+
+export interface DiscordHarness {
+  discord: FakeDiscord;
+  emulator: Emulator;
+  adapter: DiscordAdapter;
+  /** Every context the adapter passed to the core. */
+  contexts: RequestContext[];
+  /** Every log line the adapter wrote (JSON), unredacted: tests check no token ever appears. */
+  logs: string[];
+  run(
+    subcommand: string,
+    options?: Record<string, OptionValue>,
+    extra?: { roles?: string[]; permissions?: string },
+  ): ChatInputInteraction;
+  callback(interaction: ChatInputInteraction): Promise<DiscordRequest & { body: InteractionCallback }>;
+  edit(
+    interaction: ChatInputInteraction,
+  ): Promise<DiscordRequest & { body: { embeds?: Record<string, unknown>[] } }>;
+  stop(): Promise<void>;
+}
+
+export async function startDiscordHarness(options: HarnessOptions = {}): Promise<DiscordHarness> {
+  const emulator = createEmulator({ seed: 7 });
+  await emulator.start();
+  const settings = emulator.settings();
+  const client = createRealtimeKitClient({
+    baseUrl: settings.CLOUDFLARE_API_BASE_URL,
+    apiToken: settings.CLOUDFLARE_API_TOKEN,
+    accountId: settings.CLOUDFLARE_ACCOUNT_ID,
+    appId: settings.REALTIMEKIT_APP_ID,
+    // One attempt: an injected fault is the answer, not something a retry hides.
+    retries: 0,
+  });
+  const logs: string[] = [];
+  // No `secrets`: redaction must not be what keeps the token out of the logs.
+  const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
+  const core = createCore({ client, log });
+  const contexts: RequestContext[] = [];
+  const recordingCore: Core = {
+    replyToText: (text, context) => core.replyToText(text, context),
+    replyToCommand: (command, context) => {
+      contexts.push(context);
+      return core.replyToCommand(command, context);
+    },
+  };
+
+  const discord = await startFakeDiscord({ applicationId: APP_ID });
+  const config: DiscordConfig = {
+    botToken: BOT_TOKEN,
+    applicationId: APP_ID,
+    guildId: options.guildId === undefined ? GUILD_ID : options.guildId,
+    apiUrl: discord.restUrl,
+    notifyChannel: null,
+    managerRoles: options.managerRoles ?? [],
+  };
+  let adapter: DiscordAdapter;
+  try {
+    adapter = await startDiscordAdapter({
+      config,
+      core: recordingCore,
+      log,
+      rest: { retries: 0 },
+      ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}),
+    });
+  } catch (error) {
+    await discord.close();
+    await emulator.stop();
+    throw error;
+  }
+
+  return {
+    discord,
+    emulator,
+    adapter,
+    contexts,
+    logs,
+    run(subcommand, values = {}, extra = {}) {
+      const interaction = chatInputInteraction({
+        applicationId: APP_ID,
+        guildId: GUILD_ID,
+        channelId: CHANNEL_ID,
+        subcommand,
+        options: values,
+        ...extra,
+      });
+      discord.dispatch('INTERACTION_CREATE', interaction.payload);
+      return interaction;
+    },
+    callback: (interaction) =>
+      discord.waitForRequest(
+        (r) =>
+          r.method === 'POST' && r.route === `/interactions/${interaction.id}/${interaction.token}/callback`,
+      ) as Promise<DiscordRequest & { body: InteractionCallback }>,
+    edit: (interaction) =>
+      discord.waitForRequest(
+        (r) =>
+          r.method === 'PATCH' && r.route === `/webhooks/${APP_ID}/${interaction.token}/messages/@original`,
+      ) as Promise<DiscordRequest & { body: { embeds?: Record<string, unknown>[] } }>,
+    async stop() {
+      await adapter.stop();
+      await discord.close();
+      await emulator.stop();
+    },
+  };
+}

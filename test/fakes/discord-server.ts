@@ -1,0 +1,329 @@
+/**
+ * A fake Discord for driving the real discord.js client offline: REST under `/api/v10` and a gateway
+ * WebSocket at `/gateway`, on one 127.0.0.1 port. It answers what the bot uses (gateway discovery,
+ * command registration, interaction callbacks and webhook edits, channel messages), records every
+ * REST request, and resolves `waitForRequest` promises as requests arrive: tests never sleep.
+ * Protocol notes: /work/shared/testing-offline.md (pitfalls D1-D9).
+ */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+export interface DiscordRequest {
+  method: string;
+  /** Decoded and relative to `/api/v10`, e.g. `/webhooks/1/tok/messages/@original`. */
+  route: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON, or the raw text when it is not JSON (undefined when empty). */
+  body: unknown;
+}
+
+export interface FakeAnswer {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+export type Answerer = FakeAnswer | ((request: DiscordRequest) => FakeAnswer);
+
+export interface FakeGuild {
+  id: string;
+  name?: string;
+  channels?: { id: string; name?: string }[];
+}
+
+export interface FakeDiscordOptions {
+  applicationId: string;
+  botUserId?: string;
+  /** Guilds announced in READY, each followed by its GUILD_CREATE (pitfall D3). Default none. */
+  guilds?: FakeGuild[];
+}
+
+export interface Identify {
+  token: string;
+  intents: number;
+}
+
+export interface FakeDiscord {
+  /** For `rest: { api }` and DISCORD_API_URL: `http://127.0.0.1:PORT/api`. */
+  readonly restUrl: string;
+  readonly gatewayUrl: string;
+  readonly requests: readonly DiscordRequest[];
+  /** Every IDENTIFY the gateway received. */
+  readonly identifies: readonly Identify[];
+  /** Answers matching requests (`times` of them, default every one) before the built-in routes. */
+  answer(method: string, route: string | RegExp, answerer: Answerer, times?: number): void;
+  /** Resolves with the first recorded request (past or future) that matches. */
+  waitForRequest(match: (request: DiscordRequest) => boolean, timeoutMs?: number): Promise<DiscordRequest>;
+  /** Sends a gateway dispatch (`op 0`) to every connected client. */
+  dispatch(type: string, data: unknown): void;
+  close(): Promise<void>;
+}
+
+const JSON_TYPE = 'application/json';
+let nextSnowflake = 1_300_000_000_000_000_000n;
+export function snowflake(): string {
+  nextSnowflake += 1n;
+  return String(nextSnowflake);
+}
+
+function messageObject(channelId: string, body: unknown, applicationId: string): Record<string, unknown> {
+  const sent = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  return {
+    id: snowflake(),
+    channel_id: channelId,
+    type: 0,
+    content: typeof sent.content === 'string' ? sent.content : '',
+    author: {
+      id: applicationId,
+      username: 'test-bot',
+      discriminator: '0000',
+      bot: true,
+      avatar: null,
+      global_name: null,
+    },
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: Array.isArray(sent.embeds) ? sent.embeds : [],
+    components: [],
+    pinned: false,
+    flags: typeof sent.flags === 'number' ? sent.flags : 0,
+  };
+}
+
+export async function startFakeDiscord(options: FakeDiscordOptions): Promise<FakeDiscord> {
+  const { applicationId } = options;
+  const botUserId = options.botUserId ?? applicationId;
+  const requests: DiscordRequest[] = [];
+  const identifies: Identify[] = [];
+  const scripted: { method: string; route: string | RegExp; answerer: Answerer; remaining: number }[] = [];
+  const waiters = new Set<{ match: (r: DiscordRequest) => boolean; resolve: (r: DiscordRequest) => void }>();
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let origin = '';
+  let sequence = 0;
+
+  const builtIn = (request: DiscordRequest): FakeAnswer => {
+    const { method, route } = request;
+    if (method === 'GET' && route === '/gateway/bot') {
+      return {
+        body: {
+          url: `${origin.replace('http', 'ws')}/gateway`,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        },
+      };
+    }
+    if (method === 'PUT' && /^\/applications\/\d+(\/guilds\/\d+)?\/commands$/.test(route)) {
+      const guildId = /\/guilds\/(\d+)\//.exec(route)?.[1];
+      const commands = Array.isArray(request.body) ? request.body : [];
+      return {
+        body: commands.map((command: Record<string, unknown>) => ({
+          ...command,
+          id: snowflake(),
+          application_id: applicationId,
+          version: snowflake(),
+          ...(guildId ? { guild_id: guildId } : {}),
+        })),
+      };
+    }
+    if (method === 'POST' && /^\/interactions\/\d+\/[^/]+\/callback$/.test(route)) return { status: 204 };
+    const webhook = /^\/webhooks\/\d+\/[^/]+(\/messages\/@original)?$/.exec(route);
+    if (webhook && (method === 'PATCH' || method === 'POST')) {
+      return { body: messageObject('0', request.body, applicationId) };
+    }
+    const channel = /^\/channels\/(\d+)\/messages(\/\d+)?$/.exec(route);
+    if (channel && (method === 'POST' || method === 'PATCH')) {
+      return { body: messageObject(channel[1]!, request.body, applicationId) };
+    }
+    return { status: 404, body: { message: `404: Not Found (fake has no ${method} ${route})`, code: 0 } };
+  };
+
+  const pick = (request: DiscordRequest): FakeAnswer => {
+    const index = scripted.findIndex(
+      (s) =>
+        s.method === request.method &&
+        (typeof s.route === 'string' ? s.route === request.route : s.route.test(request.route)),
+    );
+    if (index < 0) return builtIn(request);
+    const entry = scripted[index]!;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) scripted.splice(index, 1);
+    return typeof entry.answerer === 'function' ? entry.answerer(request) : entry.answerer;
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: unknown;
+      try {
+        body = raw === '' ? undefined : JSON.parse(raw);
+      } catch {
+        body = raw;
+      }
+      const request: DiscordRequest = {
+        method: req.method ?? 'GET',
+        // Pitfall D2: `@original` arrives as `%40original`.
+        route: decodeURIComponent(url.pathname).replace(/^\/api\/v10/, ''),
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      };
+      requests.push(request);
+      for (const waiter of waiters) {
+        if (waiter.match(request)) {
+          waiters.delete(waiter);
+          waiter.resolve(request);
+        }
+      }
+      const answer = pick(request);
+      const send = () => {
+        const status = answer.status ?? 200;
+        if (answer.body === undefined) {
+          res.writeHead(status, answer.headers ?? {});
+          res.end();
+          return;
+        }
+        // Pitfall D1: @discordjs/rest parses JSON only with this content type.
+        res.writeHead(status, { 'content-type': JSON_TYPE, ...answer.headers });
+        res.end(JSON.stringify(answer.body));
+      };
+      if (answer.delayMs) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          send();
+        }, answer.delayMs);
+        timers.add(timer);
+      } else send();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  const gateway = new WebSocketServer({ server, path: '/gateway' });
+  const clients = new Set<WebSocket>();
+  const sendFrame = (
+    ws: WebSocket,
+    frame: { op: number; d: unknown; s?: number | null; t?: string | null },
+  ) => ws.send(JSON.stringify({ s: null, t: null, ...frame }));
+  const dispatchTo = (ws: WebSocket, type: string, data: unknown) => {
+    sequence += 1;
+    sendFrame(ws, { op: 0, t: type, s: sequence, d: data });
+  };
+  gateway.on('connection', (ws) => {
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    sendFrame(ws, { op: 10, d: { heartbeat_interval: 41_250 } });
+    ws.on('message', (raw) => {
+      const frame = JSON.parse(String(raw)) as { op: number; d: Record<string, unknown> };
+      if (frame.op === 1) sendFrame(ws, { op: 11, d: null });
+      if (frame.op !== 2) return;
+      identifies.push({ token: String(frame.d.token), intents: Number(frame.d.intents) });
+      const guilds = options.guilds ?? [];
+      dispatchTo(ws, 'READY', {
+        v: 10,
+        user: {
+          id: botUserId,
+          username: 'test-bot',
+          discriminator: '0000',
+          global_name: null,
+          avatar: null,
+          bot: true,
+        },
+        guilds: guilds.map((guild) => ({ id: guild.id, unavailable: true })),
+        session_id: 'fake-session-1',
+        // Pitfall D9: a resume must come back here.
+        resume_gateway_url: `${origin.replace('http', 'ws')}/gateway`,
+        shard: [0, 1],
+        application: { id: applicationId, flags: 0 },
+      });
+      for (const guild of guilds) {
+        dispatchTo(ws, 'GUILD_CREATE', {
+          id: guild.id,
+          name: guild.name ?? 'Fake guild',
+          owner_id: botUserId,
+          unavailable: false,
+          roles: [
+            {
+              id: guild.id,
+              name: '@everyone',
+              permissions: '0',
+              position: 0,
+              color: 0,
+              hoist: false,
+              managed: false,
+              mentionable: false,
+            },
+          ],
+          channels: (guild.channels ?? []).map((channel, position) => ({
+            id: channel.id,
+            type: 0,
+            name: channel.name ?? 'general',
+            position,
+            permission_overwrites: [],
+          })),
+          members: [],
+        });
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    restUrl: `${origin}/api`,
+    gatewayUrl: `${origin.replace('http', 'ws')}/gateway`,
+    requests,
+    identifies,
+    answer(method, route, answerer, times = Number.POSITIVE_INFINITY) {
+      scripted.push({ method: method.toUpperCase(), route, answerer, remaining: times });
+    },
+    waitForRequest(match, timeoutMs = 10_000) {
+      const seen = requests.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          match,
+          resolve: (request: DiscordRequest) => {
+            clearTimeout(timer);
+            resolve(request);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          const got = requests.map((r) => `${r.method} ${r.route}`).join(', ') || 'none';
+          reject(new Error(`fake Discord: no matching request within ${timeoutMs} ms (received: ${got})`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    dispatch(type, data) {
+      for (const ws of clients) dispatchTo(ws, type, data);
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      for (const ws of clients) ws.terminate();
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

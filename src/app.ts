@@ -67,8 +67,22 @@ export async function startApp(config: Config, log: Logger, io: AppIo): Promise<
     defaultChannels.push({ platform: 'slack', channelId: config.slack.notifyChannel });
   if (config.discord?.notifyChannel)
     defaultChannels.push({ platform: 'discord', channelId: config.discord.notifyChannel });
-  // @slack-adapter (started here when config.slack is set)
-  // @discord-adapter (started here when config.discord is set)
+  if (config.slack) {
+    // Loaded only when configured: Bolt is a large import the terminal demo does not need.
+    const { startSlackAdapter } = await import('../adapters/slack/app.js');
+    const slack = await startSlackAdapter({ config: config.slack, core, log });
+    platforms.push(slack.platform);
+    sinks.push(slack.sink);
+    stops.push(() => slack.stop());
+  }
+  if (config.discord) {
+    // Loaded only when configured, like Slack: discord.js is a large import the terminal demo does not need.
+    const { startDiscordAdapter } = await import('../adapters/discord/app.js');
+    const discord = await startDiscordAdapter({ config: config.discord, core, log });
+    platforms.push(discord.platform);
+    sinks.push(discord.sink);
+    stops.push(() => discord.stop());
+  }
 
   let done: Promise<void> = new Promise<void>(() => {});
   if (platforms.length === 0) {

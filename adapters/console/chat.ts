@@ -27,7 +27,12 @@ export interface ConsoleChat {
 
 export function startConsoleChat(options: ConsoleChatOptions): ConsoleChat {
   const { input, output, interactive } = options;
-  const rl = createInterface({ input, output: interactive ? output : undefined, terminal: interactive, prompt: PROMPT });
+  const rl = createInterface({
+    input,
+    output: interactive ? output : undefined,
+    terminal: interactive,
+    prompt: PROMPT,
+  });
   const write = (text: string) => output.write(`${text}\n`);
   const print = (text: string) => {
     if (interactive) {

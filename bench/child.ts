@@ -1,0 +1,32 @@
+/** A forked child speaking request/answer over IPC: the benches' way to run a server in another process. */
+import { type ChildProcess, fork } from 'node:child_process';
+
+export interface Child {
+  ask<T>(message: object): Promise<T>;
+  stop(): Promise<void>;
+  process: ChildProcess;
+}
+
+export async function startChild(script: string): Promise<Child> {
+  const child = fork(script, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('error', reject);
+  });
+  return {
+    process: child,
+    ask: <T>(message: object) =>
+      new Promise<T>((resolve) => {
+        child.once('message', (answer) => resolve(answer as T));
+        child.send(message);
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send({ stop: true });
+      }),
+  };
+}

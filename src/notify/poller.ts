@@ -24,10 +24,17 @@ export interface PollerOptions {
   alertAfterMs: number;
   /** Called after a cycle wrote deliveries, to wake the sender. */
   onEnqueued?: () => void;
+  /**
+   * Every how many cycles to sweep every livestream; the cycles between read only the LIVE and ERRORED
+   * lists, which is all a transition needs (default 20; 1: always sweep everything).
+   */
+  fullSweepEvery?: number;
 }
 
+export const DEFAULT_FULL_SWEEP_EVERY = 20;
+
 export type CycleResult =
-  | { ok: true; baseline: boolean; streams: number; events: number; requests: number }
+  | { ok: true; baseline: boolean; full: boolean; streams: number; events: number; requests: number }
   | { ok: false; error: string; requests: number };
 
 /** Lookups for err_message and session figures are extras: a burst must not eat the whole budget. */
@@ -50,7 +57,11 @@ export class Poller {
   private running: Promise<CycleResult> | null = null;
   private failures = 0;
   private lastError: unknown = null;
-  private lastCost = 1;
+  /** Requests of the last full sweep and of the last light (LIVE + ERRORED lists) cycle. */
+  private fullCost = 1;
+  private lightCost = 1;
+  /** Infinity: the first cycle after a start is a full sweep. */
+  private cyclesSinceFull = Number.POSITIVE_INFINITY;
   private stretchedTo = 0;
   private loop: Promise<void> | null = null;
   private readonly abort = new AbortController();
@@ -77,7 +88,7 @@ export class Poller {
     const { clock, budget } = this.options;
     this.loop = (async () => {
       while (!this.abort.signal.aborted) {
-        const wait = budget.waitMs(this.lastCost, clock.now());
+        const wait = budget.waitMs(this.nextFull() ? this.fullCost : this.lightCost, clock.now());
         if (wait > 0) {
           this.options.log.warn('poller waits for its request budget', {
             waitMs: wait,
@@ -108,13 +119,16 @@ export class Poller {
         : 0;
       return Math.max(backoff, retryAfter);
     }
-    const sustainable = budget.sustainableIntervalMs(this.lastCost);
+    const every = this.fullSweepEvery();
+    // The average cost of a cycle over one full sweep and the light cycles between two of them.
+    const averageCost = (this.fullCost + (every - 1) * this.lightCost) / every;
+    const sustainable = budget.sustainableIntervalMs(averageCost);
     if (sustainable > intervalMs) {
       if (sustainable !== this.stretchedTo) {
         log.warn('poll interval stretched to stay within API_REQUEST_BUDGET', {
           configuredMs: intervalMs,
           stretchedMs: sustainable,
-          requestsPerCycle: this.lastCost,
+          requestsPerCycle: Math.round(averageCost * 10) / 10,
           budget: budget.limit,
         });
       }
@@ -125,27 +139,53 @@ export class Poller {
     return intervalMs;
   }
 
+  private fullSweepEvery(): number {
+    return Math.max(1, Math.floor(this.options.fullSweepEvery ?? DEFAULT_FULL_SWEEP_EVERY));
+  }
+
+  private nextFull(): boolean {
+    return this.statuses === null || this.cyclesSinceFull + 1 >= this.fullSweepEvery();
+  }
+
+  /**
+   * A full sweep lists every livestream. A light cycle lists only LIVE and ERRORED ones: a stream that
+   * went LIVE or ERRORED is in one of them, and a stored LIVE/ERRORED stream in neither has left that
+   * status. Items are judged by the status they carry, so a server that ignored the filter is still read
+   * right. Full sweeps (the first after a start, then every `fullSweepEvery`) catch everything else.
+   */
+  private async fetch(full: boolean): Promise<Map<string, Livestream>> {
+    const { client } = this.options;
+    const sweep = new Map<string, Livestream>();
+    const queries = full ? [{}] : [{ status: 'LIVE' as const }, { status: 'ERRORED' as const }];
+    for (const query of queries) {
+      for await (const livestream of client.allLivestreams(query)) sweep.set(livestream.id, livestream);
+    }
+    return sweep;
+  }
+
   private async cycle(): Promise<CycleResult> {
-    const { client, store, clock, log, budget } = this.options;
+    const { store, clock, log, budget } = this.options;
     const startUsed = budget.used(clock.now());
     const requests = () => Math.max(0, budget.used(clock.now()) - startUsed);
-    const sweep = new Map<string, Livestream>();
+    this.statuses ??= store.loadStatuses();
+    const full = this.nextFull();
+    let sweep: Map<string, Livestream>;
     try {
-      for await (const livestream of client.allLivestreams()) sweep.set(livestream.id, livestream);
+      sweep = await this.fetch(full);
     } catch (error) {
       return this.failed(error, requests());
     }
-    this.statuses ??= store.loadStatuses();
     const previous = this.statuses;
     if (previous === null) {
       const changed = new Map<string, StoredStatus>();
       for (const [id, l] of sweep) changed.set(id, { status: l.status, sessionId: null });
       store.commitCycle({ changed, removed: [], events: [], baseline: true });
       this.statuses = changed;
-      this.lastCost = Math.max(1, requests());
+      this.fullCost = Math.max(1, requests());
+      this.cyclesSinceFull = 0;
       log.info('baseline recorded: streams already live are not announced', { streams: sweep.size });
       await this.recovered();
-      return { ok: true, baseline: true, streams: sweep.size, events: 0, requests: this.lastCost };
+      return { ok: true, baseline: true, full, streams: sweep.size, events: 0, requests: this.fullCost };
     }
 
     const at = new Date(clock.now()).toISOString();
@@ -165,6 +205,21 @@ export class Poller {
     const removed: string[] = [];
     for (const [id, before] of previous) {
       if (sweep.has(id)) continue;
+      if (!full) {
+        // Not in the LIVE or ERRORED list: it left that status. Which one it has now, the next full
+        // sweep tells; for notifications it only matters that it is neither.
+        if (before.status !== 'LIVE' && before.status !== 'ERRORED') continue;
+        changed.set(id, { status: 'IDLE', sessionId: before.sessionId });
+        if (before.status === 'LIVE') {
+          events.push({
+            kind: 'ended',
+            stream: { id, name: null, status: 'IDLE', playbackUrl: null },
+            previousStatus: 'LIVE',
+            at,
+          });
+        }
+        continue;
+      }
       removed.push(id);
       // A LIVE stream that vanished from the list has ended as far as anyone can tell.
       if (before.status === 'LIVE') {
@@ -188,12 +243,25 @@ export class Poller {
     store.commitCycle(commit);
     for (const [id, stored] of changed) previous.set(id, stored);
     for (const id of removed) previous.delete(id);
-    this.lastCost = Math.max(1, requests());
+    if (full) {
+      this.fullCost = Math.max(1, requests());
+      this.cyclesSinceFull = 0;
+    } else {
+      this.lightCost = Math.max(1, requests());
+      this.cyclesSinceFull++;
+    }
     const deliveries = commit.events.reduce((n, e) => n + e.targets.length, 0);
     if (events.length > 0) log.info('poll cycle found transitions', { events: events.length, deliveries });
     if (deliveries > 0) this.options.onEnqueued?.();
     await this.recovered();
-    return { ok: true, baseline: false, streams: sweep.size, events: events.length, requests: this.lastCost };
+    return {
+      ok: true,
+      baseline: false,
+      full,
+      streams: sweep.size,
+      events: events.length,
+      requests: requests(),
+    };
   }
 
   /** Best-effort details from the session endpoints; a failed lookup leaves the event plainer, not lost. */

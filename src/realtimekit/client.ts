@@ -206,19 +206,20 @@ function toSearchParams(query: ListQuery): URLSearchParams {
 async function readText(response: Response, timeoutMs: number): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();
-  const decoder = new TextDecoder();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     void reader.cancel().catch(() => {});
   }, timeoutMs);
-  let text = '';
+  // Chunks are joined once and decoded once: decoding each chunk into a growing string costs more CPU
+  // than the JSON parsing itself on large pages.
+  const chunks: Uint8Array[] = [];
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (timedOut) break;
-      if (done) return text + decoder.decode();
-      text += decoder.decode(value, { stream: true });
+      if (done) return Buffer.concat(chunks).toString('utf8');
+      chunks.push(value);
     }
   } catch (error) {
     if (!timedOut) throw error;

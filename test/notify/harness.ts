@@ -81,7 +81,7 @@ export interface Harness {
 }
 
 export async function createHarness(
-  options: { budget?: number; cooldownMs?: number; alertAfterMs?: number } = {},
+  options: { budget?: number; cooldownMs?: number; alertAfterMs?: number; fullSweepEvery?: number } = {},
 ): Promise<Harness> {
   const clock = new ManualClock();
   const emulator = createEmulator({ seed: 7, now: () => new Date(clock.now()) });
@@ -122,6 +122,7 @@ export async function createHarness(
       budget: h.budget,
       intervalMs: 15_000,
       alertAfterMs: options.alertAfterMs ?? 300_000,
+      ...(options.fullSweepEvery ? { fullSweepEvery: options.fullSweepEvery } : {}),
     });
   };
   build();

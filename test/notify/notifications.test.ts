@@ -115,6 +115,8 @@ describe('poller + delivery', () => {
   });
 
   it('an API failing mid-paging changes nothing, and the next cycle catches up', async () => {
+    await h.close();
+    h = await createHarness({ fullSweepEvery: 1 });
     h.emulator.seed(250, { status: 'IDLE' });
     const target = h.emulator.livestreams()[0]!;
     subscribe(h.store, 'C1');

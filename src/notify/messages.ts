@@ -88,7 +88,10 @@ export function streamMessage(event: StreamEvent, mention: string | null): Reply
 }
 
 /** Many transitions for one channel at once: one message instead of a flood. */
-export function digestMessage(events: StreamEvent[], mention: string | null): Reply {
+export function digestMessage(all: StreamEvent[], mention: string | null): Reply {
+  // LIVE -> ERRORED is two events (ended, errored); in a digest the ERRORED line says it all.
+  const errored = new Set(all.filter((e) => e.kind === 'errored').map((e) => e.stream.id));
+  const events = all.filter((e) => e.kind !== 'ended' || !errored.has(e.stream.id));
   const items: ReplyItem[] = events.map((event) => {
     const fields: ReplyField[] = [idField(event)];
     if (event.kind === 'errored')
@@ -106,12 +109,12 @@ export function digestMessage(events: StreamEvent[], mention: string | null): Re
     };
   });
   const live = events.filter((e) => e.kind === 'live').length;
-  const errored = events.filter((e) => e.kind === 'errored').length;
+  const failed = events.filter((e) => e.kind === 'errored').length;
   return withMention(
     reply({
       title: `${events.length} livestream updates`,
-      tone: errored > 0 ? 'errored' : live > 0 ? 'live' : 'idle',
-      text: `${live} went live, ${errored} errored, ${events.length - live - errored} ended.`,
+      tone: failed > 0 ? 'errored' : live > 0 ? 'live' : 'idle',
+      text: `${live} went live, ${failed} errored, ${events.length - live - failed} ended.`,
       list: { items, total: events.length, offset: 1 },
       visibility: 'channel',
     }),

@@ -178,7 +178,7 @@ export class Poller {
     const previous = this.statuses;
     if (previous === null) {
       const changed = new Map<string, StoredStatus>();
-      for (const [id, l] of sweep) changed.set(id, { status: l.status, sessionId: null });
+      for (const [id, l] of sweep) changed.set(id, { status: l.status, name: l.name, sessionId: null });
       store.commitCycle({ changed, removed: [], events: [], baseline: true });
       this.statuses = changed;
       this.fullCost = Math.max(1, requests());
@@ -196,6 +196,7 @@ export class Poller {
       if (before?.status === livestream.status) continue;
       changed.set(id, {
         status: livestream.status,
+        name: livestream.name,
         sessionId: livestream.status === 'LIVE' ? null : (before?.sessionId ?? null),
       });
       for (const kind of transitionKinds(before?.status, livestream.status)) {
@@ -209,11 +210,11 @@ export class Poller {
         // Not in the LIVE or ERRORED list: it left that status. Which one it has now, the next full
         // sweep tells; for notifications it only matters that it is neither.
         if (before.status !== 'LIVE' && before.status !== 'ERRORED') continue;
-        changed.set(id, { status: 'IDLE', sessionId: before.sessionId });
+        changed.set(id, { status: 'IDLE', name: before.name, sessionId: before.sessionId });
         if (before.status === 'LIVE') {
           events.push({
             kind: 'ended',
-            stream: { id, name: null, status: 'IDLE', playbackUrl: null },
+            stream: { id, name: before.name, status: 'IDLE', playbackUrl: null },
             previousStatus: 'LIVE',
             at,
           });
@@ -225,7 +226,7 @@ export class Poller {
       if (before.status === 'LIVE') {
         events.push({
           kind: 'ended',
-          stream: { id, name: null, status: 'UNKNOWN', playbackUrl: null },
+          stream: { id, name: before.name, status: 'UNKNOWN', playbackUrl: null },
           previousStatus: 'LIVE',
           at,
         });

@@ -12,6 +12,7 @@ const MIGRATIONS: string[] = [
   `CREATE TABLE stream_status (
      livestream_id TEXT PRIMARY KEY,
      status TEXT NOT NULL,
+     name TEXT, -- so a stream that vanished or left LIVE is still called by its name
      session_id TEXT -- the session that went LIVE, for the "ended" edit's figures
    );
    CREATE TABLE subscription (
@@ -130,8 +131,9 @@ class SqliteStore implements NotifyStore {
   constructor(private readonly db: Database.Database) {
     this.statements = {
       upsertStatus: db.prepare(
-        `INSERT INTO stream_status (livestream_id, status, session_id) VALUES (?, ?, ?)
-         ON CONFLICT(livestream_id) DO UPDATE SET status = excluded.status, session_id = excluded.session_id`,
+        `INSERT INTO stream_status (livestream_id, status, name, session_id) VALUES (?, ?, ?, ?)
+         ON CONFLICT(livestream_id) DO UPDATE SET status = excluded.status, name = excluded.name,
+           session_id = excluded.session_id`,
       ),
       deleteStatus: db.prepare('DELETE FROM stream_status WHERE livestream_id = ?'),
       insertEvent: db.prepare('INSERT INTO event (body) VALUES (?)'),
@@ -178,16 +180,16 @@ class SqliteStore implements NotifyStore {
   loadStatuses(): Map<string, StoredStatus> | null {
     if (this.getMeta('baseline') === null) return null;
     const rows = this.db
-      .prepare('SELECT livestream_id, status, session_id FROM stream_status')
+      .prepare('SELECT livestream_id, status, name, session_id FROM stream_status')
       .raw()
-      .all() as [string, LivestreamStatus, string | null][];
-    return new Map(rows.map(([id, status, sessionId]) => [id, { status, sessionId }]));
+      .all() as [string, LivestreamStatus, string | null, string | null][];
+    return new Map(rows.map(([id, status, name, sessionId]) => [id, { status, name, sessionId }]));
   }
 
   commitCycle(commit: CycleCommit): void {
     this.db.transaction(() => {
       for (const [id, stored] of commit.changed)
-        this.statements.upsertStatus.run(id, stored.status, stored.sessionId);
+        this.statements.upsertStatus.run(id, stored.status, stored.name, stored.sessionId);
       for (const id of commit.removed) this.statements.deleteStatus.run(id);
       for (const { event, targets } of commit.events) this.insertEvent(event, targets);
       if (commit.baseline) this.setMeta('baseline', new Date().toISOString());

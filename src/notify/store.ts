@@ -8,6 +8,7 @@ import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from
 
 export interface StoredStatus {
   status: LivestreamStatus;
+  name: string | null;
   /** The session seen when it went LIVE, so the "ended" message can show its figures. */
   sessionId: string | null;
 }

@@ -66,7 +66,10 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold) return;
     const record = redactValue({ ...bound, ...fields }, secrets) as LogFields;
-    write(JSON.stringify({ time: now().toISOString(), level, msg: redactText(message, secrets), ...record }));
+    const line: LogFields = { time: now().toISOString(), level, msg: redactText(message, secrets) };
+    // A field named `time`, `level` or `msg` cannot overwrite the line's own.
+    for (const [key, value] of Object.entries(record)) if (!(key in line)) line[key] = value;
+    write(JSON.stringify(line));
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -23,6 +23,10 @@ async function main(): Promise<number> {
     level: config.logLevel ?? (platformsConfigured ? 'info' : 'warn'),
     secrets: secretsOf(config),
   });
+  // Listen before starting: a Ctrl-C during a slow start still stops cleanly once started.
+  const stop = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
   let app: Awaited<ReturnType<typeof startApp>>;
   try {
     app = await startApp(config, log, {
@@ -38,9 +42,6 @@ async function main(): Promise<number> {
     throw error;
   }
 
-  const stop = new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-  });
   await Promise.race([app.done, stop]);
   await app.stop();
   return 0;

@@ -175,3 +175,17 @@ describe('errors', () => {
     });
   });
 });
+
+describe('reserved keys', () => {
+  it('a field named level, msg or time cannot overwrite the line’s own', () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (line) => lines.push(line), now: () => new Date(0) });
+    log.warn('real', { level: 'debug', msg: 'forged', time: 'never', other: 1 });
+    expect(JSON.parse(lines[0]!)).toEqual({
+      time: '1970-01-01T00:00:00.000Z',
+      level: 'warn',
+      msg: 'real',
+      other: 1,
+    });
+  });
+});

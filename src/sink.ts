@@ -15,8 +15,10 @@ export interface PostedMessage {
 export type SinkErrorKind =
   /** The platform said "slow down": retry after `retryAfterMs`. */
   | 'RateLimited'
-  /** The channel is gone, archived, or the bot may not post there: retrying cannot help. */
+  /** The channel is gone, archived, or the bot may not post there: the channel's subscription pauses. */
   | 'Permanent'
+  /** This one message cannot be sent (refused body, message to edit gone, a secret): drop it, keep the channel. */
+  | 'Rejected'
   /** Outage, timeout, 5xx: retry with backoff. */
   | 'Transient';
 
@@ -40,5 +42,5 @@ export interface Sink {
 /** Sinks post to channels, where a secret must never appear: every sink calls this first. */
 export function assertPublicSafe(reply: Reply): void {
   if (containsSecret(reply))
-    throw new SinkError('Permanent', 'refusing to post a reply that contains a secret to a channel');
+    throw new SinkError('Rejected', 'refusing to post a reply that contains a secret to a channel');
 }

@@ -26,6 +26,12 @@ const PERMANENT_CODES: Readonly<Record<number, string>> = {
   [DISCORD_ERROR_CODES.unknownMessage]: 'the message to edit no longer exists',
 };
 
+const CHANNEL_UNUSABLE_CODES: ReadonlySet<number> = new Set([
+  DISCORD_ERROR_CODES.unknownChannel,
+  DISCORD_ERROR_CODES.missingAccess,
+  DISCORD_ERROR_CODES.missingPermissions,
+]);
+
 /** A channel message: never ephemeral (only interaction replies can be), never carrying a secret. */
 function channelMessage(reply: Reply): Omit<DiscordMessage, 'flags'> {
   assertPublicSafe(reply);
@@ -53,11 +59,19 @@ export function toSinkError(error: unknown, action: string): SinkError {
     if (error.status >= 500)
       return new SinkError('Transient', `Discord failed ${action} (HTTP ${error.status})`, { code });
     const why = typeof error.code === 'number' ? PERMANENT_CODES[error.code] : undefined;
-    // Any other 4xx is a request Discord will refuse again (bad body, no access): not worth a retry.
-    return new SinkError('Permanent', `Discord refused ${action}: ${why ?? error.message}`, { code });
+    // The channel codes pause the subscription; any other 4xx (a refused body, a message to edit that is
+    // gone) is about this one message, which Discord will refuse again: drop it, keep the channel.
+    const channelUnusable = typeof error.code === 'number' && CHANNEL_UNUSABLE_CODES.has(error.code);
+    return new SinkError(
+      channelUnusable ? 'Permanent' : 'Rejected',
+      `Discord refused ${action}: ${why ?? error.message}`,
+      {
+        code,
+      },
+    );
   }
   if (error instanceof HTTPError) {
-    const kind = error.status >= 500 || error.status === 408 ? 'Transient' : 'Permanent';
+    const kind = error.status >= 500 || error.status === 408 ? 'Transient' : 'Rejected';
     return new SinkError(kind, `Discord failed ${action} (HTTP ${error.status})`, {
       code: `http-${error.status}`,
     });

@@ -10,10 +10,15 @@ import type { Reply } from '../../src/reply.js';
 import { assertPublicSafe, type PostedMessage, type Sink, SinkError } from '../../src/sink.js';
 import { renderReply } from './render.js';
 
-/** WebClient options the sink relies on: a 429 rejects at once with its Retry-After, nothing is retried. */
+/**
+ * WebClient options the sink relies on: a 429 rejects at once with its Retry-After, nothing is retried,
+ * and a call Slack never answers fails (Transient) after `timeout` ms instead of hanging: web-api's
+ * default is no timeout at all, which would stall notification delivery for every channel.
+ */
 export const SLACK_CLIENT_OPTIONS = {
   retryConfig: { retries: 0 },
   rejectRateLimitedCalls: true,
+  timeout: 15_000,
 } as const satisfies webApi.WebClientOptions;
 
 /** Slack error codes that mean "later": its side had a problem, the same call may well work. */
@@ -23,6 +28,20 @@ const TRANSIENT_SLACK_ERRORS = new Set([
   'service_unavailable',
   'request_timeout',
   'team_added_to_org',
+]);
+
+/** Errors that say the channel (or the bot's access to it) is unusable: the subscription pauses. */
+const CHANNEL_UNUSABLE_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'channel_is_archived',
+  'missing_scope',
+  'restricted_action',
+  'not_authed',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
 ]);
 
 /** chat.postMessage allows about one message a second per channel: the wait when Slack gives none. */
@@ -88,18 +107,19 @@ export function toSinkError(error: unknown): SinkError {
           retryAfterMs: seconds ? seconds * 1000 : DEFAULT_RETRY_AFTER_MS,
         });
       }
-      // Any other named error (channel_not_found, not_in_channel, is_archived, missing_scope,
-      // restricted_action, invalid_blocks…) is about this request or the bot's rights: repeating it cannot help.
-      return new SinkError(
-        TRANSIENT_SLACK_ERRORS.has(code) ? 'Transient' : 'Permanent',
-        `Slack said ${code}`,
-        { code },
-      );
+      // A channel the bot cannot use pauses its subscription; any other named error (invalid_blocks,
+      // msg_too_long, message_not_found…) is about this one message: repeating it cannot help.
+      const kind = TRANSIENT_SLACK_ERRORS.has(code)
+        ? 'Transient'
+        : CHANNEL_UNUSABLE_ERRORS.has(code)
+          ? 'Permanent'
+          : 'Rejected';
+      return new SinkError(kind, `Slack said ${code}`, { code });
     }
     case 'slack_webapi_http_error': {
       const { statusCode } = coded as webApi.WebAPIHTTPError;
       return new SinkError(
-        statusCode >= 500 || statusCode === 408 ? 'Transient' : 'Permanent',
+        statusCode >= 500 || statusCode === 408 ? 'Transient' : 'Rejected',
         `Slack answered HTTP ${statusCode}`,
         {
           code: `http_${statusCode}`,

@@ -47,7 +47,8 @@ export class DeliveryWorker {
   private wakeUp: AbortController = new AbortController();
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
-  private draining: Promise<number> | null = null;
+  /** Channels with a platform call under way, so each channel sends one message at a time, in order. */
+  private readonly inFlight = new Map<string, Promise<number>>();
 
   constructor(private readonly options: DeliveryOptions) {
     this.pacing = { ...DEFAULT_PACING_MS, ...options.pacingMs };
@@ -66,7 +67,9 @@ export class DeliveryWorker {
         this.wakeUp = new AbortController();
         let wait: number;
         try {
-          await this.drainOnce();
+          // Not awaited: a channel whose send is slow (a long platform rate limit) must not hold up the
+          // others. Each finished send wakes the loop.
+          void this.drainOnce();
           wait = this.nextWakeMs();
         } catch (error) {
           log.error('delivery pass failed; retrying', { error });
@@ -81,22 +84,42 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
-    await this.draining;
+    await Promise.allSettled(this.inFlight.values());
   }
 
-  /** One pass: at most one platform call per ready channel. Returns how many deliveries completed. */
-  drainOnce(): Promise<number> {
-    this.draining ??= this.pass().finally(() => {
-      this.draining = null;
-    });
-    return this.draining;
+  /**
+   * Starts one platform call for every channel that is ready and not already sending; resolves when
+   * those calls have finished, with how many deliveries they completed.
+   */
+  async drainOnce(): Promise<number> {
+    const now = this.options.clock.now();
+    const started: Promise<number>[] = [];
+    for (const [key, queue] of this.queues()) {
+      if (this.inFlight.has(key)) continue;
+      if ((this.channelReadyAt.get(key) ?? 0) > now || queue[0]!.notBefore > now) continue;
+      const send = this.sendUnit(key, this.plan(queue, now))
+        .catch((error: unknown) => {
+          this.options.log.error('delivery to a channel failed unexpectedly; will retry', { error });
+          this.channelReadyAt.set(key, this.options.clock.now() + 5_000);
+          return 0;
+        })
+        .finally(() => {
+          this.inFlight.delete(key);
+          this.wake();
+        });
+      this.inFlight.set(key, send);
+      started.push(send);
+    }
+    const done = await Promise.all(started);
+    return done.reduce((a, b) => a + b, 0);
   }
 
-  /** Milliseconds until some channel can send again (a long idle wait when nothing is pending). */
+  /** Milliseconds until some idle channel can send again (a long idle wait when nothing is pending). */
   nextWakeMs(): number {
     const now = this.options.clock.now();
     let next = Number.POSITIVE_INFINITY;
     for (const [key, queue] of this.queues()) {
+      if (this.inFlight.has(key)) continue; // its send wakes the loop when it ends
       const headReady = queue[0]?.notBefore ?? now;
       next = Math.min(next, Math.max(headReady, this.channelReadyAt.get(key) ?? now));
     }
@@ -113,17 +136,6 @@ export class DeliveryWorker {
       else queues.set(key, [delivery]);
     }
     return queues;
-  }
-
-  private async pass(): Promise<number> {
-    const now = this.options.clock.now();
-    const sends: Promise<number>[] = [];
-    for (const [key, queue] of this.queues()) {
-      if ((this.channelReadyAt.get(key) ?? 0) > now || queue[0]!.notBefore > now) continue;
-      sends.push(this.sendUnit(key, this.plan(queue, now)));
-    }
-    const done = await Promise.all(sends);
-    return done.reduce((a, b) => a + b, 0);
   }
 
   /** What to send next for a channel: an edit, a single post, or a digest of the waiting new posts. */
@@ -229,7 +241,7 @@ export class DeliveryWorker {
           : new SinkError('Transient', error instanceof Error ? error.message : String(error));
       if (
         unit.kind === 'edit' &&
-        failure.kind === 'Permanent' &&
+        failure.kind === 'Rejected' &&
         EDIT_GONE_CODES.has(failure.details.code ?? '')
       ) {
         // The LIVE post was deleted: tell the channel with a new message instead.
@@ -258,6 +270,15 @@ export class DeliveryWorker {
           ...context,
           waitMs: wait,
         });
+        return;
+      }
+      case 'Rejected': {
+        // This message cannot be sent; the channel is fine. Drop it, loudly, and go on with the next.
+        store.dropDeliveries(
+          deliveries.map((d) => d.id),
+          failure.message,
+        );
+        log.error('platform refused a notification; it is dropped, the channel stays subscribed', context);
         return;
       }
       case 'Permanent': {

@@ -284,6 +284,13 @@ class SqliteStore implements NotifyStore {
     this.statements.retry.run(notBefore, error.slice(0, 500), id);
   }
 
+  dropDeliveries(ids: number[], reason: string): void {
+    const drop = this.db.prepare("UPDATE delivery SET state = 'dropped', last_error = ? WHERE id = ?");
+    this.db.transaction(() => {
+      for (const id of ids) drop.run(reason.slice(0, 500), id);
+    })();
+  }
+
   dropChannelDeliveries(channel: ChannelRef, reason: string): number {
     return this.statements.dropChannel.run(reason, channel.platform, channel.channelId).changes;
   }

@@ -43,6 +43,8 @@ export interface NotifyStore {
   /** Done only after the platform accepted it; `post` records the message for later edits, atomically. */
   markDelivered(ids: number[], post?: StreamPost): void;
   retryLater(id: number, notBefore: number, error: string): void;
+  /** Gives up on these deliveries (the platform refused the message itself). */
+  dropDeliveries(ids: number[], reason: string): void;
   /** Gives up on every pending delivery of a channel (it was paused). */
   dropChannelDeliveries(channel: ChannelRef, reason: string): number;
   countPending(): number;

@@ -79,7 +79,7 @@ describe('Discord sink', () => {
   it('refuses a reply with a secret before sending anything', async () => {
     const before = discord.requests.length;
     const secret = reply({ title: 'k', fields: [{ label: 'Stream key', value: 'k3y', format: 'secret' }] });
-    expect((await failure(sink.post(CHANNEL, secret))).kind).toBe('Permanent');
+    expect((await failure(sink.post(CHANNEL, secret))).kind).toBe('Rejected');
     expect(discord.requests.length).toBe(before);
   });
 
@@ -104,7 +104,7 @@ describe('Discord sink', () => {
       1,
     );
     const error = await failure(sink.edit(CHANNEL, '1100000000000000099', notice));
-    expect(error).toMatchObject({ kind: 'Permanent', details: { code: '10008' } });
+    expect(error).toMatchObject({ kind: 'Rejected', details: { code: '10008' } });
   });
 
   it('maps a 5xx to Transient', async () => {

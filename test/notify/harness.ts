@@ -32,6 +32,18 @@ export class RecordingSink implements Sink {
     private readonly clock: ManualClock,
   ) {}
 
+  private held = new Map<string, Promise<void>>();
+
+  /** Posts to this channel wait until the returned function is called (a platform that hangs). */
+  hold(channelId: string): () => void {
+    let release!: () => void;
+    this.held.set(channelId, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.held.delete(channelId);
+      release();
+    };
+  }
+
   /** The next calls fail with these errors (to any channel). */
   failNext(...errors: SinkError[]): void {
     this.failures.push(...errors.map((error) => ({ channelId: null, error })));
@@ -48,6 +60,7 @@ export class RecordingSink implements Sink {
   }
 
   async post(channelId: string, reply: Reply) {
+    await this.held.get(channelId);
     const failure = this.takeFailure(channelId);
     if (failure) throw failure;
     const messageId = `m${this.next++}`;

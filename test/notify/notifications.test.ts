@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handleSubscriptionCommand } from '../../src/notify/subscription-commands.js';
 import { SinkError } from '../../src/sink.js';
 import { createHarness, type Harness, subscribe, transient } from './harness.js';
@@ -240,5 +240,45 @@ describe('poller + delivery', () => {
       'post C1 Livestream notifications are delayed',
       'post C1 Livestream notifications are back',
     ]);
+  });
+
+  it('a message the platform refuses is dropped, and the channel keeps its subscription', async () => {
+    const [a, b] = ['A', 'B'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    h.emulator.setStatus(a!.id, 'LIVE');
+    await h.poller.runCycle();
+    h.sink.failChannel('C1', new SinkError('Rejected', 'invalid_blocks', { code: 'invalid_blocks' }));
+    await h.drainAll();
+    expect(h.store.subscriptions({ platform: 'slack', channelId: 'C1' })[0]?.pausedReason).toBeNull();
+    h.emulator.setStatus(b!.id, 'LIVE');
+    await h.poller.runCycle();
+    await h.drainAll();
+    expect(titles()).toEqual(['post C1 B is live']);
+  });
+
+  it('a channel whose platform hangs does not hold up the other channels', async () => {
+    const [one, two] = ['One', 'Two'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
+    subscribe(h.store, 'SLOW');
+    subscribe(h.store, 'FAST');
+    await h.poller.runCycle();
+    const release = h.sink.hold('SLOW');
+    h.delivery.start();
+    h.emulator.setStatus(one!.id, 'LIVE');
+    await h.poller.runCycle();
+    h.delivery.wake();
+    await vi.waitFor(() => expect(titles()).toEqual(['post FAST One is live']), { interval: 1 });
+    // SLOW's first post still hangs; FAST's next message goes out all the same.
+    h.clock.advance(2_000);
+    h.emulator.setStatus(two!.id, 'LIVE');
+    await h.poller.runCycle();
+    h.delivery.wake();
+    await vi.waitFor(() => expect(titles()).toEqual(['post FAST One is live', 'post FAST Two is live']), {
+      interval: 1,
+    });
+    release();
+    await vi.waitFor(() => expect(titles()).toHaveLength(3), { interval: 1 });
+    expect(titles()[2]).toBe('post SLOW One is live');
+    await h.delivery.stop();
   });
 });

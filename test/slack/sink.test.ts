@@ -54,8 +54,8 @@ describe('posting', () => {
   it('refuses a reply with a secret before calling Slack', async () => {
     const before = h.webApi.calls.length;
     const secret = reply({ title: 'x', fields: [{ label: 'Stream key', value: 'k', format: 'secret' }] });
-    await expect(h.adapter.sink.post('C0NOTIFY', secret)).rejects.toMatchObject({ kind: 'Permanent' });
-    await expect(h.adapter.sink.edit('C0NOTIFY', '1.2', secret)).rejects.toMatchObject({ kind: 'Permanent' });
+    await expect(h.adapter.sink.post('C0NOTIFY', secret)).rejects.toMatchObject({ kind: 'Rejected' });
+    await expect(h.adapter.sink.edit('C0NOTIFY', '1.2', secret)).rejects.toMatchObject({ kind: 'Rejected' });
     expect(h.webApi.calls.length).toBe(before);
   });
 });

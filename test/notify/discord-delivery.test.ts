@@ -1,0 +1,443 @@
+/**
+ * Issue 6's guarantees through the real Discord sink: the real Poller, DeliveryWorker and SQLite store,
+ * the emulator as RealtimeKit, and `createDiscordSink` over the real @discordjs/rest REST (the adapter's
+ * options: its own retries, queues and 429 handling) pointed at the fake Discord. The delivery runs on a
+ * ManualClock; only the 429 case runs on real time, because @discordjs/rest sleeps it out itself.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REST } from 'discord.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type DiscordMessage, messageSize, renderReply } from '../../adapters/discord/render.js';
+import { discordRestOptions } from '../../adapters/discord/rest.js';
+import { createDiscordSink } from '../../adapters/discord/sink.js';
+import { ManualClock } from '../../src/clock.js';
+import type { Command } from '../../src/commands/command.js';
+import { createCore, type RequestContext } from '../../src/core.js';
+import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { createLogger } from '../../src/log.js';
+import { RequestBudget } from '../../src/notify/budget.js';
+import { DEFAULT_PACING_MS, DeliveryWorker } from '../../src/notify/delivery.js';
+import { Poller } from '../../src/notify/poller.js';
+import { openSqliteStore } from '../../src/notify/sqlite-store.js';
+import type { NotifyStore } from '../../src/notify/store.js';
+import { createRealtimeKitClient, type RealtimeKitClient } from '../../src/realtimekit/client.js';
+import type { Reply } from '../../src/reply.js';
+import type { DiscordRequest, FakeDiscord } from '../fakes/discord-server.js';
+import { startFakeDiscord } from '../fakes/discord-server.js';
+import { type DiscordScript, type PlatformCall, scriptDiscord } from '../fakes/platform-outage.js';
+
+const TOKEN = 'fake-delivery-bot-token';
+const APP_ID = '1200000000000000001';
+const PACING = DEFAULT_PACING_MS.discord;
+const CH = {
+  all: '1200000000000000011',
+  errored: '1200000000000000012',
+  other: '1200000000000000013',
+  left: '1200000000000000014',
+  gone: '1200000000000000015',
+  ok: '1200000000000000016',
+} as const;
+const ROLE = '1200000000000000099';
+
+interface Rig {
+  clock: ManualClock;
+  emulator: Emulator;
+  fake: FakeDiscord;
+  discord: DiscordScript;
+  rest: REST;
+  store: NotifyStore;
+  poller: Poller;
+  delivery: DeliveryWorker;
+  logs: Record<string, unknown>[];
+  restart(): void;
+  /** What `/livestream <subcommand>` in `channelId` reaches the core as (the adapter builds the Command). */
+  command(channelId: string, command: Command): Promise<Reply>;
+  drainAll(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startRig(): Promise<Rig> {
+  const clock = new ManualClock();
+  const emulator = createEmulator({ seed: 13, now: () => new Date(clock.now()) });
+  await emulator.start();
+  const fake = await startFakeDiscord({ applicationId: APP_ID });
+  const discord = scriptDiscord(fake, { now: () => clock.now() });
+  const dataDir = mkdtempSync(join(tmpdir(), 'discord-delivery-'));
+  const logs: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: 'debug',
+    write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  // REST exactly as the adapter configures it (retries, timeouts, 429 handling all left to @discordjs/rest).
+  const rest = new REST(discordRestOptions({ apiUrl: fake.restUrl })).setToken(TOKEN);
+  const sink = createDiscordSink({ rest });
+  const settings = emulator.settings();
+  const api = (budget?: RequestBudget): RealtimeKitClient =>
+    createRealtimeKitClient({
+      baseUrl: settings.CLOUDFLARE_API_BASE_URL,
+      apiToken: settings.CLOUDFLARE_API_TOKEN,
+      accountId: settings.CLOUDFLARE_ACCOUNT_ID,
+      appId: settings.REALTIMEKIT_APP_ID,
+      retries: 1,
+      retryDelayMs: () => 1,
+      timeoutMs: 2_000,
+      ...(budget ? { onRequest: () => budget.record(clock.now()) } : {}),
+    });
+  const commandsClient = api();
+  const rig = { clock, emulator, fake, discord, rest, logs } as Rig;
+  const build = () => {
+    rig.store = openSqliteStore(dataDir);
+    const budget = new RequestBudget(900);
+    rig.delivery = new DeliveryWorker({
+      store: rig.store,
+      sinks: new Map([['discord', sink]]),
+      clock,
+      log: log.child({ part: 'delivery' }),
+      cooldownMs: 120_000,
+    });
+    rig.poller = new Poller({
+      client: api(budget),
+      store: rig.store,
+      clock,
+      log: log.child({ part: 'poller' }),
+      budget,
+      intervalMs: 15_000,
+      alertAfterMs: 300_000,
+    });
+  };
+  build();
+  rig.restart = () => {
+    rig.store.close();
+    build();
+  };
+  rig.command = (channelId, command) => {
+    const context: RequestContext = { platform: 'discord', channelId, userId: '42', canManage: true };
+    return createCore({ client: commandsClient, log, store: rig.store }).replyToCommand(command, context);
+  };
+  rig.drainAll = async () => {
+    for (let pass = 0; pass < 1_000 && rig.store.countPending() > 0; pass++) {
+      await rig.delivery.drainOnce();
+      if (rig.store.countPending() > 0) clock.advance(Math.max(1, rig.delivery.nextWakeMs()));
+    }
+    expect(rig.store.countPending()).toBe(0);
+  };
+  rig.close = async () => {
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
+    rig.store.close();
+    await Promise.all([emulator.stop(), fake.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return rig;
+}
+
+const subscribe = (extra: Partial<Extract<Command, { name: 'subscribe' }>> = {}): Command => ({
+  name: 'subscribe',
+  onLive: true,
+  onErrored: true,
+  livestreamIds: [],
+  ...extra,
+});
+
+const bodyOf = (call: PlatformCall<DiscordRequest>) => call.request.body as DiscordMessage;
+const titleOf = (call: PlatformCall<DiscordRequest>) => bodyOf(call).embeds[0]?.title ?? '';
+const summary = (calls: PlatformCall<DiscordRequest>[]) =>
+  calls.map((call) => `${call.op} ${call.channelId} ${titleOf(call)}`);
+const to = (calls: PlatformCall<DiscordRequest>[], channelId: string) =>
+  calls.filter((call) => call.channelId === channelId);
+const fieldsOf = (call: PlatformCall<DiscordRequest>) =>
+  Object.fromEntries(
+    bodyOf(call)
+      .embeds.flatMap((embed) => embed.fields ?? [])
+      .map((f) => [f.name, f.value]),
+  );
+
+let r: Rig;
+beforeEach(async () => {
+  r = await startRig();
+});
+afterEach(async () => {
+  await r.close();
+});
+
+describe('Discord: what each subscribed channel is told', () => {
+  it('LIVE is POSTed once to each subscribed channel, "ended" PATCHes the same message, ERRORED carries err_message, others get nothing', async () => {
+    const already = r.emulator.addLivestream({ name: 'Already live', status: 'LIVE' });
+    const show = r.emulator.addLivestream({ name: 'Town hall', status: 'IDLE' });
+    const other = r.emulator.addLivestream({ name: 'Other show', status: 'IDLE' });
+    expect((await r.command(CH.all, subscribe())).title).toBe('Subscribed');
+    await r.command(CH.errored, subscribe({ onLive: false }));
+    await r.command(CH.other, subscribe({ livestreamIds: [other.id] }));
+    await r.command(CH.left, subscribe());
+    expect((await r.command(CH.left, { name: 'unsubscribe', livestreamIds: [] })).title).toBe('Unsubscribed');
+
+    expect(await r.poller.runCycle()).toMatchObject({ ok: true, baseline: true });
+    r.clock.advance(15_000);
+    r.emulator.setStatus(show.id, 'LIVE');
+    await r.poller.runCycle();
+    await r.poller.runCycle();
+    await r.drainAll();
+    expect(summary(r.discord.accepted)).toEqual([`post ${CH.all} Town hall is live`]);
+    const live = r.discord.accepted[0]!;
+    expect(live.request.method).toBe('POST');
+    expect(live.request.route).toBe(`/channels/${CH.all}/messages`);
+    expect(live.request.headers.authorization).toBe(`Bot ${TOKEN}`);
+    expect(bodyOf(live).allowed_mentions).toEqual({ parse: [] });
+    expect(bodyOf(live).content).toBeUndefined();
+    expect(bodyOf(live).flags).toBeUndefined(); // a channel message, never ephemeral
+    expect(fieldsOf(live)).toMatchObject({ Status: '🔴 LIVE', 'Livestream ID': `\`${show.id}\`` });
+    expect(bodyOf(live).embeds[0]?.description).toContain(`[Watch](${show.playback_url})`);
+
+    r.clock.advance(65 * 60_000);
+    r.emulator.setStatus(show.id, 'ERRORED', 'RTMP ingest timed out');
+    await r.poller.runCycle();
+    await r.drainAll();
+    const after = r.discord.accepted.slice(1);
+    expect(summary(to(after, CH.all))).toEqual([
+      `edit ${CH.all} Town hall ended`,
+      `post ${CH.all} Town hall errored`,
+    ]);
+    expect(summary(to(after, CH.errored))).toEqual([`post ${CH.errored} Town hall errored`]);
+    const ended = to(after, CH.all)[0]!;
+    expect(ended.request.method).toBe('PATCH');
+    expect(ended.request.route).toBe(`/channels/${CH.all}/messages/${live.messageId}`);
+    expect(fieldsOf(ended).Duration).toMatch(/^1h 5m/);
+    for (const errored of after.filter((call) => call.op === 'post')) {
+      expect(fieldsOf(errored)).toMatchObject({ Status: '⛔ ERRORED', Error: 'RTMP ingest timed out' });
+    }
+
+    r.emulator.setStatus(other.id, 'LIVE');
+    await r.poller.runCycle();
+    await r.drainAll();
+    expect(summary(r.discord.accepted.slice(4)).sort()).toEqual(
+      [`post ${CH.all} Other show is live`, `post ${CH.other} Other show is live`].sort(),
+    );
+
+    expect(to(r.discord.accepted, CH.left)).toEqual([]);
+    expect(r.discord.refused).toEqual([]);
+    const everything = JSON.stringify(r.fake.requests);
+    for (const stream of [already, show, other]) expect(everything).not.toContain(stream.stream_key);
+    expect(everything).not.toContain('Already live');
+  });
+
+  it('a role mention is the content, with allowed_mentions for that role only; the name cannot ping; edits ping nobody', async () => {
+    const show = r.emulator.addLivestream({
+      name: '@everyone party <@&1200000000000000077>',
+      status: 'IDLE',
+    });
+    await r.command(CH.all, subscribe({ mention: `<@&${ROLE}>` }));
+    await r.poller.runCycle();
+    r.emulator.setStatus(show.id, 'LIVE');
+    await r.poller.runCycle();
+    await r.drainAll();
+    r.emulator.setStatus(show.id, 'IDLE');
+    r.clock.advance(60_000);
+    await r.poller.runCycle();
+    await r.drainAll();
+
+    const [post, edit] = r.discord.accepted;
+    expect(bodyOf(post!).content).toBe(`<@&${ROLE}>`);
+    expect(bodyOf(post!).allowed_mentions).toEqual({ parse: [], roles: [ROLE] });
+    expect(titleOf(post!)).toContain('@everyone party');
+    expect(edit!.op).toBe('edit');
+    expect(bodyOf(edit!).content).toBeUndefined();
+    expect(bodyOf(edit!).allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('a flap inside the cooldown PATCHes the LIVE post back and posts nothing new', async () => {
+    const show = r.emulator.addLivestream({ name: 'Flappy', status: 'IDLE' });
+    await r.command(CH.all, subscribe());
+    await r.poller.runCycle();
+    for (const status of ['LIVE', 'IDLE', 'LIVE']) {
+      r.emulator.setStatus(show.id, status);
+      await r.poller.runCycle();
+      await r.drainAll();
+      r.clock.advance(20_000);
+    }
+    expect(summary(r.discord.accepted)).toEqual([
+      `post ${CH.all} Flappy is live`,
+      `edit ${CH.all} Flappy ended`,
+      `edit ${CH.all} Flappy is live`,
+    ]);
+    expect(new Set(r.discord.accepted.map((call) => call.messageId)).size).toBe(1);
+    expect(bodyOf(r.discord.accepted[2]!).embeds[0]?.description).toContain('dropped briefly');
+  });
+
+  it('a LIVE post deleted in Discord (10008): "ended" becomes a new message', async () => {
+    const show = r.emulator.addLivestream({ name: 'Deleted post', status: 'IDLE' });
+    await r.command(CH.all, subscribe());
+    await r.poller.runCycle();
+    r.emulator.setStatus(show.id, 'LIVE');
+    await r.poller.runCycle();
+    await r.drainAll();
+    r.discord.fail({ status: 404, body: { message: 'Unknown Message', code: 10008 } }, { op: 'edit' });
+    r.emulator.setStatus(show.id, 'IDLE');
+    await r.poller.runCycle();
+    await r.drainAll();
+    expect(summary(r.discord.refused)).toEqual([`edit ${CH.all} Deleted post ended`]);
+    expect(summary(r.discord.accepted)).toEqual([
+      `post ${CH.all} Deleted post is live`,
+      `post ${CH.all} Deleted post ended`,
+    ]);
+  });
+});
+
+describe('Discord: restarts and failures', () => {
+  it('a restart between cycles (same DATA_DIR) neither repeats nor loses a notification', async () => {
+    const a = r.emulator.addLivestream({ name: 'A', status: 'IDLE' });
+    const b = r.emulator.addLivestream({ name: 'B', status: 'IDLE' });
+    await r.command(CH.all, subscribe());
+    await r.poller.runCycle();
+    r.emulator.setStatus(a.id, 'LIVE');
+    await r.poller.runCycle();
+    r.restart();
+    r.emulator.setStatus(b.id, 'LIVE');
+    await r.poller.runCycle();
+    await r.poller.runCycle();
+    await r.drainAll();
+    r.restart();
+    r.emulator.setStatus(a.id, 'IDLE');
+    await r.poller.runCycle();
+    await r.poller.runCycle();
+    await r.drainAll();
+    expect(summary(r.discord.accepted)).toEqual([
+      `post ${CH.all} A is live`,
+      `post ${CH.all} B is live`,
+      `edit ${CH.all} A ended`,
+    ]);
+    expect(r.discord.accepted[2]!.messageId).toBe(r.discord.accepted[0]!.messageId);
+  });
+
+  it('5xx for several passes (after @discordjs/rest’s own retries), then recovery: every message once, in order', async () => {
+    const streams = ['One', 'Two'].map((name) => r.emulator.addLivestream({ name, status: 'IDLE' }));
+    await r.command(CH.all, subscribe());
+    await r.poller.runCycle();
+    r.discord.fail(
+      { status: 502, body: { message: 'Bad gateway', code: 0 } },
+      { times: Number.POSITIVE_INFINITY },
+    );
+    for (const stream of streams) {
+      r.emulator.setStatus(stream.id, 'LIVE');
+      await r.poller.runCycle();
+      await r.delivery.drainOnce();
+      r.clock.advance(15_000);
+    }
+    for (let cycle = 0; cycle < 2; cycle++) {
+      await r.poller.runCycle();
+      await r.delivery.drainOnce();
+      r.clock.advance(15_000);
+    }
+    expect(r.discord.accepted).toEqual([]);
+    const passes = r.logs.filter((line) => line.msg === 'delivery failed; will retry').length;
+    expect(passes).toBeGreaterThanOrEqual(3);
+    // Each failed pass is one sink call that @discordjs/rest tried 1 + 3 times.
+    expect(r.discord.refused).toHaveLength(passes * 4);
+    expect(new Set(r.discord.refused.map(titleOf))).toEqual(new Set(['One is live']));
+
+    r.discord.heal();
+    await r.drainAll();
+    expect(summary(r.discord.accepted)).toEqual([`post ${CH.all} One is live`, `post ${CH.all} Two is live`]);
+  });
+
+  it.each([
+    [404, 10003, 'Unknown Channel', 'does not exist'],
+    [403, 50001, 'Missing Access', 'cannot see the channel'],
+  ])(
+    'HTTP %i code %i pauses the subscription with the reason, shown by /livestream subscriptions',
+    async (status, code, message, why) => {
+      const show = r.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
+      await r.command(CH.gone, subscribe());
+      await r.command(CH.ok, subscribe());
+      await r.poller.runCycle();
+      r.discord.fail(
+        { status, body: { message, code } },
+        { channelId: CH.gone, times: Number.POSITIVE_INFINITY },
+      );
+      r.emulator.setStatus(show.id, 'LIVE');
+      await r.poller.runCycle();
+      await r.drainAll();
+      expect(summary(r.discord.accepted)).toEqual([`post ${CH.ok} Show is live`]);
+      expect(r.discord.refused).toHaveLength(1);
+
+      const listed = renderReply(await r.command(CH.gone, { name: 'subscriptions' }));
+      const shown = JSON.stringify(listed.embeds);
+      expect(shown).toContain('PAUSED');
+      expect(shown).toContain(String(code));
+      expect(shown).toContain(why);
+      expect(
+        r.logs.find(
+          (line) => String(line.msg).includes('subscription is paused') && line.channelId === CH.gone,
+        ),
+      ).toMatchObject({ level: 'error', code: String(code) });
+
+      r.emulator.setStatus(show.id, 'ERRORED', 'boom');
+      await r.poller.runCycle();
+      await r.drainAll();
+      expect(r.discord.refused).toHaveLength(1);
+
+      r.discord.heal();
+      await r.command(CH.gone, subscribe());
+      expect(
+        JSON.stringify(renderReply(await r.command(CH.gone, { name: 'subscriptions' })).embeds),
+      ).toContain('ACTIVE');
+      r.emulator.setStatus(show.id, 'LIVE');
+      await r.poller.runCycle();
+      await r.drainAll();
+      expect(summary(to(r.discord.accepted, CH.gone))).toEqual([`post ${CH.gone} Show is live`]);
+    },
+  );
+
+  it('a 429 with retry_after is waited out by @discordjs/rest itself (real time): the message arrives in the same pass', async () => {
+    const show = r.emulator.addLivestream({ name: 'Limited', status: 'IDLE' });
+    await r.command(CH.all, subscribe());
+    await r.poller.runCycle();
+    r.emulator.setStatus(show.id, 'LIVE');
+    await r.poller.runCycle();
+    r.discord.fail({
+      status: 429,
+      headers: { 'retry-after': '0.05', 'x-ratelimit-scope': 'user' },
+      body: { message: 'You are being rate limited.', retry_after: 0.05, global: false },
+    });
+    expect(await r.delivery.drainOnce()).toBe(1);
+    expect(r.store.countPending()).toBe(0);
+    expect(summary(r.discord.refused)).toEqual([`post ${CH.all} Limited is live`]);
+    expect(summary(r.discord.accepted)).toEqual([`post ${CH.all} Limited is live`]);
+    expect(r.discord.accepted[0]!.wallAt - r.discord.refused[0]!.wallAt).toBeGreaterThanOrEqual(50);
+    // The delivery never saw it: no wait of its own, nothing retried later.
+    expect(r.logs.filter((line) => String(line.msg).startsWith('platform rate limit'))).toEqual([]);
+    expect(r.store.findPost({ platform: 'discord', channelId: CH.all }, show.id)?.messageId).toBe(
+      r.discord.accepted[0]!.messageId,
+    );
+  });
+});
+
+describe('Discord: a burst', () => {
+  it('200 transitions arrive as digests of at most 20, every livestream once, paced per channel, within embed limits', async () => {
+    const streams = r.emulator.seed(200, { status: 'IDLE' });
+    await r.command(CH.all, subscribe());
+    await r.command(CH.ok, subscribe());
+    await r.poller.runCycle();
+    for (const stream of streams) r.emulator.setStatus(stream.id, 'LIVE');
+    expect(await r.poller.runCycle()).toMatchObject({ ok: true, events: 200 });
+    await r.drainAll();
+
+    for (const channel of [CH.all, CH.ok]) {
+      const posts = to(r.discord.accepted, channel);
+      expect(posts).toHaveLength(10);
+      expect(posts.every((post) => post.op === 'post' && titleOf(post) === '20 livestream updates')).toBe(
+        true,
+      );
+      const text = posts.map((post) => JSON.stringify(bodyOf(post).embeds)).join('\n');
+      for (const stream of streams) expect(text.split(stream.id).length - 1).toBe(1);
+      for (const post of posts) {
+        expect(messageSize(bodyOf(post))).toBeLessThanOrEqual(6_000);
+        for (const embed of bodyOf(post).embeds) expect(embed.fields?.length ?? 0).toBeLessThanOrEqual(25);
+      }
+      const gaps = posts.slice(1).map((post, i) => post.at - posts[i]!.at);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(PACING);
+    }
+    expect(r.discord.refused).toEqual([]);
+  });
+});

@@ -7,7 +7,14 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Reply } from '../reply.js';
 import { type Platform, type Sink, SinkError } from '../sink.js';
-import { digestMessage, endedMessage, liveMessage, streamMessage, systemMessage } from './messages.js';
+import {
+  digestMessage,
+  endedMessage,
+  foldForDigest,
+  liveMessage,
+  streamMessage,
+  systemMessage,
+} from './messages.js';
 import type { NotifyStore } from './store.js';
 import { type ChannelRef, type Delivery, isStreamEvent, type StreamEvent, type StreamPost } from './types.js';
 
@@ -156,7 +163,8 @@ export class DeliveryWorker {
         break;
       burst.push(delivery);
     }
-    if (burst.length >= threshold) {
+    // Counted as the digest would show them, so one stream's LIVE -> ERRORED is not a "digest".
+    if (foldForDigest(burst.map((d) => d.event as StreamEvent)).length >= threshold) {
       return {
         kind: 'post',
         deliveries: burst,

@@ -1,6 +1,6 @@
 /** Notification events -> Reply, for every platform. Never a stream key: events carry none. */
 import { durationBetween, formatSeconds } from '../commands/format.js';
-import { type Reply, type ReplyField, type ReplyItem, reply, statusBadge } from '../reply.js';
+import { type Reply, type ReplyField, type ReplyItem, reply } from '../reply.js';
 import type { StreamEvent, SystemEvent } from './types.js';
 
 const streamName = (event: StreamEvent) => event.stream.name ?? `Livestream ${event.stream.id}`;
@@ -66,13 +66,20 @@ export function endedMessage(live: StreamEvent | null, ended: StreamEvent, menti
   if (ended.viewerSeconds != null)
     fields.push({ label: 'Viewer time', value: formatSeconds(ended.viewerSeconds) });
   const name = ended.stream.name ?? live?.stream.name ?? `Livestream ${ended.stream.id}`;
-  const status = ended.stream.status === 'UNKNOWN' ? 'no longer listed' : ended.stream.status;
+  const { status, rawStatus } = ended.stream;
+  const now = ended.vanished
+    ? 'It is no longer in the list of livestreams.'
+    : status !== 'UNKNOWN'
+      ? `The stream is ${status} now.`
+      : rawStatus
+        ? `Its status is now ${rawStatus}.`
+        : 'It is no longer live.';
   return withMention(
     reply({
       title: `${name} ended`,
       tone: 'idle',
-      badge: statusBadge(ended.stream.status === 'UNKNOWN' ? 'IDLE' : ended.stream.status, null),
-      text: `The stream is ${status} now.`,
+      badge: { text: 'ENDED', tone: 'idle' },
+      text: now,
       fields,
       links: live ? watch(live) : [],
       visibility: 'channel',
@@ -88,10 +95,14 @@ export function streamMessage(event: StreamEvent, mention: string | null): Reply
 }
 
 /** Many transitions for one channel at once: one message instead of a flood. */
-export function digestMessage(all: StreamEvent[], mention: string | null): Reply {
-  // LIVE -> ERRORED is two events (ended, errored); in a digest the ERRORED line says it all.
+/** LIVE -> ERRORED is two events (ended, errored); in a digest the ERRORED line says it all. */
+export function foldForDigest(all: StreamEvent[]): StreamEvent[] {
   const errored = new Set(all.filter((e) => e.kind === 'errored').map((e) => e.stream.id));
-  const events = all.filter((e) => e.kind !== 'ended' || !errored.has(e.stream.id));
+  return all.filter((e) => e.kind !== 'ended' || !errored.has(e.stream.id));
+}
+
+export function digestMessage(all: StreamEvent[], mention: string | null): Reply {
+  const events = foldForDigest(all);
   const items: ReplyItem[] = events.map((event) => {
     const fields: ReplyField[] = [idField(event)];
     if (event.kind === 'errored')

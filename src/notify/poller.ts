@@ -175,6 +175,8 @@ export class Poller {
     } catch (error) {
       return this.failed(error, requests());
     }
+    // The API answers again: "notifications are back" goes out before the changes it says follow.
+    await this.recovered();
     const previous = this.statuses;
     if (previous === null) {
       const changed = new Map<string, StoredStatus>();
@@ -184,7 +186,7 @@ export class Poller {
       this.fullCost = Math.max(1, requests());
       this.cyclesSinceFull = 0;
       log.info('baseline recorded: streams already live are not announced', { streams: sweep.size });
-      await this.recovered();
+      this.succeeded();
       return { ok: true, baseline: true, full, streams: sweep.size, events: 0, requests: this.fullCost };
     }
 
@@ -210,11 +212,11 @@ export class Poller {
         // Not in the LIVE or ERRORED list: it left that status. Which one it has now, the next full
         // sweep tells; for notifications it only matters that it is neither.
         if (before.status !== 'LIVE' && before.status !== 'ERRORED') continue;
-        changed.set(id, { status: 'IDLE', name: before.name, sessionId: before.sessionId });
+        changed.set(id, { status: 'UNKNOWN', name: before.name, sessionId: before.sessionId });
         if (before.status === 'LIVE') {
           events.push({
             kind: 'ended',
-            stream: { id, name: before.name, status: 'IDLE', playbackUrl: null },
+            stream: { id, name: before.name, status: 'UNKNOWN', playbackUrl: null },
             previousStatus: 'LIVE',
             at,
           });
@@ -228,6 +230,7 @@ export class Poller {
           kind: 'ended',
           stream: { id, name: before.name, status: 'UNKNOWN', playbackUrl: null },
           previousStatus: 'LIVE',
+          vanished: true,
           at,
         });
       }
@@ -254,7 +257,7 @@ export class Poller {
     const deliveries = commit.events.reduce((n, e) => n + e.targets.length, 0);
     if (events.length > 0) log.info('poll cycle found transitions', { events: events.length, deliveries });
     if (deliveries > 0) this.options.onEnqueued?.();
-    await this.recovered();
+    this.succeeded();
     return {
       ok: true,
       baseline: false,
@@ -332,10 +335,14 @@ export class Poller {
     return { ok: false, error: reason, requests };
   }
 
-  private async recovered(): Promise<void> {
-    const { store, clock, log } = this.options;
+  private succeeded(): void {
     this.failures = 0;
     this.lastError = null;
+  }
+
+  /** The API answered: end the failure alert (the backoff ends only once the whole cycle succeeded). */
+  private async recovered(): Promise<void> {
+    const { store, clock, log } = this.options;
     const since = store.getMeta('api_failing_since');
     if (since === null) return;
     store.setMeta('api_failing_since', null);
@@ -358,6 +365,7 @@ function snapshot(livestream: Livestream): StreamEvent['stream'] {
     id: livestream.id,
     name: livestream.name,
     status: livestream.status,
+    rawStatus: livestream.rawStatus,
     playbackUrl: livestream.playbackUrl,
   };
 }

@@ -62,22 +62,22 @@ export class StoreOpenError extends Error {
 
 export function openSqliteStore(dataDir: string): NotifyStore {
   const dir = resolve(dataDir);
-  let db: Database.Database;
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
-    db = new Database(join(dir, 'livestream-chatops.sqlite'));
+    const db = new Database(join(dir, 'livestream-chatops.sqlite'));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
+    // Statements are prepared here too: a database this bot cannot use fails now, with DATA_DIR named.
+    return new SqliteStore(db);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new StoreOpenError(
       `DATA_DIR ${dir} cannot hold the notification state (${reason}). Point DATA_DIR at a writable folder.`,
     );
   }
-  return new SqliteStore(db);
 }
 
 function migrate(db: Database.Database): void {

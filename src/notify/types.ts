@@ -11,7 +11,10 @@ export type EventKind = StreamEventKind | SystemEventKind;
 export interface StreamSnapshot {
   id: string;
   name: string | null;
+  /** UNKNOWN when the poller did not see the new status (it left the LIVE list, or the list). */
   status: LivestreamStatus;
+  /** The status as the API sent it, for one the bot does not know ("WEIRD"). */
+  rawStatus?: string | null;
   playbackUrl: string | null;
 }
 
@@ -19,6 +22,8 @@ export interface StreamEvent {
   kind: StreamEventKind;
   stream: StreamSnapshot;
   previousStatus: LivestreamStatus | null;
+  /** The stream is gone from the list of livestreams (deleted), not merely in another status. */
+  vanished?: boolean;
   /** ISO time the poller saw the change. */
   at: string;
   errMessage?: string | null;

@@ -120,16 +120,26 @@ const EMPTY_PAGING: Paging = { totalCount: null, startOffset: null, endOffset: n
 
 export function parseLivestreamPage(body: unknown): LivestreamPage {
   const data = envelopeData(body);
-  let rawItems: unknown[];
+  const paging =
+    (isObject(body) ? parsePaging(body.paging) : null) ??
+    (isObject(data) ? parsePaging(data.paging) : null) ??
+    EMPTY_PAGING;
+  let rawItems: unknown[] | null;
   if (Array.isArray(data)) rawItems = data;
-  else if (data === null || data === undefined) rawItems = [];
   else if (isObject(data)) {
     // `data.livestreams` first; then an object with an id is one livestream (even if it holds an array,
     // such as its sessions); then any array inside.
     if (Array.isArray(data.livestreams)) rawItems = data.livestreams;
     else if (text(data.id) !== null) rawItems = [data];
-    else rawItems = Object.values(data).find(Array.isArray) ?? [];
-  } else throw malformed('"data" is neither a list nor an object');
+    else rawItems = Object.values(data).find(Array.isArray) ?? null;
+  } else if (data === null || data === undefined) rawItems = null;
+  else throw malformed('"data" is neither a list nor an object');
+  // No list at all (`data: null`, `data: {}`) is an empty page only when paging says there is nothing;
+  // otherwise it is a broken answer, and reading it as "nothing is live" would announce false endings.
+  if (rawItems === null) {
+    if (paging.totalCount === 0) return { livestreams: [], paging };
+    throw malformed('no list of livestreams in "data"');
+  }
 
   const livestreams: Livestream[] = [];
   for (const raw of rawItems) {
@@ -137,10 +147,6 @@ export function parseLivestreamPage(body: unknown): LivestreamPage {
     if (livestream) livestreams.push(livestream);
   }
   if (rawItems.length > 0 && livestreams.length === 0) throw malformed('no livestream in the list has an id');
-  const paging =
-    (isObject(body) ? parsePaging(body.paging) : null) ??
-    (isObject(data) ? parsePaging(data.paging) : null) ??
-    EMPTY_PAGING;
   return { livestreams, paging };
 }
 

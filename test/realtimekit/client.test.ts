@@ -265,14 +265,26 @@ describe('list shapes', () => {
     expect((await client().listLivestreams()).paging.totalCount).toBe(1);
   });
 
-  it('reads an empty list, an empty data.livestreams and a null data as no livestreams', async () => {
-    server.enqueue(ok([], { paging: { total_count: 0 } }), ok({ livestreams: [] }), ok(null), ok({}));
+  it('reads an empty list, an empty data.livestreams, and no data with total_count 0 as no livestreams', async () => {
+    server.enqueue(
+      ok([], { paging: { total_count: 0 } }),
+      ok({ livestreams: [] }),
+      ok(null, { paging: { total_count: 0 } }),
+      ok({ paging: { total_count: 0 } }),
+    );
     const c = client();
     for (let i = 0; i < 4; i++) {
       const page = await c.listLivestreams();
       expect(page.livestreams).toEqual([]);
     }
     expect(server.requests).toHaveLength(4);
+  });
+
+  it('treats a list answer with no list and no zero total as Malformed, not as "nothing is live"', async () => {
+    server.enqueue(ok(null), ok({}));
+    const c = client();
+    for (let i = 0; i < 2; i++)
+      await expect(c.listLivestreams()).rejects.toMatchObject({ kind: 'Malformed' });
   });
 
   it('leaves paging null when the server sends none', async () => {

@@ -154,10 +154,18 @@ describe('list pages', () => {
     expect(page.livestreams.map((l) => l.id)).toEqual(['parent']);
   });
 
-  it('reads empty lists, null data and an object without an id as no livestreams', () => {
-    for (const data of [[], null, {}, { livestreams: [] }, { paging: { total_count: 0 } }]) {
+  it('reads empty lists, and no list with a total of 0, as no livestreams', () => {
+    for (const data of [[], { livestreams: [] }, { paging: { total_count: 0 } }]) {
       expect(parseLivestreamPage({ success: true, data }).livestreams).toEqual([]);
     }
+    expect(
+      parseLivestreamPage({ success: true, data: null, paging: { total_count: 0 } }).livestreams,
+    ).toEqual([]);
+  });
+
+  it('no list and no zero total is Malformed: "nothing is live" would announce false endings', () => {
+    for (const data of [null, {}, { paging: { total_count: 3 } }])
+      malformed(() => parseLivestreamPage({ success: true, data }));
   });
 
   it('skips items without an id, but a list with no usable item at all is Malformed', () => {

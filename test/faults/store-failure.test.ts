@@ -1,0 +1,209 @@
+/**
+ * The disk under DATA_DIR: unwritable at start (a clear error naming DATA_DIR, before anything runs), and
+ * failing mid-run (a store whose writes throw, as on a full disk): nothing half-written, the file intact,
+ * the cycle retried with backoff, and every notice told once when the store works again.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { openSqliteStore, StoreOpenError } from '../../src/notify/sqlite-store.js';
+import type { CycleCommit, NotifyStore } from '../../src/notify/store.js';
+import { createRig, integrityCheck, queryState, type Rig, sentLines, subscribe } from './support.js';
+
+let scratch: string;
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'faults-disk-'));
+});
+afterEach(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('DATA_DIR unusable at start', () => {
+  // Root ignores permission bits, so "unwritable" is made of paths no one can create.
+  const cases: [string, () => string][] = [
+    ['under a regular file', () => join(writeFile('plain-file'), 'state')],
+    ['a regular file itself', () => writeFile('not-a-dir')],
+    ['under /dev/null', () => '/dev/null/state'],
+  ];
+  function writeFile(name: string): string {
+    const path = join(scratch, name);
+    writeFileSync(path, 'x');
+    return path;
+  }
+
+  it.each(cases)('DATA_DIR %s: StoreOpenError naming DATA_DIR and the path', (_, make) => {
+    const dir = make();
+    let error: unknown = null;
+    try {
+      openSqliteStore(dir).close();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect((error as Error).message).toMatch(/^DATA_DIR .* cannot hold the notification state/);
+    expect((error as Error).message).toContain(dir);
+    expect((error as Error).message).toContain('Point DATA_DIR at a writable folder');
+  });
+
+  it('the app refuses to start with it, before reaching any API or chat', async () => {
+    const dir = join(writeFile('plain-file'), 'state');
+    const config = loadConfig({
+      CLOUDFLARE_API_TOKEN: 'tok',
+      CLOUDFLARE_ACCOUNT_ID: 'acct',
+      REALTIMEKIT_APP_ID: 'app',
+      // Nothing listens here: a start that got as far as polling would be refused by it, not by DATA_DIR.
+      CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:9/client/v4',
+      DATA_DIR: dir,
+    });
+    const io = { stdin: process.stdin, stdout: process.stdout, interactive: false };
+    await expect(startApp(config, silentLogger, io)).rejects.toThrow(StoreOpenError);
+    await expect(startApp(config, silentLogger, io)).rejects.toThrow(dir);
+  });
+});
+
+class DiskFull extends Error {
+  override readonly name = 'SqliteError';
+  readonly code = 'SQLITE_FULL';
+  constructor() {
+    super('database or disk is full');
+  }
+}
+
+/**
+ * Writes fail while `failing` is set. A cycle commit fails inside its transaction, after some rows went
+ * in (after the statuses, on the first event; or after the first status when there are no events), which
+ * is what SQLITE_FULL does to a real one.
+ */
+function flakyDisk(state: { failing: boolean; commitsRefused: number; marksRefused: number }) {
+  return (real: NotifyStore): NotifyStore =>
+    new Proxy(real, {
+      get(target, key, receiver) {
+        if (key === 'commitCycle') {
+          return (commit: CycleCommit) => {
+            if (!state.failing) return target.commitCycle(commit);
+            state.commitsRefused++;
+            if (commit.events.length > 0) {
+              return target.commitCycle({ ...commit, events: failingAfter(commit.events, 0) });
+            }
+            const changed = new Map(commit.changed);
+            changed.set('never-written', { status: 'IDLE', name: null, sessionId: null });
+            return target.commitCycle({ ...commit, changed: failingMapAfter(changed, 1) });
+          };
+        }
+        if (key === 'markDelivered' && state.failing) {
+          return () => {
+            state.marksRefused++;
+            throw new DiskFull();
+          };
+        }
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+}
+
+/** The same items, but iterating them throws DiskFull after the first `n`. */
+function failingAfter<T>(items: T[], n: number): T[] {
+  return Object.assign([...items], {
+    *[Symbol.iterator](): Generator<T> {
+      yield* items.slice(0, n);
+      throw new DiskFull();
+    },
+  });
+}
+
+function failingMapAfter<K, V>(map: Map<K, V>, n: number): Map<K, V> {
+  const entries = [...map];
+  return Object.assign(new Map(map), {
+    *[Symbol.iterator](): Generator<[K, V]> {
+      yield* entries.slice(0, n);
+      throw new DiskFull();
+    },
+  });
+}
+
+describe('the store failing mid-run', () => {
+  let rig: Rig;
+  const disk = { failing: false, commitsRefused: 0, marksRefused: 0 };
+  beforeEach(async () => {
+    Object.assign(disk, { failing: false, commitsRefused: 0, marksRefused: 0 });
+    rig = await createRig({ wrapStore: flakyDisk(disk) });
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  it('a failed commit keeps nothing, the file stays intact, and the retried cycle tells each change once', async () => {
+    const a = rig.emulator.addLivestream({ name: 'A', status: 'IDLE' });
+    const b = rig.emulator.addLivestream({ name: 'B', status: 'IDLE' });
+    subscribe(rig.store, 'slack', 'C1');
+    await rig.poller.runCycle();
+    rig.emulator.setStatus(a.id, 'LIVE');
+    rig.emulator.setStatus(b.id, 'ERRORED', 'encoder stopped');
+
+    disk.failing = true;
+    for (let i = 0; i < 3; i++) {
+      expect(await rig.poller.runCycle()).toMatchObject({ ok: false, error: 'state could not be saved' });
+    }
+    expect(disk.commitsRefused).toBe(3);
+    expect(rig.logs.matching('could not save its state')).toHaveLength(3);
+    expect(integrityCheck(rig.dataDir)).toBe('ok');
+    // Not even the statuses written before the failing row were kept.
+    expect(queryState(rig.dataDir, 'SELECT status FROM stream_status ORDER BY status')).toEqual([
+      { status: 'IDLE' },
+      { status: 'IDLE' },
+    ]);
+    expect(queryState(rig.dataDir, 'SELECT * FROM event')).toEqual([]);
+
+    disk.failing = false;
+    expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 2 });
+    expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 0 });
+    await rig.drainAll();
+    expect(sentLines(rig.sink).sort()).toEqual(['post C1 A is live', 'post C1 B errored']);
+    expect(integrityCheck(rig.dataDir)).toBe('ok');
+  });
+
+  it('the running loop backs off after a store failure and recovers on its own', async () => {
+    const a = rig.emulator.addLivestream({ name: 'A', status: 'IDLE' });
+    subscribe(rig.store, 'slack', 'C1');
+    disk.failing = true; // even the baseline cannot be saved
+    rig.poller.start();
+    const first = rig.clock.sleeps.length;
+    expect(await rig.clock.sleepNumber(first + 1)).toBe(30_000); // backoff, not the 15 s interval
+    rig.clock.advance(30_000);
+    expect(await rig.clock.sleepNumber(first + 2)).toBe(60_000);
+    expect(rig.rawStore.loadStatuses()).toBeNull();
+
+    disk.failing = false;
+    rig.clock.advance(60_000);
+    expect(await rig.clock.sleepNumber(first + 3)).toBe(15_000); // the baseline went in
+    expect(rig.rawStore.loadStatuses()?.get(a.id)?.status).toBe('IDLE');
+    rig.emulator.setStatus(a.id, 'LIVE');
+    rig.clock.advance(15_000);
+    await rig.clock.sleepNumber(first + 4);
+    await rig.poller.stop();
+    await rig.drainAll();
+    expect(sentLines(rig.sink)).toEqual(['post C1 A is live']);
+  });
+
+  it('a post the platform accepted but the store could not mark is sent again, never lost', async () => {
+    const a = rig.emulator.addLivestream({ name: 'A', status: 'IDLE' });
+    subscribe(rig.store, 'slack', 'C1');
+    await rig.poller.runCycle();
+    rig.emulator.setStatus(a.id, 'LIVE');
+    await rig.poller.runCycle();
+    disk.failing = true;
+    await rig.delivery.drainOnce();
+    expect(disk.marksRefused).toBe(1);
+    expect(rig.rawStore.countPending()).toBe(1);
+    disk.failing = false;
+    await rig.drainAll();
+    expect(sentLines(rig.sink)).toEqual(['post C1 A is live', 'post C1 A is live']);
+    expect(rig.rawStore.countPending()).toBe(0);
+    expect(integrityCheck(rig.dataDir)).toBe('ok');
+  });
+});

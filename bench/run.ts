@@ -1,9 +1,21 @@
-/** `npm run bench`: every figure in one run, all servers on 127.0.0.1; prints tables and writes JSON. */
+/**
+ * `npm run bench`: every figure in one run, all servers on 127.0.0.1; prints tables and writes JSON
+ * (bench/results/latest.json and a timestamped copy). Environment:
+ *   BENCH_PARTS   which parts, comma separated: slack,discord,poller,delivery (default all, in that order)
+ *   BENCH_SIZES   livestream counts for the poller part (default 1000,10000,50000)
+ *   BENCH_ROUNDS  measured rounds of the Slack and Discord parts (default 7, plus one warm-up)
+ *   BENCH_CPU_PROF=<dir>  write a .cpuprofile of each Slack/Discord server under test
+ */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Reply } from '../src/reply.js';
 import type { Sink } from '../src/sink.js';
+import { benchDelivery } from './delivery.js';
+import { benchDiscord } from './discord.js';
 import { benchPoller } from './poller.js';
+import { benchSlack } from './slack.js';
 
 function consoleTable(title: string, rows: object[]): void {
   process.stdout.write(`\n${title}\n`);
@@ -30,11 +42,67 @@ async function recordingSink() {
   };
 }
 
+const PARTS = ['slack', 'discord', 'poller', 'delivery'] as const;
+type Part = (typeof PARTS)[number];
+const asked = (process.env.BENCH_PARTS ?? PARTS.join(','))
+  .split(',')
+  .map((p) => p.trim())
+  .filter(Boolean);
+const unknown = asked.filter((p) => !(PARTS as readonly string[]).includes(p));
+if (unknown.length > 0) {
+  process.stderr.write(`BENCH_PARTS: unknown part(s) ${unknown.join(', ')}; known: ${PARTS.join(', ')}\n`);
+  process.exit(2);
+}
+const parts = PARTS.filter((p) => asked.includes(p)) as Part[];
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
-const poller = await benchPoller(sizes, recordingSink);
-results.poller = poller;
-consoleTable('Poller: one steady-state cycle (emulator in another process)', poller);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  parts,
+};
+
+if (parts.includes('slack')) {
+  const slack = await benchSlack({ concurrency: 100, rounds });
+  results.slack = slack;
+  consoleTable(
+    `Slack HTTP mode: 100 concurrent signed /livestream list, median of ${slack.rounds} rounds (ms)`,
+    slack.rows,
+  );
+  process.stdout.write(
+    `ack ratio ours/bare: p99 ${slack.ackP99Ratio}x, p50 ${slack.ackP50Ratio}x; ` +
+      `p99 ratio within each round, median: ${slack.pairedAckP99Ratio}x (goal ≤ 1.2x)\n`,
+  );
+}
+
+if (parts.includes('discord')) {
+  const discord = await benchDiscord({ concurrency: 100, rounds });
+  results.discord = discord;
+  consoleTable(
+    `Discord: 100 concurrent /livestream list via the gateway, time to the interaction callback, median of ${discord.rounds} rounds (ms)`,
+    discord.rows,
+  );
+  process.stdout.write(
+    `callback ratio ours/bare: p99 ${discord.callbackP99Ratio}x, p50 ${discord.callbackP50Ratio}x; ` +
+      `p99 ratio within each round, median: ${discord.pairedCallbackP99Ratio}x\n`,
+  );
+}
+
+if (parts.includes('poller')) {
+  const poller = await benchPoller(sizes, recordingSink);
+  results.poller = poller;
+  consoleTable('Poller: one steady-state cycle (emulator in another process)', poller);
+}
+
+if (parts.includes('delivery')) {
+  const delivery = await benchDelivery({ transitions: 500 });
+  results.delivery = delivery;
+  consoleTable(
+    `Delivery: ${delivery.transitions} streams go LIVE at once -> one Slack and one Discord channel (poll cycle ${delivery.pollCycleMs} ms)`,
+    delivery.rows,
+  );
+}
 
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });

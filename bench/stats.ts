@@ -1,0 +1,146 @@
+/** Small numeric helpers shared by the benches: percentiles, medians, rate windows, rounding. */
+import { pathToFileURL } from 'node:url';
+import type { Core } from '../src/core.js';
+import type { Child } from './child.js';
+
+export interface Summary {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentile (p in 0..100) of already sorted values; NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+export function summarize(values: readonly number[]): Summary {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1) ?? Number.NaN),
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The round whose `key` is the median (lower median for an even count): a whole, real round. */
+export function medianRound<T>(rounds: readonly T[], key: (round: T) => number): T {
+  const sorted = [...rounds].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** The most events inside any half-open window [t, t + windowMs) (times in ms, any order). */
+export function maxInWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= windowMs) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+/** The smallest gap between consecutive times (ms); NaN with fewer than two. */
+export function minGap(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let gap = Number.NaN;
+  for (let i = 1; i < sorted.length; i++) {
+    const d = sorted[i]! - sorted[i - 1]!;
+    if (!(d >= gap)) gap = d;
+  }
+  return gap;
+}
+
+export const round = (n: number, digits = 1): number => {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+};
+
+/** `a / b` rounded to two decimals. */
+export const ratio = (a: number, b: number): number => round(a / b, 2);
+
+/** True when the module at `url` is the script node was started with (a bench file forked as a child). */
+export function isMainModule(url: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && pathToFileURL(script).href === url;
+}
+
+/** Rejects after `ms` with `what` in the message; the timer does not keep the process alive. */
+export function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * With BENCH_CPU_PROF=<dir>, profiles this process (the V8 sampling profiler, as `node --cpu-prof`,
+ * which cannot go through NODE_OPTIONS) and returns a function that writes `<dir>/<name>-<pid>.cpuprofile`
+ * (open it in Chrome DevTools or speedscope). Without it, a no-op.
+ */
+export async function startCpuProfile(name: string): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/** Wraps a Core so that every call's duration (ms) is pushed to `durations`: the API part of a figure. */
+export function timedCore(core: Core, durations: number[]): Core {
+  const time = async <T>(run: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      durations.push(performance.now() - t0);
+    }
+  };
+  return {
+    replyToText: (text, context) => time(() => core.replyToText(text, context)),
+    replyToCommand: (command, context) => time(() => core.replyToCommand(command, context)),
+  };
+}
+
+/** What a bench child reports between rounds: its CPU time so far and the core calls since last asked. */
+export interface ChildStats {
+  cpu: NodeJS.CpuUsage;
+  coreMs: number[];
+}
+
+/** Stops a bench child; one that is already gone is fine, one that does not stop in time is killed. */
+export async function stopChild(child: Child, ms = 10_000): Promise<void> {
+  if (child.process.exitCode !== null || !child.process.connected) return;
+  await deadline(child.stop(), ms, 'stopping a bench child').catch(() => {
+    child.process.kill();
+  });
+}

@@ -50,9 +50,7 @@ const ROUND_TIMEOUT_MS = 30_000;
 type Target = 'adapter' | 'bare';
 
 type ChildMessage =
-  | { start: Target; apiUrl: string; emulator: EmulatorSettings }
-  | { stats: true }
-  | { stop: true };
+  { start: Target; apiUrl: string; emulator: EmulatorSettings } | { stats: true } | { stop: true };
 
 export interface DiscordBenchOptions {
   concurrency?: number;

@@ -9,15 +9,7 @@ export type Visibility = 'requester' | 'channel';
 
 /** Drives badge colours and emoji; statuses map onto it with `toneForStatus`. */
 export type Tone =
-  | 'live'
-  | 'idle'
-  | 'errored'
-  | 'invoked'
-  | 'offline'
-  | 'unknown'
-  | 'info'
-  | 'success'
-  | 'error';
+  'live' | 'idle' | 'errored' | 'invoked' | 'offline' | 'unknown' | 'info' | 'success' | 'error';
 
 /** How a field's value should be shown: `time` is ISO 8601, `secret` must never reach a channel. */
 export type FieldFormat = 'text' | 'code' | 'time' | 'url' | 'secret';

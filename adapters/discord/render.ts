@@ -116,8 +116,8 @@ function codeSpan(value: string, max: number): string {
 
 export function formatValue(field: ReplyField, max: number = DISCORD_LIMITS.fieldValue): string {
   switch (field.format) {
-    case 'code':
     // Secrets are shown as code so they copy cleanly; the message is ephemeral (see `renderReply`).
+    case 'code':
     case 'secret':
       return codeSpan(field.value, max);
     case 'time':

@@ -301,8 +301,7 @@ class SqliteStore implements NotifyStore {
 
   findPost(channel: ChannelRef, livestreamId: string): StreamPost | null {
     const row = this.statements.findPost.get(channel.platform, channel.channelId, livestreamId) as
-      | PostRow
-      | undefined;
+      PostRow | undefined;
     if (!row) return null;
     return {
       platform: row.platform as Platform,

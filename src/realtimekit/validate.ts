@@ -42,7 +42,7 @@ export function assertUuid(value: string, what: string): void {
 
 export function assertName(name: string): void {
   if (name.length > MAX_NAME_LENGTH) throw invalid(`the name is longer than ${MAX_NAME_LENGTH} characters`);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(name)) throw invalid('the name contains control characters');
 }
 

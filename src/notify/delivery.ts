@@ -18,8 +18,11 @@ import {
 import type { NotifyStore } from './store.js';
 import { type ChannelRef, type Delivery, isStreamEvent, type StreamEvent, type StreamPost } from './types.js';
 
-/** Per-channel spacing between posts: Slack allows about 1 message a second a channel, Discord 5 per 5 s. */
-export const DEFAULT_PACING_MS: Record<Platform, number> = { slack: 1_100, discord: 1_000, console: 0 };
+/**
+ * Per-channel spacing between posts: Slack allows about 1 message a second a channel, Discord 5 per 5 s.
+ * Both get 10 % of margin, so clock jitter never lands a post on the limit.
+ */
+export const DEFAULT_PACING_MS: Record<Platform, number> = { slack: 1_100, discord: 1_100, console: 0 };
 
 export interface DeliveryOptions {
   store: NotifyStore;

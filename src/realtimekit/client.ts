@@ -96,10 +96,32 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     },
   });
 
-  async function call(
+  /**
+   * Identical GETs in flight at once share one request (a burst of people typing `list` at the same
+   * moment): the answer is the same, and it spares Cloudflare's per-token request budget.
+   * A POST (create) is never shared.
+   */
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  function call(
     method: 'get' | 'post',
     path: string,
     init: { searchParams?: URLSearchParams; json?: unknown } = {},
+  ): Promise<unknown> {
+    if (method !== 'get') return send(method, path, init);
+    const key = `${path}?${init.searchParams?.toString() ?? ''}`;
+    let shared = inFlight.get(key);
+    if (!shared) {
+      shared = send(method, path, init).finally(() => inFlight.delete(key));
+      inFlight.set(key, shared);
+    }
+    return shared;
+  }
+
+  async function send(
+    method: 'get' | 'post',
+    path: string,
+    init: { searchParams?: URLSearchParams; json?: unknown },
   ): Promise<unknown> {
     let response: Response;
     try {

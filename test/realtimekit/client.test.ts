@@ -481,3 +481,18 @@ describe('type drift in livestreams and sessions', () => {
     expect((await c.getMeetingActiveLivestream(MEETING)).id).toBe('w2');
   });
 });
+
+describe('identical requests in flight', () => {
+  it('share one GET, but never a create', async () => {
+    server.enqueue(ok([wireLivestream('a')]), ok(wireLivestream('n1')), ok(wireLivestream('n2')));
+    const c = client();
+    const pages = await Promise.all([
+      c.listLivestreams({ status: 'LIVE' }),
+      c.listLivestreams({ status: 'LIVE' }),
+    ]);
+    expect(pages.map((p) => p.livestreams[0]?.id)).toEqual(['a', 'a']);
+    const created = await Promise.all([c.createLivestream({ name: 'x' }), c.createLivestream({ name: 'x' })]);
+    expect(created.map((l) => l.id).sort()).toEqual(['n1', 'n2']);
+    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST']);
+  });
+});

@@ -9,7 +9,7 @@ export interface Child {
 
 export async function startChild(script: string): Promise<Child> {
   const child = fork(script, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--expose-gc', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -10,36 +10,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { Reply } from '../src/reply.js';
-import type { Sink } from '../src/sink.js';
 import { benchDelivery } from './delivery.js';
 import { benchDiscord } from './discord.js';
-import { benchPoller } from './poller.js';
+import { startChild } from './child.js';
+import type { PollerRow } from './poller.js';
 import { benchSlack } from './slack.js';
 
 function consoleTable(title: string, rows: object[]): void {
   process.stdout.write(`\n${title}\n`);
   console.table(rows);
-}
-
-async function recordingSink() {
-  let waiting: ((at: number) => void) | null = null;
-  let n = 0;
-  const sink: Sink = {
-    platform: 'console',
-    async post(_channel: string, _reply: Reply) {
-      waiting?.(Date.now());
-      waiting = null;
-      return { messageId: String(n++) };
-    },
-    async edit() {},
-  };
-  return {
-    sink,
-    channelId: 'bench',
-    nextPostAt: () => new Promise<number>((resolve) => (waiting = resolve)),
-    close: async () => {},
-  };
 }
 
 const PARTS = ['slack', 'discord', 'poller', 'delivery'] as const;
@@ -90,7 +69,14 @@ if (parts.includes('discord')) {
 }
 
 if (parts.includes('poller')) {
-  const poller = await benchPoller(sizes, recordingSink);
+  // Each size in a fresh child process, so its RSS is the poller's alone (not the load generators' and
+  // fakes' of the parts before it).
+  const poller: PollerRow[] = [];
+  for (const size of sizes) {
+    const child = await startChild(join(import.meta.dirname, 'poller-child.ts'));
+    poller.push(await child.ask<PollerRow>({ size }));
+    await child.stop();
+  }
   results.poller = poller;
   consoleTable('Poller: one steady-state cycle (emulator in another process)', poller);
 }

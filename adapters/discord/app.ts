@@ -99,8 +99,8 @@ export async function startDiscordAdapter({
       );
       client.once(Events.ClientReady, resolve);
     });
-    await client.login(config.botToken);
-    const readyClient = await ready;
+    // login() itself waits for the gateway, so the ready deadline must race it, not follow it.
+    const readyClient = await Promise.race([client.login(config.botToken).then(() => ready), ready]);
     if (readyClient.application.id !== config.applicationId) {
       log.warn(
         'DISCORD_APPLICATION_ID is not the bot token’s application: /livestream is registered elsewhere',

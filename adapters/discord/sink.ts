@@ -58,6 +58,16 @@ export function toSinkError(error: unknown, action: string): SinkError {
     const code = String(error.code);
     if (error.status >= 500)
       return new SinkError('Transient', `Discord failed ${action} (HTTP ${error.status})`, { code });
+    // The bot token is refused: every channel would fail alike, so nothing is dropped; deliveries wait
+    // (with backoff, logged) until DISCORD_BOT_TOKEN is fixed.
+    if (error.status === 401)
+      return new SinkError(
+        'Transient',
+        `Discord refused the bot token for ${action}: check DISCORD_BOT_TOKEN`,
+        {
+          code,
+        },
+      );
     const why = typeof error.code === 'number' ? PERMANENT_CODES[error.code] : undefined;
     // The channel codes pause the subscription; any other 4xx (a refused body, a message to edit that is
     // gone) is about this one message, which Discord will refuse again: drop it, keep the channel.

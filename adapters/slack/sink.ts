@@ -23,6 +23,13 @@ export const SLACK_CLIENT_OPTIONS = {
 
 /** Slack error codes that mean "later": its side had a problem, the same call may well work. */
 const TRANSIENT_SLACK_ERRORS = new Set([
+  // The bot token itself is refused: every channel would fail alike, so nothing is paused or dropped;
+  // deliveries wait (with backoff, logged loudly) until someone fixes SLACK_BOT_TOKEN.
+  'not_authed',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
   'internal_error',
   'fatal_error',
   'service_unavailable',
@@ -38,10 +45,6 @@ const CHANNEL_UNUSABLE_ERRORS = new Set([
   'channel_is_archived',
   'missing_scope',
   'restricted_action',
-  'not_authed',
-  'invalid_auth',
-  'account_inactive',
-  'token_revoked',
 ]);
 
 /** chat.postMessage allows about one message a second per channel: the wait when Slack gives none. */

@@ -20,10 +20,6 @@ export interface HandlerDeps {
 /** Commands answered by the RealtimeKit API (the rest are help and subscriptions). */
 export type ApiCommand = Extract<Command, { name: 'list' | 'create' | 'status' | 'session' | 'meeting' }>;
 
-export function isApiCommand(command: Command): command is ApiCommand {
-  return ['list', 'create', 'status', 'session', 'meeting'].includes(command.name);
-}
-
 export async function handleCommand(command: ApiCommand, deps: HandlerDeps): Promise<Reply> {
   const subject = subjectOf(command);
   try {

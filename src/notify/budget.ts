@@ -10,8 +10,12 @@ export class RequestBudget {
 
   constructor(readonly limit: number) {}
 
+  /** Every request ever recorded: cycles count theirs as a difference of this, which never expires. */
+  total = 0;
+
   record(now: number): void {
     this.stamps.push(now);
+    this.total++;
   }
 
   used(now: number): number {

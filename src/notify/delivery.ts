@@ -79,7 +79,9 @@ export class DeliveryWorker {
         try {
           // Not awaited: a channel whose send is slow (a long platform rate limit) must not hold up the
           // others. Each finished send wakes the loop.
-          void this.drainOnce();
+          this.drainOnce().catch((error: unknown) => {
+            log.error('delivery pass failed; retrying', { error });
+          });
           wait = this.nextWakeMs();
         } catch (error) {
           log.error('delivery pass failed; retrying', { error });
@@ -107,7 +109,20 @@ export class DeliveryWorker {
     for (const [key, queue] of this.queues()) {
       if (this.inFlight.has(key)) continue;
       if ((this.channelReadyAt.get(key) ?? 0) > now || queue[0]!.notBefore > now) continue;
-      const send = this.sendUnit(key, this.plan(queue, now))
+      let unit: Unit;
+      try {
+        unit = this.plan(queue, now);
+      } catch (error) {
+        // An event the messages cannot be built from must not block its channel forever.
+        const head = queue[0]!;
+        this.options.log.error('a notification could not be prepared; it is dropped', {
+          error,
+          deliveryId: head.id,
+        });
+        this.options.store.dropDeliveries([head.id], 'the notification could not be prepared');
+        continue;
+      }
+      const send = this.sendUnit(key, unit)
         .catch((error: unknown) => {
           this.options.log.error('delivery to a channel failed unexpectedly; will retry', { error });
           this.channelReadyAt.set(key, this.options.clock.now() + 5_000);
@@ -138,8 +153,7 @@ export class DeliveryWorker {
 
   private queues(): Map<string, Delivery[]> {
     const queues = new Map<string, Delivery[]>();
-    for (const delivery of this.options.store.pendingDeliveries(10_000)) {
-      if (!this.options.sinks.has(delivery.platform)) continue;
+    for (const delivery of this.options.store.pendingDeliveries(10_000, [...this.options.sinks.keys()])) {
       const key = channelKey(delivery);
       const queue = queues.get(key);
       if (queue) queue.push(delivery);
@@ -173,7 +187,8 @@ export class DeliveryWorker {
         deliveries: burst,
         reply: digestMessage(
           burst.map((d) => d.event as StreamEvent),
-          head.mention,
+          // A ping any of them asked for is kept.
+          burst.find((d) => d.mention !== null)?.mention ?? null,
         ),
       };
     }
@@ -212,11 +227,16 @@ export class DeliveryWorker {
         deliveries: [delivery],
         reply: endedMessage(post.live, event, null),
         target: post,
-        after: { ...post, endedAt: now },
+        // When the stream ended, not when this edit went out: a platform outage must not stretch the cooldown.
+        after: { ...post, endedAt: eventTime(event, now) },
         fallback: this.singlePost(delivery),
       };
     }
-    if (event.kind === 'live' && post.endedAt !== null && now - post.endedAt <= this.options.cooldownMs) {
+    if (
+      event.kind === 'live' &&
+      post.endedAt !== null &&
+      eventTime(event, now) - post.endedAt <= this.options.cooldownMs
+    ) {
       return {
         kind: 'edit',
         deliveries: [delivery],
@@ -311,6 +331,11 @@ export class DeliveryWorker {
       }
     }
   }
+}
+
+function eventTime(event: StreamEvent, fallback: number): number {
+  const at = Date.parse(event.at);
+  return Number.isFinite(at) ? at : fallback;
 }
 
 function channelKey(channel: ChannelRef): string {

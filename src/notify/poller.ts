@@ -11,7 +11,8 @@ import type { Livestream, LivestreamStatus } from '../realtimekit/types.js';
 import type { RequestBudget } from './budget.js';
 import type { CycleCommit, NotifyStore, StoredStatus } from './store.js';
 import { targetsFor } from './targets.js';
-import type { StreamEvent, StreamEventKind, SystemEvent } from './types.js';
+import type { Platform } from '../sink.js';
+import type { StreamEvent, StreamEventKind, Subscription, SystemEvent } from './types.js';
 
 export interface PollerOptions {
   /** A client whose `onRequest` feeds `budget`, so every request the poller makes is counted. */
@@ -22,6 +23,13 @@ export interface PollerOptions {
   budget: RequestBudget;
   intervalMs: number;
   alertAfterMs: number;
+  /**
+   * For the best-effort session lookups (err_message, figures): short timeout, no retries, also counted
+   * against `budget`. Default: `client`.
+   */
+  lookupClient?: RealtimeKitClient;
+  /** Platforms with a running sink: subscriptions on others get no deliveries (default: all). */
+  platforms?: readonly Platform[];
   /** Called after a cycle wrote deliveries, to wake the sender. */
   onEnqueued?: () => void;
   /**
@@ -165,8 +173,8 @@ export class Poller {
 
   private async cycle(): Promise<CycleResult> {
     const { store, clock, log, budget } = this.options;
-    const startUsed = budget.used(clock.now());
-    const requests = () => Math.max(0, budget.used(clock.now()) - startUsed);
+    const startTotal = budget.total;
+    const requests = () => budget.total - startTotal;
     this.statuses ??= store.loadStatuses();
     const full = this.nextFull();
     let sweep: Map<string, Livestream>;
@@ -237,7 +245,7 @@ export class Poller {
     }
 
     await this.enrich(events, changed, previous);
-    const subscriptions = store.subscriptions();
+    const subscriptions = this.subscriptions();
     const commit: CycleCommit = {
       changed,
       removed,
@@ -274,34 +282,37 @@ export class Poller {
     changed: Map<string, StoredStatus>,
     previous: Map<string, StoredStatus>,
   ) {
-    const { client, log } = this.options;
-    let lookups = 0;
-    for (const event of events) {
-      if (lookups >= MAX_LOOKUPS_PER_CYCLE) break;
-      try {
-        if (event.kind === 'live' || event.kind === 'errored') {
-          lookups++;
-          const { session } = await client.getActiveLivestreamSession(event.stream.id);
-          if (event.kind === 'errored') event.errMessage = session?.errMessage ?? null;
-          event.startedTime = session?.startedTime ?? null;
-          const stored = changed.get(event.stream.id);
-          if (event.kind === 'live' && stored && session) stored.sessionId = session.id;
-        } else {
-          const sessionId = previous.get(event.stream.id)?.sessionId;
-          if (!sessionId) continue;
-          lookups++;
-          const session = await client.getLivestreamSession(sessionId);
-          event.startedTime = session.startedTime;
-          event.ingestSeconds = session.ingestSeconds;
-          event.viewerSeconds = session.viewerSeconds;
-        }
-      } catch (error) {
-        log.debug('session lookup failed; notifying without its details', {
-          livestreamId: event.stream.id,
-          kind: isRealtimeKitError(error) ? error.kind : 'unknown',
-        });
+    const { log } = this.options;
+    const client = this.options.lookupClient ?? this.options.client;
+    const lookup = async (event: StreamEvent): Promise<void> => {
+      if (event.kind === 'live' || event.kind === 'errored') {
+        const { session } = await client.getActiveLivestreamSession(event.stream.id);
+        if (event.kind === 'errored') event.errMessage = session?.errMessage ?? null;
+        event.startedTime = session?.startedTime ?? null;
+        const stored = changed.get(event.stream.id);
+        if (event.kind === 'live' && stored && session) stored.sessionId = session.id;
+      } else {
+        const session = await client.getLivestreamSession(previous.get(event.stream.id)!.sessionId!);
+        event.startedTime = session.startedTime;
+        event.ingestSeconds = session.ingestSeconds;
+        event.viewerSeconds = session.viewerSeconds;
       }
-    }
+    };
+    const wanted = events
+      .filter((event) => event.kind !== 'ended' || previous.get(event.stream.id)?.sessionId)
+      .slice(0, MAX_LOOKUPS_PER_CYCLE);
+    // In parallel, on a client that does not retry: a slow session endpoint delays a cycle by one timeout
+    // at most, never by twenty of them.
+    await Promise.all(
+      wanted.map((event) =>
+        lookup(event).catch((error: unknown) => {
+          log.debug('session lookup failed; notifying without its details', {
+            livestreamId: event.stream.id,
+            kind: isRealtimeKitError(error) ? error.kind : 'unknown',
+          });
+        }),
+      ),
+    );
   }
 
   private async failed(error: unknown, requests: number): Promise<CycleResult> {
@@ -324,7 +335,7 @@ export class Poller {
         failingSince: since,
         reason,
       };
-      store.enqueue(event, targetsFor(event, store.subscriptions()));
+      store.enqueue(event, targetsFor(event, this.subscriptions()));
       store.setMeta('api_alerted', event.at);
       log.error('RealtimeKit has been failing; subscribed channels are told notifications are delayed', {
         since,
@@ -333,6 +344,12 @@ export class Poller {
       this.options.onEnqueued?.();
     }
     return { ok: false, error: reason, requests };
+  }
+
+  private subscriptions(): Subscription[] {
+    const { platforms } = this.options;
+    const all = this.options.store.subscriptions();
+    return platforms ? all.filter((s) => platforms.includes(s.platform)) : all;
   }
 
   private succeeded(): void {
@@ -354,7 +371,7 @@ export class Poller {
       failingSince: since,
       reason: '',
     };
-    store.enqueue(event, targetsFor(event, store.subscriptions()));
+    store.enqueue(event, targetsFor(event, this.subscriptions()));
     log.info('RealtimeKit recovered; subscribed channels are told', { since });
     this.options.onEnqueued?.();
   }

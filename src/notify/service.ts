@@ -34,8 +34,24 @@ export function startNotifications(options: NotificationsOptions): Notifications
   const { config, store, log } = options;
   const clock = options.clock ?? systemClock;
   const budget = new RequestBudget(config.requestBudget);
-  const client = createRealtimeKitClient({ ...options.api, onRequest: () => budget.record(clock.now()) });
+  const onRequest = () => budget.record(clock.now());
+  const client = createRealtimeKitClient({ ...options.api, onRequest });
+  const lookupClient = createRealtimeKitClient({ ...options.api, onRequest, retries: 0, timeoutMs: 3_000 });
+  const platforms = [...new Set(options.sinks.map((sink) => sink.platform))];
 
+  // A channel no longer named by SLACK_NOTIFY_CHANNEL / DISCORD_NOTIFY_CHANNEL stops being a default.
+  const isDefault = (s: ChannelRef) =>
+    options.defaultChannels.some((c) => c.platform === s.platform && c.channelId === s.channelId);
+  for (const old of store.subscriptions().filter((s) => s.source === 'config' && !isDefault(s))) {
+    store.removeSubscriptions(old, [old.livestreamId]);
+    log.info('removed a default notification channel that the configuration no longer names', {
+      platform: old.platform,
+      channelId: old.channelId,
+    });
+  }
+  // Deliveries to a platform that no longer runs here can never be sent; they must not pile up.
+  const dropped = store.dropOtherPlatforms(platforms, 'the platform is no longer configured');
+  if (dropped > 0) log.warn('dropped notifications for platforms that are no longer configured', { dropped });
   for (const channel of options.defaultChannels) {
     const existing = store.subscriptions(channel).find((s) => s.livestreamId === null);
     // Restarting retries a paused default channel; a chat-made subscription there is left as it is.
@@ -66,6 +82,8 @@ export function startNotifications(options: NotificationsOptions): Notifications
   });
   const poller = new Poller({
     client,
+    lookupClient,
+    platforms,
     store,
     clock,
     log: log.child({ part: 'poller' }),

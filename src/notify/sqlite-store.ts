@@ -125,6 +125,20 @@ interface PostRow {
   ended_at: number | null;
 }
 
+/** A stored event, or null when its body is not one this bot wrote. */
+function parseEvent(body: string): NotifyEvent | null {
+  try {
+    const event = JSON.parse(body) as Partial<NotifyEvent> | null;
+    if (!event || typeof event.at !== 'string') return null;
+    if (event.kind === 'api-delayed' || event.kind === 'api-recovered') return event as NotifyEvent;
+    if (event.kind !== 'live' && event.kind !== 'errored' && event.kind !== 'ended') return null;
+    const stream = (event as { stream?: { id?: unknown } }).stream;
+    return stream && typeof stream.id === 'string' ? (event as NotifyEvent) : null;
+  } catch {
+    return null;
+  }
+}
+
 class SqliteStore implements NotifyStore {
   private readonly statements;
 
@@ -142,7 +156,13 @@ class SqliteStore implements NotifyStore {
       ),
       pending: db.prepare(
         `SELECT d.id, d.platform, d.channel_id, d.mention, d.attempts, d.not_before, e.body
-         FROM delivery d JOIN event e ON e.id = d.event_id WHERE d.state = 'pending' ORDER BY d.id LIMIT ?`,
+         FROM delivery d JOIN event e ON e.id = d.event_id
+         WHERE d.state = 'pending' AND (@platforms IS NULL OR d.platform IN (SELECT value FROM json_each(@platforms)))
+         ORDER BY d.id LIMIT @limit`,
+      ),
+      dropOtherPlatforms: db.prepare(
+        `UPDATE delivery SET state = 'dropped', last_error = ?
+         WHERE state = 'pending' AND platform NOT IN (SELECT value FROM json_each(?))`,
       ),
       markDone: db.prepare("UPDATE delivery SET state = 'done' WHERE id = ?"),
       retry: db.prepare(
@@ -261,16 +281,33 @@ class SqliteStore implements NotifyStore {
     this.statements.pauseChannel.run(reason, channel.platform, channel.channelId);
   }
 
-  pendingDeliveries(limit: number): Delivery[] {
-    return (this.statements.pending.all(limit) as DeliveryRow[]).map((row) => ({
-      id: row.id,
-      platform: row.platform as Platform,
-      channelId: row.channel_id,
-      mention: row.mention,
-      attempts: row.attempts,
-      notBefore: row.not_before,
-      event: JSON.parse(row.body) as NotifyEvent,
-    }));
+  pendingDeliveries(limit: number, platforms?: readonly Platform[]): Delivery[] {
+    const rows = this.statements.pending.all({
+      platforms: platforms ? JSON.stringify(platforms) : null,
+      limit,
+    }) as DeliveryRow[];
+    const deliveries: Delivery[] = [];
+    for (const row of rows) {
+      const event = parseEvent(row.body);
+      // An event this bot cannot read (hand-edited, or from another version) is set aside, not retried forever.
+      if (!event) this.dropDeliveries([row.id], 'the stored event could not be read');
+      else {
+        deliveries.push({
+          id: row.id,
+          platform: row.platform as Platform,
+          channelId: row.channel_id,
+          mention: row.mention,
+          attempts: row.attempts,
+          notBefore: row.not_before,
+          event,
+        });
+      }
+    }
+    return deliveries;
+  }
+
+  dropOtherPlatforms(platforms: readonly Platform[], reason: string): number {
+    return this.statements.dropOtherPlatforms.run(reason, JSON.stringify(platforms)).changes;
   }
 
   markDelivered(ids: number[], post?: StreamPost): void {

@@ -3,6 +3,7 @@
  * for several replicas can come later. Keep SQL out of the poller and delivery logic.
  */
 import type { LivestreamStatus } from '../realtimekit/types.js';
+import type { Platform } from '../sink.js';
 import type { Target } from './targets.js';
 import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
 
@@ -39,7 +40,9 @@ export interface NotifyStore {
   pauseChannel(channel: ChannelRef, reason: string): void;
 
   /** Pending deliveries in order (by id), at most `limit`. */
-  pendingDeliveries(limit: number): Delivery[];
+  pendingDeliveries(limit: number, platforms?: readonly Platform[]): Delivery[];
+  /** Gives up on pending deliveries to platforms that no longer run here (removed from the config). */
+  dropOtherPlatforms(platforms: readonly Platform[], reason: string): number;
   /** Done only after the platform accepted it; `post` records the message for later edits, atomically. */
   markDelivered(ids: number[], post?: StreamPost): void;
   retryLater(id: number, notBefore: number, error: string): void;

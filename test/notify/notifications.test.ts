@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handleSubscriptionCommand } from '../../src/notify/subscription-commands.js';
 import { SinkError } from '../../src/sink.js';
@@ -280,5 +282,72 @@ describe('poller + delivery', () => {
     await vi.waitFor(() => expect(titles()).toHaveLength(3), { interval: 1 });
     expect(titles()[2]).toBe('post SLOW One is live');
     await h.delivery.stop();
+  });
+
+  it('deliveries for a platform that is not running here never block the others', async () => {
+    const show = h.emulator.addLivestream({ name: 'S', status: 'IDLE' });
+    // 10,001 old deliveries for Discord, which has no sink in this process, queued before Slack's.
+    const event = {
+      kind: 'live' as const,
+      stream: { id: 'x', name: 'X', status: 'LIVE' as const, playbackUrl: null },
+      previousStatus: null,
+      at: new Date(h.clock.now()).toISOString(),
+    };
+    h.store.enqueue(
+      event,
+      Array.from({ length: 10_001 }, (_, i) => ({
+        platform: 'discord' as const,
+        channelId: `D${i}`,
+        mention: null,
+      })),
+    );
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    h.emulator.setStatus(show.id, 'LIVE');
+    await h.poller.runCycle();
+    await h.delivery.drainOnce();
+    expect(titles()).toEqual(['post C1 S is live']);
+    expect(h.store.dropOtherPlatforms(['slack'], 'not configured')).toBe(10_001);
+    expect(h.store.countPending()).toBe(0);
+  });
+
+  it('an event it cannot read is dropped, and the channel goes on with the next one', async () => {
+    const show = h.emulator.addLivestream({ name: 'S', status: 'IDLE' });
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    const raw = new Database(join(h.dataDir, 'livestream-chatops.sqlite'));
+    const eventId = raw
+      .prepare('INSERT INTO event (body) VALUES (\'{"kind":"live"}\')')
+      .run().lastInsertRowid;
+    raw
+      .prepare("INSERT INTO delivery (event_id, platform, channel_id) VALUES (?, 'slack', 'C1')")
+      .run(eventId);
+    raw.close();
+    h.emulator.setStatus(show.id, 'LIVE');
+    await h.poller.runCycle();
+    await h.drainAll();
+    expect(titles()).toEqual(['post C1 S is live']);
+  });
+
+  it('the flap cooldown counts from when the stream changed, not from when a delayed edit went out', async () => {
+    const show = h.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    h.emulator.setStatus(show.id, 'LIVE');
+    await h.poller.runCycle();
+    await h.drainAll();
+    // The platform goes down; the stream ends, and comes back 25 minutes later.
+    h.emulator.setStatus(show.id, 'IDLE');
+    await h.poller.runCycle();
+    h.clock.advance(25 * 60_000);
+    h.emulator.setStatus(show.id, 'LIVE');
+    await h.poller.runCycle();
+    // The platform is back: both go out now, a second apart; the return is news, not a flap.
+    await h.drainAll();
+    expect(h.sink.sent.map((m) => `${m.op} ${m.reply.title}`)).toEqual([
+      'post Show is live',
+      'edit Show ended',
+      'post Show is live',
+    ]);
   });
 });

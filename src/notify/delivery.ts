@@ -77,12 +77,14 @@ export class DeliveryWorker {
         this.wakeUp = new AbortController();
         let wait: number;
         try {
-          // Not awaited: a channel whose send is slow (a long platform rate limit) must not hold up the
-          // others. Each finished send wakes the loop.
-          this.drainOnce().catch((error: unknown) => {
+          // One read of the outbox serves both the sends and the next wake-up. The sends are not awaited:
+          // a channel whose send is slow (a long platform rate limit) must not hold up the others; each
+          // finished send wakes the loop.
+          const queues = this.queues();
+          Promise.all(this.startSends(queues)).catch((error: unknown) => {
             log.error('delivery pass failed; retrying', { error });
           });
-          wait = this.nextWakeMs();
+          wait = this.wakeFrom(queues);
         } catch (error) {
           log.error('delivery pass failed; retrying', { error });
           wait = 5_000;
@@ -104,9 +106,19 @@ export class DeliveryWorker {
    * those calls have finished, with how many deliveries they completed.
    */
   async drainOnce(): Promise<number> {
+    const done = await Promise.all(this.startSends(this.queues()));
+    return done.reduce((a, b) => a + b, 0);
+  }
+
+  /** Milliseconds until some idle channel can send again (a long idle wait when nothing is pending). */
+  nextWakeMs(): number {
+    return this.wakeFrom(this.queues());
+  }
+
+  private startSends(queues: Map<string, Delivery[]>): Promise<number>[] {
     const now = this.options.clock.now();
     const started: Promise<number>[] = [];
-    for (const [key, queue] of this.queues()) {
+    for (const [key, queue] of queues) {
       if (this.inFlight.has(key)) continue;
       if ((this.channelReadyAt.get(key) ?? 0) > now || queue[0]!.notBefore > now) continue;
       let unit: Unit;
@@ -135,15 +147,13 @@ export class DeliveryWorker {
       this.inFlight.set(key, send);
       started.push(send);
     }
-    const done = await Promise.all(started);
-    return done.reduce((a, b) => a + b, 0);
+    return started;
   }
 
-  /** Milliseconds until some idle channel can send again (a long idle wait when nothing is pending). */
-  nextWakeMs(): number {
+  private wakeFrom(queues: Map<string, Delivery[]>): number {
     const now = this.options.clock.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const [key, queue] of this.queues()) {
+    for (const [key, queue] of queues) {
       if (this.inFlight.has(key)) continue; // its send wakes the loop when it ends
       const headReady = queue[0]?.notBefore ?? now;
       next = Math.min(next, Math.max(headReady, this.channelReadyAt.get(key) ?? now));

@@ -17,11 +17,11 @@ import {
   MessageFlags,
   PermissionFlagsBits,
 } from 'discord.js';
-import { usageReply } from '../../src/commands/describe-error.js';
+import { internalErrorReply, usageReply } from '../../src/commands/describe-error.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
-import { type Reply, reply } from '../../src/reply.js';
+import type { Reply } from '../../src/reply.js';
 import { type DiscordSubcommand, isDiscordSubcommand } from './commands.js';
 import { discordHelpReply } from './help.js';
 import { commandFromOptions, type DiscordCommand, listCommandText } from './options.js';
@@ -72,16 +72,6 @@ function editOptions(message: DiscordMessage): InteractionEditReplyOptions {
     ...(message.content ? { content: message.content } : {}),
     allowedMentions: message.allowed_mentions,
   };
-}
-
-/** The core never throws by contract; this covers a bug there without leaving Discord "thinking". */
-function unexpectedErrorReply(): Reply {
-  return reply({
-    title: 'That did not work',
-    tone: 'error',
-    text: 'Something went wrong on our side. The details are in the bot’s log.',
-    visibility: 'requester',
-  });
 }
 
 function helpTopic(command: DiscordCommand): DiscordSubcommand | undefined {
@@ -135,7 +125,7 @@ export async function handleInteraction({
   };
   const pending = core.replyToCommand(command, context).catch((error: unknown) => {
     logged.error('the core failed a Discord command', { error });
-    return unexpectedErrorReply();
+    return internalErrorReply();
   });
 
   let timer: NodeJS.Timeout | undefined;

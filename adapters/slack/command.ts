@@ -7,7 +7,8 @@
 import type { AllMiddlewareArgs, RespondArguments, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
-import { type Reply, reply } from '../../src/reply.js';
+import type { Reply } from '../../src/reply.js';
+import { internalErrorReply } from '../../src/commands/describe-error.js';
 import { scrubResponseUrls } from './bolt-logger.js';
 import type { Claims } from './claims.js';
 import { renderReply, type SlackSurface } from './render.js';
@@ -23,12 +24,7 @@ export interface CommandListenerDeps {
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
-const INTERNAL_ERROR_REPLY: Reply = reply({
-  title: 'That did not work',
-  tone: 'error',
-  text: 'Something went wrong on our side. The details are in the bot’s log.',
-  visibility: 'requester',
-});
+const INTERNAL_ERROR_REPLY: Reply = internalErrorReply();
 
 export function createCommandListener(deps: CommandListenerDeps): (args: CommandArgs) => Promise<void> {
   const { core, log, managers, claims } = deps;

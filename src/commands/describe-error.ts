@@ -25,9 +25,20 @@ export function notFoundText(subject: ErrorSubject): string {
   }
 }
 
+const INTERNAL_ERROR_TEXT = 'Something went wrong on our side. The details are in the bot’s log.';
+
+/** For a bug anywhere between the platform and the API: the person still gets an answer, never a trace. */
+export function internalErrorReply(): Reply {
+  return reply({
+    title: 'That did not work',
+    tone: 'error',
+    text: INTERNAL_ERROR_TEXT,
+    visibility: 'requester',
+  });
+}
+
 export function errorText(error: unknown, subject: ErrorSubject): string {
-  if (!isRealtimeKitError(error))
-    return 'Something went wrong on our side. The details are in the bot’s log.';
+  if (!isRealtimeKitError(error)) return INTERNAL_ERROR_TEXT;
   const said = error.apiMessage ? ` (RealtimeKit said: “${error.apiMessage.slice(0, 200)}”)` : '';
   switch (error.kind) {
     case 'Unauthorized':

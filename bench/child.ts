@@ -9,7 +9,13 @@ export interface Child {
 
 export async function startChild(script: string): Promise<Child> {
   const child = fork(script, {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    // The same flags as `npm start` (a small young generation keeps RSS down), unless BENCH_NODE_FLAGS says otherwise.
+    execArgv: [
+      ...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean),
+      '--expose-gc',
+      '--import',
+      'tsx',
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -69,10 +69,16 @@ export function snowflake(): string {
   return String(nextSnowflake);
 }
 
-function messageObject(channelId: string, body: unknown, applicationId: string): Record<string, unknown> {
+/** A channel message as Discord returns it, built from what the bot sent. */
+export function messageObject(
+  channelId: string,
+  body: unknown,
+  applicationId: string,
+  id: string = snowflake(),
+): Record<string, unknown> {
   const sent = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   return {
-    id: snowflake(),
+    id,
     channel_id: channelId,
     type: 0,
     content: typeof sent.content === 'string' ? sent.content : '',

@@ -6,7 +6,7 @@
  * Only `chat.postMessage`/`chat.update` and `POST`/`PATCH /channels/{id}/messages` are taken over.
  */
 import type { DiscordRequest, FakeAnswer, FakeDiscord } from './discord-server.js';
-import { snowflake } from './discord-server.js';
+import { messageObject, snowflake } from './discord-server.js';
 import type { FakeSlackWebApi, SlackApiAnswer, SlackApiCall } from './slack-web-api.js';
 
 export interface PlatformCall<C> {
@@ -154,38 +154,10 @@ export function scriptDiscord(fake: FakeDiscord, options: { now?: () => number }
     const messageId = editedId ?? snowflake();
     const failure = take(op, channelId, messageId, request);
     if (failure) return failure;
-    return { body: message(channelId, messageId, request.body) };
+    return { body: messageObject(channelId, request.body, '1', messageId) };
   };
   fake.answer('POST', /^\/channels\/\d+\/messages$/, answer('post'));
   fake.answer('PATCH', /^\/channels\/\d+\/messages\/\d+$/, answer('edit'));
   return script;
 }
 
-function message(channelId: string, id: string, body: unknown): Record<string, unknown> {
-  const sent = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  return {
-    id,
-    channel_id: channelId,
-    type: 0,
-    content: typeof sent.content === 'string' ? sent.content : '',
-    author: {
-      id: '1',
-      username: 'test-bot',
-      discriminator: '0000',
-      bot: true,
-      avatar: null,
-      global_name: null,
-    },
-    timestamp: new Date().toISOString(),
-    edited_timestamp: null,
-    tts: false,
-    mention_everyone: false,
-    mentions: [],
-    mention_roles: [],
-    attachments: [],
-    embeds: Array.isArray(sent.embeds) ? sent.embeds : [],
-    components: [],
-    pinned: false,
-    flags: 0,
-  };
-}

@@ -3,42 +3,18 @@
  * message, retries (counted on the server), and that the token shows up nowhere.
  */
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScriptedApi } from './support.js';
 import { createLogger } from '../../src/log.js';
-import {
-  createRealtimeKitClient,
-  type RealtimeKitClient,
-  type RealtimeKitClientOptions,
-} from '../../src/realtimekit/client.js';
 import { type ApiErrorKind, RealtimeKitError } from '../../src/realtimekit/errors.js';
-import { type FakeHttpServer, type ScriptedResponse, startFakeHttpServer } from '../fakes/http-server.js';
+import { type ScriptedResponse, startFakeHttpServer } from '../fakes/http-server.js';
+import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 
 const TOKEN = 'cfut_Err0rT0kenNeverPrinted_9876543210';
 const MEETING = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
 
-let server: FakeHttpServer;
-
-beforeAll(async () => {
-  server = await startFakeHttpServer();
-});
-afterEach(() => server.reset());
-afterAll(async () => {
-  await server.close();
-});
-
-function client(options: Partial<RealtimeKitClientOptions> = {}): RealtimeKitClient {
-  return createRealtimeKitClient({
-    baseUrl: `${server.url}/client/v4`,
-    accountId: 'acct',
-    appId: 'app',
-    apiToken: TOKEN,
-    timeoutMs: 2_000,
-    retries: 2,
-    retryDelayMs: () => 5,
-    maxRetryAfterMs: 1_000,
-    ...options,
-  });
-}
+const api = useScriptedApi({ apiToken: TOKEN });
+const client = api.client;
 
 const okList = { body: { success: true, data: [{ id: 'ls-1', status: 'LIVE' }] } };
 const cfError = (status: number, code: number, message: string, headers: Record<string, string> = {}) => ({
@@ -81,49 +57,49 @@ const expectKind = (error: RealtimeKitError, kind: ApiErrorKind, status: number 
 
 describe('HTTP error statuses', () => {
   it('401 is Unauthorized and not retried', async () => {
-    server.enqueue(cfError(401, 10001, 'Unable to authenticate request'));
+    api.server.enqueue(cfError(401, 10001, 'Unable to authenticate request'));
     const error = await failure(client().listLivestreams());
     expectKind(error, 'Unauthorized', 401);
     expect(error.apiMessage).toBe('Unable to authenticate request');
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests).toHaveLength(1);
   });
 
   it('403 code 10000 (the gateway on a wrong token) is Unauthorized', async () => {
-    server.enqueue(cfError(403, 10000, 'Authentication error'));
+    api.server.enqueue(cfError(403, 10000, 'Authentication error'));
     const error = await failure(client().listLivestreams());
     expectKind(error, 'Unauthorized', 403);
     expect(error.apiCode).toBe(10000);
     expect(error.apiMessage).toBe('Authentication error');
     expect(error.message).toContain('Authentication error');
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests).toHaveLength(1);
   });
 
   it('403 with another code is Forbidden', async () => {
-    server.enqueue(cfError(403, 9109, 'Unauthorized to access requested resource'));
+    api.server.enqueue(cfError(403, 9109, 'Unauthorized to access requested resource'));
     const error = await failure(client().getLivestreamSession('s1'));
     expectKind(error, 'Forbidden', 403);
     expect(error.apiMessage).toBe('Unauthorized to access requested resource');
   });
 
   it('400 code 9106 (a malformed token) is Unauthorized', async () => {
-    server.enqueue(cfError(400, 9106, 'Missing X-Auth-Key, X-Auth-Email or Authorization headers'));
+    api.server.enqueue(cfError(400, 9106, 'Missing X-Auth-Key, X-Auth-Email or Authorization headers'));
     const error = await failure(client().listLivestreams());
     expectKind(error, 'Unauthorized', 400);
     expect(error.apiCode).toBe(9106);
   });
 
   it('404 in Dyte’s shape is NotFound carrying the API message', async () => {
-    server.enqueue(dyteError(404, 'No active livestream found for the given meeting'));
+    api.server.enqueue(dyteError(404, 'No active livestream found for the given meeting'));
     const error = await failure(client().getMeetingActiveLivestream(MEETING));
     expectKind(error, 'NotFound', 404);
     expect(error.apiMessage).toBe('No active livestream found for the given meeting');
     expect(error.apiCode).toBe(404);
     expect(error.message).toContain('No active livestream found for the given meeting');
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests).toHaveLength(1);
   });
 
   it('400 and 409 are Invalid with the API message; 400 code 7000 (unknown route) too', async () => {
-    server.enqueue(
+    api.server.enqueue(
       dyteError(400, 'name must be a string'),
       dyteError(409, 'Livestream already running'),
       cfError(400, 7000, 'No route for that URI'),
@@ -142,11 +118,11 @@ describe('HTTP error statuses', () => {
     const e422 = await failure(c.listLivestreams());
     expectKind(e422, 'Invalid', 422);
     expect(e422.apiMessage).toBe('Unprocessable');
-    expect(server.requests).toHaveLength(4);
+    expect(api.server.requests).toHaveLength(4);
   });
 
   it('an error page that is not JSON still gets its kind from the status', async () => {
-    server.enqueue({ status: 404, body: '<html>Not Found</html>' });
+    api.server.enqueue({ status: 404, body: '<html>Not Found</html>' });
     const error = await failure(client().getLivestreamSession('nope'));
     expectKind(error, 'NotFound', 404);
     expect(error.apiMessage).toBeNull();
@@ -155,100 +131,107 @@ describe('HTTP error statuses', () => {
 
 describe('retries', () => {
   it('429 with retry-after is retried and then succeeds', async () => {
-    server.enqueue(
+    api.server.enqueue(
       cfError(429, 971, 'Please wait and consider throttling your request speed', { 'retry-after': '0' }),
     );
-    server.enqueue(okList);
+    api.server.enqueue(okList);
     const page = await client().listLivestreams();
     expect(page.livestreams.map((l) => l.id)).toEqual(['ls-1']);
-    expect(server.requests).toHaveLength(2);
+    expect(api.server.requests).toHaveLength(2);
   });
 
   it('429 on every attempt ends as RateLimited with retryAfterSeconds, after 1 + retries requests', async () => {
     const limited = cfError(429, 971, 'Please wait and consider throttling your request speed', {
       'retry-after': '0.01',
     });
-    server.route('GET', /\/livestreams$/, limited);
+    api.server.route('GET', /\/livestreams$/, limited);
     const error = await failure(client({ retries: 3 }).listLivestreams());
     expectKind(error, 'RateLimited', 429);
     expect(error.retryAfterSeconds).toBe(1); // rounded up to whole seconds
     expect(error.apiCode).toBe(971);
-    expect(server.requests).toHaveLength(4);
+    expect(api.server.requests).toHaveLength(4);
   });
 
   it('a Retry-After longer than maxRetryAfterMs is not waited out: RateLimited at once', async () => {
-    server.route('GET', /\/livestreams$/, cfError(429, 971, 'slow down', { 'retry-after': '300' }));
+    api.server.route('GET', /\/livestreams$/, cfError(429, 971, 'slow down', { 'retry-after': '300' }));
     const started = Date.now();
     const error = await failure(client({ maxRetryAfterMs: 1_000 }).listLivestreams());
     expectKind(error, 'RateLimited', 429);
     expect(error.retryAfterSeconds).toBe(300);
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(900);
   });
 
   it('a 503 with a Retry-After longer than maxRetryAfterMs fails at once as ServerError', async () => {
-    server.route('GET', /\/livestreams$/, { status: 503, headers: { 'retry-after': '120' }, body: '' });
+    api.server.route('GET', /\/livestreams$/, { status: 503, headers: { 'retry-after': '120' }, body: '' });
     const error = await failure(client().listLivestreams());
     expectKind(error, 'ServerError', 503);
     expect(error.retryAfterSeconds).toBe(120);
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests).toHaveLength(1);
   });
 
   it('5xx is retried and then succeeds', async () => {
-    server.enqueue({ status: 500, body: 'oops' }, { status: 502, body: '<html>Bad gateway</html>' }, okList);
+    api.server.enqueue(
+      { status: 500, body: 'oops' },
+      { status: 502, body: '<html>Bad gateway</html>' },
+      okList,
+    );
     const page = await client().listLivestreams();
     expect(page.livestreams).toHaveLength(1);
-    expect(server.requests).toHaveLength(3);
+    expect(api.server.requests).toHaveLength(3);
   });
 
   it('5xx on every attempt ends as ServerError', async () => {
-    server.route('GET', /\/sessions\//, dyteError(500, 'Internal Server Error'));
+    api.server.route('GET', /\/sessions\//, dyteError(500, 'Internal Server Error'));
     const error = await failure(client({ retries: 2 }).getLivestreamSession('s1'));
     expectKind(error, 'ServerError', 500);
     expect(error.apiMessage).toBe('Internal Server Error');
-    expect(server.requests).toHaveLength(3);
+    expect(api.server.requests).toHaveLength(3);
   });
 
   it('a create answered 500 is never repeated', async () => {
-    server.route('POST', /\/livestreams$/, dyteError(500, 'Internal Server Error'));
+    api.server.route('POST', /\/livestreams$/, dyteError(500, 'Internal Server Error'));
     const error = await failure(client({ retries: 3 }).createLivestream({ name: 'once' }));
     expectKind(error, 'ServerError', 500);
-    expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.method).toBe('POST');
+    expect(api.server.requests).toHaveLength(1);
+    expect(api.server.requests[0]?.method).toBe('POST');
   });
 
   it('a create answered 429 is not repeated either', async () => {
-    server.route('POST', /\/livestreams$/, cfError(429, 971, 'slow down', { 'retry-after': '0' }));
+    api.server.route('POST', /\/livestreams$/, cfError(429, 971, 'slow down', { 'retry-after': '0' }));
     const error = await failure(client().createLivestream());
     expectKind(error, 'RateLimited', 429);
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests).toHaveLength(1);
   });
 
   it('no answer within timeoutMs is Timeout, after the retries', async () => {
-    server.route('GET', /active-livestream-session$/, { delayMs: 1_000, body: { success: true, data: {} } });
+    api.server.route('GET', /active-livestream-session$/, {
+      delayMs: 1_000,
+      body: { success: true, data: {} },
+    });
     const error = await failure(client({ timeoutMs: 50, retries: 2 }).getActiveLivestreamSession('ls'));
     expectKind(error, 'Timeout', null);
-    expect(server.requests).toHaveLength(3);
+    expect(api.server.requests).toHaveLength(3);
   });
 
   it('a timeout is retried and the retry can succeed', async () => {
-    server.enqueue({ delayMs: 1_000, ...okList }, okList);
+    api.server.enqueue({ delayMs: 1_000, ...okList }, okList);
     const page = await client({ timeoutMs: 100 }).listLivestreams();
     expect(page.livestreams).toHaveLength(1);
-    expect(server.requests).toHaveLength(2);
+    expect(api.server.requests).toHaveLength(2);
   });
 
   it('a body that stops arriving after the headers is a Timeout, not a hang', async () => {
-    server.route('GET', /\/livestreams$/, { ...okList, destroy: 'hang-body' });
+    api.server.route('GET', /\/livestreams$/, { ...okList, destroy: 'hang-body' });
     const error = await failure(client({ timeoutMs: 100, retries: 0 }).listLivestreams());
     expectKind(error, 'Timeout', 200);
   });
 
   it('a dropped connection is retried and the retry can succeed', async () => {
-    server.enqueue({ destroy: 'before-response' }, okList);
+    api.server.enqueue({ destroy: 'before-response' }, okList);
     const page = await client().listLivestreams();
     expect(page.livestreams).toHaveLength(1);
-    expect(server.requests).toHaveLength(2);
+    expect(api.server.requests).toHaveLength(2);
   });
 
   it('a refused connection is Network', async () => {
@@ -274,29 +257,29 @@ describe('retries', () => {
 
 describe('bodies we cannot use', () => {
   it('a 200 that is not JSON is Malformed', async () => {
-    server.enqueue({ body: '<html>Welcome to nginx</html>' });
+    api.server.enqueue({ body: '<html>Welcome to nginx</html>' });
     const error = await failure(client().listLivestreams());
     expectKind(error, 'Malformed', 200);
   });
 
   it('an empty 200 body is Malformed', async () => {
-    server.enqueue({ body: '' });
+    api.server.enqueue({ body: '' });
     expectKind(await failure(client().getLivestreamSession('s')), 'Malformed', 200);
   });
 
   it('truncated JSON is Malformed', async () => {
-    server.enqueue({ body: '{"success":true,"data":[{"id":"a","status":"LI' });
+    api.server.enqueue({ body: '{"success":true,"data":[{"id":"a","status":"LI' });
     expectKind(await failure(client().listLivestreams()), 'Malformed', 200);
   });
 
   it('a body cut off by a dropped connection is Malformed', async () => {
-    server.enqueue({ ...okList, destroy: 'mid-body' });
+    api.server.enqueue({ ...okList, destroy: 'mid-body' });
     expectKind(await failure(client().listLivestreams()), 'Malformed', 200);
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests).toHaveLength(1);
   });
 
   it('JSON that is not an envelope, or has no data, is Malformed', async () => {
-    server.enqueue({ body: [1, 2, 3] }, { body: { success: true } }, { body: 'null' });
+    api.server.enqueue({ body: [1, 2, 3] }, { body: { success: true } }, { body: 'null' });
     const c = client();
     expect((await failure(c.listLivestreams())).kind).toBe('Malformed');
     expect((await failure(c.listLivestreams())).kind).toBe('Malformed');
@@ -304,7 +287,7 @@ describe('bodies we cannot use', () => {
   });
 
   it('a single livestream without an id, or a list of items without ids, is Malformed', async () => {
-    server.enqueue(
+    api.server.enqueue(
       { body: { success: true, data: { name: 'no id' } } },
       { body: { success: true, data: [{ name: 'no id' }] } },
       { body: { success: true, data: { livestream: null, session: null } } },
@@ -316,7 +299,7 @@ describe('bodies we cannot use', () => {
   });
 
   it('success:false with a 200 is a refusal carrying the message, never a success', async () => {
-    server.enqueue(
+    api.server.enqueue(
       { body: { success: false, errors: [{ code: 1234, message: 'livestream is disabled' }], result: null } },
       { body: { success: false, error: { code: 'E1', message: 'bad filter' } } },
       { body: { success: false } },
@@ -333,6 +316,6 @@ describe('bodies we cannot use', () => {
     const d = await failure(c.listLivestreams());
     expect(d.apiMessage).toBeNull();
     expect(d.message).toContain('no reason given');
-    expect(server.requests).toHaveLength(3);
+    expect(api.server.requests).toHaveLength(3);
   });
 });

@@ -2,13 +2,8 @@
  * The real ky-based client against a scripted local server: what goes on the wire for every endpoint,
  * and what comes back for every response shape NOTES.md says the server may send.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRealtimeKitClient,
-  type RealtimeKitClient,
-  type RealtimeKitClientOptions,
-} from '../../src/realtimekit/client.js';
-import { type FakeHttpServer, startFakeHttpServer } from '../fakes/http-server.js';
+import { describe, expect, it } from 'vitest';
+import { useScriptedApi } from './support.js';
 
 const TOKEN = 'cfut_S3cretT0ken_abcdefghijklmnop';
 const ACCOUNT = '023e105f4ecef8ad9ca31a8372d0c353';
@@ -16,29 +11,8 @@ const APP = 'app_0123-abc';
 const PREFIX = `/client/v4/accounts/${ACCOUNT}/realtime/kit/${APP}`;
 const MEETING = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
 
-let server: FakeHttpServer;
-
-beforeAll(async () => {
-  server = await startFakeHttpServer();
-});
-afterEach(() => server.reset());
-afterAll(async () => {
-  await server.close();
-});
-
-function client(options: Partial<RealtimeKitClientOptions> = {}): RealtimeKitClient {
-  return createRealtimeKitClient({
-    baseUrl: `${server.url}/client/v4/`,
-    accountId: ACCOUNT,
-    appId: APP,
-    apiToken: TOKEN,
-    timeoutMs: 2_000,
-    retries: 2,
-    retryDelayMs: () => 5,
-    maxRetryAfterMs: 1_000,
-    ...options,
-  });
-}
+const api = useScriptedApi({ accountId: ACCOUNT, appId: APP, apiToken: TOKEN });
+const client = api.client;
 
 function wireLivestream(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -62,10 +36,10 @@ const ok = (data: unknown, extra: Record<string, unknown> = {}) => ({
 
 describe('requests on the wire', () => {
   it('lists livestreams with GET, the full path, the bearer token and no query by default', async () => {
-    server.enqueue(ok([]));
+    api.server.enqueue(ok([]));
     await client().listLivestreams();
-    expect(server.requests).toHaveLength(1);
-    const [request] = server.requests;
+    expect(api.server.requests).toHaveLength(1);
+    const [request] = api.server.requests;
     expect(request?.method).toBe('GET');
     expect(request?.path).toBe(`${PREFIX}/livestreams`);
     expect(request?.url).toBe(`${PREFIX}/livestreams`);
@@ -74,14 +48,17 @@ describe('requests on the wire', () => {
   });
 
   it('accepts a base URL with or without a trailing slash', async () => {
-    server.enqueue(ok([]), ok([]));
-    await client({ baseUrl: `${server.url}/client/v4` }).listLivestreams();
-    await client({ baseUrl: `${server.url}/client/v4///` }).listLivestreams();
-    expect(server.requests.map((r) => r.path)).toEqual([`${PREFIX}/livestreams`, `${PREFIX}/livestreams`]);
+    api.server.enqueue(ok([]), ok([]));
+    await client({ baseUrl: `${api.server.url}/client/v4` }).listLivestreams();
+    await client({ baseUrl: `${api.server.url}/client/v4///` }).listLivestreams();
+    expect(api.server.requests.map((r) => r.path)).toEqual([
+      `${PREFIX}/livestreams`,
+      `${PREFIX}/livestreams`,
+    ]);
   });
 
   it('sends every list filter as the documented query parameter', async () => {
-    server.enqueue(ok([]));
+    api.server.enqueue(ok([]));
     await client().listLivestreams({
       status: 'LIVE',
       startTime: '2024-05-01T10:00:00Z',
@@ -91,7 +68,7 @@ describe('requests on the wire', () => {
       sortOrder: 'DSC',
       excludeMeetings: true,
     });
-    const query = server.requests[0]?.query;
+    const query = api.server.requests[0]?.query;
     expect(Object.fromEntries(query ?? [])).toEqual({
       status: 'LIVE',
       start_time: '2024-05-01T10:00:00.000Z',
@@ -104,9 +81,9 @@ describe('requests on the wire', () => {
   });
 
   it('sends sort_order ASC and a date-only start_time as ISO', async () => {
-    server.enqueue(ok([]));
+    api.server.enqueue(ok([]));
     await client().listLivestreams({ sortOrder: 'ASC', startTime: '2024-05-01', excludeMeetings: false });
-    const query = server.requests[0]?.query;
+    const query = api.server.requests[0]?.query;
     expect(query?.get('sort_order')).toBe('ASC');
     expect(query?.get('start_time')).toBe('2024-05-01T00:00:00.000Z');
     // false is the API's default: not sent at all.
@@ -114,12 +91,12 @@ describe('requests on the wire', () => {
   });
 
   it('creates a livestream with POST and a JSON body holding the trimmed name', async () => {
-    server.enqueue({
+    api.server.enqueue({
       status: 201,
       body: { success: true, data: wireLivestream('ls-1', { status: 'INVOKED' }) },
     });
     const created = await client().createLivestream({ name: '  Town hall  ' });
-    const [request] = server.requests;
+    const [request] = api.server.requests;
     expect(request?.method).toBe('POST');
     expect(request?.path).toBe(`${PREFIX}/livestreams`);
     expect(request?.headers['content-type']).toContain('application/json');
@@ -130,31 +107,31 @@ describe('requests on the wire', () => {
   });
 
   it('creates a livestream without a name as an empty JSON object', async () => {
-    server.enqueue({ status: 201, body: { success: true, data: wireLivestream('ls-2') } });
-    server.enqueue({ status: 201, body: { success: true, data: wireLivestream('ls-3') } });
+    api.server.enqueue({ status: 201, body: { success: true, data: wireLivestream('ls-2') } });
+    api.server.enqueue({ status: 201, body: { success: true, data: wireLivestream('ls-3') } });
     await client().createLivestream();
     await client().createLivestream({ name: '   ' });
-    expect(server.requests.map((r) => JSON.parse(r.body))).toEqual([{}, {}]);
+    expect(api.server.requests.map((r) => JSON.parse(r.body))).toEqual([{}, {}]);
   });
 
   it('gets the active session of a livestream', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok({ livestream: wireLivestream('ls-9'), session: { id: 'sess-1', livestream_id: 'ls-9' } }),
     );
     const active = await client().getActiveLivestreamSession('ls-9');
-    expect(server.requests[0]?.method).toBe('GET');
-    expect(server.requests[0]?.path).toBe(`${PREFIX}/livestreams/ls-9/active-livestream-session`);
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(api.server.requests[0]?.method).toBe('GET');
+    expect(api.server.requests[0]?.path).toBe(`${PREFIX}/livestreams/ls-9/active-livestream-session`);
+    expect(api.server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(active.livestream?.id).toBe('ls-9');
     expect(active.session?.id).toBe('sess-1');
   });
 
   it('gets a session by id under /livestreams/sessions/', async () => {
-    server.enqueue(ok({ id: 'sess_42', livestream_id: 'ls-1', ingest_seconds: 10, viewer_seconds: 20 }));
+    api.server.enqueue(ok({ id: 'sess_42', livestream_id: 'ls-1', ingest_seconds: 10, viewer_seconds: 20 }));
     const session = await client().getLivestreamSession('sess_42');
-    expect(server.requests[0]?.method).toBe('GET');
-    expect(server.requests[0]?.path).toBe(`${PREFIX}/livestreams/sessions/sess_42`);
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(api.server.requests[0]?.method).toBe('GET');
+    expect(api.server.requests[0]?.path).toBe(`${PREFIX}/livestreams/sessions/sess_42`);
+    expect(api.server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(session).toMatchObject({
       id: 'sess_42',
       livestreamId: 'ls-1',
@@ -164,18 +141,18 @@ describe('requests on the wire', () => {
   });
 
   it('gets the active livestream of a meeting by UUID', async () => {
-    server.enqueue(ok(wireLivestream('ls-m', { meeting_id: MEETING })));
+    api.server.enqueue(ok(wireLivestream('ls-m', { meeting_id: MEETING })));
     const livestream = await client().getMeetingActiveLivestream(MEETING);
-    expect(server.requests[0]?.method).toBe('GET');
-    expect(server.requests[0]?.path).toBe(`${PREFIX}/meetings/${MEETING}/active-livestream`);
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(api.server.requests[0]?.method).toBe('GET');
+    expect(api.server.requests[0]?.path).toBe(`${PREFIX}/meetings/${MEETING}/active-livestream`);
+    expect(api.server.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(livestream.meetingId).toBe(MEETING);
   });
 
   it('calls onRequest once per request, with the method and the path below the app', async () => {
     const seen: { method: string; path: string }[] = [];
     const c = client({ onRequest: (r) => seen.push(r) });
-    server.enqueue(ok([]), ok({ id: 's1' }), {
+    api.server.enqueue(ok([]), ok({ id: 's1' }), {
       status: 201,
       body: { success: true, data: wireLivestream('x') },
     });
@@ -192,20 +169,20 @@ describe('requests on the wire', () => {
   it('calls onRequest for retries too', async () => {
     const seen: string[] = [];
     const c = client({ onRequest: (r) => seen.push(`${r.method} ${r.path}`) });
-    server.enqueue(
+    api.server.enqueue(
       { status: 503, body: '' },
       { status: 429, headers: { 'retry-after': '0' }, body: '' },
       ok([]),
     );
     await c.listLivestreams();
-    expect(server.requests).toHaveLength(3);
+    expect(api.server.requests).toHaveLength(3);
     expect(seen).toEqual(['GET livestreams', 'GET livestreams', 'GET livestreams']);
   });
 });
 
 describe('list shapes', () => {
   it('reads a list sent as an array with paging at the top level', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok([wireLivestream('a'), wireLivestream('b', { status: 'IDLE' })], {
         paging: { total_count: 7, start_offset: 1, end_offset: 2 },
       }),
@@ -219,7 +196,7 @@ describe('list shapes', () => {
   });
 
   it('reads the official page example: one livestream object with paging inside it', async () => {
-    server.enqueue({
+    api.server.enqueue({
       body: {
         data: {
           id: '3fd739f4-3c41-456e-bfba-6ebd51e16d2d',
@@ -250,7 +227,7 @@ describe('list shapes', () => {
   });
 
   it('reads a list under data.livestreams, with paging inside data', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok({ livestreams: [wireLivestream('x'), wireLivestream('y')], paging: { total_count: '2' } }),
     );
     const page = await client().listLivestreams();
@@ -259,14 +236,14 @@ describe('list shapes', () => {
   });
 
   it('prefers top-level paging over paging inside data', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok({ livestreams: [wireLivestream('x')], paging: { total_count: 9 } }, { paging: { total_count: 1 } }),
     );
     expect((await client().listLivestreams()).paging.totalCount).toBe(1);
   });
 
   it('reads an empty list, an empty data.livestreams, and no data with total_count 0 as no livestreams', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok([], { paging: { total_count: 0 } }),
       ok({ livestreams: [] }),
       ok(null, { paging: { total_count: 0 } }),
@@ -277,18 +254,18 @@ describe('list shapes', () => {
       const page = await c.listLivestreams();
       expect(page.livestreams).toEqual([]);
     }
-    expect(server.requests).toHaveLength(4);
+    expect(api.server.requests).toHaveLength(4);
   });
 
   it('treats a list answer with no list and no zero total as Malformed, not as "nothing is live"', async () => {
-    server.enqueue(ok(null), ok({}));
+    api.server.enqueue(ok(null), ok({}));
     const c = client();
     for (let i = 0; i < 2; i++)
       await expect(c.listLivestreams()).rejects.toMatchObject({ kind: 'Malformed' });
   });
 
   it('leaves paging null when the server sends none', async () => {
-    server.enqueue(ok([wireLivestream('a')]));
+    api.server.enqueue(ok([wireLivestream('a')]));
     expect((await client().listLivestreams()).paging).toEqual({
       totalCount: null,
       startOffset: null,
@@ -299,7 +276,7 @@ describe('list shapes', () => {
 
 describe('type drift in livestreams and sessions', () => {
   it('reads disabled as a boolean or as a string', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok([
         wireLivestream('a', { disabled: true }),
         wireLivestream('b', { disabled: false }),
@@ -314,7 +291,7 @@ describe('type drift in livestreams and sessions', () => {
   });
 
   it('keeps OFFLINE, keeps an unknown status with its raw text, and never fails on one', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok([
         wireLivestream('a', { status: 'OFFLINE' }),
         wireLivestream('b', { status: 'WEIRD' }),
@@ -334,7 +311,7 @@ describe('type drift in livestreams and sessions', () => {
   });
 
   it('turns nulls into nulls and placeholder timestamps into null', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok([
         {
           id: 'n',
@@ -367,7 +344,7 @@ describe('type drift in livestreams and sessions', () => {
   });
 
   it('reads ingest and viewer seconds sent as strings, fractional numbers or placeholders', async () => {
-    server.enqueue(
+    api.server.enqueue(
       ok({
         livestream: wireLivestream('ls', { disabled: 'disabled' }),
         session: {
@@ -405,7 +382,7 @@ describe('type drift in livestreams and sessions', () => {
   });
 
   it('reads the official session-by-id example with placeholder timestamps', async () => {
-    server.enqueue({
+    api.server.enqueue({
       body: {
         data: {
           id: 'id',
@@ -436,14 +413,14 @@ describe('type drift in livestreams and sessions', () => {
   });
 
   it('reads an active session with only a livestream (no session yet)', async () => {
-    server.enqueue(ok({ livestream: wireLivestream('ls', { status: 'INVOKED' }), session: null }));
+    api.server.enqueue(ok({ livestream: wireLivestream('ls', { status: 'INVOKED' }), session: null }));
     const active = await client().getActiveLivestreamSession('ls');
     expect(active.livestream?.status).toBe('INVOKED');
     expect(active.session).toBeNull();
   });
 
   it('reads a create answered 201 without created_at or updated_at', async () => {
-    server.enqueue({
+    api.server.enqueue({
       status: 201,
       body: {
         data: {
@@ -475,7 +452,7 @@ describe('type drift in livestreams and sessions', () => {
   });
 
   it('reads a meeting active livestream wrapped as data.livestream or as a one-element list', async () => {
-    server.enqueue(ok({ livestream: wireLivestream('w1') }), ok([wireLivestream('w2')]));
+    api.server.enqueue(ok({ livestream: wireLivestream('w1') }), ok([wireLivestream('w2')]));
     const c = client();
     expect((await c.getMeetingActiveLivestream(MEETING)).id).toBe('w1');
     expect((await c.getMeetingActiveLivestream(MEETING)).id).toBe('w2');
@@ -484,7 +461,7 @@ describe('type drift in livestreams and sessions', () => {
 
 describe('identical requests in flight', () => {
   it('share one GET, but never a create', async () => {
-    server.enqueue(ok([wireLivestream('a')]), ok(wireLivestream('n1')), ok(wireLivestream('n2')));
+    api.server.enqueue(ok([wireLivestream('a')]), ok(wireLivestream('n1')), ok(wireLivestream('n2')));
     const c = client();
     const pages = await Promise.all([
       c.listLivestreams({ status: 'LIVE' }),
@@ -493,6 +470,6 @@ describe('identical requests in flight', () => {
     expect(pages.map((p) => p.livestreams[0]?.id)).toEqual(['a', 'a']);
     const created = await Promise.all([c.createLivestream({ name: 'x' }), c.createLivestream({ name: 'x' })]);
     expect(created.map((l) => l.id).sort()).toEqual(['n1', 'n2']);
-    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST']);
+    expect(api.server.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'POST']);
   });
 });

@@ -1,42 +1,18 @@
-/** `allLivestreams`: the paging iterator, through the real client and a scripted server. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createRealtimeKitClient,
-  type RealtimeKitClient,
-  type RealtimeKitClientOptions,
-} from '../../src/realtimekit/client.js';
+/** `allLivestreams`: the paging iterator, through the real client and a scripted api.server. */
+import { describe, expect, it } from 'vitest';
+import { useScriptedApi } from './support.js';
 import { RealtimeKitError } from '../../src/realtimekit/errors.js';
 import type { Livestream } from '../../src/realtimekit/types.js';
-import { type FakeHttpServer, type RecordedRequest, startFakeHttpServer } from '../fakes/http-server.js';
+import type { RecordedRequest } from '../fakes/http-server.js';
 
-let server: FakeHttpServer;
-
-beforeAll(async () => {
-  server = await startFakeHttpServer();
-});
-afterEach(() => server.reset());
-afterAll(async () => {
-  await server.close();
-});
-
-function client(options: Partial<RealtimeKitClientOptions> = {}): RealtimeKitClient {
-  return createRealtimeKitClient({
-    baseUrl: `${server.url}/client/v4`,
-    accountId: 'acct',
-    appId: 'app',
-    apiToken: 'paging-token-1234',
-    timeoutMs: 2_000,
-    retries: 1,
-    retryDelayMs: () => 5,
-    ...options,
-  });
-}
+const api = useScriptedApi({ apiToken: 'paging-token-1234', retries: 1 });
+const client = api.client;
 
 const ids = (from: number, count: number) => Array.from({ length: count }, (_, i) => `ls-${from + i}`);
 
 /** Answers GET /livestreams from `pages[page_no - 1]` (an empty list past the end). */
 function servePages(pages: string[][], paging: (pageNo: number) => Record<string, unknown> | undefined) {
-  server.route('GET', /\/livestreams$/, (request: RecordedRequest) => {
+  api.server.route('GET', /\/livestreams$/, (request: RecordedRequest) => {
     const pageNo = Number(request.query.get('page_no') ?? '1');
     const page = pages[pageNo - 1] ?? [];
     const extra = paging(pageNo);
@@ -56,7 +32,7 @@ async function collect(iterator: AsyncGenerator<Livestream, void, undefined>): P
   return out;
 }
 
-const pageNumbers = () => server.requests.map((r) => r.query.get('page_no'));
+const pageNumbers = () => api.server.requests.map((r) => r.query.get('page_no'));
 
 describe('allLivestreams', () => {
   it('follows pages until total_count is reached, asking for page_no 1, 2, 3 with the same filters', async () => {
@@ -64,7 +40,7 @@ describe('allLivestreams', () => {
     const got = await collect(client().allLivestreams({ perPage: 2, status: 'LIVE', sortOrder: 'ASC' }));
     expect(got).toEqual(ids(1, 6));
     expect(pageNumbers()).toEqual(['1', '2', '3']);
-    for (const request of server.requests) {
+    for (const request of api.server.requests) {
       expect(request.query.get('per_page')).toBe('2');
       expect(request.query.get('status')).toBe('LIVE');
       expect(request.query.get('sort_order')).toBe('ASC');
@@ -74,8 +50,8 @@ describe('allLivestreams', () => {
   it('asks for the largest page (100) when no per_page is given', async () => {
     servePages([ids(1, 3)], () => ({ total_count: 3 }));
     expect(await collect(client().allLivestreams())).toEqual(ids(1, 3));
-    expect(server.requests[0]?.query.get('per_page')).toBe('100');
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests[0]?.query.get('per_page')).toBe('100');
+    expect(api.server.requests).toHaveLength(1);
   });
 
   it('stops on a short page when there is no paging at all', async () => {
@@ -91,7 +67,7 @@ describe('allLivestreams', () => {
   });
 
   it('stops when the server ignores page_no and repeats the same page', async () => {
-    server.route('GET', /\/livestreams$/, {
+    api.server.route('GET', /\/livestreams$/, {
       body: { success: true, data: ids(1, 2).map((id) => ({ id })), paging: { total_count: 50 } },
     });
     expect(await collect(client().allLivestreams({ perPage: 2 }))).toEqual(ids(1, 2));
@@ -112,7 +88,7 @@ describe('allLivestreams', () => {
   });
 
   it('reads paging from inside data too', async () => {
-    server.route('GET', /\/livestreams$/, (request) => {
+    api.server.route('GET', /\/livestreams$/, (request) => {
       const pageNo = Number(request.query.get('page_no'));
       return {
         body: {
@@ -122,19 +98,19 @@ describe('allLivestreams', () => {
       };
     });
     expect(await collect(client().allLivestreams({ perPage: 2 }))).toEqual([...ids(10, 2), ...ids(20, 2)]);
-    expect(server.requests).toHaveLength(2);
+    expect(api.server.requests).toHaveLength(2);
   });
 
   it('handles the official one-object shape as a single short page', async () => {
-    server.route('GET', /\/livestreams$/, {
+    api.server.route('GET', /\/livestreams$/, {
       body: { success: true, data: { id: 'solo', status: 'LIVE', paging: { total_count: 1 } } },
     });
     expect(await collect(client().allLivestreams())).toEqual(['solo']);
-    expect(server.requests).toHaveLength(1);
+    expect(api.server.requests).toHaveLength(1);
   });
 
   it('propagates an error on page 3 as a RealtimeKitError, after yielding pages 1 and 2', async () => {
-    server.route('GET', /\/livestreams$/, (request) => {
+    api.server.route('GET', /\/livestreams$/, (request) => {
       const pageNo = Number(request.query.get('page_no'));
       if (pageNo === 3)
         return {
@@ -158,12 +134,15 @@ describe('allLivestreams', () => {
 
   it('propagates a malformed page 3 and a retried-out 5xx on page 2', async () => {
     servePages([ids(1, 2), ids(3, 2)], () => ({ total_count: 10 }));
-    server.enqueue({ body: { success: true, data: ids(1, 2).map((id) => ({ id })) } }, { body: '<html>' });
+    api.server.enqueue(
+      { body: { success: true, data: ids(1, 2).map((id) => ({ id })) } },
+      { body: '<html>' },
+    );
     await expect(collect(client().allLivestreams({ perPage: 2 }))).rejects.toMatchObject({
       kind: 'Malformed',
     });
-    server.reset();
-    server.route('GET', /\/livestreams$/, (request) =>
+    api.server.reset();
+    api.server.route('GET', /\/livestreams$/, (request) =>
       request.query.get('page_no') === '1'
         ? { body: { success: true, data: ids(1, 2).map((id) => ({ id })) } }
         : { status: 500, body: '' },
@@ -179,6 +158,6 @@ describe('allLivestreams', () => {
     await expect(collect(client().allLivestreams({ perPage: 101 }))).rejects.toMatchObject({
       kind: 'Invalid',
     });
-    expect(server.requests).toHaveLength(0);
+    expect(api.server.requests).toHaveLength(0);
   });
 });

@@ -160,4 +160,3 @@ export function scriptDiscord(fake: FakeDiscord, options: { now?: () => number }
   fake.answer('PATCH', /^\/channels\/\d+\/messages\/\d+$/, answer('edit'));
   return script;
 }
-

@@ -165,13 +165,12 @@ export class Poller {
    */
   private async sweep(full: boolean, visit: (livestream: Livestream) => void): Promise<Set<string>> {
     const { client } = this.options;
+    // One set for both lists of a light cycle: a server that ignored the filter sends a stream twice.
     const seen = new Set<string>();
     const queries = full ? [{}] : [{ status: 'LIVE' as const }, { status: 'ERRORED' as const }];
     for (const query of queries) {
-      for await (const livestream of client.allLivestreams(query)) {
-        if (seen.has(livestream.id)) continue;
-        seen.add(livestream.id);
-        visit(livestream);
+      for await (const page of client.allLivestreamPages(query, seen)) {
+        for (const livestream of page) visit(livestream);
       }
     }
     return seen;

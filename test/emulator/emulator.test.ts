@@ -175,7 +175,8 @@ describe('GET livestreams', () => {
     emulator.seed(250);
     const client = createRealtimeKitClient({ ...clientSettings(), retries: 0 });
     const ids = new Set<string>();
-    for await (const livestream of client.allLivestreams()) ids.add(livestream.id);
+    for await (const page of client.allLivestreamPages())
+      for (const livestream of page) ids.add(livestream.id);
     expect(ids.size).toBe(250);
     expect(emulator.requests.filter((r) => r.path === 'livestreams')).toHaveLength(3);
   });

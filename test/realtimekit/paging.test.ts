@@ -1,4 +1,4 @@
-/** `allLivestreams`: the paging iterator, through the real client and a scripted api.server. */
+/** `allLivestreamPages`: the paging iterator, through the real client and a scripted api.server. */
 import { describe, expect, it } from 'vitest';
 import { useScriptedApi } from './support.js';
 import { RealtimeKitError } from '../../src/realtimekit/errors.js';
@@ -26,18 +26,18 @@ function servePages(pages: string[][], paging: (pageNo: number) => Record<string
   });
 }
 
-async function collect(iterator: AsyncGenerator<Livestream, void, undefined>): Promise<string[]> {
+async function collect(iterator: AsyncGenerator<Livestream[], void, undefined>): Promise<string[]> {
   const out: string[] = [];
-  for await (const livestream of iterator) out.push(livestream.id);
+  for await (const page of iterator) out.push(...page.map((livestream) => livestream.id));
   return out;
 }
 
 const pageNumbers = () => api.server.requests.map((r) => r.query.get('page_no'));
 
-describe('allLivestreams', () => {
+describe('allLivestreamPages', () => {
   it('follows pages until total_count is reached, asking for page_no 1, 2, 3 with the same filters', async () => {
     servePages([ids(1, 2), ids(3, 2), ids(5, 2), ids(7, 2)], () => ({ total_count: 6 }));
-    const got = await collect(client().allLivestreams({ perPage: 2, status: 'LIVE', sortOrder: 'ASC' }));
+    const got = await collect(client().allLivestreamPages({ perPage: 2, status: 'LIVE', sortOrder: 'ASC' }));
     expect(got).toEqual(ids(1, 6));
     expect(pageNumbers()).toEqual(['1', '2', '3']);
     for (const request of api.server.requests) {
@@ -49,20 +49,20 @@ describe('allLivestreams', () => {
 
   it('asks for the largest page (100) when no per_page is given', async () => {
     servePages([ids(1, 3)], () => ({ total_count: 3 }));
-    expect(await collect(client().allLivestreams())).toEqual(ids(1, 3));
+    expect(await collect(client().allLivestreamPages())).toEqual(ids(1, 3));
     expect(api.server.requests[0]?.query.get('per_page')).toBe('100');
     expect(api.server.requests).toHaveLength(1);
   });
 
   it('stops on a short page when there is no paging at all', async () => {
     servePages([ids(1, 3), ids(4, 3), ids(7, 1), ids(8, 3)], () => undefined);
-    expect(await collect(client().allLivestreams({ perPage: 3 }))).toEqual(ids(1, 7));
+    expect(await collect(client().allLivestreamPages({ perPage: 3 }))).toEqual(ids(1, 7));
     expect(pageNumbers()).toEqual(['1', '2', '3']);
   });
 
   it('stops on an empty page', async () => {
     servePages([ids(1, 2), ids(3, 2)], () => ({ total_count: 99 }));
-    expect(await collect(client().allLivestreams({ perPage: 2 }))).toEqual(ids(1, 4));
+    expect(await collect(client().allLivestreamPages({ perPage: 2 }))).toEqual(ids(1, 4));
     expect(pageNumbers()).toEqual(['1', '2', '3']);
   });
 
@@ -70,7 +70,7 @@ describe('allLivestreams', () => {
     api.server.route('GET', /\/livestreams$/, {
       body: { success: true, data: ids(1, 2).map((id) => ({ id })), paging: { total_count: 50 } },
     });
-    expect(await collect(client().allLivestreams({ perPage: 2 }))).toEqual(ids(1, 2));
+    expect(await collect(client().allLivestreamPages({ perPage: 2 }))).toEqual(ids(1, 2));
     expect(pageNumbers()).toEqual(['1', '2']);
   });
 
@@ -83,7 +83,14 @@ describe('allLivestreams', () => {
       ],
       () => ({ total_count: 6 }),
     );
-    expect(await collect(client().allLivestreams({ perPage: 3 }))).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(await collect(client().allLivestreamPages({ perPage: 3 }))).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+      'f',
+    ]);
     expect(pageNumbers()).toEqual(['1', '2', '3']);
   });
 
@@ -97,7 +104,10 @@ describe('allLivestreams', () => {
         },
       };
     });
-    expect(await collect(client().allLivestreams({ perPage: 2 }))).toEqual([...ids(10, 2), ...ids(20, 2)]);
+    expect(await collect(client().allLivestreamPages({ perPage: 2 }))).toEqual([
+      ...ids(10, 2),
+      ...ids(20, 2),
+    ]);
     expect(api.server.requests).toHaveLength(2);
   });
 
@@ -105,8 +115,20 @@ describe('allLivestreams', () => {
     api.server.route('GET', /\/livestreams$/, {
       body: { success: true, data: { id: 'solo', status: 'LIVE', paging: { total_count: 1 } } },
     });
-    expect(await collect(client().allLivestreams())).toEqual(['solo']);
+    expect(await collect(client().allLivestreamPages())).toEqual(['solo']);
     expect(api.server.requests).toHaveLength(1);
+  });
+
+  it('leaves out ids already in a shared `seen` set and adds the ones it yields', async () => {
+    servePages([ids(1, 2), ids(3, 1)], () => ({ total_count: 3 }));
+    const seen = new Set(['ls-2']);
+    expect(await collect(client().allLivestreamPages({ perPage: 2 }, seen))).toEqual(['ls-1', 'ls-3']);
+    expect([...seen].sort()).toEqual(['ls-1', 'ls-2', 'ls-3']);
+    // A second walk sharing the set (a server that ignores the status filter) yields nothing new, and
+    // stops after one page instead of walking them all again.
+    const before = api.server.requests.length;
+    expect(await collect(client().allLivestreamPages({ perPage: 2, status: 'ERRORED' }, seen))).toEqual([]);
+    expect(api.server.requests.length - before).toBe(1);
   });
 
   it('propagates an error on page 3 as a RealtimeKitError, after yielding pages 1 and 2', async () => {
@@ -122,7 +144,8 @@ describe('allLivestreams', () => {
     const got: string[] = [];
     let caught: unknown;
     try {
-      for await (const livestream of client().allLivestreams({ perPage: 2 })) got.push(livestream.id);
+      for await (const page of client().allLivestreamPages({ perPage: 2 }))
+        got.push(...page.map((l) => l.id));
     } catch (error) {
       caught = error;
     }
@@ -138,7 +161,7 @@ describe('allLivestreams', () => {
       { body: { success: true, data: ids(1, 2).map((id) => ({ id })) } },
       { body: '<html>' },
     );
-    await expect(collect(client().allLivestreams({ perPage: 2 }))).rejects.toMatchObject({
+    await expect(collect(client().allLivestreamPages({ perPage: 2 }))).rejects.toMatchObject({
       kind: 'Malformed',
     });
     api.server.reset();
@@ -147,7 +170,7 @@ describe('allLivestreams', () => {
         ? { body: { success: true, data: ids(1, 2).map((id) => ({ id })) } }
         : { status: 500, body: '' },
     );
-    await expect(collect(client().allLivestreams({ perPage: 2 }))).rejects.toMatchObject({
+    await expect(collect(client().allLivestreamPages({ perPage: 2 }))).rejects.toMatchObject({
       name: 'RealtimeKitError',
       kind: 'ServerError',
     });
@@ -155,7 +178,7 @@ describe('allLivestreams', () => {
   });
 
   it('refuses an invalid query before asking anything', async () => {
-    await expect(collect(client().allLivestreams({ perPage: 101 }))).rejects.toMatchObject({
+    await expect(collect(client().allLivestreamPages({ perPage: 101 }))).rejects.toMatchObject({
       kind: 'Invalid',
     });
     expect(api.server.requests).toHaveLength(0);

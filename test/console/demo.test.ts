@@ -1,11 +1,10 @@
-/** `npm start` with no credentials: the demo, driven through stdin in a child process. */
+/** `npm start` with no credentials: the demo (the bundled bot), driven through stdin in a child process. */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = join(import.meta.dirname, '..', '..');
+import { BOT_ENTRY } from '../build-bundle.js';
 
 function runBot(
   input: string,
@@ -13,7 +12,7 @@ function runBot(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const cwd = mkdtempSync(join(tmpdir(), 'demo-cwd-'));
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, [BOT_ENTRY], {
       cwd, // no .env here, so the developer's own settings cannot leak in
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,22 +1,16 @@
 /**
- * The real bot as a child process (`src/main.ts` under tsx), with the terminal chat on a pipe: lines go
- * in on stdin, replies and notifications come out on stdout, JSON logs on stderr. Waits are event-driven
- * and bounded; `stopAll()` kills (by pid) whatever a test left running.
- *
- * It runs as `node --import <tsx loader> src/main.ts`, not through `node_modules/.bin/tsx`: the tsx CLI
- * runs the program in a second process and can only relay catchable signals, so a SIGKILL would kill the
- * CLI and leave the bot (and its SQLite file) running. Here the pid is the bot itself.
+ * The real bot as a child process (the bundle `npm start` runs, built by the global setup), with the
+ * terminal chat on a pipe: lines go in on stdin, replies and notifications come out on stdout, JSON logs
+ * on stderr. Waits are event-driven and bounded; `stopAll()` kills (by pid) whatever a test left running.
+ * The pid is the bot itself (no npm or loader process between), so a SIGKILL really kills the bot.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Emulator } from '../../src/emulator/emulator.js';
+import { BOT_ENTRY } from '../build-bundle.js';
 import { type LogRecord, waitFor } from './support.js';
-
-const ROOT = join(import.meta.dirname, '..', '..');
-const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export interface BotProcess {
   readonly pid: number;
@@ -37,7 +31,7 @@ const running = new Set<ChildProcessWithoutNullStreams>();
 
 export function startBot(env: Record<string, string>): BotProcess {
   const cwd = mkdtempSync(join(tmpdir(), 'faults-cwd-'));
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, [BOT_ENTRY], {
     cwd, // no .env here: the developer's own settings cannot leak in
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

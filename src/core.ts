@@ -4,7 +4,7 @@
  */
 import type { Command } from './commands/command.js';
 import { errorReply, usageReply } from './commands/describe-error.js';
-import { handleCommand, helpReply } from './commands/handler.js';
+import { type ApiCommand, handleCommand, helpReply } from './commands/handler.js';
 import { parseCommandText } from './commands/parse.js';
 import type { Logger } from './log.js';
 import type { NotifyStore } from './notify/store.js';
@@ -38,6 +38,23 @@ export interface CoreDeps {
 }
 
 export function createCore(deps: CoreDeps): Core {
+  /**
+   * Identical read commands in flight at once share one answer: the client already shares their GET,
+   * and sharing the Reply too spares parsing it and building it again for each of a burst of people
+   * (and lets renderers reuse their output for the same Reply object). Replies are never mutated.
+   * Not `create` (never repeated) nor help and subscriptions (no API call, or per channel).
+   */
+  const inFlight = new Map<string, Promise<Reply>>();
+  const sharedRead = (command: ApiCommand): Promise<Reply> => {
+    if (command.name === 'create') return handleCommand(command, deps);
+    const key = JSON.stringify(command);
+    let shared = inFlight.get(key);
+    if (!shared) {
+      shared = handleCommand(command, deps).finally(() => inFlight.delete(key));
+      inFlight.set(key, shared);
+    }
+    return shared;
+  };
   const replyToCommand = async (command: Command, context: RequestContext): Promise<Reply> => {
     if (command.name === 'help') return helpReply(command.topic);
     if (isSubscriptionCommand(command)) {
@@ -48,7 +65,7 @@ export function createCore(deps: CoreDeps): Core {
         return errorReply(error, { kind: 'list' });
       }
     }
-    return handleCommand(command, deps);
+    return sharedRead(command);
   };
   return {
     replyToCommand,

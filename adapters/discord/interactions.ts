@@ -13,9 +13,10 @@
 import {
   type ChatInputCommandInteraction,
   type InteractionEditReplyOptions,
-  type InteractionReplyOptions,
+  InteractionResponseType,
   MessageFlags,
   PermissionFlagsBits,
+  Routes,
 } from 'discord.js';
 import { internalErrorReply, usageReply } from '../../src/commands/describe-error.js';
 import type { DiscordConfig } from '../../src/config.js';
@@ -57,13 +58,20 @@ export function canManage({
   return roles.some((role) => managerRoles.includes(role));
 }
 
-function replyOptions(message: DiscordMessage): InteractionReplyOptions {
-  return {
-    embeds: message.embeds,
-    ...(message.content ? { content: message.content } : {}),
-    allowedMentions: message.allowed_mentions,
-    ...(message.flags ? { flags: MessageFlags.Ephemeral } : {}),
-  };
+/**
+ * The answer as the interaction callback, posted as is: a DiscordMessage is already the API's body
+ * (as the sink sends it). `interaction.reply()` would rebuild it through MessagePayload, whose
+ * `toSnakeCase` (lodash per key) and lazy `require`s cost more CPU than rendering the reply.
+ */
+async function replyWith(interaction: ChatInputCommandInteraction, message: DiscordMessage): Promise<void> {
+  await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
+    body: { type: InteractionResponseType.ChannelMessageWithSource, data: message },
+    // Interaction callbacks are authorised by the token in the route, never the bot token.
+    auth: false,
+  });
+  // What interaction.reply() records, for anything that looks at the interaction afterwards.
+  interaction.replied = true;
+  interaction.ephemeral = message.flags === MessageFlags.Ephemeral;
 }
 
 function editOptions(message: DiscordMessage): InteractionEditReplyOptions {
@@ -80,12 +88,20 @@ function helpTopic(command: DiscordCommand): DiscordSubcommand | undefined {
     : undefined;
 }
 
+/** The core shares one Reply among identical commands in flight: render it once for all of them. */
+const rendered = new WeakMap<Reply, { command: string; message: DiscordMessage }>();
+
 function render(command: DiscordCommand, value: Reply): DiscordMessage {
+  const key = JSON.stringify(command);
+  const seen = rendered.get(value);
+  if (seen?.command === key) return seen.message;
+  let message: DiscordMessage;
   if (command.name === 'list' && value.list?.next) {
     const nextPage = listCommandText({ ...command.query, pageNo: (command.query.pageNo ?? 1) + 1 });
-    return renderReply(value, { nextPage });
-  }
-  return renderReply(value);
+    message = renderReply(value, { nextPage });
+  } else message = renderReply(value);
+  rendered.set(value, { command: key, message });
+  return message;
 }
 
 export async function handleInteraction({
@@ -112,7 +128,7 @@ export async function handleInteraction({
   const parsed = commandFromOptions({ subcommand, options: interaction.options });
   if (!parsed.ok || parsed.command.name === 'help') {
     const answer = parsed.ok ? discordHelpReply(helpTopic(parsed.command)) : usageReply(parsed);
-    const ok = await attempt('reply', () => interaction.reply(replyOptions(renderReply(answer))));
+    const ok = await attempt('reply', () => replyWith(interaction, renderReply(answer)));
     return ok ? 'replied' : 'failed';
   }
   const { command } = parsed;
@@ -136,7 +152,7 @@ export async function handleInteraction({
   clearTimeout(timer);
 
   if (first !== 'slow') {
-    const ok = await attempt('reply', () => interaction.reply(replyOptions(render(command, first))));
+    const ok = await attempt('reply', () => replyWith(interaction, render(command, first)));
     logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: false });
     return ok ? 'replied' : 'failed';
   }

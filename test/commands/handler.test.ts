@@ -136,6 +136,26 @@ describe('commands through the emulator', () => {
     expect(JSON.stringify(reply)).not.toContain('wrong-token');
   });
 
+  it('answers identical reads in flight with one request and one Reply, but never shares a create', async () => {
+    emulator.resetRequests();
+    const [a, b, c] = await Promise.all([ask('list live'), ask('list live'), ask('list idle')]);
+    expect(a).toBe(b); // the same answer object: built once
+    expect(c).not.toBe(a);
+    expect(emulator.requests.filter((r) => r.method === 'GET')).toHaveLength(2);
+
+    emulator.resetRequests();
+    const [one, two] = await Promise.all([ask('create Same name'), ask('create Same name')]);
+    expect(emulator.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    const idOf = (reply: Reply) => reply.fields.find((f) => f.label === 'Livestream ID')?.value;
+    expect(idOf(one)).toBeDefined();
+    expect(idOf(one)).not.toBe(idOf(two));
+
+    // Once answered, the next identical read asks again: nothing is cached.
+    emulator.resetRequests();
+    await ask('list live');
+    expect(emulator.requests).toHaveLength(1);
+  });
+
   it('shows an unknown status instead of failing', async () => {
     const odd = emulator.addLivestream({ name: 'Odd', status: 'IDLE' });
     emulator.setStatus(odd.id, 'WEIRD');

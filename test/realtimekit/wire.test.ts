@@ -79,8 +79,34 @@ describe('scalar readers', () => {
     ['updated_at', null],
     ['', null],
     [null, null],
+    ['2026-11-22T10:00:00+05:30', '2026-11-22T10:00:00+05:30'],
+    ['2026-11-22T10:00:00.123456Z', '2026-11-22T10:00:00.123456Z'],
+    ['2026-11-22 10:00:00', '2026-11-22 10:00:00'], // not the API's shape, but a date all the same
+    ['2026-13-01T00:00:00Z', null],
+    ['2026-11-22T23:60:00Z', null],
   ])('time(%j) is %j', (input, expected) => {
     expect(time(input)).toBe(expected);
+  });
+
+  it('accepts a timestamp exactly when Date.parse does (the fast pattern never disagrees)', () => {
+    const parts = {
+      month: ['00', '01', '02', '12', '13'],
+      day: ['00', '01', '29', '31', '32'],
+      hour: ['00', '23', '24'],
+      minute: ['00', '59', '60'],
+      rest: ['Z', ':00Z', ':59.5Z', ':60Z', '+01:00', '-23:59', '+24:00', ''],
+    };
+    let checked = 0;
+    for (const month of parts.month)
+      for (const day of parts.day)
+        for (const hour of parts.hour)
+          for (const minute of parts.minute)
+            for (const rest of parts.rest) {
+              const raw = `2026-${month}-${day}T${hour}:${minute}${rest}`;
+              expect(time(raw) !== null, raw).toBe(!Number.isNaN(Date.parse(raw)));
+              checked++;
+            }
+    expect(checked).toBe(5 * 5 * 3 * 3 * 8);
   });
 
   it.each([

@@ -9,12 +9,12 @@ export interface Child {
 
 export async function startChild(script: string): Promise<Child> {
   const child = fork(script, {
-    // The same flags as `npm start` (a small young generation keeps RSS down), unless BENCH_NODE_FLAGS says otherwise.
+    // The same flags as `npm start` (a small young generation keeps RSS down), unless BENCH_NODE_FLAGS
+    // says otherwise. A bundled `.js` script runs as `npm start` runs the bot: without the tsx loader.
     execArgv: [
       ...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=2').split(' ').filter(Boolean),
       '--expose-gc',
-      '--import',
-      'tsx',
+      ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

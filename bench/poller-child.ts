@@ -1,4 +1,7 @@
-/** Runs the poller bench for one size in this (fresh) process, answering over IPC: {size} -> PollerRow. */
+/**
+ * Runs the poller bench for one size in this (fresh) process, answering over IPC:
+ * {size, emulatorScript} -> PollerRow. run.ts runs it bundled, as `npm start` runs the bot.
+ */
 import type { Reply } from '../src/reply.js';
 import type { Sink } from '../src/sink.js';
 import { benchPoller } from './poller.js';
@@ -24,8 +27,10 @@ async function recordingSink() {
   };
 }
 
-process.on('message', (message: { size: number } | { stop: true }) => {
+process.on('message', (message: { size: number; emulatorScript: string } | { stop: true }) => {
   if ('stop' in message) process.exit(0);
-  void benchPoller([message.size], recordingSink).then(([row]) => process.send?.(row));
+  void benchPoller([message.size], recordingSink, message.emulatorScript).then(([row]) =>
+    process.send?.(row),
+  );
 });
 process.send?.({ ready: true });

@@ -1,12 +1,15 @@
 /**
  * Part 3: the poller at 1,000 / 10,000 / 50,000 livestreams. Requests per cycle against the minimum,
- * wall and CPU time of a steady-state cycle, RSS, and the time from a status change in the emulator to
- * the message reaching the platform.
+ * CPU of a full sweep beside the floor (the same pages fetched and JSON-parsed by a bare `fetch`), CPU of
+ * a light cycle, RSS, and the time from a status change in the emulator to the message reaching the
+ * platform. Run from a bundle (see run.ts), as `npm start` runs the bot.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../src/clock.js';
+import { DEFAULT_POLL_INTERVAL_SECONDS } from '../src/config.js';
 import type { EmulatorSettings } from '../src/emulator/emulator.js';
 import { silentLogger } from '../src/log.js';
 import { RequestBudget } from '../src/notify/budget.js';
@@ -17,23 +20,41 @@ import { createRealtimeKitClient } from '../src/realtimekit/client.js';
 import { MAX_PER_PAGE } from '../src/realtimekit/types.js';
 import type { Sink } from '../src/sink.js';
 import { startChild } from './child.js';
+import { median } from './stats.js';
 
 export interface PollerRow {
   livestreams: number;
   /** A full sweep: every livestream, every page. */
   fullRequests: number;
   minimumRequests: number;
+  /** Medians over `SAMPLES` cycles. */
   fullWallMs: number;
   fullCpuMs: number;
+  /** The same pages through a bare `fetch` + `JSON.parse`: what any client pays. */
+  floorCpuMs: number;
+  /** fullCpuMs - floorCpuMs: the poller's own CPU (ky, parsing, diffing, SQLite). */
+  ownCpuMs: number;
   /** A light cycle: the LIVE and ERRORED lists only (19 of every 20 cycles). */
   lightRequests: number;
   lightWallMs: number;
   lightCpuMs: number;
-  rssMb: number;
+  /** After the back-to-back full sweeps above and a forced GC: the high-water mark. */
+  rssAfterSweepsMb: number;
+  /** Median and maximum while a poller runs at the default interval (see RUNNING_MS). */
+  rssRunningMb: number;
+  rssRunningMaxMb: number;
   heapAfterGcMb: number;
   notifyLatencyMs: number;
   intervalMs: number;
 }
+
+/** Cycles per median: single cycles on a shared machine vary by up to 2x. */
+const SAMPLES = 5;
+/**
+ * How long RSS is sampled while a poller runs at the default 15 s interval: a full sweep at 0 s, light
+ * cycles at 15 and 30 s. V8's memory reducer shrinks the heap about 10 s after the sweep.
+ */
+const RUNNING_MS = 30_000;
 
 export interface SinkFactory {
   sink: Sink;
@@ -45,10 +66,12 @@ export interface SinkFactory {
 export async function benchPoller(
   sizes: number[],
   makeSink: () => Promise<SinkFactory & { close(): Promise<void> }>,
+  /** bench/emulator-child.ts (passed in: a bundle does not sit beside it). */
+  emulatorScript: string,
 ): Promise<PollerRow[]> {
   const rows: PollerRow[] = [];
   for (const size of sizes) {
-    const emulator = await startChild(join(import.meta.dirname, 'emulator-child.ts'));
+    const emulator = await startChild(emulatorScript);
     const { settings } = await emulator.ask<{ settings: EmulatorSettings }>({ seed: size });
     const dir = mkdtempSync(join(tmpdir(), 'bench-poller-'));
     const store = openSqliteStore(dir);
@@ -90,36 +113,45 @@ export async function benchPoller(
     });
 
     await poller.runCycle(); // baseline (a full sweep), which also warms up the client
-    const measure = async (which: Poller) => {
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      const result = await which.runCycle();
-      const cpu = process.cpuUsage(cpu0);
-      if (!result.ok) throw new Error(`bench cycle failed: ${result.error}`);
-      return {
-        requests: result.requests,
-        wallMs: performance.now() - t0,
-        cpuMs: (cpu.user + cpu.system) / 1000,
-      };
+    const cpuOf = async (run: () => Promise<number>) => {
+      const cpus: number[] = [];
+      const walls: number[] = [];
+      let requests = 0;
+      for (let i = 0; i < SAMPLES; i++) {
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        requests = await run();
+        const cpu = process.cpuUsage(cpu0);
+        walls.push(performance.now() - t0);
+        cpus.push((cpu.user + cpu.system) / 1000);
+      }
+      return { requests, wallMs: median(walls), cpuMs: median(cpus) };
     };
-    const light = await measure(poller);
-    // A new poller on the same store starts with a full sweep, as after a restart.
-    const full = await measure(
-      new Poller({
-        client,
-        store,
-        clock: systemClock,
-        log: silentLogger,
-        budget,
-        intervalMs,
-        alertAfterMs: 3_600_000,
-      }),
-    );
-    // RSS is the whole process (Node + tsx's loader, about 80 MB before any work); the heap after a GC
-    // is what the poller itself keeps.
+    const cycleOf = (which: Poller) => async () => {
+      const result = await which.runCycle();
+      if (!result.ok) throw new Error(`bench cycle failed: ${result.error}`);
+      return result.requests;
+    };
+    // A poller that sweeps everything every cycle, on the same store (so not a baseline).
+    const sweeper = new Poller({
+      client,
+      store,
+      clock: systemClock,
+      log: silentLogger,
+      budget,
+      intervalMs,
+      alertAfterMs: 3_600_000,
+      fullSweepEvery: 1,
+    });
+    const full = await cpuOf(cycleOf(sweeper));
+    // The cycles after the baseline are light ones (until the 20th): the steady state.
+    const light = await cpuOf(cycleOf(poller));
+    // RSS is the whole process, after full sweeps and light cycles; the heap after a GC is what the
+    // poller itself keeps.
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     const { rss, heapUsed } = process.memoryUsage();
+    const floor = await cpuOf(() => bareSweep(settings, Math.ceil(size / MAX_PER_PAGE)));
 
     // Latency: the loops run on the real clock; a stream goes LIVE at a random point of the interval.
     delivery.start();
@@ -132,6 +164,26 @@ export async function benchPoller(
       latencies.push((await received) - at);
     }
     await poller.stop();
+    // Running at the default interval: a new poller (its first cycle is a full sweep, as after a restart),
+    // RSS sampled every 500 ms for RUNNING_MS. No forced GC: between two polls V8's memory reducer gives
+    // back what the sweep grew, as it does in the running bot.
+    const steady = new Poller({
+      client,
+      store,
+      clock: systemClock,
+      log: silentLogger,
+      budget,
+      intervalMs: DEFAULT_POLL_INTERVAL_SECONDS * 1000,
+      alertAfterMs: 3_600_000,
+      onEnqueued: () => delivery.wake(),
+    });
+    steady.start();
+    const running: number[] = [];
+    for (let t = 0; t < RUNNING_MS; t += 500) {
+      await new Promise((r) => setTimeout(r, 500));
+      running.push(process.memoryUsage().rss);
+    }
+    await steady.stop();
     await delivery.stop();
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -143,10 +195,14 @@ export async function benchPoller(
       minimumRequests: Math.ceil(size / MAX_PER_PAGE),
       fullWallMs: round(full.wallMs),
       fullCpuMs: round(full.cpuMs),
+      floorCpuMs: round(floor.cpuMs),
+      ownCpuMs: round(full.cpuMs - floor.cpuMs),
       lightRequests: light.requests,
       lightWallMs: round(light.wallMs),
       lightCpuMs: round(light.cpuMs),
-      rssMb: round(rss / 1024 / 1024),
+      rssAfterSweepsMb: round(rss / 1024 / 1024),
+      rssRunningMb: round(median(running) / 1024 / 1024),
+      rssRunningMaxMb: round(Math.max(...running) / 1024 / 1024),
       heapAfterGcMb: round(heapUsed / 1024 / 1024),
       notifyLatencyMs: round(Math.max(...latencies)),
       intervalMs,
@@ -156,3 +212,39 @@ export async function benchPoller(
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/** The pages of a full sweep through a bare `fetch` and `JSON.parse`, one after another like the poller. */
+async function bareSweep(settings: EmulatorSettings, pages: number): Promise<number> {
+  const base =
+    `${settings.CLOUDFLARE_API_BASE_URL}/accounts/${settings.CLOUDFLARE_ACCOUNT_ID}` +
+    `/realtime/kit/${settings.REALTIMEKIT_APP_ID}/livestreams`;
+  const headers = { authorization: `Bearer ${settings.CLOUDFLARE_API_TOKEN}` };
+  for (let pageNo = 1; pageNo <= pages; pageNo++) {
+    const response = await fetch(`${base}?per_page=${MAX_PER_PAGE}&page_no=${pageNo}`, { headers });
+    JSON.parse(await response.text());
+  }
+  return pages;
+}
+
+/**
+ * What the platform libraries add to a bot's RSS: a fresh process (npm start's flags, no loader) imports
+ * what the poller uses, then Bolt, then discord.js, and reports its RSS after a GC at each step. The
+ * poller rows above load neither; a bot serving Slack and Discord carries both.
+ */
+export function platformLibraryRss(): Promise<Record<string, number>> {
+  const script = `
+    const rss = () => { globalThis.gc(); return Math.round(process.memoryUsage().rss / 1048576); };
+    const figures = { node: rss() };
+    await import('ky'); await import('better-sqlite3'); figures.pollerLibraries = rss();
+    await import('@slack/bolt'); figures.withBolt = rss();
+    await import('discord.js'); figures.withBoltAndDiscordJs = rss();
+    process.stdout.write(JSON.stringify(figures));`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--max-semi-space-size=2', '--expose-gc', '--input-type=module', '-e', script],
+      { cwd: join(import.meta.dirname, '..') },
+      (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout) as Record<string, number>)),
+    );
+  });
+}

@@ -3,17 +3,18 @@
  * (bench/results/latest.json and a timestamped copy). Environment:
  *   BENCH_PARTS   which parts, comma separated: slack,discord,poller,delivery (default all, in that order)
  *   BENCH_SIZES   livestream counts for the poller part (default 1000,10000,50000)
- *   BENCH_ROUNDS  measured rounds of the Slack and Discord parts (default 7, plus one warm-up)
+ *   BENCH_ROUNDS  measured rounds of the Slack and Discord parts (default 15, plus one warm-up)
  *   BENCH_CPU_PROF=<dir>  write a .cpuprofile of each Slack/Discord server under test
  */
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchDelivery } from './delivery.js';
 import { benchDiscord } from './discord.js';
 import { startChild } from './child.js';
-import type { PollerRow } from './poller.js';
+import { platformLibraryRss, type PollerRow } from './poller.js';
 import { benchSlack } from './slack.js';
 
 function consoleTable(title: string, rows: object[]): void {
@@ -34,7 +35,7 @@ if (unknown.length > 0) {
 }
 const parts = PARTS.filter((p) => asked.includes(p)) as Part[];
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 15);
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   node: process.version,
@@ -70,15 +71,30 @@ if (parts.includes('discord')) {
 
 if (parts.includes('poller')) {
   // Each size in a fresh child process, so its RSS is the poller's alone (not the load generators' and
-  // fakes' of the parts before it).
+  // fakes' of the parts before it). The child is bundled like `npm start`'s bot: no TypeScript loader.
+  const root = join(import.meta.dirname, '..');
+  const bundleDir = join(root, 'dist-bench');
+  execFileSync(process.execPath, ['scripts/build.mjs', '--outdir', bundleDir, 'bench/poller-child.ts'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const poller: PollerRow[] = [];
   for (const size of sizes) {
-    const child = await startChild(join(import.meta.dirname, 'poller-child.ts'));
-    poller.push(await child.ask<PollerRow>({ size }));
+    const child = await startChild(join(bundleDir, 'bench', 'poller-child.js'));
+    const emulatorScript = join(import.meta.dirname, 'emulator-child.ts');
+    poller.push(await child.ask<PollerRow>({ size, emulatorScript }));
     await child.stop();
   }
   results.poller = poller;
-  consoleTable('Poller: one steady-state cycle (emulator in another process)', poller);
+  consoleTable(
+    'Poller: medians of 5 cycles, bundled as npm start runs it (emulator in another process)',
+    poller,
+  );
+  const libraries = await platformLibraryRss();
+  results.platformLibraries = libraries;
+  process.stdout.write(
+    `RSS of a bundled process after importing the platform libraries (MB): ${JSON.stringify(libraries)}\n`,
+  );
 }
 
 if (parts.includes('delivery')) {

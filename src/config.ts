@@ -64,6 +64,9 @@ export class ConfigError extends Error {
 }
 
 /** Secrets the logger must never print; filled by loadConfig. */
+/** POLL_INTERVAL_SECONDS when unset. */
+export const DEFAULT_POLL_INTERVAL_SECONDS = 15;
+
 export function secretsOf(config: Config): string[] {
   const secrets: (string | null | undefined)[] = [
     config.realtimekit.mode === 'api' ? config.realtimekit.apiToken : null,
@@ -229,7 +232,12 @@ export function loadConfig(env: Env): Config {
   }
 
   const notify: NotifyConfig = {
-    pollIntervalSeconds: number('POLL_INTERVAL_SECONDS', 15, (n) => n > 0, 'a number of seconds above 0'),
+    pollIntervalSeconds: number(
+      'POLL_INTERVAL_SECONDS',
+      DEFAULT_POLL_INTERVAL_SECONDS,
+      (n) => n > 0,
+      'a number of seconds above 0',
+    ),
     requestBudget: number(
       'API_REQUEST_BUDGET',
       900,

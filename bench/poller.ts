@@ -32,7 +32,7 @@ export interface PollerRow {
   fullCpuMs: number;
   /** The same pages through a bare `fetch` + `JSON.parse`: what any client pays. */
   floorCpuMs: number;
-  /** fullCpuMs - floorCpuMs: the poller's own CPU (ky, parsing, diffing, SQLite). */
+  /** Median over the pairs of (full sweep - floor sweep): the poller's own CPU (ky, parsing, diff, SQLite). */
   ownCpuMs: number;
   /** A light cycle: the LIVE and ERRORED lists only (19 of every 20 cycles). */
   lightRequests: number;
@@ -49,7 +49,7 @@ export interface PollerRow {
 }
 
 /** Cycles per median: single cycles on a shared machine vary by up to 2x. */
-const SAMPLES = 5;
+const SAMPLES = 7;
 /**
  * How long RSS is sampled while a poller runs at the default 15 s interval: a full sweep at 0 s, light
  * cycles at 15 and 30 s. V8's memory reducer shrinks the heap about 10 s after the sweep.
@@ -113,19 +113,12 @@ export async function benchPoller(
     });
 
     await poller.runCycle(); // baseline (a full sweep), which also warms up the client
-    const cpuOf = async (run: () => Promise<number>) => {
-      const cpus: number[] = [];
-      const walls: number[] = [];
-      let requests = 0;
-      for (let i = 0; i < SAMPLES; i++) {
-        const cpu0 = process.cpuUsage();
-        const t0 = performance.now();
-        requests = await run();
-        const cpu = process.cpuUsage(cpu0);
-        walls.push(performance.now() - t0);
-        cpus.push((cpu.user + cpu.system) / 1000);
-      }
-      return { requests, wallMs: median(walls), cpuMs: median(cpus) };
+    const sample = async (run: () => Promise<number>) => {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      const requests = await run();
+      const cpu = process.cpuUsage(cpu0);
+      return { requests, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
     };
     const cycleOf = (which: Poller) => async () => {
       const result = await which.runCycle();
@@ -143,15 +136,31 @@ export async function benchPoller(
       alertAfterMs: 3_600_000,
       fullSweepEvery: 1,
     });
-    const full = await cpuOf(cycleOf(sweeper));
+    // Full sweeps and floor sweeps take turns, so each pair sees the same load from other processes;
+    // our own CPU is the median of the pairs' differences.
+    const fulls: Awaited<ReturnType<typeof sample>>[] = [];
+    const floors: Awaited<ReturnType<typeof sample>>[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      fulls.push(await sample(cycleOf(sweeper)));
+      floors.push(await sample(() => bareSweep(settings, Math.ceil(size / MAX_PER_PAGE))));
+    }
     // The cycles after the baseline are light ones (until the 20th): the steady state.
-    const light = await cpuOf(cycleOf(poller));
+    const lights: Awaited<ReturnType<typeof sample>>[] = [];
+    for (let i = 0; i < SAMPLES; i++) lights.push(await sample(cycleOf(poller)));
     // RSS is the whole process, after full sweeps and light cycles; the heap after a GC is what the
     // poller itself keeps.
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     const { rss, heapUsed } = process.memoryUsage();
-    const floor = await cpuOf(() => bareSweep(settings, Math.ceil(size / MAX_PER_PAGE)));
+    const med = (samples: { cpuMs: number; wallMs: number; requests: number }[]) => ({
+      requests: samples.at(-1)?.requests ?? 0,
+      wallMs: median(samples.map((s) => s.wallMs)),
+      cpuMs: median(samples.map((s) => s.cpuMs)),
+    });
+    const full = med(fulls);
+    const floor = med(floors);
+    const light = med(lights);
+    const ownCpuMs = median(fulls.map((f, i) => f.cpuMs - floors[i]!.cpuMs));
 
     // Latency: the loops run on the real clock; a stream goes LIVE at a random point of the interval.
     delivery.start();
@@ -196,7 +205,7 @@ export async function benchPoller(
       fullWallMs: round(full.wallMs),
       fullCpuMs: round(full.cpuMs),
       floorCpuMs: round(floor.cpuMs),
-      ownCpuMs: round(full.cpuMs - floor.cpuMs),
+      ownCpuMs: round(ownCpuMs),
       lightRequests: light.requests,
       lightWallMs: round(light.wallMs),
       lightCpuMs: round(light.cpuMs),

@@ -19,7 +19,7 @@ import { openSqliteStore } from '../src/notify/sqlite-store.js';
 import { createRealtimeKitClient } from '../src/realtimekit/client.js';
 import { MAX_PER_PAGE } from '../src/realtimekit/types.js';
 import type { Sink } from '../src/sink.js';
-import { startChild } from './child.js';
+import { NPM_START_FLAGS, startChild } from './child.js';
 import { median } from './stats.js';
 
 export interface PollerRow {
@@ -251,7 +251,7 @@ export function platformLibraryRss(): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--max-semi-space-size=2', '--expose-gc', '--input-type=module', '-e', script],
+      [...NPM_START_FLAGS, '--expose-gc', '--input-type=module', '-e', script],
       { cwd: join(import.meta.dirname, '..') },
       (error, stdout) => (error ? reject(error) : resolve(JSON.parse(stdout) as Record<string, number>)),
     );

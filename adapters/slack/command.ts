@@ -12,6 +12,7 @@ import { internalErrorReply } from '../../src/commands/describe-error.js';
 import { scrubResponseUrls } from './bolt-logger.js';
 import type { Claims } from './claims.js';
 import { renderReply, type SlackSurface } from './render.js';
+import { createTurns, type TakeTurn } from './turns.js';
 
 export interface CommandListenerDeps {
   core: Core;
@@ -20,6 +21,8 @@ export interface CommandListenerDeps {
   managers: readonly string[];
   /** Deduplicates deliveries by trigger_id. */
   claims: Claims;
+  /** Replies go out one per event-loop turn (default: turns of this listener's own). */
+  takeTurn?: TakeTurn;
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -28,6 +31,7 @@ const INTERNAL_ERROR_REPLY: Reply = internalErrorReply();
 
 export function createCommandListener(deps: CommandListenerDeps): (args: CommandArgs) => Promise<void> {
   const { core, log, managers, claims } = deps;
+  const takeTurn = deps.takeTurn ?? createTurns();
   return async ({ command, ack, respond, context }) => {
     await ack();
     // Yield to the event loop before any other work: under a burst, Bolt then acks every request that has
@@ -52,6 +56,7 @@ export function createCommandListener(deps: CommandListenerDeps): (args: Command
       log.error('the core failed on a slash command', { error, userId: command.user_id });
       answer = INTERNAL_ERROR_REPLY;
     }
+    await takeTurn();
     await deliver({ reply: answer, respond, log, responseUrl: command.response_url });
   };
 }

@@ -115,24 +115,22 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     path: string,
     init: { searchParams?: URLSearchParams; json?: unknown } = {},
   ): Promise<unknown> {
-    if (method !== 'get') return send(method, path, init);
-    const key = `${path}?${init.searchParams?.toString() ?? ''}`;
-    let shared = inFlight.get(key);
+    // The query goes into the URL here: ky's `searchParams` option builds every request twice.
+    const query = init.searchParams?.toString();
+    const url = query ? `${path}?${query}` : path;
+    if (method !== 'get') return send(method, url, init.json);
+    let shared = inFlight.get(url);
     if (!shared) {
-      shared = send(method, path, init).finally(() => inFlight.delete(key));
-      inFlight.set(key, shared);
+      shared = send(method, url, undefined).finally(() => inFlight.delete(url));
+      inFlight.set(url, shared);
     }
     return shared;
   }
 
-  async function send(
-    method: 'get' | 'post',
-    path: string,
-    init: { searchParams?: URLSearchParams; json?: unknown },
-  ): Promise<unknown> {
+  async function send(method: 'get' | 'post', url: string, json: unknown): Promise<unknown> {
     let response: Response;
     try {
-      response = await http(path, { method, ...init });
+      response = await http(url, json === undefined ? { method } : { method, json });
     } catch (error) {
       throw await toRealtimeKitError(error, settings.timeoutMs);
     }

@@ -87,7 +87,7 @@ if (parts.includes('poller')) {
   }
   results.poller = poller;
   consoleTable(
-    'Poller: medians of 5 cycles, bundled as npm start runs it (emulator in another process)',
+    'Poller: medians of 7 cycles, bundled as npm start runs it (emulator in another process)',
     poller,
   );
   const libraries = await platformLibraryRss();

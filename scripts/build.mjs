@@ -5,7 +5,8 @@
  *
  *   node scripts/build.mjs [--outdir DIR] [ENTRY ...]   (default: dist, src/main.ts)
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
@@ -13,10 +14,8 @@ const { values, positionals } = parseArgs({
   options: { outdir: { type: 'string', default: 'dist' } },
   allowPositionals: true,
 });
-const outdir = values.outdir;
-// Chunk names carry a content hash; a clean directory keeps stale chunks from piling up.
-rmSync(outdir, { recursive: true, force: true });
-await build({
+const outdir = resolve(values.outdir);
+const { metafile } = await build({
   entryPoints: positionals.length > 0 ? positionals : ['src/main.ts'],
   outdir,
   outbase: '.',
@@ -27,5 +26,14 @@ await build({
   target: 'node20',
   packages: 'external',
   sourcemap: true,
+  metafile: true,
   logLevel: 'warning',
 });
+
+// Chunk names carry a content hash: remove the chunks of earlier builds, and only after this one is
+// written, so a bot starting from the same folder never finds its files missing mid-start.
+const written = new Set(Object.keys(metafile.outputs).map((file) => resolve(file)));
+for (const entry of readdirSync(outdir, { recursive: true, withFileTypes: true })) {
+  const file = join(entry.parentPath ?? entry.path, entry.name);
+  if (entry.isFile() && !written.has(file)) rmSync(file);
+}

@@ -63,10 +63,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Secrets the logger must never print; filled by loadConfig. */
 /** POLL_INTERVAL_SECONDS when unset. */
 export const DEFAULT_POLL_INTERVAL_SECONDS = 15;
 
+/** Secrets the logger must never print; filled by loadConfig. */
 export function secretsOf(config: Config): string[] {
   const secrets: (string | null | undefined)[] = [
     config.realtimekit.mode === 'api' ? config.realtimekit.apiToken : null,

@@ -12,7 +12,7 @@ import { internalErrorReply } from '../../src/commands/describe-error.js';
 import { scrubResponseUrls } from './bolt-logger.js';
 import type { Claims } from './claims.js';
 import { renderReply, type SlackSurface } from './render.js';
-import { createTurns, type TakeTurn } from './turns.js';
+import { createTurns } from './turns.js';
 
 export interface CommandListenerDeps {
   core: Core;
@@ -21,8 +21,6 @@ export interface CommandListenerDeps {
   managers: readonly string[];
   /** Deduplicates deliveries by trigger_id. */
   claims: Claims;
-  /** Replies go out one per event-loop turn (default: turns of this listener's own). */
-  takeTurn?: TakeTurn;
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -31,7 +29,8 @@ const INTERNAL_ERROR_REPLY: Reply = internalErrorReply();
 
 export function createCommandListener(deps: CommandListenerDeps): (args: CommandArgs) => Promise<void> {
   const { core, log, managers, claims } = deps;
-  const takeTurn = deps.takeTurn ?? createTurns();
+  // Replies go out one per event-loop turn, so a burst of them never holds up the acks of later requests.
+  const takeTurn = createTurns();
   return async ({ command, ack, respond, context }) => {
     await ack();
     // Yield to the event loop before any other work: under a burst, Bolt then acks every request that has

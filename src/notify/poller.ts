@@ -165,7 +165,9 @@ export class Poller {
    */
   private async sweep(full: boolean, visit: (livestream: Livestream) => void): Promise<Set<string>> {
     const { client } = this.options;
-    // One set for both lists of a light cycle: a server that ignored the filter sends a stream twice.
+    // One set for both lists of a light cycle: a server that ignores the filter sends every stream in
+    // both, and the second walk then stops after one page. The first list wins: a stream that went from
+    // LIVE to ERRORED between the two requests is read as LIVE, and its change seen one cycle later.
     const seen = new Set<string>();
     const queries = full ? [{}] : [{ status: 'LIVE' as const }, { status: 'ERRORED' as const }];
     for (const query of queries) {
@@ -183,10 +185,9 @@ export class Poller {
     this.statuses ??= store.loadStatuses();
     const previous = this.statuses;
     const full = this.nextFull();
-    const at = new Date(clock.now()).toISOString();
     // Nothing below touches the store until the sweep has succeeded: a failure part-way changes nothing.
     const changed = new Map<string, StoredStatus>();
-    const events: StreamEvent[] = [];
+    const transitions: Omit<StreamEvent, 'at'>[] = [];
     const visit = (livestream: Livestream) => {
       const before = previous?.get(livestream.id);
       if (before?.status === livestream.status) return;
@@ -197,7 +198,7 @@ export class Poller {
       });
       if (previous === null) return; // the baseline announces nothing
       for (const kind of transitionKinds(before?.status, livestream.status)) {
-        events.push({ kind, stream: snapshot(livestream), previousStatus: before?.status ?? null, at });
+        transitions.push({ kind, stream: snapshot(livestream), previousStatus: before?.status ?? null });
       }
     };
     let seen: Set<string>;
@@ -206,6 +207,9 @@ export class Poller {
     } catch (error) {
       return this.failed(error, requests());
     }
+    // When the sweep ended: a sweep of many pages can take seconds, and event times drive the cooldown.
+    const at = new Date(clock.now()).toISOString();
+    const events: StreamEvent[] = transitions.map((transition) => ({ ...transition, at }));
     // The API answers again: "notifications are back" goes out before the changes it says follow.
     await this.recovered();
     if (previous === null) {

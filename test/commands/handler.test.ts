@@ -5,6 +5,17 @@ import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { silentLogger } from '../../src/log.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { containsSecret, type Reply, replyToPlainText } from '../../src/reply.js';
+import { renderForTerminal } from '../../adapters/console/render.js';
+import { renderReply as renderDiscord } from '../../adapters/discord/render.js';
+import { renderReply as renderSlack } from '../../adapters/slack/render.js';
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 let emulator: Emulator;
 let core: Core;
@@ -154,6 +165,17 @@ describe('commands through the emulator', () => {
     emulator.resetRequests();
     await ask('list live');
     expect(emulator.requests).toHaveLength(1);
+  });
+
+  it('a shared Reply survives every renderer unchanged (they never mutate it)', async () => {
+    emulator.seed(12, { status: 'LIVE' });
+    const reply = deepFreeze(await ask('list --per-page 5'));
+    const copy = structuredClone(reply);
+    // A frozen object throws on any write in strict-mode (ESM) code.
+    expect(() => renderSlack({ reply, surface: 'ephemeral' })).not.toThrow();
+    expect(() => renderDiscord(reply, { nextPage: '/livestream list page:2' })).not.toThrow();
+    expect(() => renderForTerminal(reply, { colour: true })).not.toThrow();
+    expect(reply).toEqual(copy);
   });
 
   it('shows an unknown status instead of failing', async () => {

@@ -87,15 +87,32 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
 
   it('list: answers directly with the livestreams as embed fields, status badges and a Showing footer', async () => {
     const interaction = h.run('list', { per_page: 1 });
-    const { body } = await h.callback(interaction);
+    const { body, headers } = await h.callback(interaction);
     expect(body.type).toBe(CHANNEL_MESSAGE);
     const embeds = embedsOf(body);
     expect(embeds[0]?.title).toBe('Livestreams');
     expect(embeds[0]?.fields).toHaveLength(1);
     expect(embeds[0]?.footer?.text).toContain('Showing 1-1 of 2');
     expect(embeds[0]?.footer?.text).toContain('Next page: /livestream list page:2 per_page:1');
-    // Interaction callbacks carry no bot token (pitfall: they are sent with auth: false).
-    expect(interaction.token).not.toBe(BOT_TOKEN);
+    expect(body.data?.flags).toBe(EPHEMERAL);
+    expect(body.data?.allowed_mentions).toEqual({ parse: [] });
+    // Interaction callbacks are authorised by the token in the route: the bot token is never sent.
+    expect(headers.authorization).toBeUndefined();
+  });
+
+  it('identical commands in flight: one RealtimeKit request, and each interaction gets its own callback', async () => {
+    h.emulator.resetRequests();
+    // The API takes a moment (well inside the 1.5 s before a defer), so the second arrives while the
+    // first one's request is in flight.
+    h.emulator.injectFault({ method: 'GET', path: 'livestreams', delayMs: 300 });
+    const first = h.run('list', { per_page: 2 });
+    const second = h.run('list', { per_page: 2 });
+    const [a, b] = await Promise.all([h.callback(first), h.callback(second)]);
+    expect(a.route).not.toBe(b.route);
+    expect(a.body).toEqual(b.body);
+    expect(a.body.data?.flags).toBe(EPHEMERAL);
+    expect(embedsOf(a.body)[0]?.fields).toHaveLength(2);
+    expect(h.emulator.requests.filter((r) => r.path === 'livestreams')).toHaveLength(1);
   });
 
   it('list status:LIVE: maps the options to the core query (no text parsing)', async () => {

@@ -25,7 +25,7 @@ export interface HarnessOptions {
 
 export interface InteractionCallback {
   type: number;
-  data?: { flags?: number; embeds?: Record<string, unknown>[]; content?: string };
+  data?: { flags?: number; embeds?: Record<string, unknown>[]; content?: string; allowed_mentions?: unknown };
 }
 
 export interface DiscordHarness {

@@ -6,6 +6,7 @@ import type { Command } from './commands/command.js';
 import { errorReply, usageReply } from './commands/describe-error.js';
 import { type ApiCommand, handleCommand, helpReply } from './commands/handler.js';
 import { parseCommandText } from './commands/parse.js';
+import { shareInFlight } from './in-flight.js';
 import type { Logger } from './log.js';
 import type { NotifyStore } from './notify/store.js';
 import { handleSubscriptionCommand, isSubscriptionCommand } from './notify/subscription-commands.js';
@@ -44,17 +45,11 @@ export function createCore(deps: CoreDeps): Core {
    * (and lets renderers reuse their output for the same Reply object). Replies are never mutated.
    * Not `create` (never repeated) nor help and subscriptions (no API call, or per channel).
    */
-  const inFlight = new Map<string, Promise<Reply>>();
-  const sharedRead = (command: ApiCommand): Promise<Reply> => {
-    if (command.name === 'create') return handleCommand(command, deps);
-    const key = JSON.stringify(command);
-    let shared = inFlight.get(key);
-    if (!shared) {
-      shared = handleCommand(command, deps).finally(() => inFlight.delete(key));
-      inFlight.set(key, shared);
-    }
-    return shared;
-  };
+  const shared = shareInFlight<Reply>();
+  const sharedRead = (command: ApiCommand): Promise<Reply> =>
+    command.name === 'create'
+      ? handleCommand(command, deps)
+      : shared(JSON.stringify(command), () => handleCommand(command, deps));
   const replyToCommand = async (command: Command, context: RequestContext): Promise<Reply> => {
     if (command.name === 'help') return helpReply(command.topic);
     if (isSubscriptionCommand(command)) {

@@ -3,6 +3,7 @@
  * Every failure leaves here as a `RealtimeKitError`; every success as a normalised value.
  */
 import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
+import { shareInFlight } from '../in-flight.js';
 import { kindForStatus, RealtimeKitError } from './errors.js';
 import type {
   ActiveLivestreamSession,
@@ -108,7 +109,7 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
    * moment): the answer is the same, and it spares Cloudflare's per-token request budget.
    * A POST (create) is never shared.
    */
-  const inFlight = new Map<string, Promise<unknown>>();
+  const shared = shareInFlight<unknown>();
 
   function call(
     method: 'get' | 'post',
@@ -119,12 +120,7 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     const query = init.searchParams?.toString();
     const url = query ? `${path}?${query}` : path;
     if (method !== 'get') return send(method, url, init.json);
-    let shared = inFlight.get(url);
-    if (!shared) {
-      shared = send(method, url, undefined).finally(() => inFlight.delete(url));
-      inFlight.set(url, shared);
-    }
-    return shared;
+    return shared(url, () => send(method, url, undefined));
   }
 
   async function send(method: 'get' | 'post', url: string, json: unknown): Promise<unknown> {

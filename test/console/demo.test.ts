@@ -66,6 +66,29 @@ describe('terminal demo (no credentials)', () => {
     expect(stderr).not.toContain('abc');
   });
 
+  it('the bundle loads the Slack and Discord adapters (separate chunks) when they are configured', async () => {
+    // Nothing listens on 127.0.0.1:9, so each adapter stops at its first request, after its chunk loaded.
+    const slack = await runBot('', {
+      SLACK_BOT_TOKEN: 'xoxb-bundle-test',
+      SLACK_SIGNING_SECRET: 'bundle-signing-secret',
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      PORT: '0',
+    });
+    expect(slack.code).toBe(1);
+    expect(slack.stderr).toContain('Slack did not accept SLACK_BOT_TOKEN');
+    const discord = await runBot('', {
+      DISCORD_BOT_TOKEN: 'discord-bundle-test',
+      DISCORD_APPLICATION_ID: '123456789012345678',
+      DISCORD_API_URL: 'http://127.0.0.1:9/api',
+    });
+    expect(discord.code).toBe(1);
+    expect(discord.stderr).toContain('could not register Discord commands');
+    for (const { stderr } of [slack, discord]) {
+      expect(stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find module/);
+      expect(stderr).not.toMatch(/xoxb-bundle-test|bundle-signing-secret|discord-bundle-test/);
+    }
+  });
+
   it('says clearly when DATA_DIR cannot hold the state', async () => {
     const emulatorEnv = {
       CLOUDFLARE_API_TOKEN: 't0ken',

@@ -16,7 +16,7 @@ import { discordRestOptions } from '../adapters/discord/rest.js';
 import { createDiscordSink } from '../adapters/discord/sink.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from '../adapters/slack/sink.js';
 import { systemClock } from '../src/clock.js';
-import type { EmulatorSettings } from '../src/emulator/emulator.js';
+import { clientSettingsOf, type EmulatorSettings } from '../src/emulator/settings.js';
 import { silentLogger } from '../src/log.js';
 import { RequestBudget } from '../src/notify/budget.js';
 import { DEFAULT_PACING_MS, DeliveryWorker } from '../src/notify/delivery.js';
@@ -120,10 +120,7 @@ export async function benchDelivery(
     const budget = new RequestBudget(1_000_000);
     const poller = new Poller({
       client: createRealtimeKitClient({
-        baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-        apiToken: settings.CLOUDFLARE_API_TOKEN,
-        accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-        appId: settings.REALTIMEKIT_APP_ID,
+        ...clientSettingsOf(settings),
         onRequest: () => budget.record(Date.now()),
       }),
       store,

@@ -16,7 +16,7 @@ import { type DiscordAdapter, startDiscordAdapter } from '../adapters/discord/ap
 import { discordRestOptions } from '../adapters/discord/rest.js';
 import type { DiscordConfig } from '../src/config.js';
 import { createCore } from '../src/core.js';
-import type { EmulatorSettings } from '../src/emulator/emulator.js';
+import { clientSettingsOf, type EmulatorSettings } from '../src/emulator/settings.js';
 import { createLogger } from '../src/log.js';
 import { createRealtimeKitClient } from '../src/realtimekit/client.js';
 import { type ChatInputInteraction, chatInputInteraction } from '../test/fakes/discord-interactions.js';
@@ -254,13 +254,7 @@ async function startClient(message: Extract<ChildMessage, { start: Target }>) {
   if (message.start === 'adapter') {
     // As in production: info level, every line formatted and redacted, then dropped.
     const log = createLogger({ level: 'info', secrets: [BOT_TOKEN], write: () => {} });
-    const s = message.emulator;
-    const client = createRealtimeKitClient({
-      baseUrl: s.CLOUDFLARE_API_BASE_URL,
-      apiToken: s.CLOUDFLARE_API_TOKEN,
-      accountId: s.CLOUDFLARE_ACCOUNT_ID,
-      appId: s.REALTIMEKIT_APP_ID,
-    });
+    const client = createRealtimeKitClient(clientSettingsOf(message.emulator));
     const adapter: DiscordAdapter = await startDiscordAdapter({
       config,
       core: timedCore(createCore({ client, log }), coreMs),

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../src/clock.js';
 import { DEFAULT_POLL_INTERVAL_SECONDS } from '../src/config.js';
-import type { EmulatorSettings } from '../src/emulator/emulator.js';
+import { clientSettingsOf, type EmulatorSettings } from '../src/emulator/settings.js';
 import { silentLogger } from '../src/log.js';
 import { RequestBudget } from '../src/notify/budget.js';
 import { DeliveryWorker } from '../src/notify/delivery.js';
-import { Poller } from '../src/notify/poller.js';
+import { Poller, type PollerOptions } from '../src/notify/poller.js';
 import { openSqliteStore } from '../src/notify/sqlite-store.js';
 import { createRealtimeKitClient } from '../src/realtimekit/client.js';
 import { MAX_PER_PAGE } from '../src/realtimekit/types.js';
@@ -87,10 +87,7 @@ export async function benchPoller(
     });
     const budget = new RequestBudget(1_000_000);
     const client = createRealtimeKitClient({
-      baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-      apiToken: settings.CLOUDFLARE_API_TOKEN,
-      accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-      appId: settings.REALTIMEKIT_APP_ID,
+      ...clientSettingsOf(settings),
       onRequest: () => budget.record(Date.now()),
     });
     const intervalMs = 1_000;
@@ -101,16 +98,19 @@ export async function benchPoller(
       log: silentLogger,
       cooldownMs: 0,
     });
-    const poller = new Poller({
-      client,
-      store,
-      clock: systemClock,
-      log: silentLogger,
-      budget,
-      intervalMs,
-      alertAfterMs: 3_600_000,
-      onEnqueued: () => delivery.wake(),
-    });
+    const pollerWith = (options: Partial<PollerOptions>) =>
+      new Poller({
+        client,
+        store,
+        clock: systemClock,
+        log: silentLogger,
+        budget,
+        intervalMs,
+        alertAfterMs: 3_600_000,
+        onEnqueued: () => delivery.wake(),
+        ...options,
+      });
+    const poller = pollerWith({});
 
     await poller.runCycle(); // baseline (a full sweep), which also warms up the client
     const sample = async (run: () => Promise<number>) => {
@@ -126,16 +126,7 @@ export async function benchPoller(
       return result.requests;
     };
     // A poller that sweeps everything every cycle, on the same store (so not a baseline).
-    const sweeper = new Poller({
-      client,
-      store,
-      clock: systemClock,
-      log: silentLogger,
-      budget,
-      intervalMs,
-      alertAfterMs: 3_600_000,
-      fullSweepEvery: 1,
-    });
+    const sweeper = pollerWith({ fullSweepEvery: 1 });
     // Full sweeps and floor sweeps take turns, so each pair sees the same load from other processes;
     // our own CPU is the median of the pairs' differences.
     const fulls: Awaited<ReturnType<typeof sample>>[] = [];
@@ -176,16 +167,7 @@ export async function benchPoller(
     // Running at the default interval: a new poller (its first cycle is a full sweep, as after a restart),
     // RSS sampled every 500 ms for RUNNING_MS. No forced GC: between two polls V8's memory reducer gives
     // back what the sweep grew, as it does in the running bot.
-    const steady = new Poller({
-      client,
-      store,
-      clock: systemClock,
-      log: silentLogger,
-      budget,
-      intervalMs: DEFAULT_POLL_INTERVAL_SECONDS * 1000,
-      alertAfterMs: 3_600_000,
-      onEnqueued: () => delivery.wake(),
-    });
+    const steady = pollerWith({ intervalMs: DEFAULT_POLL_INTERVAL_SECONDS * 1000 });
     steady.start();
     const running: number[] = [];
     for (let t = 0; t < RUNNING_MS; t += 500) {

@@ -21,7 +21,7 @@ import { createBoltLogger } from '../adapters/slack/bolt-logger.js';
 import { SLACK_CLIENT_OPTIONS } from '../adapters/slack/sink.js';
 import type { SlackConfig } from '../src/config.js';
 import { createCore } from '../src/core.js';
-import type { EmulatorSettings } from '../src/emulator/emulator.js';
+import { clientSettingsOf, type EmulatorSettings } from '../src/emulator/settings.js';
 import { createLogger } from '../src/log.js';
 import { createRealtimeKitClient } from '../src/realtimekit/client.js';
 import { signSlackRequest, slashCommandForm } from '../test/fakes/slack-signer.js';
@@ -305,13 +305,7 @@ async function startServer(message: Extract<ChildMessage, { start: Target }>) {
   // As in production: info level, every line formatted and redacted, then dropped (not the bench's stderr).
   const log = createLogger({ level: 'info', secrets: [SIGNING_SECRET, BOT_TOKEN], write: () => {} });
   if (message.start === 'adapter') {
-    const s = message.emulator;
-    const client = createRealtimeKitClient({
-      baseUrl: s.CLOUDFLARE_API_BASE_URL,
-      apiToken: s.CLOUDFLARE_API_TOKEN,
-      accountId: s.CLOUDFLARE_ACCOUNT_ID,
-      appId: s.REALTIMEKIT_APP_ID,
-    });
+    const client = createRealtimeKitClient(clientSettingsOf(message.emulator));
     const config: SlackConfig = {
       botToken: BOT_TOKEN,
       signingSecret: SIGNING_SECRET,

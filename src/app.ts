@@ -9,7 +9,7 @@ import { startConsoleChat } from '../adapters/console/chat.js';
 import { CONSOLE_CHANNEL, createConsoleSink } from '../adapters/console/sink.js';
 import type { Config } from './config.js';
 import { createCore } from './core.js';
-import { createEmulator, type Emulator } from './emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from './emulator/emulator.js';
 import type { Logger } from './log.js';
 import { startNotifications } from './notify/service.js';
 import { openSqliteStore } from './notify/sqlite-store.js';
@@ -42,7 +42,7 @@ export async function startApp(config: Config, log: Logger, io: AppIo): Promise<
     emulator = createEmulator({ livestreams: DEMO_STREAMS });
     await emulator.start();
     emulator.startSimulation(DEMO_STEP_MS);
-    client = createRealtimeKitClient(apiSettingsOf(emulator));
+    client = createRealtimeKitClient(clientSettingsOf(emulator.settings()));
     const running = emulator;
     stops.push(() => running.stop());
     log.info('demo mode: using the embedded RealtimeKit emulator', {
@@ -99,7 +99,7 @@ export async function startApp(config: Config, log: Logger, io: AppIo): Promise<
     defaultChannels.push({ platform: 'console', channelId: CONSOLE_CHANNEL });
   }
 
-  const api = config.realtimekit.mode === 'api' ? config.realtimekit : apiSettingsOf(emulator!);
+  const api = config.realtimekit.mode === 'api' ? config.realtimekit : clientSettingsOf(emulator!.settings());
   const notifications = startNotifications({
     config: config.notify,
     store,
@@ -117,16 +117,6 @@ export async function startApp(config: Config, log: Logger, io: AppIo): Promise<
     async stop() {
       for (const stop of stops.reverse()) await stop();
     },
-  };
-}
-
-function apiSettingsOf(emulator: Emulator) {
-  const settings = emulator.settings();
-  return {
-    baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-    apiToken: settings.CLOUDFLARE_API_TOKEN,
-    accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-    appId: settings.REALTIMEKIT_APP_ID,
   };
 }
 

@@ -13,6 +13,7 @@
  * - `Ratelimit`/`Ratelimit-Policy` headers are sent (1,200 per 5 minutes) but never enforced: inject a
  *   429 fault to test rate limiting.
  */
+import type { EmulatorSettings } from './settings.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -46,13 +47,7 @@ export interface EmulatorOptions {
   livestreams?: number;
 }
 
-/** What a `.env` needs to point the bot at this emulator. */
-export interface EmulatorSettings {
-  CLOUDFLARE_API_BASE_URL: string;
-  CLOUDFLARE_API_TOKEN: string;
-  CLOUDFLARE_ACCOUNT_ID: string;
-  REALTIMEKIT_APP_ID: string;
-}
+export { clientSettingsOf, type EmulatorSettings } from './settings.js';
 
 export interface RecordedRequest {
   method: string;

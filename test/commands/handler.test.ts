@@ -1,7 +1,7 @@
 /** The core end-to-end: text -> parser -> handler -> real ky client -> the emulator over HTTP -> Reply. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { silentLogger } from '../../src/log.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { containsSecret, type Reply, replyToPlainText } from '../../src/reply.js';
@@ -25,10 +25,8 @@ const coreWith = (overrides: { apiToken?: string } = {}) => {
   const settings = emulator.settings();
   return createCore({
     client: createRealtimeKitClient({
-      baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-      apiToken: overrides.apiToken ?? settings.CLOUDFLARE_API_TOKEN,
-      accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-      appId: settings.REALTIMEKIT_APP_ID,
+      ...clientSettingsOf(settings),
+      ...(overrides.apiToken ? { apiToken: overrides.apiToken } : {}),
       retries: 1,
       retryDelayMs: () => 1,
       timeoutMs: 500,

@@ -1,6 +1,11 @@
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator, type WireLivestream } from '../../src/emulator/emulator.js';
+import {
+  clientSettingsOf,
+  createEmulator,
+  type Emulator,
+  type WireLivestream,
+} from '../../src/emulator/emulator.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -173,7 +178,7 @@ describe('GET livestreams', () => {
 
   it('is walked to the end by the project client, each stream once', async () => {
     emulator.seed(250);
-    const client = createRealtimeKitClient({ ...clientSettings(), retries: 0 });
+    const client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 });
     const ids = new Set<string>();
     for await (const page of client.allLivestreamPages())
       for (const livestream of page) ids.add(livestream.id);
@@ -181,16 +186,6 @@ describe('GET livestreams', () => {
     expect(emulator.requests.filter((r) => r.path === 'livestreams')).toHaveLength(3);
   });
 });
-
-function clientSettings(): { baseUrl: string; apiToken: string; accountId: string; appId: string } {
-  const settings = emulator.settings();
-  return {
-    baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-    apiToken: settings.CLOUDFLARE_API_TOKEN,
-    accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-    appId: settings.REALTIMEKIT_APP_ID,
-  };
-}
 
 describe('POST livestreams', () => {
   it('creates an INVOKED livestream and answers 201 without timestamps', async () => {
@@ -523,7 +518,7 @@ describe('faults', () => {
   });
 
   it('surfaces as the right error kinds through the project client', async () => {
-    const client = createRealtimeKitClient({ ...clientSettings(), retries: 0 });
+    const client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 });
     emulator.injectFault({ status: 403 });
     await expect(client.listLivestreams()).rejects.toMatchObject({ kind: 'Unauthorized' });
     emulator.injectFault({ rawBody: '<html>oops</html>' });

@@ -6,7 +6,7 @@
 import { type DiscordAdapter, startDiscordAdapter } from '../../adapters/discord/app.js';
 import type { DiscordConfig } from '../../src/config.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { type ChatInputInteraction, chatInputInteraction, type OptionValue } from './discord-interactions.js';
@@ -53,10 +53,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
   await emulator.start();
   const settings = emulator.settings();
   const client = createRealtimeKitClient({
-    baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-    apiToken: settings.CLOUDFLARE_API_TOKEN,
-    accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-    appId: settings.REALTIMEKIT_APP_ID,
+    ...clientSettingsOf(settings),
     // One attempt: an injected fault is the answer, not something a retry hides.
     retries: 0,
   });

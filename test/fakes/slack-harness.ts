@@ -6,7 +6,7 @@
 import { type SlackAdapter, startSlackAdapter } from '../../adapters/slack/app.js';
 import type { SlackConfig } from '../../src/config.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { type ResponseRecorder, startResponseRecorder } from './slack-responses.js';
@@ -74,10 +74,7 @@ export async function startSlackHarness(
   await emulator.start();
   const settings = emulator.settings();
   const client = createRealtimeKitClient({
-    baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-    apiToken: settings.CLOUDFLARE_API_TOKEN,
-    accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-    appId: settings.REALTIMEKIT_APP_ID,
+    ...clientSettingsOf(settings),
     retries: 0,
   });
   const coreCalls: CoreCall[] = [];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, ManualClock } from '../../src/clock.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { RequestBudget } from '../../src/notify/budget.js';
 import { DeliveryWorker } from '../../src/notify/delivery.js';
@@ -186,10 +186,8 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
   const port = Number(new URL(emulator.url).port);
   const settings = emulator.settings();
   const api = {
-    baseUrl: options.baseUrl ?? settings.CLOUDFLARE_API_BASE_URL,
-    apiToken: settings.CLOUDFLARE_API_TOKEN,
-    accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-    appId: settings.REALTIMEKIT_APP_ID,
+    ...clientSettingsOf(settings),
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'faults-'));
   const logs = recordingLogger();

@@ -11,7 +11,12 @@ import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type RunningApp, startApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
-import { createEmulator, type Emulator, type RecordedRequest } from '../../src/emulator/emulator.js';
+import {
+  clientSettingsOf,
+  createEmulator,
+  type Emulator,
+  type RecordedRequest,
+} from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
 import { type PlatformCall, type SlackScript, scriptSlack } from '../fakes/platform-outage.js';
 import { blocksText } from '../fakes/slack-harness.js';
@@ -58,10 +63,7 @@ async function start(options: { notifyChannel?: string } = {}): Promise<Started>
   const config: Config = {
     realtimekit: {
       mode: 'api',
-      baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-      apiToken: settings.CLOUDFLARE_API_TOKEN,
-      accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-      appId: settings.REALTIMEKIT_APP_ID,
+      ...clientSettingsOf(settings),
     },
     logLevel: 'debug',
     slack: {

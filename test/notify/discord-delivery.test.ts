@@ -15,7 +15,7 @@ import { createDiscordSink } from '../../adapters/discord/sink.js';
 import { ManualClock } from '../../src/clock.js';
 import type { Command } from '../../src/commands/command.js';
 import { createCore, type RequestContext } from '../../src/core.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
 import { RequestBudget } from '../../src/notify/budget.js';
 import { DEFAULT_PACING_MS, DeliveryWorker } from '../../src/notify/delivery.js';
@@ -76,10 +76,7 @@ async function startRig(): Promise<Rig> {
   const settings = emulator.settings();
   const api = (budget?: RequestBudget): RealtimeKitClient =>
     createRealtimeKitClient({
-      baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-      apiToken: settings.CLOUDFLARE_API_TOKEN,
-      accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-      appId: settings.REALTIMEKIT_APP_ID,
+      ...clientSettingsOf(settings),
       retries: 1,
       retryDelayMs: () => 1,
       timeoutMs: 2_000,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { silentLogger } from '../../src/log.js';
 import { RequestBudget } from '../../src/notify/budget.js';
 import { DeliveryWorker } from '../../src/notify/delivery.js';
@@ -111,10 +111,7 @@ export async function createHarness(
     h.store = openSqliteStore(dataDir);
     h.budget = new RequestBudget(options.budget ?? 900);
     const client = createRealtimeKitClient({
-      baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-      apiToken: settings.CLOUDFLARE_API_TOKEN,
-      accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-      appId: settings.REALTIMEKIT_APP_ID,
+      ...clientSettingsOf(settings),
       retries: 1,
       retryDelayMs: () => 1,
       timeoutMs: 2_000,

@@ -13,7 +13,7 @@ import { renderReply } from '../../adapters/slack/render.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from '../../adapters/slack/sink.js';
 import { ManualClock } from '../../src/clock.js';
 import { createCore, type RequestContext } from '../../src/core.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
 import { RequestBudget } from '../../src/notify/budget.js';
 import { DEFAULT_PACING_MS, DeliveryWorker } from '../../src/notify/delivery.js';
@@ -82,10 +82,7 @@ async function startRig(options: RigOptions = {}) {
   const settings = emulator.settings();
   const api = (budget?: RequestBudget): RealtimeKitClient =>
     createRealtimeKitClient({
-      baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-      apiToken: settings.CLOUDFLARE_API_TOKEN,
-      accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-      appId: settings.REALTIMEKIT_APP_ID,
+      ...clientSettingsOf(settings),
       retries: 1,
       retryDelayMs: () => 1,
       timeoutMs: 2_000,

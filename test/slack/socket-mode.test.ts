@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type SlackAdapter, startSlackAdapter } from '../../adapters/slack/app.js';
 import { createCore } from '../../src/core.js';
-import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { blocksText } from '../fakes/slack-harness.js';
@@ -28,10 +28,7 @@ beforeAll(async () => {
   await emulator.start();
   const settings = emulator.settings();
   const client = createRealtimeKitClient({
-    baseUrl: settings.CLOUDFLARE_API_BASE_URL,
-    apiToken: settings.CLOUDFLARE_API_TOKEN,
-    accountId: settings.CLOUDFLARE_ACCOUNT_ID,
-    appId: settings.REALTIMEKIT_APP_ID,
+    ...clientSettingsOf(settings),
     retries: 0,
   });
   const log = createLogger({ write: () => {} });

@@ -24,14 +24,13 @@ import { type DiscordRequest, type FakeDiscord, startFakeDiscord } from '../test
 import { type Child, startChild } from './child.js';
 import {
   type ChildStats,
+  compareRounds,
+  pairedRounds,
+  type Target,
   deadline,
   isMainModule,
-  median,
-  medianRound,
-  ratio,
   round,
   type Summary,
-  sleep,
   startCpuProfile,
   stopChild,
   summarize,
@@ -46,8 +45,6 @@ const GUILD_ID = '1100000000000000002';
 const CHANNEL_ID = '1100000000000000003';
 const BOT_TOKEN = 'bench-discord-bot-token';
 const ROUND_TIMEOUT_MS = 30_000;
-
-type Target = 'adapter' | 'bare';
 
 type ChildMessage =
   { start: Target; apiUrl: string; emulator: EmulatorSettings } | { stats: true } | { stop: true };
@@ -116,22 +113,10 @@ export async function benchDiscord(options: DiscordBenchOptions = {}): Promise<D
       );
       if ('error' in started) throw new Error(`Discord ${target} did not start: ${started.error}`);
     }
-    const all: DiscordResult['all'] = { adapter: [], bare: [] };
-    for (let r = 0; r <= rounds; r++) {
-      const order: Target[] = r % 2 ? ['bare', 'adapter'] : ['adapter', 'bare'];
-      for (const target of order) {
-        const result = await runRound({
-          fake: fakes[target]!,
-          child: children[target]!,
-          concurrency,
-          label: `${target}-${r}`,
-        });
-        if (r > 0) all[target].push(result);
-        await sleep(100);
-      }
-    }
-    const ours = medianRound(all.adapter, (x) => x.callback.p99);
-    const bare = medianRound(all.bare, (x) => x.callback.p99);
+    const all = await pairedRounds(rounds, (target, label) =>
+      runRound({ fake: fakes[target]!, child: children[target]!, concurrency, label }),
+    );
+    const { ours, bare, p99Ratio, p50Ratio, pairedP99Ratio } = compareRounds(all, (x) => x.callback);
     const row = (target: string, x: DiscordRound): DiscordRow => ({
       target,
       callbackP50Ms: x.callback.p50,
@@ -146,12 +131,9 @@ export async function benchDiscord(options: DiscordBenchOptions = {}): Promise<D
       concurrency,
       rounds,
       rows: [row("bare discord.js (reply('ok'))", bare), row('our adapter (list)', ours)],
-      callbackP99Ratio: ratio(ours.callback.p99, bare.callback.p99),
-      callbackP50Ratio: ratio(ours.callback.p50, bare.callback.p50),
-      pairedCallbackP99Ratio: round(
-        median(all.adapter.map((x, i) => x.callback.p99 / all.bare[i]!.callback.p99)),
-        2,
-      ),
+      callbackP99Ratio: p99Ratio,
+      callbackP50Ratio: p50Ratio,
+      pairedCallbackP99Ratio: pairedP99Ratio,
       all,
     };
   } finally {

@@ -29,14 +29,13 @@ import { startFakeSlackWebApi } from '../test/fakes/slack-web-api.js';
 import { type Child, startChild } from './child.js';
 import {
   type ChildStats,
+  compareRounds,
+  pairedRounds,
+  type Target,
   deadline,
   isMainModule,
-  median,
-  medianRound,
-  ratio,
   round,
   type Summary,
-  sleep,
   startCpuProfile,
   stopChild,
   summarize,
@@ -50,8 +49,6 @@ const SIGNING_SECRET = 'bench-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-bench-0000-bot-token';
 const COMMAND_TEXT = 'list';
 const ROUND_TIMEOUT_MS = 30_000;
-
-type Target = 'adapter' | 'bare';
 
 type ChildMessage =
   { start: Target; apiUrl: string; emulator: EmulatorSettings } | { stats: true } | { stop: true };
@@ -126,19 +123,11 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
       if ('error' in started) throw new Error(`Slack ${target} did not start: ${started.error}`);
       children[target].url = `http://127.0.0.1:${started.port}${SLACK_EVENTS_PATH}`;
     }
-    const all: SlackResult['all'] = { adapter: [], bare: [] };
-    // Round 0 warms up both (JIT, connections) and is not counted; the order alternates.
-    for (let r = 0; r <= rounds; r++) {
-      const order: Target[] = r % 2 ? ['bare', 'adapter'] : ['adapter', 'bare'];
-      for (const target of order) {
-        const { child, url } = children[target]!;
-        const result = await runRound({ target, child, url, recorder, concurrency, label: `${target}-${r}` });
-        if (r > 0) all[target].push(result);
-        await sleep(100);
-      }
-    }
-    const ours = medianRound(all.adapter, (x) => x.ack.p99);
-    const bare = medianRound(all.bare, (x) => x.ack.p99);
+    const all = await pairedRounds(rounds, (target, label) => {
+      const { child, url } = children[target]!;
+      return runRound({ target, child, url, recorder, concurrency, label });
+    });
+    const { ours, bare, p99Ratio, p50Ratio, pairedP99Ratio } = compareRounds(all, (x) => x.ack);
     const row = (target: string, x: SlackRound): SlackRow => ({
       target,
       ackP50Ms: x.ack.p50,
@@ -155,9 +144,9 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
       concurrency,
       rounds,
       rows: [row('bare Bolt (ack only)', bare), row('our adapter (list)', ours)],
-      ackP99Ratio: ratio(ours.ack.p99, bare.ack.p99),
-      ackP50Ratio: ratio(ours.ack.p50, bare.ack.p50),
-      pairedAckP99Ratio: round(median(all.adapter.map((x, i) => x.ack.p99 / all.bare[i]!.ack.p99)), 2),
+      ackP99Ratio: p99Ratio,
+      ackP50Ratio: p50Ratio,
+      pairedAckP99Ratio: pairedP99Ratio,
       all,
     };
   } finally {

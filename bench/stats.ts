@@ -42,6 +42,46 @@ export function medianRound<T>(rounds: readonly T[], key: (round: T) => number):
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
+/** Our adapter, or the bare framework it is compared with. */
+export type Target = 'adapter' | 'bare';
+
+/**
+ * Runs `rounds` measured rounds of both targets, after one warm-up round (JIT, connections) that is not
+ * counted. The order alternates, so neither always runs first; a short pause separates the runs.
+ */
+export async function pairedRounds<R>(
+  rounds: number,
+  run: (target: Target, label: string) => Promise<R>,
+): Promise<Record<Target, R[]>> {
+  const all: Record<Target, R[]> = { adapter: [], bare: [] };
+  for (let r = 0; r <= rounds; r++) {
+    const order: Target[] = r % 2 ? ['bare', 'adapter'] : ['adapter', 'bare'];
+    for (const target of order) {
+      const result = await run(target, `${target}-${r}`);
+      if (r > 0) all[target].push(result);
+      await sleep(100);
+    }
+  }
+  return all;
+}
+
+/**
+ * The median round of each target by p99 of `latency`, the ratios ours/bare of their p99 and p50, and
+ * the median over rounds of the p99 ratio within the same round (steadier on a busy machine: both sides
+ * of a round see the same load).
+ */
+export function compareRounds<R>(all: Record<Target, R[]>, latency: (round: R) => Summary) {
+  const ours = medianRound(all.adapter, (x) => latency(x).p99);
+  const bare = medianRound(all.bare, (x) => latency(x).p99);
+  return {
+    ours,
+    bare,
+    p99Ratio: ratio(latency(ours).p99, latency(bare).p99),
+    p50Ratio: ratio(latency(ours).p50, latency(bare).p50),
+    pairedP99Ratio: round(median(all.adapter.map((x, i) => latency(x).p99 / latency(all.bare[i]!).p99)), 2),
+  };
+}
+
 /** The most events inside any half-open window [t, t + windowMs) (times in ms, any order). */
 export function maxInWindow(times: readonly number[], windowMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);

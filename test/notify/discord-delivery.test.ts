@@ -4,9 +4,6 @@
  * options: its own retries, queues and 429 handling) pointed at the fake Discord. The delivery runs on a
  * ManualClock; only the 429 case runs on real time, because @discordjs/rest sleeps it out itself.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { REST } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DiscordMessage, messageSize, renderReply } from '../../adapters/discord/render.js';
@@ -15,18 +12,13 @@ import { createDiscordSink } from '../../adapters/discord/sink.js';
 import { ManualClock } from '../../src/clock.js';
 import type { Command } from '../../src/commands/command.js';
 import { createCore, type RequestContext } from '../../src/core.js';
-import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
-import { RequestBudget } from '../../src/notify/budget.js';
-import { DEFAULT_PACING_MS, DeliveryWorker } from '../../src/notify/delivery.js';
-import { Poller } from '../../src/notify/poller.js';
-import { openSqliteStore } from '../../src/notify/sqlite-store.js';
-import type { NotifyStore } from '../../src/notify/store.js';
-import { createRealtimeKitClient, type RealtimeKitClient } from '../../src/realtimekit/client.js';
+import { DEFAULT_PACING_MS } from '../../src/notify/delivery.js';
 import type { Reply } from '../../src/reply.js';
 import type { DiscordRequest, FakeDiscord } from '../fakes/discord-server.js';
 import { startFakeDiscord } from '../fakes/discord-server.js';
 import { type DiscordScript, type PlatformCall, scriptDiscord } from '../fakes/platform-outage.js';
+import { createNotifyRig, type NotifyRig } from './harness.js';
 
 const TOKEN = 'fake-delivery-bot-token';
 const APP_ID = '1200000000000000001';
@@ -41,30 +33,19 @@ const CH = {
 } as const;
 const ROLE = '1200000000000000099';
 
-interface Rig {
-  clock: ManualClock;
-  emulator: Emulator;
+interface Rig extends NotifyRig {
   fake: FakeDiscord;
   discord: DiscordScript;
   rest: REST;
-  store: NotifyStore;
-  poller: Poller;
-  delivery: DeliveryWorker;
   logs: Record<string, unknown>[];
-  restart(): void;
   /** What `/livestream <subcommand>` in `channelId` reaches the core as (the adapter builds the Command). */
   command(channelId: string, command: Command): Promise<Reply>;
-  drainAll(): Promise<void>;
-  close(): Promise<void>;
 }
 
 async function startRig(): Promise<Rig> {
   const clock = new ManualClock();
-  const emulator = createEmulator({ seed: 13, now: () => new Date(clock.now()) });
-  await emulator.start();
   const fake = await startFakeDiscord({ applicationId: APP_ID });
   const discord = scriptDiscord(fake, { now: () => clock.now() });
-  const dataDir = mkdtempSync(join(tmpdir(), 'discord-delivery-'));
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({
     level: 'debug',
@@ -72,62 +53,26 @@ async function startRig(): Promise<Rig> {
   });
   // REST exactly as the adapter configures it (retries, timeouts, 429 handling all left to @discordjs/rest).
   const rest = new REST(discordRestOptions({ apiUrl: fake.restUrl })).setToken(TOKEN);
-  const sink = createDiscordSink({ rest });
-  const settings = emulator.settings();
-  const api = (budget?: RequestBudget): RealtimeKitClient =>
-    createRealtimeKitClient({
-      ...clientSettingsOf(settings),
-      retries: 1,
-      retryDelayMs: () => 1,
-      timeoutMs: 2_000,
-      ...(budget ? { onRequest: () => budget.record(clock.now()) } : {}),
-    });
-  const commandsClient = api();
-  const rig = { clock, emulator, fake, discord, rest, logs } as Rig;
-  const build = () => {
-    rig.store = openSqliteStore(dataDir);
-    const budget = new RequestBudget(900);
-    rig.delivery = new DeliveryWorker({
-      store: rig.store,
-      sinks: new Map([['discord', sink]]),
-      clock,
-      log: log.child({ part: 'delivery' }),
-      cooldownMs: 120_000,
-    });
-    rig.poller = new Poller({
-      client: api(budget),
-      store: rig.store,
-      clock,
-      log: log.child({ part: 'poller' }),
-      budget,
-      intervalMs: 15_000,
-      alertAfterMs: 300_000,
-    });
-  };
-  build();
-  rig.restart = () => {
-    rig.store.close();
-    build();
-  };
-  rig.command = (channelId, command) => {
-    const context: RequestContext = { platform: 'discord', channelId, userId: '42', canManage: true };
-    return createCore({ client: commandsClient, log, store: rig.store }).replyToCommand(command, context);
-  };
-  rig.drainAll = async () => {
-    for (let pass = 0; pass < 1_000 && rig.store.countPending() > 0; pass++) {
-      await rig.delivery.drainOnce();
-      if (rig.store.countPending() > 0) clock.advance(Math.max(1, rig.delivery.nextWakeMs()));
-    }
-    expect(rig.store.countPending()).toBe(0);
-  };
-  rig.close = async () => {
-    rest.clearHashSweeper();
-    rest.clearHandlerSweeper();
-    rig.store.close();
-    await Promise.all([emulator.stop(), fake.close()]);
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return rig;
+  const rig = await createNotifyRig({ sink: createDiscordSink({ rest }), clock, seed: 13, log });
+  const closeRig = rig.close;
+  return Object.assign(rig, {
+    fake,
+    discord,
+    rest,
+    logs,
+    command(channelId: string, command: Command) {
+      const context: RequestContext = { platform: 'discord', channelId, userId: '42', canManage: true };
+      return createCore({ client: rig.commandsClient, log, store: rig.store }).replyToCommand(
+        command,
+        context,
+      );
+    },
+    async close() {
+      rest.clearHashSweeper();
+      rest.clearHandlerSweeper();
+      await Promise.all([closeRig(), fake.close()]);
+    },
+  });
 }
 
 const subscribe = (extra: Partial<Extract<Command, { name: 'subscribe' }>> = {}): Command => ({

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
-import { silentLogger } from '../../src/log.js';
+import { type Logger, silentLogger } from '../../src/log.js';
 import { RequestBudget } from '../../src/notify/budget.js';
 import { DeliveryWorker } from '../../src/notify/delivery.js';
 import { Poller } from '../../src/notify/poller.js';
 import { openSqliteStore } from '../../src/notify/sqlite-store.js';
 import type { NotifyStore } from '../../src/notify/store.js';
-import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
+import { createRealtimeKitClient, type RealtimeKitClient } from '../../src/realtimekit/client.js';
 import type { Reply } from '../../src/reply.js';
 import { type Platform, type Sink, SinkError } from '../../src/sink.js';
 
@@ -77,15 +77,17 @@ export class RecordingSink implements Sink {
 
 export const transient = () => new SinkError('Transient', 'platform is down');
 
-export interface Harness {
+/** Emulator, real RealtimeKit client, SQLite store, poller and sender on a manual clock, around one sink. */
+export interface NotifyRig {
   emulator: Emulator;
   clock: ManualClock;
   dataDir: string;
   store: NotifyStore;
-  sink: RecordingSink;
   budget: RequestBudget;
   poller: Poller;
   delivery: DeliveryWorker;
+  /** A client for commands, beside the poller's (not counted against its budget). */
+  commandsClient: RealtimeKitClient;
   /** A new poller, store and sender on the same DATA_DIR: what a restarted process has. */
   restart(): void;
   /** Sends until the outbox is empty, moving the clock past each pacing/backoff wait. */
@@ -93,66 +95,85 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(
-  options: { budget?: number; cooldownMs?: number; alertAfterMs?: number; fullSweepEvery?: number } = {},
-): Promise<Harness> {
-  const clock = new ManualClock();
-  const emulator = createEmulator({ seed: 7, now: () => new Date(clock.now()) });
+export interface NotifyRigOptions {
+  /** The platform the sender delivers to. */
+  sink: Sink;
+  clock?: ManualClock;
+  seed?: number;
+  log?: Logger;
+  budget?: number;
+  cooldownMs?: number;
+  alertAfterMs?: number;
+  fullSweepEvery?: number;
+}
+
+export async function createNotifyRig(options: NotifyRigOptions): Promise<NotifyRig> {
+  const clock = options.clock ?? new ManualClock();
+  const log = options.log ?? silentLogger;
+  const emulator = createEmulator({ seed: options.seed ?? 7, now: () => new Date(clock.now()) });
   await emulator.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'notify-test-'));
-  const settings = emulator.settings();
-  const h = {
-    emulator,
-    clock,
-    dataDir,
-    sink: new RecordingSink('slack', clock),
-  } as Harness;
-  const build = () => {
-    h.store = openSqliteStore(dataDir);
-    h.budget = new RequestBudget(options.budget ?? 900);
-    const client = createRealtimeKitClient({
-      ...clientSettingsOf(settings),
+  const api = (budget?: RequestBudget): RealtimeKitClient =>
+    createRealtimeKitClient({
+      ...clientSettingsOf(emulator.settings()),
       retries: 1,
       retryDelayMs: () => 1,
       timeoutMs: 2_000,
-      onRequest: () => h.budget.record(clock.now()),
+      ...(budget ? { onRequest: () => budget.record(clock.now()) } : {}),
     });
-    h.delivery = new DeliveryWorker({
-      store: h.store,
-      sinks: new Map([['slack', h.sink]]),
+  const rig = { emulator, clock, dataDir, commandsClient: api() } as NotifyRig;
+  const build = () => {
+    rig.store = openSqliteStore(dataDir);
+    rig.budget = new RequestBudget(options.budget ?? 900);
+    rig.delivery = new DeliveryWorker({
+      store: rig.store,
+      sinks: new Map([[options.sink.platform, options.sink]]),
       clock,
-      log: silentLogger,
+      log: log.child({ part: 'delivery' }),
       cooldownMs: options.cooldownMs ?? 120_000,
     });
-    h.poller = new Poller({
-      client,
-      store: h.store,
+    rig.poller = new Poller({
+      client: api(rig.budget),
+      store: rig.store,
       clock,
-      log: silentLogger,
-      budget: h.budget,
+      log: log.child({ part: 'poller' }),
+      budget: rig.budget,
       intervalMs: 15_000,
       alertAfterMs: options.alertAfterMs ?? 300_000,
       ...(options.fullSweepEvery ? { fullSweepEvery: options.fullSweepEvery } : {}),
     });
   };
   build();
-  h.restart = () => {
-    h.store.close();
+  rig.restart = () => {
+    rig.store.close();
     build();
   };
-  h.drainAll = async (maxPasses = 1_000) => {
-    for (let pass = 0; pass < maxPasses && h.store.countPending() > 0; pass++) {
-      await h.delivery.drainOnce();
-      if (h.store.countPending() > 0) clock.advance(Math.max(1, h.delivery.nextWakeMs()));
+  rig.drainAll = async (maxPasses = 1_000) => {
+    for (let pass = 0; pass < maxPasses && rig.store.countPending() > 0; pass++) {
+      await rig.delivery.drainOnce();
+      if (rig.store.countPending() > 0) clock.advance(Math.max(1, rig.delivery.nextWakeMs()));
     }
-    if (h.store.countPending() > 0) throw new Error(`outbox not empty after ${maxPasses} passes`);
+    if (rig.store.countPending() > 0) throw new Error(`outbox not empty after ${maxPasses} passes`);
   };
-  h.close = async () => {
-    h.store.close();
+  rig.close = async () => {
+    rig.store.close();
     await emulator.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return h;
+  return rig;
+}
+
+export interface Harness extends NotifyRig {
+  sink: RecordingSink;
+}
+
+/** A rig around a recording sink (Slack-flavoured): the notification logic without a platform. */
+export async function createHarness(
+  options: Omit<NotifyRigOptions, 'sink' | 'clock'> = {},
+): Promise<Harness> {
+  const clock = new ManualClock();
+  const sink = new RecordingSink('slack', clock);
+  return Object.assign(await createNotifyRig({ ...options, sink, clock }), { sink });
 }
 
 export function subscribe(

@@ -4,49 +4,31 @@
  * SLACK_CLIENT_OPTIONS) pointed at the fake Web API. Time is a ManualClock: every wait the delivery
  * makes (pacing, Retry-After, backoff) is read off it, never slept.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LogLevel, webApi } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderReply } from '../../adapters/slack/render.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from '../../adapters/slack/sink.js';
 import { ManualClock } from '../../src/clock.js';
 import { createCore, type RequestContext } from '../../src/core.js';
-import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
-import { RequestBudget } from '../../src/notify/budget.js';
-import { DEFAULT_PACING_MS, DeliveryWorker } from '../../src/notify/delivery.js';
-import { Poller } from '../../src/notify/poller.js';
-import { openSqliteStore } from '../../src/notify/sqlite-store.js';
-import type { NotifyStore } from '../../src/notify/store.js';
-import { createRealtimeKitClient, type RealtimeKitClient } from '../../src/realtimekit/client.js';
+import { DEFAULT_PACING_MS } from '../../src/notify/delivery.js';
 import type { Sink } from '../../src/sink.js';
 import { startFakeHttpServer } from '../fakes/http-server.js';
 import { type PlatformCall, type SlackScript, scriptSlack } from '../fakes/platform-outage.js';
 import { blocksText } from '../fakes/slack-harness.js';
 import { type FakeSlackWebApi, type SlackApiCall, startFakeSlackWebApi } from '../fakes/slack-web-api.js';
+import { createNotifyRig, type NotifyRig } from './harness.js';
 
 const BOT_TOKEN = 'xoxb-delivery-test-token';
 const PACING = DEFAULT_PACING_MS.slack;
 
-interface Rig {
-  clock: ManualClock;
-  emulator: Emulator;
+interface Rig extends NotifyRig {
   fake: FakeSlackWebApi;
   slack: SlackScript;
   sink: Sink;
-  store: NotifyStore;
-  poller: Poller;
-  delivery: DeliveryWorker;
   logs: Record<string, unknown>[];
-  /** A new store, poller and sender on the same DATA_DIR: what a restarted process has. */
-  restart(): void;
   /** `/livestream <text>` typed in `channelId`, through the real core. */
   command(channelId: string, text: string): ReturnType<ReturnType<typeof createCore>['replyToText']>;
-  /** Sends until the outbox is empty, moving the clock exactly to each wait the sender asks for. */
-  drainAll(): Promise<void>;
-  close(): Promise<void>;
 }
 
 interface RigOptions {
@@ -58,13 +40,10 @@ interface RigOptions {
   apiUrl?: string;
 }
 
-async function startRig(options: RigOptions = {}) {
+async function startRig(options: RigOptions = {}): Promise<Rig> {
   const clock = new ManualClock();
-  const emulator = createEmulator({ seed: 11, now: () => new Date(clock.now()) });
-  await emulator.start();
   const fake = await startFakeSlackWebApi();
   const slack = scriptSlack(fake, { now: () => clock.now() });
-  const dataDir = mkdtempSync(join(tmpdir(), 'slack-delivery-'));
   const logs: Record<string, unknown>[] = [];
   const log = createLogger({
     level: 'debug',
@@ -79,60 +58,28 @@ async function startRig(options: RigOptions = {}) {
     slackApiUrl: `${options.apiUrl ?? fake.apiUrl}/`,
   });
   const sink = createSlackSink({ client, log });
-  const settings = emulator.settings();
-  const api = (budget?: RequestBudget): RealtimeKitClient =>
-    createRealtimeKitClient({
-      ...clientSettingsOf(settings),
-      retries: 1,
-      retryDelayMs: () => 1,
-      timeoutMs: 2_000,
-      ...(budget ? { onRequest: () => budget.record(clock.now()) } : {}),
-    });
-  const commandsClient = api();
-  const rig = { clock, emulator, fake, slack, sink, logs } as Rig;
-  const build = () => {
-    rig.store = openSqliteStore(dataDir);
-    const budget = new RequestBudget(900);
-    rig.delivery = new DeliveryWorker({
-      store: rig.store,
-      sinks: new Map([['slack', sink]]),
-      clock,
-      log: log.child({ part: 'delivery' }),
-      cooldownMs: options.cooldownMs ?? 120_000,
-    });
-    rig.poller = new Poller({
-      client: api(budget),
-      store: rig.store,
-      clock,
-      log: log.child({ part: 'poller' }),
-      budget,
-      intervalMs: 15_000,
-      alertAfterMs: 300_000,
-      ...(options.fullSweepEvery !== undefined ? { fullSweepEvery: options.fullSweepEvery } : {}),
-    });
-  };
-  build();
-  rig.restart = () => {
-    rig.store.close();
-    build();
-  };
-  rig.command = (channelId, text) => {
-    const context: RequestContext = { platform: 'slack', channelId, userId: 'U0HUMAN', canManage: true };
-    return createCore({ client: commandsClient, log, store: rig.store }).replyToText(text, context);
-  };
-  rig.drainAll = async () => {
-    for (let pass = 0; pass < 1_000 && rig.store.countPending() > 0; pass++) {
-      await rig.delivery.drainOnce();
-      if (rig.store.countPending() > 0) clock.advance(Math.max(1, rig.delivery.nextWakeMs()));
-    }
-    expect(rig.store.countPending()).toBe(0);
-  };
-  rig.close = async () => {
-    rig.store.close();
-    await Promise.all([emulator.stop(), fake.close()]);
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return rig;
+  const rig = await createNotifyRig({
+    sink,
+    clock,
+    seed: 11,
+    log,
+    ...(options.cooldownMs !== undefined ? { cooldownMs: options.cooldownMs } : {}),
+    ...(options.fullSweepEvery !== undefined ? { fullSweepEvery: options.fullSweepEvery } : {}),
+  });
+  const closeRig = rig.close;
+  return Object.assign(rig, {
+    fake,
+    slack,
+    sink,
+    logs,
+    command(channelId: string, text: string) {
+      const context: RequestContext = { platform: 'slack', channelId, userId: 'U0HUMAN', canManage: true };
+      return createCore({ client: rig.commandsClient, log, store: rig.store }).replyToText(text, context);
+    },
+    async close() {
+      await Promise.all([closeRig(), fake.close()]);
+    },
+  });
 }
 
 /** The message's header block: its title. */

@@ -58,14 +58,31 @@ export function canManage({
   return roles.some((role) => managerRoles.includes(role));
 }
 
+/** Callback bodies, encoded once per rendered message: identical commands in flight share one. */
+const callbackBodies = new WeakMap<DiscordMessage, Buffer>();
+
+function callbackBody(message: DiscordMessage): Buffer {
+  let body = callbackBodies.get(message);
+  if (!body) {
+    body = Buffer.from(
+      JSON.stringify({ type: InteractionResponseType.ChannelMessageWithSource, data: message }),
+    );
+    callbackBodies.set(message, body);
+  }
+  return body;
+}
+
 /**
  * The answer as the interaction callback, posted as is: a DiscordMessage is already the API's body
  * (as the sink sends it). `interaction.reply()` would rebuild it through MessagePayload, whose
- * `toSnakeCase` (lodash per key) and lazy `require`s cost more CPU than rendering the reply.
+ * `toSnakeCase` (lodash per key) and lazy `require`s cost more CPU than rendering the reply; and the
+ * REST client would serialise and encode a body per request that a burst of identical commands shares.
  */
 async function replyWith(interaction: ChatInputCommandInteraction, message: DiscordMessage): Promise<void> {
   await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
-    body: { type: InteractionResponseType.ChannelMessageWithSource, data: message },
+    body: callbackBody(message),
+    passThroughBody: true,
+    headers: { 'Content-Type': 'application/json' },
     // Interaction callbacks are authorised by the token in the route, never the bot token.
     auth: false,
   });

@@ -98,6 +98,8 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
     expect(body.data?.allowed_mentions).toEqual({ parse: [] });
     // Interaction callbacks are authorised by the token in the route: the bot token is never sent.
     expect(headers.authorization).toBeUndefined();
+    // The body goes out pre-encoded (passThroughBody), so its type is ours to send: Discord needs it.
+    expect(headers['content-type']).toBe('application/json');
   });
 
   it('identical commands in flight: one RealtimeKit request, and each interaction gets its own callback', async () => {

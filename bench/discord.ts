@@ -6,7 +6,9 @@
  * (POST /interactions/{id}/{token}/callback) arriving at the fake REST; the ratio ours/bare.
  *
  * On Discord the callback is the answer itself: ours replies with the list when the core answers within
- * 1.5 s (else it defers, type 5), so this figure includes the RealtimeKit call, unlike Slack's ack.
+ * 1.5 s (else it defers, type 5), so this figure includes the RealtimeKit call, unlike Slack's ack. A
+ * third client shows what that call costs by itself: bare discord.js that fetches the same page with
+ * plain `fetch` (identical requests in flight shared, as ours does) and replies with one line of text.
  * Processes as in slack.ts: the client under test alone in a child (this file, forked), the emulator
  * in another (emulator-child.ts), the fake Discords and the clock here.
  */
@@ -15,6 +17,7 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 import { type DiscordAdapter, startDiscordAdapter } from '../adapters/discord/app.js';
 import { discordRestOptions } from '../adapters/discord/rest.js';
 import type { DiscordConfig } from '../src/config.js';
+import { DEFAULT_PER_PAGE } from '../src/commands/command.js';
 import { createCore } from '../src/core.js';
 import { clientSettingsOf, type EmulatorSettings } from '../src/emulator/settings.js';
 import { createLogger } from '../src/log.js';
@@ -26,7 +29,6 @@ import {
   type ChildStats,
   compareRounds,
   pairedRounds,
-  type Target,
   deadline,
   isMainModule,
   round,
@@ -46,13 +48,19 @@ const CHANNEL_ID = '1100000000000000003';
 const BOT_TOKEN = 'bench-discord-bot-token';
 const ROUND_TIMEOUT_MS = 30_000;
 
+/** Ours, the bare client that only replies, and the bare client that first makes the same API call. */
+const TARGETS = ['adapter', 'bare', 'bareApi'] as const;
+type DiscordTarget = (typeof TARGETS)[number];
+
 type ChildMessage =
-  { start: Target; apiUrl: string; emulator: EmulatorSettings } | { stats: true } | { stop: true };
+  { start: DiscordTarget; apiUrl: string; emulator: EmulatorSettings } | { stats: true } | { stop: true };
 
 export interface DiscordBenchOptions {
   concurrency?: number;
   rounds?: number;
   livestreams?: number;
+  /** The script forked for each server under test: this file, or its bundle (run.ts builds one). */
+  childScript?: string;
 }
 
 export interface DiscordRound {
@@ -83,24 +91,26 @@ export interface DiscordResult {
   callbackP50Ratio: number;
   /** Median over rounds of (ours p99 / bare p99) within the same round. */
   pairedCallbackP99Ratio: number;
-  all: { adapter: DiscordRound[]; bare: DiscordRound[] };
+  /** The same three figures against the bare client that makes the same API call first. */
+  vsBareApi: { callbackP99Ratio: number; callbackP50Ratio: number; pairedCallbackP99Ratio: number };
+  all: Record<DiscordTarget, DiscordRound[]>;
 }
 
 export async function benchDiscord(options: DiscordBenchOptions = {}): Promise<DiscordResult> {
   const concurrency = options.concurrency ?? 100;
   const rounds = options.rounds ?? 5;
   const emulator = await startChild(join(import.meta.dirname, 'emulator-child.ts'));
-  const fakes: Partial<Record<Target, FakeDiscord>> = {};
-  const children: Partial<Record<Target, Child>> = {};
+  const fakes: Partial<Record<DiscordTarget, FakeDiscord>> = {};
+  const children: Partial<Record<DiscordTarget, Child>> = {};
   try {
     const { settings } = await emulator.ask<{ settings: EmulatorSettings }>({
       seed: options.livestreams ?? 50,
     });
-    for (const target of ['adapter', 'bare'] as const) {
+    for (const target of TARGETS) {
       // One fake per client: a dispatch goes to every connected gateway client.
       const fake = await startFakeDiscord({ applicationId: APP_ID });
       fakes[target] = fake;
-      const child = await startChild(import.meta.filename);
+      const child = await startChild(options.childScript ?? import.meta.filename);
       children[target] = child;
       const started = await deadline(
         child.ask<{ ready: true } | { error: string }>({
@@ -113,10 +123,15 @@ export async function benchDiscord(options: DiscordBenchOptions = {}): Promise<D
       );
       if ('error' in started) throw new Error(`Discord ${target} did not start: ${started.error}`);
     }
-    const all = await pairedRounds(rounds, (target, label) =>
+    const all = await pairedRounds(TARGETS, rounds, (target, label) =>
       runRound({ fake: fakes[target]!, child: children[target]!, concurrency, label }),
     );
-    const { ours, bare, p99Ratio, p50Ratio, pairedP99Ratio } = compareRounds(all, (x) => x.callback);
+    const { ours, bare, p99Ratio, p50Ratio, pairedP99Ratio } = compareRounds(
+      all.adapter,
+      all.bare,
+      (x) => x.callback,
+    );
+    const withApi = compareRounds(all.adapter, all.bareApi, (x) => x.callback);
     const row = (target: string, x: DiscordRound): DiscordRow => ({
       target,
       callbackP50Ms: x.callback.p50,
@@ -130,10 +145,19 @@ export async function benchDiscord(options: DiscordBenchOptions = {}): Promise<D
     return {
       concurrency,
       rounds,
-      rows: [row("bare discord.js (reply('ok'))", bare), row('our adapter (list)', ours)],
+      rows: [
+        row("bare discord.js (reply('ok'))", bare),
+        row('bare discord.js (fetch list, reply text)', withApi.bare),
+        row('our adapter (list)', ours),
+      ],
       callbackP99Ratio: p99Ratio,
       callbackP50Ratio: p50Ratio,
       pairedCallbackP99Ratio: pairedP99Ratio,
+      vsBareApi: {
+        callbackP99Ratio: withApi.p99Ratio,
+        callbackP50Ratio: withApi.p50Ratio,
+        pairedCallbackP99Ratio: withApi.pairedP99Ratio,
+      },
       all,
     };
   } finally {
@@ -213,7 +237,7 @@ async function runRound(args: {
 // ---------------------------------------------------------------------------------------------------
 // The child: one discord.js client under test, driven over IPC.
 
-async function startTarget(message: Extract<ChildMessage, { start: Target }>) {
+async function startTarget(message: Extract<ChildMessage, { start: DiscordTarget }>) {
   const started = await startClient(message);
   const stopProfile = await startCpuProfile(`discord-${message.start}`);
   return {
@@ -224,7 +248,7 @@ async function startTarget(message: Extract<ChildMessage, { start: Target }>) {
   };
 }
 
-async function startClient(message: Extract<ChildMessage, { start: Target }>) {
+async function startClient(message: Extract<ChildMessage, { start: DiscordTarget }>) {
   const config: DiscordConfig = {
     botToken: BOT_TOKEN,
     applicationId: APP_ID,
@@ -244,17 +268,39 @@ async function startClient(message: Extract<ChildMessage, { start: Target }>) {
     });
     return { stop: () => adapter.stop() };
   }
-  // The bare framework: the adapter's Client options, a handler that only replies.
+  // The bare framework: the adapter's Client options, a handler that only replies (or first fetches).
+  const answer = message.start === 'bareApi' ? bareListAnswer(message.emulator) : async () => 'ok';
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: discordRestOptions(config) });
   client.on(Events.Error, () => {});
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isChatInputCommand()) return;
-    interaction.reply('ok').catch(() => {});
+    answer()
+      .then((text) => interaction.reply(text))
+      .catch(() => {});
   });
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   await client.login(BOT_TOKEN);
   await ready;
   return { stop: () => client.destroy() };
+}
+
+/**
+ * The page `/livestream list` asks for, through a bare `fetch`; identical requests in flight share one,
+ * as the core's do. The answer is one line of text: no parsing, no embeds.
+ */
+function bareListAnswer(emulator: EmulatorSettings): () => Promise<string> {
+  const url =
+    `${emulator.CLOUDFLARE_API_BASE_URL}/accounts/${emulator.CLOUDFLARE_ACCOUNT_ID}/realtime/kit/` +
+    `${emulator.REALTIMEKIT_APP_ID}/livestreams?per_page=${DEFAULT_PER_PAGE}&sort_order=DSC`;
+  const headers = { authorization: `Bearer ${emulator.CLOUDFLARE_API_TOKEN}` };
+  let inFlight: Promise<string> | null = null;
+  return () =>
+    (inFlight ??= fetch(url, { headers })
+      .then((response) => response.json() as Promise<{ data?: unknown[] }>)
+      .then((body) => `${body.data?.length ?? 0} livestreams`)
+      .finally(() => {
+        inFlight = null;
+      }));
 }
 
 if (isMainModule(import.meta.url)) {

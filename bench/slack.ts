@@ -58,6 +58,8 @@ export interface SlackBenchOptions {
   rounds?: number;
   /** Livestreams in the emulator (`list` shows the first page of 10). */
   livestreams?: number;
+  /** The script forked for each server under test: this file, or its bundle (run.ts builds one). */
+  childScript?: string;
 }
 
 export interface SlackRound {
@@ -109,7 +111,7 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
       seed: options.livestreams ?? 50,
     });
     for (const target of ['adapter', 'bare'] as const) {
-      const child = await startChild(import.meta.filename);
+      const child = await startChild(options.childScript ?? import.meta.filename);
       children[target] = { child, url: '' };
       const started = await deadline(
         child.ask<{ port: number } | { error: string }>({
@@ -123,11 +125,15 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
       if ('error' in started) throw new Error(`Slack ${target} did not start: ${started.error}`);
       children[target].url = `http://127.0.0.1:${started.port}${SLACK_EVENTS_PATH}`;
     }
-    const all = await pairedRounds(rounds, (target, label) => {
+    const all = await pairedRounds(['adapter', 'bare'] as const, rounds, (target, label) => {
       const { child, url } = children[target]!;
       return runRound({ target, child, url, recorder, concurrency, label });
     });
-    const { ours, bare, p99Ratio, p50Ratio, pairedP99Ratio } = compareRounds(all, (x) => x.ack);
+    const { ours, bare, p99Ratio, p50Ratio, pairedP99Ratio } = compareRounds(
+      all.adapter,
+      all.bare,
+      (x) => x.ack,
+    );
     const row = (target: string, x: SlackRound): SlackRow => ({
       target,
       ackP50Ms: x.ack.p50,

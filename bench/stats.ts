@@ -46,16 +46,18 @@ export function medianRound<T>(rounds: readonly T[], key: (round: T) => number):
 export type Target = 'adapter' | 'bare';
 
 /**
- * Runs `rounds` measured rounds of both targets, after one warm-up round (JIT, connections) that is not
- * counted. The order alternates, so neither always runs first; a short pause separates the runs.
+ * Runs `rounds` measured rounds of every target, after one warm-up round (JIT, connections) that is not
+ * counted. The order rotates, so none always runs first; a short pause separates the runs.
  */
-export async function pairedRounds<R>(
+export async function pairedRounds<T extends string, R>(
+  targets: readonly T[],
   rounds: number,
-  run: (target: Target, label: string) => Promise<R>,
-): Promise<Record<Target, R[]>> {
-  const all: Record<Target, R[]> = { adapter: [], bare: [] };
+  run: (target: T, label: string) => Promise<R>,
+): Promise<Record<T, R[]>> {
+  const all = Object.fromEntries(targets.map((t) => [t, []])) as unknown as Record<T, R[]>;
   for (let r = 0; r <= rounds; r++) {
-    const order: Target[] = r % 2 ? ['bare', 'adapter'] : ['adapter', 'bare'];
+    const shift = r % targets.length;
+    const order = [...targets.slice(shift), ...targets.slice(0, shift)];
     for (const target of order) {
       const result = await run(target, `${target}-${r}`);
       if (r > 0) all[target].push(result);
@@ -66,19 +68,19 @@ export async function pairedRounds<R>(
 }
 
 /**
- * The median round of each target by p99 of `latency`, the ratios ours/bare of their p99 and p50, and
- * the median over rounds of the p99 ratio within the same round (steadier on a busy machine: both sides
- * of a round see the same load).
+ * The median round of ours and of a baseline by p99 of `latency`, the ratios ours/baseline of their p99
+ * and p50, and the median over rounds of the p99 ratio within the same round (steadier on a busy
+ * machine: both sides of a round see the same load).
  */
-export function compareRounds<R>(all: Record<Target, R[]>, latency: (round: R) => Summary) {
-  const ours = medianRound(all.adapter, (x) => latency(x).p99);
-  const bare = medianRound(all.bare, (x) => latency(x).p99);
+export function compareRounds<R>(ours: readonly R[], baseline: readonly R[], latency: (round: R) => Summary) {
+  const oursMedian = medianRound(ours, (x) => latency(x).p99);
+  const baselineMedian = medianRound(baseline, (x) => latency(x).p99);
   return {
-    ours,
-    bare,
-    p99Ratio: ratio(latency(ours).p99, latency(bare).p99),
-    p50Ratio: ratio(latency(ours).p50, latency(bare).p50),
-    pairedP99Ratio: round(median(all.adapter.map((x, i) => latency(x).p99 / latency(all.bare[i]!).p99)), 2),
+    ours: oursMedian,
+    bare: baselineMedian,
+    p99Ratio: ratio(latency(oursMedian).p99, latency(baselineMedian).p99),
+    p50Ratio: ratio(latency(oursMedian).p50, latency(baselineMedian).p50),
+    pairedP99Ratio: round(median(ours.map((x, i) => latency(x).p99 / latency(baseline[i]!).p99)), 2),
   };
 }
 

@@ -8,7 +8,7 @@
  * On Discord the callback is the answer itself: ours replies with the list when the core answers within
  * 1.5 s (else it defers, type 5), so this figure includes the RealtimeKit call, unlike Slack's ack. A
  * third client shows what that call costs by itself: bare discord.js that fetches the same page with
- * plain `fetch` (identical requests in flight shared, as ours does) and replies with one line of text.
+ * plain `fetch` (identical requests in flight shared) and replies with one line of text.
  * Processes as in slack.ts: the client under test alone in a child (this file, forked), the emulator
  * in another (emulator-child.ts), the fake Discords and the clock here.
  */
@@ -285,8 +285,9 @@ async function startClient(message: Extract<ChildMessage, { start: DiscordTarget
 }
 
 /**
- * The page `/livestream list` asks for, through a bare `fetch`; identical requests in flight share one,
- * as the core's do. The answer is one line of text: no parsing, no embeds.
+ * The page `/livestream list` asks for, through a bare `fetch`; identical requests in flight share one.
+ * (Ours also hands an answer to identical commands issued before it arrived: see src/in-flight.ts.)
+ * The answer is one line of text: no parsing, no embeds.
  */
 function bareListAnswer(emulator: EmulatorSettings): () => Promise<string> {
   const url =

@@ -22,6 +22,11 @@ export interface RequestContext {
   userId: string;
   /** The platform says this person may manage the channel (Discord Manage Channels, a Slack manager). */
   canManage?: boolean;
+  /**
+   * When the platform says the person issued the command (epoch ms; Discord: the interaction's id). An
+   * identical read answered after that moment serves them too (see shareInFlight).
+   */
+  issuedAt?: number;
 }
 
 export interface Core {
@@ -38,18 +43,25 @@ export interface CoreDeps {
   store?: NotifyStore | null;
 }
 
+/** How long an answer serves identical commands issued before it arrived (bounds clock skew's cost). */
+export const SHARED_ANSWER_KEEP_MS = 1_000;
+
 export function createCore(deps: CoreDeps): Core {
   /**
    * Identical read commands in flight at once share one answer: the client already shares their GET,
    * and sharing the Reply too spares parsing it and building it again for each of a burst of people
    * (and lets renderers reuse their output for the same Reply object). Replies are never mutated.
+   * A command whose platform says when it was issued also gets an answer that arrived after that, for
+   * up to SHARED_ANSWER_KEEP_MS: never older than if we had reached it while the request was in flight.
+   * Discord says (the interaction's snowflake); Slack's request timestamp has whole seconds only, so
+   * Slack and terminal commands share answers in flight only.
    * Not `create` (never repeated) nor help and subscriptions (no API call, or per channel).
    */
-  const shared = shareInFlight<Reply>();
-  const sharedRead = (command: ApiCommand): Promise<Reply> =>
+  const shared = shareInFlight<Reply>({ keepMs: SHARED_ANSWER_KEEP_MS });
+  const sharedRead = (command: ApiCommand, issuedAt: number | undefined): Promise<Reply> =>
     command.name === 'create'
       ? handleCommand(command, deps)
-      : shared(JSON.stringify(command), () => handleCommand(command, deps));
+      : shared(JSON.stringify(command), () => handleCommand(command, deps), issuedAt);
   const replyToCommand = async (command: Command, context: RequestContext): Promise<Reply> => {
     if (command.name === 'help') return helpReply(command.topic);
     if (isSubscriptionCommand(command)) {
@@ -60,7 +72,7 @@ export function createCore(deps: CoreDeps): Core {
         return errorReply(error, { kind: 'list' });
       }
     }
-    return sharedRead(command);
+    return sharedRead(command, context.issuedAt);
   };
   return {
     replyToCommand,

@@ -155,6 +155,8 @@ export async function handleInteraction({
     channelId: interaction.channelId,
     userId: interaction.user.id,
     canManage: canManage({ interaction, managerRoles: config.managerRoles }),
+    // Discord's own time of the command (from its snowflake id), not when this process got to it.
+    issuedAt: interaction.createdTimestamp,
   };
   const pending = core.replyToCommand(command, context).catch((error: unknown) => {
     logged.error('the core failed a Discord command', { error });

@@ -2,7 +2,8 @@
  * The real discord.js client end to end: fake Discord REST + gateway, real core, RealtimeKit emulator.
  * Asserts on what the bot actually sent: registration, interaction callbacks, deferred edits.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SnowflakeUtil } from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startDiscordAdapter } from '../../adapters/discord/app.js';
 import { applicationCommands } from '../../adapters/discord/commands.js';
 import { TONE_COLOURS } from '../../adapters/discord/render.js';
@@ -117,6 +118,28 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
     expect(h.emulator.requests.filter((r) => r.path === 'livestreams')).toHaveLength(1);
   });
 
+  it('a command issued before an identical answer arrived gets that answer, however late we reach it', async () => {
+    h.emulator.resetRequests();
+    const listRequests = () => h.emulator.requests.filter((r) => r.path === 'livestreams');
+    const early = h.issue('list', { per_page: 3 });
+    const first = h.run('list', { per_page: 3 });
+    const answered = await h.callback(first);
+    // The list changes, and only now does `early` reach the bot (a busy gateway, a slow process). It was
+    // issued while the first request was in flight: the answer that arrived after it serves it.
+    h.emulator.addLivestream({ name: 'Added after the answer', status: 'IDLE' });
+    h.deliver(early);
+    const late = await h.callback(early);
+    expect(late.body).toEqual(answered.body);
+    expect(listRequests()).toHaveLength(1);
+
+    // Issued after the answer arrived (a later millisecond): it asks again and sees the change.
+    const answeredAt = Date.now();
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(answeredAt));
+    const fresh = await h.callback(h.run('list', { per_page: 3 }));
+    expect(embedText(embedsOf(fresh.body))).toContain('Added after the answer');
+    expect(listRequests()).toHaveLength(2);
+  });
+
   it('list status:LIVE: maps the options to the core query (no text parsing)', async () => {
     const request = h.emulator.waitForRequest((r) => r.path === 'livestreams' && r.query.status === 'LIVE');
     const interaction = h.run('list', {
@@ -221,15 +244,26 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
     expect(embedsOf(edit.body)[0]?.title).toBe('Active session of Friday town hall');
   });
 
-  it('passes the platform context to the core: channel, user and the manager check', async () => {
+  it('passes the platform context to the core: channel, user, the manager check and when it was issued', async () => {
     const before = h.contexts.length;
-    await h.callback(h.run('list', {}, { roles: [] }));
-    await h.callback(h.run('list', {}, { roles: [MANAGER_ROLE] }));
-    await h.callback(h.run('list', {}, { roles: [], permissions: String(0x10) }));
+    const plain = h.run('list', {}, { roles: [] });
+    await h.callback(plain);
+    const byRole = h.run('list', {}, { roles: [MANAGER_ROLE] });
+    await h.callback(byRole);
+    const byPermission = h.run('list', {}, { roles: [], permissions: String(0x10) });
+    await h.callback(byPermission);
+    const context = (canManage: boolean, interaction: { id: string }) => ({
+      platform: 'discord',
+      channelId: CHANNEL_ID,
+      userId: '1200000000000000001',
+      canManage,
+      // Discord's time of the command, read from its snowflake id.
+      issuedAt: SnowflakeUtil.timestampFrom(interaction.id),
+    });
     expect(h.contexts.slice(before)).toEqual([
-      { platform: 'discord', channelId: CHANNEL_ID, userId: '1200000000000000001', canManage: false },
-      { platform: 'discord', channelId: CHANNEL_ID, userId: '1200000000000000001', canManage: true },
-      { platform: 'discord', channelId: CHANNEL_ID, userId: '1200000000000000001', canManage: true },
+      context(false, plain),
+      context(true, byRole),
+      context(true, byPermission),
     ]);
   });
 

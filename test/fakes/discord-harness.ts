@@ -2,6 +2,7 @@
  * The whole Discord path wired for tests: the real discord.js client (through `startDiscordAdapter`)
  * against the fake Discord, and the real core and RealtimeKit client against the embedded emulator.
  * `run()` dispatches a `/livestream` interaction; `callback()`/`edit()` wait for what the bot sent.
+ * `issue()` only creates one (its id carries the time), for `deliver()` to dispatch later.
  */
 import { type DiscordAdapter, startDiscordAdapter } from '../../adapters/discord/app.js';
 import type { DiscordConfig } from '../../src/config.js';
@@ -41,6 +42,12 @@ export interface DiscordHarness {
     options?: Record<string, OptionValue>,
     extra?: { roles?: string[]; permissions?: string },
   ): ChatInputInteraction;
+  issue(
+    subcommand: string,
+    options?: Record<string, OptionValue>,
+    extra?: { roles?: string[]; permissions?: string },
+  ): ChatInputInteraction;
+  deliver(interaction: ChatInputInteraction): void;
   callback(interaction: ChatInputInteraction): Promise<DiscordRequest & { body: InteractionCallback }>;
   edit(
     interaction: ChatInputInteraction,
@@ -94,22 +101,29 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     throw error;
   }
 
+  const issue: DiscordHarness['issue'] = (subcommand, values = {}, extra = {}) =>
+    chatInputInteraction({
+      applicationId: APP_ID,
+      guildId: GUILD_ID,
+      channelId: CHANNEL_ID,
+      subcommand,
+      options: values,
+      ...extra,
+    });
+  const deliver: DiscordHarness['deliver'] = (interaction) =>
+    discord.dispatch('INTERACTION_CREATE', interaction.payload);
+
   return {
     discord,
     emulator,
     adapter,
     contexts,
     logs,
+    issue,
+    deliver,
     run(subcommand, values = {}, extra = {}) {
-      const interaction = chatInputInteraction({
-        applicationId: APP_ID,
-        guildId: GUILD_ID,
-        channelId: CHANNEL_ID,
-        subcommand,
-        options: values,
-        ...extra,
-      });
-      discord.dispatch('INTERACTION_CREATE', interaction.payload);
+      const interaction = issue(subcommand, values, extra);
+      deliver(interaction);
       return interaction;
     },
     callback: (interaction) =>

@@ -8,6 +8,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { SnowflakeUtil } from 'discord.js';
 
 export interface DiscordRequest {
   method: string;
@@ -63,10 +64,9 @@ export interface FakeDiscord {
 }
 
 const JSON_TYPE = 'application/json';
-let nextSnowflake = 1_300_000_000_000_000_000n;
+/** A unique id that carries the current time, as Discord's do (interactions' createdTimestamp reads it). */
 export function snowflake(): string {
-  nextSnowflake += 1n;
-  return String(nextSnowflake);
+  return String(SnowflakeUtil.generate());
 }
 
 /** A channel message as Discord returns it, built from what the bot sent. */

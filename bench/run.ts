@@ -5,6 +5,7 @@
  *   BENCH_SIZES   livestream counts for the poller part (default 1000,10000,50000)
  *   BENCH_ROUNDS  measured rounds of the Slack and Discord parts (default 15, plus one warm-up)
  *   BENCH_CPU_PROF=<dir>  write a .cpuprofile of each Slack/Discord server under test
+ *   BENCH_NODE_FLAGS      Node flags for the processes under test (default: npm start's)
  */
 
 import { execFileSync } from 'node:child_process';

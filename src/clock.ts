@@ -1,12 +1,19 @@
 /** Time as a dependency: the poller, delivery and backoff read this, so tests run on a clock they move. */
 export interface Clock {
+  /** Wall-clock epoch ms: for times that are stored or shown (event times, retry-after dates). */
   now(): number;
+  /**
+   * Milliseconds on a clock that never steps back (NTP, a VM resume, an operator's `date -s`): every
+   * duration that lives in memory (request budget, backoff, cooldowns, pacing) is measured on this.
+   */
+  monotonic(): number;
   /** Resolves after `ms`, or at once (without rejecting) when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
@@ -23,10 +30,21 @@ export const systemClock: Clock = {
 /** A clock that only moves when told to: `advance(ms)` wakes every sleeper whose time has come. */
 export class ManualClock implements Clock {
   private sleepers: { at: number; wake: () => void }[] = [];
+  /** The wall clock's offset from the monotonic one: `stepWall` moves it alone, as NTP would. */
+  private wallOffset = 0;
   constructor(private current = Date.parse('2026-11-22T12:00:00Z')) {}
 
   now(): number {
+    return this.current + this.wallOffset;
+  }
+
+  monotonic(): number {
     return this.current;
+  }
+
+  /** Steps the wall clock alone (negative: backwards), waking nobody: sleeps run on monotonic time. */
+  stepWall(ms: number): void {
+    this.wallOffset += ms;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -12,22 +12,9 @@ import type { NotifyStore } from './notify/store.js';
 import { handleSubscriptionCommand, isSubscriptionCommand } from './notify/subscription-commands.js';
 import type { RealtimeKitClient } from './realtimekit/client.js';
 import type { Reply } from './reply.js';
-import type { Platform } from './sink.js';
+import type { RequestContext } from './context.js';
 
-/** Who asked, and where. */
-export interface RequestContext {
-  platform: Platform;
-  /** Where the command was typed; null in the terminal. */
-  channelId: string | null;
-  userId: string;
-  /** The platform says this person may manage the channel (Discord Manage Channels, a Slack manager). */
-  canManage?: boolean;
-  /**
-   * When the platform says the person issued the command (epoch ms; Discord: the interaction's id). An
-   * identical read answered after that moment serves them too (see shareInFlight).
-   */
-  issuedAt?: number;
-}
+export type { RequestContext } from './context.js';
 
 export interface Core {
   /** Free-text platforms (Slack, terminal): parse, then run. */
@@ -66,7 +53,12 @@ export function createCore(deps: CoreDeps): Core {
     if (command.name === 'help') return helpReply(command.topic);
     if (isSubscriptionCommand(command)) {
       try {
-        return handleSubscriptionCommand(command, context, deps.store ?? null);
+        return await handleSubscriptionCommand({
+          command,
+          context,
+          store: deps.store ?? null,
+          client: deps.client,
+        });
       } catch (error) {
         deps.log.error('subscription command failed', { error });
         return errorReply(error, { kind: 'list' });

@@ -361,6 +361,10 @@ class SqliteStore implements NotifyStore {
     );
   }
 
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
   getMeta(key: string): string | null {
     return (this.statements.getMeta.get(key) as { value: string } | undefined)?.value ?? null;
   }

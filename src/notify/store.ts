@@ -55,6 +55,9 @@ export interface NotifyStore {
   findPost(channel: ChannelRef, livestreamId: string): StreamPost | null;
   savePost(post: StreamPost): void;
 
+  /** Runs `work` as one transaction: all its writes land, or none (nested calls join the outer one). */
+  transaction<T>(work: () => T): T;
+
   getMeta(key: string): string | null;
   setMeta(key: string, value: string | null): void;
   close(): void;

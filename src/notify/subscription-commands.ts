@@ -1,6 +1,7 @@
 /** subscribe / unsubscribe / subscriptions: per channel and platform, against the notification store. */
 import type { Command } from '../commands/command.js';
-import type { RequestContext } from '../core.js';
+import type { RequestContext } from '../context.js';
+import type { RealtimeKitClient } from '../realtimekit/client.js';
 import { type Reply, type ReplyItem, reply } from '../reply.js';
 import type { NotifyStore } from './store.js';
 import type { ChannelRef, Subscription } from './types.js';
@@ -14,11 +15,19 @@ export function isSubscriptionCommand(command: Command): command is Subscription
 const problem = (title: string, text: string): Reply =>
   reply({ title, tone: 'error', text, visibility: 'requester' });
 
-export function handleSubscriptionCommand(
-  command: SubscriptionCommand,
-  context: RequestContext,
-  store: NotifyStore | null,
-): Reply {
+export interface SubscriptionCommandArgs {
+  command: SubscriptionCommand;
+  context: RequestContext;
+  store: NotifyStore | null;
+  /** To check the livestream ids a subscription names. */
+  client: RealtimeKitClient;
+}
+
+export async function handleSubscriptionCommand({
+  command,
+  context,
+  store,
+}: SubscriptionCommandArgs): Promise<Reply> {
   if (!store)
     return problem(
       'Notifications are off',

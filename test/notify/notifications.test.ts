@@ -207,7 +207,12 @@ describe('poller + delivery', () => {
     await h.drainAll();
     expect(titles()).toEqual(['post C1 S is live']);
     const context = { platform: 'slack' as const, channelId: 'GONE', userId: 'U1', canManage: true };
-    const listed = handleSubscriptionCommand({ name: 'subscriptions' }, context, h.store);
+    const listed = await handleSubscriptionCommand({
+      command: { name: 'subscriptions' },
+      context,
+      store: h.store,
+      client: h.commandsClient,
+    });
     expect(listed.list?.items[0]?.badge?.text).toBe('PAUSED');
     expect(JSON.stringify(listed.list?.items[0]?.fields)).toContain('channel_not_found');
     // Paused channels get nothing new.
@@ -216,11 +221,12 @@ describe('poller + delivery', () => {
     await h.drainAll();
     expect(h.sink.sent.filter((m) => m.channelId === 'GONE')).toEqual([]);
 
-    handleSubscriptionCommand(
-      { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] },
+    await handleSubscriptionCommand({
+      command: { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] },
       context,
-      h.store,
-    );
+      store: h.store,
+      client: h.commandsClient,
+    });
     expect(h.store.subscriptions({ platform: 'slack', channelId: 'GONE' })[0]?.pausedReason).toBeNull();
   });
 

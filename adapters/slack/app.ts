@@ -12,6 +12,7 @@ import { createBoltLogger } from './bolt-logger.js';
 import { createClaims } from './claims.js';
 import { createCommandListener } from './command.js';
 import { SLASH_COMMAND } from './manifest.js';
+import { refuseFutureDatedRequests } from './request-window.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from './sink.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -50,6 +51,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   };
   const transport = createTransport({
     config,
+    log,
     logger,
     slackApiUrl,
     ...(options.host ? { host: options.host } : {}),
@@ -118,6 +120,7 @@ interface Transport {
 
 function createTransport(args: {
   config: SlackConfig;
+  log: Logger;
   logger: ReturnType<typeof createBoltLogger>;
   slackApiUrl: string | undefined;
   host?: string;
@@ -151,6 +154,8 @@ function createTransport(args: {
     // The listener acks first and answers through respond(), so the HTTP answer need not wait for it.
     processBeforeResponse: false,
   });
+  // Bolt checks only that a signed request is not too old; it must not be dated too far ahead either.
+  refuseFutureDatedRequests(receiver, args.log);
   return {
     mode: 'http',
     receiver,

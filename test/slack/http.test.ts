@@ -179,6 +179,24 @@ describe('failures', () => {
     expect(h.emulator.livestreams().some((l) => l.name === 'Stale')).toBe(false);
   });
 
+  it('a correctly signed request dated 6 minutes in the future is rejected too', async () => {
+    const before = h.coreCalls.length;
+    const sent = await h.command('create Future', { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(sent.status).toBe(401);
+    expect(h.coreCalls).toHaveLength(before);
+    expect(h.responses.responses.filter((r) => r.id === sent.id)).toHaveLength(0);
+    expect(h.emulator.livestreams().some((l) => l.name === 'Future')).toBe(false);
+    const refused = await h.waitForLog('dated in the future');
+    expect(refused.aheadSeconds).toBeGreaterThanOrEqual(6 * 60 - 5);
+  });
+
+  it('a correctly signed request 4 minutes ahead (clock skew within the window) is served', async () => {
+    const sent = await h.command('help', { timestamp: Math.floor(Date.now() / 1000) + 4 * 60 });
+    expect(sent.status).toBe(200);
+    const response = await h.responses.next(sent.id);
+    expect(response.body.response_type).toBe('ephemeral');
+  });
+
   it('acks at once, before a slow API has answered', async () => {
     const delayMs = 2_000;
     h.emulator.injectFault({ method: 'GET', path: 'livestreams', delayMs });

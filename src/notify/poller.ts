@@ -47,6 +47,17 @@ export type CycleResult =
 
 /** Lookups for err_message and session figures are extras: a burst must not eat the whole budget. */
 const MAX_LOOKUPS_PER_CYCLE = 20;
+/** Targeted lookups of LIVE streams missing from a read; the rest wait for a second absence. */
+const MAX_CONFIRMATIONS_PER_CYCLE = 20;
+/** Reads in a row a stream must be missing from, without other evidence, before it counts as gone. */
+const ABSENCES_TO_CONFIRM = 2;
+
+/**
+ * What is known of a stored stream missing from a read: `listed` (a lookup found it in another status,
+ * handled like a listed stream), `still-live` (the read was torn), `no-active-session` (it ended), or
+ * null (nothing yet).
+ */
+type Evidence = 'listed' | 'still-live' | 'no-active-session' | null;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 export function transitionKinds(
@@ -71,6 +82,8 @@ export class Poller {
   /** Infinity: the first cycle after a start is a full sweep. */
   private cyclesSinceFull = Number.POSITIVE_INFINITY;
   private stretchedTo = 0;
+  /** Streams missing from the last read(s) without evidence that they left, with how many reads in a row. */
+  private readonly absences = new Map<string, number>();
   private loop: Promise<void> | null = null;
   private readonly abort = new AbortController();
 
@@ -207,6 +220,8 @@ export class Poller {
     } catch (error) {
       return this.failed(error, requests());
     }
+    for (const id of this.absences.keys()) if (seen.has(id)) this.absences.delete(id);
+    const missing = previous === null ? [] : await this.missingFrom(seen, full, previous, visit);
     // When the sweep ended: a sweep of many pages can take seconds, and event times drive the cooldown.
     const at = new Date(clock.now()).toISOString();
     const events: StreamEvent[] = transitions.map((transition) => ({ ...transition, at }));
@@ -223,31 +238,32 @@ export class Poller {
     }
 
     const removed: string[] = [];
-    for (const [id, before] of previous) {
-      if (seen.has(id)) continue;
-      if (!full) {
-        // Not in the LIVE or ERRORED list: it left that status. Which one it has now, the next full
-        // sweep tells; for notifications it only matters that it is neither.
-        if (before.status !== 'LIVE' && before.status !== 'ERRORED') continue;
-        changed.set(id, { status: 'UNKNOWN', name: before.name, sessionId: before.sessionId });
-        if (before.status === 'LIVE') {
-          events.push({
-            kind: 'ended',
-            stream: { id, name: before.name, status: 'UNKNOWN', playbackUrl: null },
-            previousStatus: 'LIVE',
-            at,
-          });
+    for (const { id, before, evidence } of missing) {
+      if (evidence === 'still-live' || evidence === 'listed') continue;
+      if (evidence === null) {
+        // No evidence yet: one list read may be torn (a stream created or deleted between two pages shifts
+        // another out of sight). Absent from two reads in a row, it has left as far as anyone can tell.
+        const absences = (this.absences.get(id) ?? 0) + 1;
+        if (absences < ABSENCES_TO_CONFIRM) {
+          this.absences.set(id, absences);
+          continue;
         }
-        continue;
       }
-      removed.push(id);
-      // A LIVE stream that vanished from the list has ended as far as anyone can tell.
+      this.absences.delete(id);
+      // Missing from the whole list twice: deleted. Missing from it with no active session: deleted, or
+      // IDLE and shifted out of sight by a torn read; either way nothing more to announce of it, and a
+      // stream seen again with a status that is not LIVE or ERRORED announces nothing either.
+      // Otherwise it left LIVE or ERRORED; which status it has now, the next full sweep tells; for
+      // notifications it only matters that it is neither.
+      const vanished = full && evidence === null;
+      if (full) removed.push(id);
+      else changed.set(id, { status: 'UNKNOWN', name: before.name, sessionId: before.sessionId });
       if (before.status === 'LIVE') {
         events.push({
           kind: 'ended',
           stream: { id, name: before.name, status: 'UNKNOWN', playbackUrl: null },
           previousStatus: 'LIVE',
-          vanished: true,
+          ...(vanished ? { vanished: true } : {}),
           at,
         });
       }
@@ -264,6 +280,7 @@ export class Poller {
     store.commitCycle(commit);
     for (const [id, stored] of changed) previous.set(id, stored);
     for (const id of removed) previous.delete(id);
+    for (const id of changed.keys()) this.absences.delete(id);
     if (full) {
       this.fullCost = Math.max(1, requests());
       this.cyclesSinceFull = 0;
@@ -283,6 +300,51 @@ export class Poller {
       events: events.length,
       requests: requests(),
     };
+  }
+
+  /**
+   * The stored streams this read should have listed and did not, each with what a targeted lookup says:
+   * a stream that merely was not seen is not ended. A stored LIVE stream is looked up at once (its
+   * active session): still LIVE means the list was torn; another status is handed to `visit` like a
+   * listed one; no active session (404) is evidence that it ended. A failed lookup, or one past the
+   * per-cycle cap, gives no evidence: the stream must then be absent from the next read too.
+   */
+  private async missingFrom(
+    seen: Set<string>,
+    full: boolean,
+    previous: Map<string, StoredStatus>,
+    visit: (livestream: Livestream) => void,
+  ): Promise<{ id: string; before: StoredStatus; evidence: Evidence }[]> {
+    const missing: { id: string; before: StoredStatus; evidence: Evidence }[] = [];
+    for (const [id, before] of previous) {
+      if (seen.has(id)) continue;
+      // A light cycle reads only the LIVE and ERRORED lists: only those statuses are expected in it.
+      if (!full && before.status !== 'LIVE' && before.status !== 'ERRORED') continue;
+      missing.push({ id, before, evidence: null });
+    }
+    const client = this.options.lookupClient ?? this.options.client;
+    const toConfirm = missing.filter((m) => m.before.status === 'LIVE').slice(0, MAX_CONFIRMATIONS_PER_CYCLE);
+    await Promise.all(
+      toConfirm.map(async (entry) => {
+        try {
+          const { livestream, session } = await client.getActiveLivestreamSession(entry.id);
+          if (livestream && livestream.status !== 'LIVE') {
+            visit(livestream);
+            entry.evidence = 'listed';
+          } else if (livestream || session) entry.evidence = 'still-live';
+        } catch (error) {
+          if (isRealtimeKitError(error) && error.kind === 'NotFound') entry.evidence = 'no-active-session';
+          else {
+            this.options.log.debug('could not confirm that a livestream left LIVE; asking again next cycle', {
+              livestreamId: entry.id,
+              kind: isRealtimeKitError(error) ? error.kind : 'unknown',
+            });
+          }
+        }
+        if (entry.evidence === 'still-live') this.absences.delete(entry.id);
+      }),
+    );
+    return missing;
   }
 
   /** Best-effort details from the session endpoints; a failed lookup leaves the event plainer, not lost. */

@@ -156,7 +156,7 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     seen = new Set<string>(),
   ): AsyncGenerator<Livestream[], void, undefined> {
     const perPage = query.perPage ?? MAX_PER_PAGE;
-    let yielded = 0;
+    let received = 0;
     for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
       const page = await listLivestreams({ ...query, perPage, pageNo });
       const fresh: Livestream[] = [];
@@ -165,13 +165,18 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
         seen.add(livestream.id);
         fresh.push(livestream);
       }
-      yielded += fresh.length;
+      received += page.received;
       if (fresh.length > 0) yield fresh;
+      // The list may change between two requests (offset paging then skips or repeats an item), an item
+      // may lack an id, total_count may be wrong: read on while any sign says more exist. A short page
+      // ends the walk only once total_count (when given) is reached; a full page never does, whatever
+      // total_count says. Repeats are left out by id.
       const { totalCount } = page.paging;
+      const short = page.received < perPage;
       const done =
-        page.livestreams.length < perPage || // short or empty page
+        page.received === 0 ||
         fresh.length === 0 || // a page of nothing new: the server ignores page_no
-        (totalCount !== null && yielded >= totalCount);
+        (short && (totalCount === null || received >= totalCount));
       if (done) return;
     }
   }

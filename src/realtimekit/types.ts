@@ -48,6 +48,11 @@ export interface Paging {
 export interface LivestreamPage {
   livestreams: Livestream[];
   paging: Paging;
+  /**
+   * How many items the answer's list held, including any that could not be read (no id): whether a
+   * page was full is judged on this, so one broken item never looks like the last page.
+   */
+  received: number;
 }
 
 export type SortOrder = 'ASC' | 'DSC';

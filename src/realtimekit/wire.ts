@@ -143,7 +143,7 @@ export function parseLivestreamPage(body: unknown): LivestreamPage {
   // No list at all (`data: null`, `data: {}`) is an empty page only when paging says there is nothing;
   // otherwise it is a broken answer, and reading it as "nothing is live" would announce false endings.
   if (rawItems === null) {
-    if (paging.totalCount === 0) return { livestreams: [], paging };
+    if (paging.totalCount === 0) return { livestreams: [], paging, received: 0 };
     throw malformed('no list of livestreams in "data"');
   }
 
@@ -153,7 +153,7 @@ export function parseLivestreamPage(body: unknown): LivestreamPage {
     if (livestream) livestreams.push(livestream);
   }
   if (rawItems.length > 0 && livestreams.length === 0) throw malformed('no livestream in the list has an id');
-  return { livestreams, paging };
+  return { livestreams, paging, received: rawItems.length };
 }
 
 export function parseLivestreamBody(body: unknown): Livestream {

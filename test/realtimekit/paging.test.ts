@@ -35,16 +35,38 @@ async function collect(iterator: AsyncGenerator<Livestream[], void, undefined>):
 const pageNumbers = () => api.server.requests.map((r) => r.query.get('page_no'));
 
 describe('allLivestreamPages', () => {
-  it('follows pages until total_count is reached, asking for page_no 1, 2, 3 with the same filters', async () => {
-    servePages([ids(1, 2), ids(3, 2), ids(5, 2), ids(7, 2)], () => ({ total_count: 6 }));
+  it('follows pages until a short page reaches total_count, asking for page_no 1, 2, 3 with the same filters', async () => {
+    servePages([ids(1, 2), ids(3, 2), ids(5, 1), ids(7, 2)], () => ({ total_count: 5 }));
     const got = await collect(client().allLivestreamPages({ perPage: 2, status: 'LIVE', sortOrder: 'ASC' }));
-    expect(got).toEqual(ids(1, 6));
+    expect(got).toEqual(ids(1, 5));
     expect(pageNumbers()).toEqual(['1', '2', '3']);
     for (const request of api.server.requests) {
       expect(request.query.get('per_page')).toBe('2');
       expect(request.query.get('status')).toBe('LIVE');
       expect(request.query.get('sort_order')).toBe('ASC');
     }
+  });
+
+  it('reads on past a total_count lower than what the pages hold, while pages are full', async () => {
+    servePages([ids(1, 2), ids(3, 2), ids(5, 2), ids(7, 1)], () => ({ total_count: 3 }));
+    expect(await collect(client().allLivestreamPages({ perPage: 2 }))).toEqual(ids(1, 7));
+    expect(pageNumbers()).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('a short page does not end the walk while total_count says more exist (a server with a smaller page size)', async () => {
+    servePages([ids(1, 2), ids(3, 2), ids(5, 1)], () => ({ total_count: 5 }));
+    expect(await collect(client().allLivestreamPages({ perPage: 3 }))).toEqual(ids(1, 5));
+    expect(pageNumbers()).toEqual(['1', '2', '3']);
+  });
+
+  it('a list item without an id still counts towards a full page', async () => {
+    api.server.route('GET', /\/livestreams$/, (request) => {
+      const pageNo = Number(request.query.get('page_no'));
+      const items = pageNo === 1 ? [{ id: 'a' }, { name: 'no id' }] : pageNo === 2 ? [{ id: 'b' }] : [];
+      return { body: { success: true, data: items } };
+    });
+    expect(await collect(client().allLivestreamPages({ perPage: 2 }))).toEqual(['a', 'b']);
+    expect(pageNumbers()).toEqual(['1', '2']);
   });
 
   it('asks for the largest page (100) when no per_page is given', async () => {
@@ -100,15 +122,19 @@ describe('allLivestreamPages', () => {
       return {
         body: {
           success: true,
-          data: { livestreams: ids(pageNo * 10, 2).map((id) => ({ id })), paging: { total_count: 4 } },
+          data: {
+            livestreams: ids(pageNo * 10, pageNo === 1 ? 2 : pageNo === 2 ? 1 : 0).map((id) => ({ id })),
+            paging: { total_count: 4 },
+          },
         },
       };
     });
+    // Page 2 is short, but total_count (read from inside data) says one more exists: page 3 is asked.
     expect(await collect(client().allLivestreamPages({ perPage: 2 }))).toEqual([
       ...ids(10, 2),
-      ...ids(20, 2),
+      ...ids(20, 1),
     ]);
-    expect(api.server.requests).toHaveLength(2);
+    expect(api.server.requests).toHaveLength(3);
   });
 
   it('handles the official one-object shape as a single short page', async () => {

@@ -189,4 +189,31 @@ describe('a torn list never invents an ended', () => {
     await h.drainAll();
     expect(titles()).toEqual(['post Broken show errored']);
   });
+
+  it('a light cycle whose LIVE list comes back empty once rewrites no row and announces nothing', async () => {
+    h = await createHarness({ fullSweepEvery: 20 });
+    const streams = h.emulator.seed(500, { status: 'IDLE' });
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    for (const stream of streams) h.emulator.setStatus(stream.id, 'LIVE');
+    await h.poller.runCycle();
+    await h.drainAll();
+    const before = h.sink.sent.length;
+    const written: number[] = [];
+    const commitCycle = h.store.commitCycle.bind(h.store);
+    h.store.commitCycle = (commit) => {
+      written.push(commit.changed.size + commit.removed.length + commit.events.length);
+      commitCycle(commit);
+    };
+    h.emulator.injectFault({
+      path: 'status=LIVE',
+      status: 200,
+      body: { success: true, data: [], paging: { total_count: 0, start_offset: 0, end_offset: 0 } },
+    });
+    expect(await h.poller.runCycle()).toMatchObject({ ok: true, full: false, events: 0 });
+    expect(await h.poller.runCycle()).toMatchObject({ ok: true, full: false, events: 0 });
+    await h.drainAll();
+    expect(written).toEqual([0, 0]);
+    expect(h.sink.sent.length).toBe(before);
+  });
 });

@@ -58,6 +58,29 @@ export function canManage({
   return roles.some((role) => managerRoles.includes(role));
 }
 
+/**
+ * Whether the member could make this mention themselves, so a subscription never makes the bot ping on
+ * their behalf what they could not (the bot posts with the right to ping whatever the subscription
+ * names). Discord's rule: @everyone, @here and a role that is not mentionable need Mention Everyone
+ * (Administrator includes it); a mentionable role and a user anyone may ping. The role's setting comes
+ * from the interaction (a Role option carries it, resolved) or the guild's role cache; a role known to
+ * neither counts as not mentionable. Forms other than those `mentionOf` (render.ts) pings are text.
+ */
+export function canMention(
+  interaction: Pick<ChatInputCommandInteraction, 'memberPermissions' | 'options' | 'guild'>,
+): (mention: string) => boolean {
+  return (mention) => {
+    if (interaction.memberPermissions?.has(PermissionFlagsBits.MentionEveryone)) return true;
+    const text = mention.trim();
+    if (text === '@everyone' || text === '@here') return false;
+    const roleId = /^<@&(\d{15,21})>$/.exec(text)?.[1];
+    if (roleId === undefined) return true;
+    const role =
+      interaction.options.resolved?.roles?.get(roleId) ?? interaction.guild?.roles.cache.get(roleId);
+    return role?.mentionable === true;
+  };
+}
+
 /** Callback bodies, encoded once per rendered message: identical commands in flight share one. */
 const callbackBodies = new WeakMap<DiscordMessage, Buffer>();
 
@@ -157,6 +180,7 @@ export async function handleInteraction({
     canManage: canManage({ interaction, managerRoles: config.managerRoles }),
     // Discord's own time of the command (from its snowflake id), not when this process got to it.
     issuedAt: interaction.createdTimestamp,
+    canMention: canMention(interaction),
   };
   const pending = core.replyToCommand(command, context).catch((error: unknown) => {
     logged.error('the core failed a Discord command', { error });

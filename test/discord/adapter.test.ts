@@ -2,13 +2,18 @@
  * The real discord.js client end to end: fake Discord REST + gateway, real core, RealtimeKit emulator.
  * Asserts on what the bot actually sent: registration, interaction callbacks, deferred edits.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SnowflakeUtil } from 'discord.js';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startDiscordAdapter } from '../../adapters/discord/app.js';
 import { applicationCommands } from '../../adapters/discord/commands.js';
 import { TONE_COLOURS } from '../../adapters/discord/render.js';
 import type { Core } from '../../src/core.js';
 import { createLogger } from '../../src/log.js';
+import { openSqliteStore } from '../../src/notify/sqlite-store.js';
+import type { NotifyStore } from '../../src/notify/store.js';
 import {
   APP_ID,
   BOT_TOKEN,
@@ -17,6 +22,7 @@ import {
   GUILD_ID,
   startDiscordHarness,
 } from '../fakes/discord-harness.js';
+import { MEMBER_PERMISSIONS, NO_MENTION_EVERYONE } from '../fakes/discord-interactions.js';
 import { startFakeDiscord } from '../fakes/discord-server.js';
 
 const EPHEMERAL = 64;
@@ -259,6 +265,7 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
       canManage,
       // Discord's time of the command, read from its snowflake id.
       issuedAt: SnowflakeUtil.timestampFrom(interaction.id),
+      canMention: expect.any(Function),
     });
     expect(h.contexts.slice(before)).toEqual([
       context(false, plain),
@@ -290,6 +297,65 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
   it('never logs the bot token', () => {
     expect(h.logs.length).toBeGreaterThan(0);
     for (const line of h.logs) expect(line).not.toContain(BOT_TOKEN);
+  });
+});
+
+describe('Discord subscribe: who may make the bot ping, and which ids', () => {
+  const ROLE = '1100000000000000044';
+  const role = (mentionable: boolean) => ({ roleId: ROLE, name: 'Stream crew', mentionable });
+  let h: DiscordHarness;
+  let dir: string;
+  let store: NotifyStore;
+  let showId: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'discord-subs-'));
+    store = openSqliteStore(dir);
+    h = await startDiscordHarness({ store });
+    showId = h.emulator.addLivestream({ name: 'Launch show', status: 'IDLE' }).id;
+  });
+  afterAll(async () => {
+    await h?.stop();
+    store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    store.removeSubscriptions({ platform: 'discord', channelId: CHANNEL_ID });
+  });
+
+  it('a role that is not mentionable, from a member without Mention Everyone: refused, naming the role and the right', async () => {
+    const interaction = h.run('subscribe', { mention: role(false) }, { permissions: NO_MENTION_EVERYONE });
+    const { body } = await h.callback(interaction);
+    expect(body.data?.flags).toBe(EPHEMERAL);
+    // The refusal pings no one itself.
+    expect(body.data?.allowed_mentions).toEqual({ parse: [] });
+    const text = embedText(embedsOf(body));
+    expect(text).toContain(`<@&${ROLE}>`);
+    expect(text).toContain('Mention Everyone');
+    expect(store.subscriptions()).toEqual([]);
+  });
+
+  it('a mentionable role is fine without Mention Everyone', async () => {
+    const interaction = h.run('subscribe', { mention: role(true) }, { permissions: NO_MENTION_EVERYONE });
+    const { body } = await h.callback(interaction);
+    expect(embedsOf(body)[0]?.title).toBe('Subscribed');
+    expect(store.subscriptions()).toEqual([expect.objectContaining({ mention: `<@&${ROLE}>` })]);
+  });
+
+  it('Mention Everyone may ping any role', async () => {
+    const interaction = h.run('subscribe', { mention: role(false) }, { permissions: MEMBER_PERMISSIONS });
+    const { body } = await h.callback(interaction);
+    expect(embedsOf(body)[0]?.title).toBe('Subscribed');
+    expect(store.subscriptions()).toEqual([expect.objectContaining({ mention: `<@&${ROLE}>` })]);
+  });
+
+  it('an unknown livestream id is refused by name; a known one is shown by its name', async () => {
+    const unknown = await h.callback(h.run('subscribe', { livestream_id: 'no-such-stream' }));
+    expect(embedText(embedsOf(unknown.body))).toContain('no-such-stream');
+    expect(store.subscriptions()).toEqual([]);
+    const known = await h.callback(h.run('subscribe', { livestream_id: showId }));
+    expect(embedText(embedsOf(known.body))).toContain('Launch show');
+    expect(store.subscriptions()).toEqual([expect.objectContaining({ livestreamId: showId })]);
   });
 });
 

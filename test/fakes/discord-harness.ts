@@ -9,6 +9,7 @@ import type { DiscordConfig } from '../../src/config.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
+import type { NotifyStore } from '../../src/notify/store.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { type ChatInputInteraction, chatInputInteraction, type OptionValue } from './discord-interactions.js';
 import { type DiscordRequest, type FakeDiscord, startFakeDiscord } from './discord-server.js';
@@ -22,6 +23,8 @@ export interface HarnessOptions {
   guildId?: string | null;
   managerRoles?: string[];
   deferAfterMs?: number;
+  /** The notification store: enables the subscription commands. */
+  store?: NotifyStore;
 }
 
 export interface InteractionCallback {
@@ -67,7 +70,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
   const logs: string[] = [];
   // No `secrets`: redaction must not be what keeps the token out of the logs.
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const core = createCore({ client, log });
+  const core = createCore({ client, log, store: options.store ?? null });
   const contexts: RequestContext[] = [];
   const recordingCore: Core = {
     replyToText: (text, context) => core.replyToText(text, context),

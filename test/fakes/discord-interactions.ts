@@ -5,7 +5,15 @@
  */
 import { snowflake } from './discord-server.js';
 
-export type OptionValue = string | number | boolean;
+/** A role picked in a Role option: Discord sends its id as the value and the role in `data.resolved`. */
+export interface RoleOption {
+  roleId: string;
+  name?: string;
+  /** The role's "Allow anyone to @mention this role" setting. */
+  mentionable: boolean;
+}
+
+export type OptionValue = string | number | boolean | RoleOption;
 
 export interface ChatInputArgs {
   applicationId: string;
@@ -15,7 +23,10 @@ export interface ChatInputArgs {
   options?: Record<string, OptionValue>;
   commandName?: string;
   userId?: string;
-  /** The member's permission bit set as a decimal string; default: no Manage Channels. */
+  /**
+   * The member's permissions in the channel (overwrites applied) as a decimal string, as Discord
+   * computes them; default: no Manage Channels.
+   */
   permissions?: string;
   roles?: string[];
 }
@@ -29,10 +40,35 @@ export interface ChatInputInteraction {
 /** Everything a member usually has (View Channel, Send Messages…) but not Manage Channels (0x10). */
 export const MEMBER_PERMISSIONS = '2248473465835073';
 
+/** MENTION_EVERYONE: ping @everyone, @here and every role, mentionable or not. */
+export const MENTION_EVERYONE = 1n << 17n;
+
+/** MEMBER_PERMISSIONS without Mention Everyone: a member who may ping only mentionable roles. */
+export const NO_MENTION_EVERYONE = String(BigInt(MEMBER_PERMISSIONS) & ~MENTION_EVERYONE);
+
 function optionType(value: OptionValue): number {
+  if (typeof value === 'object') return 8;
   if (typeof value === 'boolean') return 5;
   if (typeof value === 'number') return 4;
   return 3;
+}
+
+/** The role as Discord resolves it in an interaction (an APIRole). */
+function resolvedRole(option: RoleOption): Record<string, unknown> {
+  return {
+    id: option.roleId,
+    name: option.name ?? 'Role',
+    color: 0,
+    colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+    hoist: false,
+    icon: null,
+    unicode_emoji: null,
+    position: 1,
+    permissions: '0',
+    managed: false,
+    mentionable: option.mentionable,
+    flags: 0,
+  };
 }
 
 export function chatInputInteraction(args: ChatInputArgs): ChatInputInteraction {
@@ -42,8 +78,9 @@ export function chatInputInteraction(args: ChatInputArgs): ChatInputInteraction 
   const options = Object.entries(args.options ?? {}).map(([name, value]) => ({
     name,
     type: optionType(value),
-    value,
+    value: typeof value === 'object' ? value.roleId : value,
   }));
+  const roles = Object.values(args.options ?? {}).filter((v): v is RoleOption => typeof v === 'object');
   return {
     id,
     token,
@@ -59,6 +96,9 @@ export function chatInputInteraction(args: ChatInputArgs): ChatInputInteraction 
         type: 1,
         guild_id: args.guildId,
         options: [{ name: args.subcommand, type: 1, options }],
+        ...(roles.length > 0
+          ? { resolved: { roles: Object.fromEntries(roles.map((r) => [r.roleId, resolvedRole(r)])) } }
+          : {}),
       },
       guild_id: args.guildId,
       channel_id: args.channelId,

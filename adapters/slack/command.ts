@@ -11,7 +11,7 @@ import type { Reply } from '../../src/reply.js';
 import { internalErrorReply } from '../../src/commands/describe-error.js';
 import { scrubResponseUrls } from './bolt-logger.js';
 import type { Claims } from './claims.js';
-import { renderReply, type SlackSurface } from './render.js';
+import { renderReply, type SlackSurface, slackMention } from './render.js';
 import { createTurns } from './turns.js';
 
 export interface CommandListenerDeps {
@@ -24,6 +24,22 @@ export interface CommandListenerDeps {
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/**
+ * What this person may make the bot ping. Slack has no per-person right the bot can read, so the
+ * configuration decides: with SLACK_SUBSCRIPTION_MANAGERS set, only those people may make posts ping
+ * the whole channel or a user group (@channel, @here, @everyone, <!subteam^…>); a user mention, or text
+ * that pings nobody, anyone may. Without the setting, everyone manages subscriptions, pings included.
+ */
+export function canMention(args: {
+  managers: readonly string[];
+  userId: string;
+}): (mention: string) => boolean {
+  const { managers, userId } = args;
+  if (managers.length === 0 || managers.includes(userId)) return () => true;
+  // `<!…>` is how Slack markup pings a channel or a group: exactly what render.ts would send.
+  return (mention) => !slackMention(mention).startsWith('<!');
+}
 
 const INTERNAL_ERROR_REPLY: Reply = internalErrorReply();
 
@@ -47,6 +63,7 @@ export function createCommandListener(deps: CommandListenerDeps): (args: Command
       channelId: command.channel_id,
       userId: command.user_id,
       canManage: managers.length === 0 || managers.includes(command.user_id),
+      canMention: canMention({ managers, userId: command.user_id }),
     };
     let answer: Reply;
     try {

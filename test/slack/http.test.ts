@@ -143,6 +143,7 @@ describe('context handed to the core', () => {
       channelId: 'C0FAKE',
       userId: 'U0HUMAN',
       canManage: false,
+      canMention: expect.any(Function),
     });
     expect(boss?.context.canManage).toBe(true);
     expect(human?.text).toBe('help');

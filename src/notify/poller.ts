@@ -76,6 +76,9 @@ export class Poller {
   private running: Promise<CycleResult> | null = null;
   private failures = 0;
   private lastError: unknown = null;
+  private lastReason = '';
+  /** Monotonic ms since when the API has been failing (this run of failures); null while it answers. */
+  private failingSince: number | null = null;
   /** Requests of the last full sweep and of the last light (LIVE + ERRORED lists) cycle. */
   private fullCost = 1;
   private lightCost = 1;
@@ -109,7 +112,7 @@ export class Poller {
     const { clock, budget } = this.options;
     this.loop = (async () => {
       while (!this.abort.signal.aborted) {
-        const wait = budget.waitMs(this.nextFull() ? this.fullCost : this.lightCost, clock.now());
+        const wait = budget.waitMs(this.nextFull() ? this.fullCost : this.lightCost, clock.monotonic());
         if (wait > 0) {
           this.options.log.warn('poller waits for its request budget', {
             waitMs: wait,
@@ -119,7 +122,17 @@ export class Poller {
           if (this.abort.signal.aborted) break;
         }
         const result = await this.runCycle();
-        await clock.sleep(this.nextDelayMs(result), this.abort.signal);
+        let delay = this.nextDelayMs(result);
+        // A backoff may reach past the moment the outage notice is due: tell the channels on time (the
+        // API has not answered since it started failing), then wait out the rest.
+        const untilAlert = this.msUntilAlert();
+        if (untilAlert !== null && untilAlert < delay) {
+          await clock.sleep(untilAlert, this.abort.signal);
+          if (this.abort.signal.aborted) break;
+          this.alertIfDue(this.lastReason);
+          delay -= untilAlert;
+        }
+        await clock.sleep(delay, this.abort.signal);
       }
     })();
   }
@@ -387,34 +400,51 @@ export class Poller {
   }
 
   private async failed(error: unknown, requests: number): Promise<CycleResult> {
-    const { store, clock, log, alertAfterMs } = this.options;
+    const { store, clock, log } = this.options;
     this.failures++;
     this.lastError = error;
     const reason = isRealtimeKitError(error) ? error.message : 'unexpected error';
-    const now = clock.now();
-    const since = store.getMeta('api_failing_since') ?? new Date(now).toISOString();
-    if (store.getMeta('api_failing_since') === null) store.setMeta('api_failing_since', since);
+    this.lastReason = reason;
+    const stored = store.getMeta('api_failing_since');
+    if (stored === null) store.setMeta('api_failing_since', new Date(clock.now()).toISOString());
+    if (this.failingSince === null) {
+      // Since when, on the monotonic clock: a failure that began before a restart counts from then.
+      const before = stored === null ? 0 : Math.max(0, clock.now() - Date.parse(stored));
+      this.failingSince = clock.monotonic() - (Number.isFinite(before) ? before : 0);
+    }
     log.warn('poll cycle failed; statuses unchanged, will retry', {
       failures: this.failures,
       kind: isRealtimeKitError(error) ? error.kind : 'unknown',
       reason,
     });
-    if (now - Date.parse(since) >= alertAfterMs && store.getMeta('api_alerted') === null) {
-      const event: SystemEvent = {
-        kind: 'api-delayed',
-        at: new Date(now).toISOString(),
-        failingSince: since,
-        reason,
-      };
-      store.enqueue(event, targetsFor(event, this.subscriptions()));
-      store.setMeta('api_alerted', event.at);
-      log.error('RealtimeKit has been failing; subscribed channels are told notifications are delayed', {
-        since,
-        reason,
-      });
-      this.options.onEnqueued?.();
-    }
+    this.alertIfDue(reason);
     return { ok: false, error: reason, requests };
+  }
+
+  /** Milliseconds until the outage notice is due; null when the API is not failing or it was sent. */
+  private msUntilAlert(): number | null {
+    if (this.failingSince === null || this.options.store.getMeta('api_alerted') !== null) return null;
+    return Math.max(0, this.failingSince + this.options.alertAfterMs - this.options.clock.monotonic());
+  }
+
+  /** Tells the subscribed channels, once, that the API has been failing for API_ALERT_AFTER_SECONDS. */
+  private alertIfDue(reason: string): void {
+    const { store, clock, log } = this.options;
+    if (this.msUntilAlert() !== 0) return;
+    const since = store.getMeta('api_failing_since') ?? new Date(clock.now()).toISOString();
+    const event: SystemEvent = {
+      kind: 'api-delayed',
+      at: new Date(clock.now()).toISOString(),
+      failingSince: since,
+      reason,
+    };
+    store.enqueue(event, targetsFor(event, this.subscriptions()));
+    store.setMeta('api_alerted', event.at);
+    log.error('RealtimeKit has been failing; subscribed channels are told notifications are delayed', {
+      since,
+      reason,
+    });
+    this.options.onEnqueued?.();
   }
 
   private subscriptions(): Subscription[] {
@@ -431,6 +461,7 @@ export class Poller {
   /** The API answered: end the failure alert (the backoff ends only once the whole cycle succeeded). */
   private async recovered(): Promise<void> {
     const { store, clock, log } = this.options;
+    this.failingSince = null;
     const since = store.getMeta('api_failing_since');
     if (since === null) return;
     store.setMeta('api_failing_since', null);

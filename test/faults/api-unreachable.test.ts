@@ -35,14 +35,15 @@ describe('API unreachable at start (in process, on a moved clock)', () => {
     rig.poller.start();
     const before = rig.clock.sleeps.length;
     const waits: number[] = [];
-    for (let n = 1; n <= 6; n++) {
+    for (let n = 1; n <= 7; n++) {
       const wait = await rig.clock.sleepNumber(before + n);
       waits.push(wait);
       if (n === 3) rig.emulator.setStatus(show.id, 'LIVE'); // changes while the API is away
-      if (n < 6) rig.clock.advance(wait);
+      if (n < 7) rig.clock.advance(wait);
     }
-    // 15 s interval doubled per failure, capped at 5 minutes.
-    expect(waits).toEqual([30_000, 60_000, 120_000, 240_000, 300_000, 300_000]);
+    // 15 s interval doubled per failure, capped at 5 minutes; the 240 s wait is cut in two where the
+    // outage notice is due (API_ALERT_AFTER_SECONDS, 300 s after the first failure, at 210 + 90 s).
+    expect(waits).toEqual([30_000, 60_000, 120_000, 90_000, 150_000, 300_000, 300_000]);
     const failures = rig.logs.matching('poll cycle failed');
     expect(failures).toHaveLength(6);
     expect(failures.every((r) => r.kind === 'Network')).toBe(true);
@@ -53,7 +54,7 @@ describe('API unreachable at start (in process, on a moved clock)', () => {
     await rig.emulator.start(rig.port);
     rig.clock.advance(300_000);
     // After a success the loop is back on the plain interval.
-    expect(await rig.clock.sleepNumber(before + 7)).toBe(15_000);
+    expect(await rig.clock.sleepNumber(before + 8)).toBe(15_000);
     await rig.poller.stop();
     await rig.drainAll();
     // Each once; their relative order is api-auth.test.ts's concern.

@@ -119,7 +119,7 @@ export async function createNotifyRig(options: NotifyRigOptions): Promise<Notify
       retries: 1,
       retryDelayMs: () => 1,
       timeoutMs: 2_000,
-      ...(budget ? { onRequest: () => budget.record(clock.now()) } : {}),
+      ...(budget ? { onRequest: () => budget.record(clock.monotonic()) } : {}),
     });
   const rig = { emulator, clock, dataDir, commandsClient: api() } as NotifyRig;
   const build = () => {

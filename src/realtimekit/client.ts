@@ -37,6 +37,11 @@ export interface RealtimeKitClientOptions {
   retryDelayMs?: (attempt: number) => number;
   /** A Retry-After longer than this is not waited out: the call fails as `RateLimited` at once. */
   maxRetryAfterMs?: number;
+  /**
+   * The largest answer read, in bytes: a bigger one fails as `Malformed` instead of filling memory
+   * (a page of 100 livestreams is about 60 KB).
+   */
+  maxBodyBytes?: number;
   /** Called for every HTTP request sent, retries included (request budgets, metrics). */
   onRequest?: (request: { method: string; path: string }) => void;
 }
@@ -46,6 +51,7 @@ export const DEFAULT_CLIENT_OPTIONS = {
   retries: 2,
   retryDelayMs: (attempt: number) => Math.min(500 * 2 ** (attempt - 1), 5_000),
   maxRetryAfterMs: 10_000,
+  maxBodyBytes: 8 * 1024 * 1024,
 } as const satisfies Partial<RealtimeKitClientOptions>;
 
 export interface RealtimeKitClient {
@@ -128,9 +134,9 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     try {
       response = await http(url, json === undefined ? { method } : { method, json });
     } catch (error) {
-      throw await toRealtimeKitError(error, settings.timeoutMs);
+      throw await toRealtimeKitError(error, settings);
     }
-    const body = await readJson(response, settings.timeoutMs);
+    const body = await readJson(response, settings);
     if (isObject(body) && body.success === false) {
       const details = errorDetails(body);
       throw new RealtimeKitError({
@@ -231,12 +237,28 @@ function toSearchParams(query: ListQuery): URLSearchParams {
   return params;
 }
 
+/** How much of an answer is read, and for how long. */
+interface BodyLimits {
+  timeoutMs: number;
+  maxBodyBytes: number;
+}
+
 /**
  * The body as text, within `timeoutMs`: ky's timeout ends when the headers arrive, so a body that stalls
- * after them would otherwise hang the caller for ever.
+ * after them would otherwise hang the caller for ever. At most `maxBodyBytes`, whatever Content-Length
+ * says: a runaway answer fails before it fills memory.
  */
-async function readText(response: Response, timeoutMs: number): Promise<string> {
+async function readText(response: Response, { timeoutMs, maxBodyBytes }: BodyLimits): Promise<string> {
   if (!response.body) return '';
+  const tooLarge = () => {
+    void response.body?.cancel().catch(() => {});
+    return new RealtimeKitError({
+      kind: 'Malformed',
+      status: response.status,
+      message: `Malformed response: the answer is larger than ${Math.round(maxBodyBytes / 1024 / 1024)} MB`,
+    });
+  };
+  if (Number(response.headers.get('content-length') ?? 0) > maxBodyBytes) throw tooLarge();
   const reader = response.body.getReader();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -246,11 +268,18 @@ async function readText(response: Response, timeoutMs: number): Promise<string> 
   // Chunks are joined once and decoded once: decoding each chunk into a growing string costs more CPU
   // than the JSON parsing itself on large pages.
   const chunks: Uint8Array[] = [];
+  let bytes = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (timedOut) break;
       if (done) return Buffer.concat(chunks).toString('utf8');
+      bytes += value.byteLength;
+      if (bytes > maxBodyBytes) {
+        chunks.length = 0;
+        void reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
       chunks.push(value);
     }
   } catch (error) {
@@ -265,10 +294,10 @@ async function readText(response: Response, timeoutMs: number): Promise<string> 
   });
 }
 
-async function readJson(response: Response, timeoutMs: number): Promise<unknown> {
+async function readJson(response: Response, limits: BodyLimits): Promise<unknown> {
   let raw: string;
   try {
-    raw = await readText(response, timeoutMs);
+    raw = await readText(response, limits);
   } catch (error) {
     if (error instanceof RealtimeKitError) throw error;
     throw new RealtimeKitError({
@@ -303,13 +332,13 @@ function retryAfterSeconds(response: Response): number | null {
   return ms === null ? null : Math.ceil(ms / 1000);
 }
 
-async function toRealtimeKitError(error: unknown, timeoutMs: number): Promise<RealtimeKitError> {
+async function toRealtimeKitError(error: unknown, limits: BodyLimits): Promise<RealtimeKitError> {
   if (error instanceof RealtimeKitError) return error;
   if (error instanceof HTTPError) {
     const { response } = error;
     let body: unknown = null;
     try {
-      body = JSON.parse(await readText(response, timeoutMs)) as unknown;
+      body = JSON.parse(await readText(response, limits)) as unknown;
     } catch {
       // A non-JSON, cut-off or stalled error page: the status alone says enough.
     }

@@ -30,6 +30,8 @@ export interface ScriptedResponse {
    * `hang-body`: send the headers and half the body, then never finish (until `close()`).
    */
   destroy?: 'before-response' | 'mid-body' | 'hang-body';
+  /** Send the body in chunks of this many bytes without a Content-Length (chunked transfer encoding). */
+  chunkBytes?: number;
 }
 
 export type Responder = ScriptedResponse | ((request: RecordedRequest) => ScriptedResponse);
@@ -90,10 +92,25 @@ export async function startFakeHttpServer(): Promise<FakeHttpServer> {
     const bytes = Buffer.from(payload, 'utf8');
     const headers: Record<string, string> = {
       'content-type': isString ? 'text/plain; charset=utf-8' : 'application/json',
-      'content-length': String(bytes.length),
+      ...(scripted.chunkBytes ? {} : { 'content-length': String(bytes.length) }),
       ...scripted.headers,
     };
     res.writeHead(scripted.status ?? 200, headers);
+    if (scripted.chunkBytes) {
+      // Written as the client reads: one that stops reading stops the writing too.
+      const size = scripted.chunkBytes;
+      let offset = 0;
+      const pump = () => {
+        while (offset < bytes.length && !res.destroyed) {
+          const more = res.write(bytes.subarray(offset, offset + size));
+          offset += size;
+          if (!more) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+      return;
+    }
     if (scripted.destroy === 'mid-body' || scripted.destroy === 'hang-body') {
       res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
       if (scripted.destroy === 'mid-body') {

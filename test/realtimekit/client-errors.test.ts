@@ -256,6 +256,32 @@ describe('retries', () => {
 });
 
 describe('bodies we cannot use', () => {
+  /** A valid list answer of about `mb` megabytes (one livestream with a very long name). */
+  const hugeList = (mb: number) =>
+    JSON.stringify({
+      success: true,
+      data: [{ id: 'ls-1', status: 'LIVE', name: 'x'.repeat(mb * 1024 * 1024) }],
+    });
+
+  it('an answer larger than the cap (8 MB) is Malformed, whether Content-Length says so or not', async () => {
+    const body = hugeList(12);
+    api.server.enqueue({ body }, { body, chunkBytes: 64 * 1024 });
+    for (let i = 0; i < 2; i++) {
+      const error = await failure(client({ retries: 0 }).listLivestreams());
+      expectKind(error, 'Malformed', 200);
+      expect(error.message).toMatch(/larger than 8 MB/);
+    }
+  });
+
+  it('the cap is a setting; an answer under it is read as usual', async () => {
+    api.server.enqueue(
+      { body: hugeList(1), chunkBytes: 16 * 1024 },
+      { body: hugeList(1), chunkBytes: 16 * 1024 },
+    );
+    expectKind(await failure(client({ maxBodyBytes: 512 * 1024 }).listLivestreams()), 'Malformed', 200);
+    expect((await client().listLivestreams()).livestreams[0]?.id).toBe('ls-1');
+  });
+
   it('a 200 that is not JSON is Malformed', async () => {
     api.server.enqueue({ body: '<html>Welcome to nginx</html>' });
     const error = await failure(client().listLivestreams());

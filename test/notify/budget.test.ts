@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BUDGET_WINDOW_MS, RequestBudget } from '../../src/notify/budget.js';
+import { CommandLimits } from '../../src/command-limits.js';
+import { createCore } from '../../src/core.js';
+import { clientSettingsOf } from '../../src/emulator/emulator.js';
+import { silentLogger } from '../../src/log.js';
+import {
+  BUDGET_WINDOW_MS,
+  CLOUDFLARE_REQUEST_LIMIT,
+  DEFAULT_TOKEN_REQUEST_LIMIT,
+  RequestBudget,
+} from '../../src/notify/budget.js';
+import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { createHarness, type Harness } from './harness.js';
 
 describe('RequestBudget', () => {
@@ -12,6 +22,114 @@ describe('RequestBudget', () => {
     expect(budget.waitMs(4, 8_000)).toBe(1_000 + BUDGET_WINDOW_MS - 8_000 + 1);
     expect(budget.used(BUDGET_WINDOW_MS + 500)).toBe(7);
     expect(budget.sustainableIntervalMs(3)).toBe(90_000);
+  });
+
+  it('is one window for the whole token: the poller stops at its ceiling, commands at the token limit', () => {
+    // Poller ceiling 20, token limit 30 (of Cloudflare's 1,200 in production: 900 and 1,100).
+    const budget = new RequestBudget(20, 30);
+    expect(budget.tokenLimit).toBe(30);
+    for (let i = 0; i < 18; i++) budget.record(i, 'commands');
+    // The poller counts every request of the token, not only its own.
+    expect(budget.used(100)).toBe(18);
+    expect(budget.waitMs(3, 100)).toBe(BUDGET_WINDOW_MS - 100 + 1);
+    expect(budget.waitMs(2, 100)).toBe(0);
+    // Commands still fit, up to the token limit.
+    expect(budget.commandWaitMs(3, 100)).toBe(0);
+    for (let i = 18; i < 27; i++) budget.record(100, 'commands');
+    expect(budget.commandWaitMs(3, 100)).toBe(0);
+    budget.record(100, 'commands');
+    // 28 used: 3 more would pass 30. The oldest request (t=0) leaves the window first.
+    expect(budget.commandWaitMs(3, 100)).toBe(BUDGET_WINDOW_MS - 100 + 1);
+    expect(budget.commandWaitMs(3, BUDGET_WINDOW_MS + 1)).toBe(0);
+    // `total` counts the poller's own requests (its cycles measure their cost with it), not commands'.
+    expect(budget.total).toBe(0);
+    budget.record(BUDGET_WINDOW_MS + 1);
+    expect(budget.total).toBe(1);
+  });
+
+  it('gives the poller only what commands leave of its ceiling when it paces itself', () => {
+    const budget = new RequestBudget(20, 30);
+    expect(budget.sustainableIntervalMs(1, 0)).toBe(15_000);
+    for (let i = 0; i < 10; i++) budget.record(0, 'commands');
+    for (let i = 0; i < 5; i++) budget.record(0); // the poller's own do not shrink its share
+    // Commands took 10 of 20 in this window: the poller paces itself on the other 10.
+    expect(budget.sustainableIntervalMs(1, 1_000)).toBe(30_000);
+    expect(budget.sustainableIntervalMs(1)).toBe(30_000); // at the latest time it was told
+    // Commands past the ceiling leave it one cycle per window, never a stop.
+    for (let i = 0; i < 15; i++) budget.record(1_000, 'commands');
+    expect(budget.sustainableIntervalMs(4, 1_000)).toBe(BUDGET_WINDOW_MS);
+    // Once those commands leave the window, the full ceiling is the poller's again.
+    expect(budget.sustainableIntervalMs(1, BUDGET_WINDOW_MS + 1_000)).toBe(15_000);
+  });
+
+  it('defaults to 1,100 for the token, under Cloudflare’s 1,200, and never below the poller ceiling', () => {
+    expect(DEFAULT_TOKEN_REQUEST_LIMIT).toBe(1_100);
+    expect(CLOUDFLARE_REQUEST_LIMIT).toBe(1_200);
+    expect(new RequestBudget(900).tokenLimit).toBe(1_100);
+    expect(new RequestBudget(1_000_000).tokenLimit).toBe(1_000_000);
+    expect(() => new RequestBudget(900, 800)).toThrow(RangeError);
+  });
+
+  it('measures on the clock it is given, whatever its origin (a monotonic clock starts near 0)', () => {
+    const budget = new RequestBudget(2, 4);
+    budget.record(0.25);
+    budget.record(0.5, 'commands');
+    expect(budget.waitMs(1, 1)).toBe(Math.ceil(0.25 + BUDGET_WINDOW_MS - 1 + 1));
+    expect(budget.used(BUDGET_WINDOW_MS + 0.4)).toBe(1);
+  });
+});
+
+describe('commands and the poller share the token’s budget', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.poller.stop();
+    await h.close();
+  });
+
+  it('the poller waits while commands have used its ceiling, and resumes when they leave the window', async () => {
+    h = await createHarness({ budget: 20 });
+    h.emulator.seed(5, { status: 'IDLE' });
+    // Commands as startApp wires them: their client records into the same budget.
+    const commandsClient = createRealtimeKitClient({
+      ...clientSettingsOf(h.emulator.settings()),
+      retries: 0,
+      onRequest: () => h.budget.record(h.clock.monotonic(), 'commands'),
+    });
+    const core = createCore({
+      client: commandsClient,
+      log: silentLogger,
+      clock: h.clock,
+      limits: new CommandLimits({
+        budget: h.budget,
+        commands: { count: 100, perMs: 60_000 },
+        creates: { count: 3, perMs: 600_000 },
+      }),
+    });
+    for (let page = 1; page <= 20; page++) {
+      const answer = await core.replyToText(`list --page ${page}`, {
+        platform: 'slack',
+        channelId: 'C1',
+        userId: 'U1',
+      });
+      expect(answer.title).toBe('Livestreams');
+    }
+    expect(h.budget.used(h.clock.monotonic())).toBe(20);
+
+    const pollerRequests: number[] = [];
+    h.emulator.onRequest((request) => {
+      if (request.query.per_page === '100') pollerRequests.push(h.clock.monotonic());
+    });
+    const started = h.clock.monotonic();
+    h.poller.start();
+    await vi.waitFor(() => expect(h.clock.sleeping).toBeGreaterThan(0), { timeout: 5_000, interval: 1 });
+    expect(pollerRequests).toEqual([]);
+    // Just short of the window: still waiting.
+    h.clock.advance(BUDGET_WINDOW_MS - 1_000);
+    await vi.waitFor(() => expect(h.clock.sleeping).toBeGreaterThan(0), { timeout: 5_000, interval: 1 });
+    expect(pollerRequests).toEqual([]);
+    h.clock.advance(2_000);
+    await vi.waitFor(() => expect(pollerRequests.length).toBeGreaterThan(0), { timeout: 5_000 });
+    expect(pollerRequests[0]! - started).toBeGreaterThan(BUDGET_WINDOW_MS);
   });
 });
 

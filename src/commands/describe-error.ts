@@ -1,5 +1,5 @@
 /** The one place where an error becomes words for people. Short, specific, and never a raw body. */
-import { isRealtimeKitError } from '../realtimekit/errors.js';
+import { isRealtimeKitError, type RealtimeKitError } from '../realtimekit/errors.js';
 import { type Reply, reply } from '../reply.js';
 import type { CommandProblem } from './command.js';
 
@@ -37,8 +37,34 @@ export function internalErrorReply(): Reply {
   });
 }
 
+/**
+ * A create that timed out, lost its connection or got a 5xx may have been carried out all the same
+ * (the request reached Cloudflare; the answer did not reach us). Creates are never retried for that
+ * reason, and the person must not be told to "try again": that made a second livestream whose key
+ * nobody ever saw. A 429 or a 4xx is a refusal: nothing was created.
+ */
+function mayHaveCreated(error: RealtimeKitError, subject: ErrorSubject): boolean {
+  return (
+    subject.kind === 'create' &&
+    (error.kind === 'Timeout' || error.kind === 'Network' || error.kind === 'ServerError')
+  );
+}
+
+const CHECK_LIST_FIRST =
+  'The livestream may have been created anyway: check `/livestream list` before creating again, so you do not end up with two.';
+
 export function errorText(error: unknown, subject: ErrorSubject): string {
   if (!isRealtimeKitError(error)) return INTERNAL_ERROR_TEXT;
+  if (mayHaveCreated(error, subject)) {
+    switch (error.kind) {
+      case 'Timeout':
+        return `RealtimeKit did not answer in time. ${CHECK_LIST_FIRST}`;
+      case 'ServerError':
+        return `RealtimeKit had trouble answering (HTTP ${error.status ?? '5xx'}). ${CHECK_LIST_FIRST}`;
+      default:
+        return `The connection to RealtimeKit broke before its answer arrived. ${CHECK_LIST_FIRST}`;
+    }
+  }
   const said = error.apiMessage ? ` (RealtimeKit said: “${error.apiMessage.slice(0, 200)}”)` : '';
   switch (error.kind) {
     case 'Unauthorized':
@@ -65,7 +91,13 @@ export function errorText(error: unknown, subject: ErrorSubject): string {
 }
 
 export function errorReply(error: unknown, subject: ErrorSubject): Reply {
-  const title = isRealtimeKitError(error) && error.kind === 'NotFound' ? 'Not found' : 'That did not work';
+  const title = !isRealtimeKitError(error)
+    ? 'That did not work'
+    : error.kind === 'NotFound'
+      ? 'Not found'
+      : mayHaveCreated(error, subject)
+        ? 'Not sure the livestream was created'
+        : 'That did not work';
   return reply({ title, tone: 'error', text: errorText(error, subject), visibility: 'requester' });
 }
 

@@ -1,5 +1,5 @@
 /** The core end-to-end: text -> parser -> handler -> real ky client -> the emulator over HTTP -> Reply. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { silentLogger } from '../../src/log.js';
@@ -181,5 +181,50 @@ describe('commands through the emulator', () => {
     emulator.setStatus(odd.id, 'WEIRD');
     const reply = await ask('list --per-page 100');
     expect(reply.list?.items.find((i) => i.title === 'Odd')?.badge?.text).toBe('UNKNOWN (WEIRD)');
+  });
+});
+
+describe('a create that may have worked', () => {
+  const mayExist = /may have been created.*check `\/livestream list` before creating again/is;
+
+  it.each<[string, () => void]>([
+    ['timed out', () => emulator.injectFault({ method: 'POST', path: 'livestreams', delayMs: 1_500 })],
+    ['got a 502', () => emulator.injectFault({ method: 'POST', path: 'livestreams', status: 502 })],
+    [
+      'lost its connection after sending',
+      () => emulator.injectFault({ method: 'POST', path: 'livestreams', destroy: true }),
+    ],
+  ])('says so when it %s, and points at list instead of "try again"', async (_name, arrange) => {
+    arrange();
+    const name = `Maybe ${_name}`;
+    const reply = await ask(`create ${name}`);
+    expect(reply.tone).toBe('error');
+    expect(reply.visibility).toBe('requester');
+    expect(reply.text).toMatch(mayExist);
+    expect(reply.text).not.toMatch(/try again/i);
+  });
+
+  it('is right to: the timed-out create made the livestream after the bot gave up', async () => {
+    emulator.injectFault({ method: 'POST', path: 'livestreams', delayMs: 1_000 });
+    const reply = await ask('create Late answer');
+    expect(reply.text).toMatch(mayExist);
+    await vi.waitFor(() => expect(emulator.livestreams().some((l) => l.name === 'Late answer')).toBe(true), {
+      timeout: 5_000,
+    });
+  });
+
+  it('still says "try again" for a create refused outright, and for a read that timed out', async () => {
+    emulator.injectFault({
+      method: 'POST',
+      path: 'livestreams',
+      status: 429,
+      headers: { 'retry-after': '20' },
+    });
+    expect((await ask('create Refused')).text).toMatch(/rate limiting.*20 s/);
+    expect(emulator.livestreams().some((l) => l.name === 'Refused')).toBe(false);
+    emulator.injectFault({ path: 'livestreams', delayMs: 2_000, times: 5 });
+    const list = await ask('list');
+    expect(list.text).toMatch(/did not answer in time/);
+    expect(list.text).not.toMatch(/may have been created/);
   });
 });

@@ -7,10 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConsoleChat } from '../adapters/console/chat.js';
 import { CONSOLE_CHANNEL, createConsoleSink } from '../adapters/console/sink.js';
-import type { Config } from './config.js';
+import { type Clock, systemClock } from './clock.js';
+import { CommandLimits } from './command-limits.js';
+import { type Config, DEFAULT_LIMITS } from './config.js';
 import { createCore } from './core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from './emulator/emulator.js';
 import type { Logger } from './log.js';
+import { RequestBudget } from './notify/budget.js';
 import { startNotifications } from './notify/service.js';
 import { openSqliteStore } from './notify/sqlite-store.js';
 import type { ChannelRef } from './notify/types.js';
@@ -21,6 +24,8 @@ export interface AppIo {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   interactive: boolean;
+  /** Time, for the poller, the sender and command limits. Default: the system clock (tests move their own). */
+  clock?: Clock;
 }
 
 export interface RunningApp {
@@ -34,15 +39,21 @@ const DEMO_STEP_MS = 5_000;
 
 export async function startApp(config: Config, log: Logger, io: AppIo): Promise<RunningApp> {
   const stops: (() => Promise<void>)[] = [];
+  const clock = io.clock ?? systemClock;
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  // One budget for the API token: the poller's requests and every command's are counted together.
+  // (A Config written in code without limits gets the default token limit, or its poller budget if higher.)
+  const budget = new RequestBudget(config.notify.requestBudget, config.limits?.tokenRequestLimit);
+  const onRequest = () => budget.record(clock.monotonic(), 'commands');
   let emulator: Emulator | null = null;
   let client: RealtimeKitClient;
   if (config.realtimekit.mode === 'api') {
-    client = createRealtimeKitClient(config.realtimekit);
+    client = createRealtimeKitClient({ ...config.realtimekit, onRequest });
   } else {
     emulator = createEmulator({ livestreams: DEMO_STREAMS });
     await emulator.start();
     emulator.startSimulation(DEMO_STEP_MS);
-    client = createRealtimeKitClient(clientSettingsOf(emulator.settings()));
+    client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), onRequest });
     const running = emulator;
     stops.push(() => running.stop());
     log.info('demo mode: using the embedded RealtimeKit emulator', {
@@ -59,7 +70,12 @@ export async function startApp(config: Config, log: Logger, io: AppIo): Promise<
     store.close();
     if (emulator) await rm(dataDir, { recursive: true, force: true });
   });
-  const core = createCore({ client, log, store });
+  const commandLimits = new CommandLimits({
+    budget,
+    commands: { count: limits.userCommandsPerMinute, perMs: 60_000 },
+    creates: { count: limits.userCreatesPer10Minutes, perMs: 10 * 60_000 },
+  });
+  const core = createCore({ client, log, store, clock, limits: commandLimits });
   const platforms: string[] = [];
   const sinks: Sink[] = [];
   const defaultChannels: ChannelRef[] = [];
@@ -108,6 +124,8 @@ export async function startApp(config: Config, log: Logger, io: AppIo): Promise<
     realApi: config.realtimekit.mode === 'api',
     defaultChannels,
     log,
+    budget,
+    clock,
   });
   // Stop polling and sending before the store closes.
   stops.push(() => notifications.stop());

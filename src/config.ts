@@ -3,6 +3,8 @@
  * once at start-up. A problem stops the start with one message naming each wrong variable.
  * Every variable here is documented in `.env.example` and the README.
  */
+import { CLOUDFLARE_REQUEST_LIMIT, DEFAULT_TOKEN_REQUEST_LIMIT } from './notify/budget.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type RealtimeKitConfig =
@@ -41,6 +43,25 @@ export interface NotifyConfig {
   alertAfterSeconds: number;
 }
 
+/**
+ * How much the bot lets people and itself ask of the RealtimeKit API (see notify/budget.ts for how the
+ * token's 5-minute window is shared between the poller and commands).
+ */
+export interface LimitsConfig {
+  /** API_TOKEN_REQUEST_LIMIT: requests per 5 minutes for the whole token; commands are refused past it. */
+  tokenRequestLimit: number;
+  /** USER_COMMANDS_PER_MINUTE: commands that call the API, per person. */
+  userCommandsPerMinute: number;
+  /** USER_CREATES_PER_10_MINUTES: creates per person, on top of the command limit. */
+  userCreatesPer10Minutes: number;
+}
+
+export const DEFAULT_LIMITS = {
+  tokenRequestLimit: DEFAULT_TOKEN_REQUEST_LIMIT,
+  userCommandsPerMinute: 20,
+  userCreatesPer10Minutes: 3,
+} as const satisfies LimitsConfig;
+
 export interface Config {
   realtimekit: RealtimeKitConfig;
   /** null: LOG_LEVEL unset; the app picks (info, or warn under the terminal chat so logs don't drown it). */
@@ -48,6 +69,8 @@ export interface Config {
   slack: SlackConfig | null;
   discord: DiscordConfig | null;
   notify: NotifyConfig;
+  /** loadConfig always fills it; a Config written in code (tests) may leave it out for the defaults. */
+  limits?: LimitsConfig;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -84,6 +107,8 @@ export function loadConfig(env: Env): Config {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? null : value;
   };
+  /** Numbers that were set but wrong: checks between two numbers skip them (one problem is enough). */
+  const badNumbers = new Set<string>();
   const number = (
     name: string,
     fallback: number,
@@ -95,6 +120,7 @@ export function loadConfig(env: Env): Config {
     const value = Number(raw);
     if (!Number.isFinite(value) || !check(value)) {
       problems.push(`${name} must be ${expected} (got "${raw}")`);
+      badNumbers.add(name);
       return fallback;
     }
     return value;
@@ -249,6 +275,37 @@ export function loadConfig(env: Env): Config {
     alertAfterSeconds: number('API_ALERT_AFTER_SECONDS', 300, (n) => n > 0, 'a number of seconds above 0'),
   };
 
+  const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+  const limits: LimitsConfig = {
+    tokenRequestLimit: number(
+      'API_TOKEN_REQUEST_LIMIT',
+      DEFAULT_LIMITS.tokenRequestLimit,
+      (n) => wholeAtLeast(1)(n) && n <= CLOUDFLARE_REQUEST_LIMIT,
+      `a whole number of requests per 5 minutes, at most ${CLOUDFLARE_REQUEST_LIMIT} (Cloudflare blocks the token past that)`,
+    ),
+    userCommandsPerMinute: number(
+      'USER_COMMANDS_PER_MINUTE',
+      DEFAULT_LIMITS.userCommandsPerMinute,
+      wholeAtLeast(1),
+      'a whole number of commands, 1 or more',
+    ),
+    userCreatesPer10Minutes: number(
+      'USER_CREATES_PER_10_MINUTES',
+      DEFAULT_LIMITS.userCreatesPer10Minutes,
+      wholeAtLeast(1),
+      'a whole number of creates, 1 or more',
+    ),
+  };
+  if (
+    !badNumbers.has('API_REQUEST_BUDGET') &&
+    !badNumbers.has('API_TOKEN_REQUEST_LIMIT') &&
+    notify.requestBudget >= limits.tokenRequestLimit
+  ) {
+    problems.push(
+      `API_REQUEST_BUDGET (${notify.requestBudget}) must be below API_TOKEN_REQUEST_LIMIT (${limits.tokenRequestLimit}): the poller stops at the first, commands at the second, so the difference is what commands always have`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { realtimekit, logLevel, slack, discord, notify };
+  return { realtimekit, logLevel, slack, discord, notify, limits };
 }

@@ -2,8 +2,10 @@
  * The inward half of the adapter contract: what every adapter calls with what a person asked.
  * Adapters hold a Core, never the RealtimeKit client, so they stay thin and platform-only.
  */
+import { type Clock, systemClock } from './clock.js';
+import type { CommandLimits } from './command-limits.js';
 import type { Command } from './commands/command.js';
-import { errorReply, usageReply } from './commands/describe-error.js';
+import { errorReply, refusalReply, usageReply } from './commands/describe-error.js';
 import { type ApiCommand, handleCommand, helpReply } from './commands/handler.js';
 import { parseCommandText } from './commands/parse.js';
 import { shareInFlight } from './in-flight.js';
@@ -28,6 +30,13 @@ export interface CoreDeps {
   log: Logger;
   /** The notification store, when notifications run: enables the subscription commands. */
   store?: NotifyStore | null;
+  /**
+   * Per-person limits and the token's shared request budget. startApp always sets them; a core built
+   * alone (tests, benches) runs without.
+   */
+  limits?: CommandLimits | null;
+  /** Limits measure time on its monotonic clock. Default: the system clock. */
+  clock?: Clock;
 }
 
 /** How long an answer serves identical commands issued before it arrived (bounds clock skew's cost). */
@@ -49,22 +58,43 @@ export function createCore(deps: CoreDeps): Core {
     command.name === 'create'
       ? handleCommand(command, deps)
       : shared(JSON.stringify(command), () => handleCommand(command, deps), issuedAt);
+  const runCommand = async (
+    command: Exclude<Command, { name: 'help' }>,
+    context: RequestContext,
+  ): Promise<Reply> => {
+    if (!isSubscriptionCommand(command)) return sharedRead(command, context.issuedAt);
+    try {
+      return await handleSubscriptionCommand({
+        command,
+        context,
+        store: deps.store ?? null,
+        client: deps.client,
+      });
+    } catch (error) {
+      deps.log.error('subscription command failed', { error });
+      return errorReply(error, { kind: 'list' });
+    }
+  };
+  const clock = deps.clock ?? systemClock;
   const replyToCommand = async (command: Command, context: RequestContext): Promise<Reply> => {
     if (command.name === 'help') return helpReply(command.topic);
-    if (isSubscriptionCommand(command)) {
-      try {
-        return await handleSubscriptionCommand({
-          command,
-          context,
-          store: deps.store ?? null,
-          client: deps.client,
-        });
-      } catch (error) {
-        deps.log.error('subscription command failed', { error });
-        return errorReply(error, { kind: 'list' });
-      }
+    // Before sharing an answer: each person's command counts against their own limit.
+    const admission = deps.limits?.admit(command, context, clock.monotonic());
+    if (admission?.ok === false) {
+      deps.log.info('command refused by a limit', {
+        command: command.name,
+        platform: context.platform,
+        userId: context.userId,
+        kind: admission.refusal.kind,
+        retryAfterMs: admission.refusal.retryAfterMs,
+      });
+      return refusalReply(admission.refusal);
     }
-    return sharedRead(command, context.issuedAt);
+    try {
+      return await runCommand(command, context);
+    } finally {
+      admission?.done();
+    }
   };
   return {
     replyToCommand,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_API_BASE_URL, type Env, loadConfig, secretsOf } from '../src/config.js';
+import {
+  ConfigError,
+  DEFAULT_API_BASE_URL,
+  DEFAULT_LIMITS,
+  type Env,
+  loadConfig,
+  secretsOf,
+} from '../src/config.js';
 
 const CF = {
   CLOUDFLARE_API_TOKEN: 'cf-token-0123456789abcdef',
@@ -256,14 +263,14 @@ describe('numbers and the rest', () => {
     expect(
       loadConfig({
         POLL_INTERVAL_SECONDS: '2.5',
-        API_REQUEST_BUDGET: '1200',
+        API_REQUEST_BUDGET: '1000',
         NOTIFY_COOLDOWN_SECONDS: '0',
         API_ALERT_AFTER_SECONDS: '0.5',
         DATA_DIR: '/var/lib/bot',
       }).notify,
     ).toEqual({
       pollIntervalSeconds: 2.5,
-      requestBudget: 1200,
+      requestBudget: 1000,
       dataDir: '/var/lib/bot',
       cooldownSeconds: 0,
       alertAfterSeconds: 0.5,
@@ -317,6 +324,53 @@ describe('numbers and the rest', () => {
     for (const name of names) expect(error.message).toContain(name);
     expect(error.message.split('\n').filter((line) => line.startsWith('  - '))).toHaveLength(names.length);
     expect(error.message).not.toContain(CF.CLOUDFLARE_API_TOKEN);
+  });
+
+  it('limits commands per person and the token as a whole, by default', () => {
+    expect(loadConfig({}).limits).toEqual({
+      tokenRequestLimit: 1100,
+      userCommandsPerMinute: 20,
+      userCreatesPer10Minutes: 3,
+    });
+    expect(DEFAULT_LIMITS).toEqual(loadConfig({}).limits);
+    expect(
+      loadConfig({
+        API_TOKEN_REQUEST_LIMIT: '1200',
+        API_REQUEST_BUDGET: '1000',
+        USER_COMMANDS_PER_MINUTE: '60',
+        USER_CREATES_PER_10_MINUTES: '1',
+      }).limits,
+    ).toEqual({ tokenRequestLimit: 1200, userCommandsPerMinute: 60, userCreatesPer10Minutes: 1 });
+  });
+
+  it.each<[string, string]>([
+    ['API_TOKEN_REQUEST_LIMIT', '1201'],
+    ['API_TOKEN_REQUEST_LIMIT', '0'],
+    ['API_TOKEN_REQUEST_LIMIT', '1000.5'],
+    ['USER_COMMANDS_PER_MINUTE', '0'],
+    ['USER_COMMANDS_PER_MINUTE', '2.5'],
+    ['USER_COMMANDS_PER_MINUTE', 'many'],
+    ['USER_CREATES_PER_10_MINUTES', '0'],
+    ['USER_CREATES_PER_10_MINUTES', '-3'],
+  ])('rejects the limit %s = %j, quoting the value', (name, value) => {
+    const found = problems({ [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(name);
+    expect(found[0]).toContain(`"${value}"`);
+  });
+
+  it('keeps the poller’s budget below the token’s limit, naming both', () => {
+    for (const env of [
+      { API_REQUEST_BUDGET: '1100' },
+      { API_REQUEST_BUDGET: '1200' },
+      { API_REQUEST_BUDGET: '600', API_TOKEN_REQUEST_LIMIT: '500' },
+    ]) {
+      const found = problems(env);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toContain('API_REQUEST_BUDGET');
+      expect(found[0]).toContain('API_TOKEN_REQUEST_LIMIT');
+    }
+    expect(loadConfig({ API_REQUEST_BUDGET: '1099' }).notify.requestBudget).toBe(1099);
   });
 
   it('says "problem" for one problem', () => {

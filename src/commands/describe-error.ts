@@ -1,4 +1,7 @@
 /** The one place where an error becomes words for people. Short, specific, and never a raw body. */
+import type { CommandRefusal } from '../command-limits.js';
+import { CLOUDFLARE_REQUEST_LIMIT } from '../notify/budget.js';
+import type { Rate } from '../rate-limit.js';
 import { isRealtimeKitError, type RealtimeKitError } from '../realtimekit/errors.js';
 import { type Reply, reply } from '../reply.js';
 import type { CommandProblem } from './command.js';
@@ -99,6 +102,45 @@ export function errorReply(error: unknown, subject: ErrorSubject): Reply {
         ? 'Not sure the livestream was created'
         : 'That did not work';
   return reply({ title, tone: 'error', text: errorText(error, subject), visibility: 'requester' });
+}
+
+/** "20 commands a minute", "3 livestreams every 10 minutes". */
+function describeRate(rate: Rate, what: string): string {
+  const minutes = rate.perMs / 60_000;
+  const period =
+    minutes === 1
+      ? 'a minute'
+      : Number.isInteger(minutes)
+        ? `every ${minutes} minutes`
+        : `every ${Math.round(rate.perMs / 1000)} seconds`;
+  return `${rate.count} ${what} ${period}`;
+}
+
+const waitText = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))} s`;
+
+/** A command held back by a limit (see command-limits.ts): what to do, and when. */
+export function refusalReply(refusal: CommandRefusal): Reply {
+  switch (refusal.kind) {
+    case 'SlowDown': {
+      const allowance =
+        refusal.limit === 'creates'
+          ? `Each person may create ${describeRate(refusal.rate, 'livestreams')}.`
+          : `Each person may run ${describeRate(refusal.rate, 'commands')}.`;
+      return reply({
+        title: 'Slow down',
+        tone: 'error',
+        text: `Slow down: try again in ${waitText(refusal.retryAfterMs)}. ${allowance}`,
+        visibility: 'requester',
+      });
+    }
+    case 'NearRequestLimit':
+      return reply({
+        title: 'Near the API limit',
+        tone: 'error',
+        text: `The bot is close to Cloudflare’s request limit for its API token (${CLOUDFLARE_REQUEST_LIMIT.toLocaleString('en-US')} requests in 5 minutes, past which Cloudflare blocks the token and every command and notification stops), so it is holding commands back. Try again in ${waitText(refusal.retryAfterMs)}.`,
+        visibility: 'requester',
+      });
+  }
 }
 
 export function usageReply(problem: CommandProblem): Reply {

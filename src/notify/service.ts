@@ -22,6 +22,8 @@ export interface NotificationsOptions {
   defaultChannels: ChannelRef[];
   log: Logger;
   clock?: Clock;
+  /** The API token's one budget, shared with commands (startApp's); default: one for the poller alone. */
+  budget?: RequestBudget;
 }
 
 export interface Notifications {
@@ -33,8 +35,8 @@ export interface Notifications {
 export function startNotifications(options: NotificationsOptions): Notifications {
   const { config, store, log } = options;
   const clock = options.clock ?? systemClock;
-  const budget = new RequestBudget(config.requestBudget);
-  const onRequest = () => budget.record(clock.now());
+  const budget = options.budget ?? new RequestBudget(config.requestBudget);
+  const onRequest = () => budget.record(clock.monotonic());
   const client = createRealtimeKitClient({ ...options.api, onRequest });
   const lookupClient = createRealtimeKitClient({ ...options.api, onRequest, retries: 0, timeoutMs: 3_000 });
   const platforms = [...new Set(options.sinks.map((sink) => sink.platform))];

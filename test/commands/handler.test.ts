@@ -1,8 +1,11 @@
 /** The core end-to-end: text -> parser -> handler -> real ky client -> the emulator over HTTP -> Reply. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { CommandLimits } from '../../src/command-limits.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { silentLogger } from '../../src/log.js';
+import { BUDGET_WINDOW_MS, RequestBudget } from '../../src/notify/budget.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { containsSecret, type Reply, replyToPlainText } from '../../src/reply.js';
 import { renderForTerminal } from '../../adapters/console/render.js';
@@ -226,5 +229,87 @@ describe('a create that may have worked', () => {
     const list = await ask('list');
     expect(list.text).toMatch(/did not answer in time/);
     expect(list.text).not.toMatch(/may have been created/);
+  });
+});
+
+describe('per-person limits and the token’s budget', () => {
+  let clock: ManualClock;
+  let budget: RequestBudget;
+  let limited: Core;
+  const alice: RequestContext = { platform: 'slack', channelId: 'C1', userId: 'U_ALICE' };
+  const bob: RequestContext = { platform: 'slack', channelId: 'C1', userId: 'U_BOB' };
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    budget = new RequestBudget(20, 40);
+    limited = createCore({
+      client: createRealtimeKitClient({
+        ...clientSettingsOf(emulator.settings()),
+        retries: 0,
+        onRequest: () => budget.record(clock.monotonic(), 'commands'),
+      }),
+      log: silentLogger,
+      clock,
+      limits: new CommandLimits({
+        budget,
+        commands: { count: 5, perMs: 60_000 },
+        creates: { count: 2, perMs: 600_000 },
+        attemptsPerRequest: 1,
+      }),
+    });
+  });
+
+  it('answers a person past their limit with "slow down" and the wait, and asks the API nothing', async () => {
+    emulator.resetRequests();
+    for (let page = 1; page <= 5; page++)
+      expect((await limited.replyToText(`list --page ${page}`, alice)).title).toBe('Livestreams');
+    const refused = await limited.replyToText('list --page 6', alice);
+    expect(refused.title).toBe('Slow down');
+    expect(refused.visibility).toBe('requester');
+    // 5 a minute: one more every 12 s.
+    expect(refused.text).toContain('Slow down: try again in 12 s');
+    expect(refused.text).toContain('5 commands a minute');
+    expect(emulator.requests).toHaveLength(5);
+    // Someone else is not held back, and help and bad input never count.
+    expect((await limited.replyToText('list', bob)).title).toBe('Livestreams');
+    expect((await limited.replyToText('help', alice)).title).toBe('Livestream commands');
+    expect((await limited.replyToText('lsit', alice)).title).toBe('That command is not quite right');
+    clock.advance(12_000);
+    expect((await limited.replyToText('list --page 7', alice)).title).toBe('Livestreams');
+    expect((await limited.replyToText('list --page 8', alice)).title).toBe('Slow down');
+  });
+
+  it('holds creates to their stricter limit, and a refused create makes no livestream', async () => {
+    const before = emulator.livestreams().length;
+    expect((await limited.replyToText('create One', alice)).title).toBe('Livestream created: One');
+    expect((await limited.replyToText('create Two', alice)).title).toBe('Livestream created: Two');
+    const third = await limited.replyToText('create Three', alice);
+    expect(third.title).toBe('Slow down');
+    // 2 per 10 minutes: one more every 5 minutes.
+    expect(third.text).toContain('Slow down: try again in 300 s');
+    expect(third.text).toContain('2 livestreams every 10 minutes');
+    expect(emulator.livestreams()).toHaveLength(before + 2);
+    // Other commands still go through for the same person.
+    expect((await limited.replyToText('list', alice)).title).toBe('Livestreams');
+  });
+
+  it('refuses commands politely near the token limit, saying when to try again', async () => {
+    // The poller (or anyone) has used all but 3 of the token's 40 in this window.
+    for (let i = 0; i < 37; i++) budget.record(clock.monotonic());
+    clock.advance(10_000);
+    emulator.resetRequests();
+    for (const who of ['U1', 'U2', 'U3'])
+      expect((await limited.replyToText('list', { ...alice, userId: who })).title).toBe('Livestreams');
+    const refused = await limited.replyToText('list', bob);
+    expect(refused.title).toBe('Near the API limit');
+    expect(refused.text).toContain('Cloudflare’s request limit');
+    // The 37 requests of 10 s ago leave the window first.
+    expect(refused.text).toMatch(
+      new RegExp(`try again in ${Math.ceil((BUDGET_WINDOW_MS - 10_000 + 1) / 1_000)} s`, 'i'),
+    );
+    expect(emulator.requests).toHaveLength(3);
+    expect(budget.used(clock.monotonic())).toBe(40);
+    clock.advance(BUDGET_WINDOW_MS - 10_000 + 1);
+    expect((await limited.replyToText('list', bob)).title).toBe('Livestreams');
   });
 });

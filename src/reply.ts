@@ -2,6 +2,7 @@
  * The platform-neutral reply: what to show and who may see it. Every adapter renders this and nothing
  * else (Block Kit, embeds, terminal text). No markup in here: renderers decide how things look.
  */
+import { oneLine } from './plain-text.js';
 import type { LivestreamStatus } from './realtimekit/types.js';
 
 /** `requester`: only the person who asked (Slack ephemeral, Discord ephemeral). `channel`: everyone. */
@@ -98,24 +99,31 @@ export function containsSecret(value: Reply): boolean {
   return secret(value.fields) || (value.list?.items.some((item) => secret(item.fields)) ?? false);
 }
 
-/** A reply as plain text: the terminal's renderer and every platform's notification fallback. */
+/**
+ * A reply as plain text: the terminal's renderer and every platform's notification fallback. Titles,
+ * badges, labels and values are one line each (a name holding a line break cannot fake a field line);
+ * the paragraph, multi-line code and the footer keep their lines.
+ */
 export function replyToPlainText(value: Reply): string {
   const lines: string[] = [];
-  lines.push(value.badge ? `${value.title} [${value.badge.text}]` : value.title);
+  const badge = (b: Badge | undefined) => (b ? ` [${oneLine(b.text)}]` : '');
+  const fieldLine = (indent: string, field: ReplyField) =>
+    `${indent}${oneLine(field.label)}: ${field.format === 'code' ? field.value : oneLine(field.value)}`;
+  lines.push(`${oneLine(value.title)}${badge(value.badge)}`);
   if (value.text) lines.push(value.text);
-  for (const field of value.fields) lines.push(`  ${field.label}: ${field.value}`);
+  for (const field of value.fields) lines.push(fieldLine('  ', field));
   if (value.list) {
     const { items, total, offset } = value.list;
     if (items.length === 0) lines.push(`  ${value.list.empty ?? 'Nothing to show.'}`);
     items.forEach((item, index) => {
-      lines.push(`${offset + index}. ${item.title}${item.badge ? ` [${item.badge.text}]` : ''}`);
-      for (const field of item.fields) lines.push(`     ${field.label}: ${field.value}`);
-      if (item.link) lines.push(`     ${item.link.label}: ${item.link.url}`);
+      lines.push(`${offset + index}. ${oneLine(item.title)}${badge(item.badge)}`);
+      for (const field of item.fields) lines.push(fieldLine('     ', field));
+      if (item.link) lines.push(`     ${oneLine(item.link.label)}: ${item.link.url}`);
     });
     if (items.length > 0) lines.push(showingLine(value.list, total));
     if (value.list.next) lines.push(`Next page: ${value.list.next}`);
   }
-  for (const link of value.links) lines.push(`${link.label}: ${link.url}`);
+  for (const link of value.links) lines.push(`${oneLine(link.label)}: ${link.url}`);
   if (value.footer) lines.push(value.footer);
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 /** The demo's notification view: posts and edits print into the terminal chat. */
-import { type Reply, replyToPlainText } from '../../src/reply.js';
+import type { Reply } from '../../src/reply.js';
 import { assertPublicSafe, type Sink } from '../../src/sink.js';
+import { terminalSafe, terminalText } from './render.js';
 
 export const CONSOLE_CHANNEL = 'terminal';
 
@@ -8,8 +9,8 @@ export function createConsoleSink(print: (text: string) => void): Sink {
   let next = 1;
   const show = (prefix: string, reply: Reply) => {
     assertPublicSafe(reply);
-    const body = replyToPlainText(reply);
-    print(`${prefix} ${reply.mention ? `${reply.mention} ` : ''}${body}`);
+    const mention = reply.mention ? `${terminalSafe(reply.mention)} ` : '';
+    print(`${prefix} ${mention}${terminalText(reply)}`);
   };
   return {
     platform: 'console',

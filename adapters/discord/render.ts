@@ -3,6 +3,7 @@
  * does not fit is cut with an ellipsis or left out with a note, never sent for Discord to reject.
  */
 import { type APIEmbed, type APIEmbedField, MessageFlags } from 'discord.js';
+import { oneLine, withoutInvisible } from '../../src/plain-text.js';
 import {
   type Badge,
   containsSecret,
@@ -83,13 +84,19 @@ export function clip(text: string, max: number): string {
 
 /**
  * Markdown-escapes text from the API or people (names, messages), linearly: discord.js's
- * `escapeMarkdown` takes seconds on a few thousand characters. Cut to `max` before and after.
+ * `escapeMarkdown` takes seconds on a few thousand characters. `<` too, so `<@&role>`, `<#channel>`,
+ * `<:emoji:id>` and `<t:…>` show as typed instead of as a pill, an emoji or a time. Cut to `max`.
  */
 export function escapeText(text: string, max: number = DISCORD_LIMITS.description): string {
-  const escaped = clip(text, max)
-    .replace(/[\\*_~`|[\]]/g, '\\$&')
+  const escaped = clip(withoutInvisible(text), max)
+    .replace(/[\\*_~`|[\]<]/g, '\\$&')
     .replace(/^(\s*)([>#-])/gm, '$1\\$2');
   return clip(escaped, max);
+}
+
+/** For a title, a field name or a short value: escaped, and one line (a name cannot start a line of its own). */
+export function escapeLine(text: string, max: number): string {
+  return escapeText(oneLine(text), max);
 }
 
 export function badgeText(badge: Badge): string {
@@ -125,7 +132,7 @@ export function formatValue(field: ReplyField, max: number = DISCORD_LIMITS.fiel
     case 'url':
       return clip(field.value, max);
     default:
-      return escapeText(field.value, max) || '\u200b';
+      return escapeLine(field.value, max) || '\u200b';
   }
 }
 
@@ -133,7 +140,7 @@ function toEmbedField(field: ReplyField): APIEmbedField {
   const value = formatValue(field);
   const short = field.format === 'code' || field.format === 'time' ? INLINE_MAX.code : INLINE_MAX.text;
   return {
-    name: clip(field.label, DISCORD_LIMITS.fieldName) || '\u200b',
+    name: escapeLine(field.label, DISCORD_LIMITS.fieldName) || '\u200b',
     value,
     inline: field.value.length <= short && !field.value.includes('\n'),
   };
@@ -141,11 +148,13 @@ function toEmbedField(field: ReplyField): APIEmbedField {
 
 function itemField(item: ReplyItem, position: number): APIEmbedField {
   const badge = item.badge ? ` · ${badgeText(item.badge)}` : '';
-  const lines = item.fields.map((field) => `${field.label}: ${formatValue(field, 300)}`);
+  const lines = item.fields.map(
+    (field) => `${escapeLine(field.label, DISCORD_LIMITS.fieldName)}: ${formatValue(field, 300)}`,
+  );
   if (item.link) lines.push(`[${escapeText(item.link.label)}](${item.link.url})`);
   return {
     name: clip(
-      `${position}. ${escapeText(item.title, DISCORD_LIMITS.fieldName)}${badge}`,
+      `${position}. ${escapeLine(item.title, DISCORD_LIMITS.fieldName)}${badge}`,
       DISCORD_LIMITS.fieldName,
     ),
     value: clip(lines.join('\n'), DISCORD_LIMITS.fieldValue) || '\u200b',
@@ -164,7 +173,10 @@ const FIELDS_RESERVE = 1_500;
 
 /** The whole Reply as one Discord message (one embed, more when a long list needs them). */
 export function renderReply(value: Reply, options: RenderOptions = {}): DiscordMessage {
-  const main: APIEmbed = { title: clip(value.title, DISCORD_LIMITS.title), color: TONE_COLOURS[value.tone] };
+  const main: APIEmbed = {
+    title: escapeLine(value.title, DISCORD_LIMITS.title),
+    color: TONE_COLOURS[value.tone],
+  };
   // The footer is written last, but its room is kept from the start so nothing squeezes it out.
   const footerRoom = Math.min(DISCORD_LIMITS.footer, 400 + (value.footer?.length ?? 0));
   let used = (main.title?.length ?? 0) + footerRoom;

@@ -1,9 +1,11 @@
 /**
  * Reply -> Slack message: Block Kit `blocks` plus the `text` Slack shows in notifications and to screen
- * readers. Everything a person or the API typed is escaped, so a livestream named `<!channel>` pings nobody.
+ * readers. Everything a person or the API typed is escaped, so a livestream named `<!channel>` pings nobody,
+ * and made inert, so a name cannot fake a badge, a bold field label or a line of its own.
  * Slack rejects a whole message that breaks a Block Kit limit, so every limit is enforced here, as data.
  */
 import type { types } from '@slack/bolt';
+import { oneLine, withoutInvisible } from '../../src/plain-text.js';
 import {
   type Reply,
   type ReplyField,
@@ -60,12 +62,44 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Look-alikes for the characters mrkdwn turns into formatting: they read the same and format nothing. */
+const INERT: Record<string, string> = { '*': '∗', '~': '∼', '`': 'ˋ', _: 'ˍ' };
+const WORD_CHARACTER = /[\p{L}\p{N}]/u;
+
+/**
+ * Text that mrkdwn shows as typed (to be escaped still): `*`, `~` and backticks become look-alikes, as
+ * does an `_` at a word's edge (`_italic_`; `snake_case` is left alone, Slack does not format inside a
+ * word), the first colon of an `:emoji:` code, and a `>` that would start a quote.
+ */
+export function inertMrkdwn(text: string): string {
+  return inertEmojiCodes(
+    withoutInvisible(text)
+      .replace(/[*~`]/g, (c) => INERT[c]!)
+      .replace(/_/g, (c, offset: number, whole: string) =>
+        WORD_CHARACTER.test(whole[offset - 1] ?? '') && WORD_CHARACTER.test(whole[offset + 1] ?? '')
+          ? c
+          : INERT[c]!,
+      )
+      .replace(/^(\s*)>/gm, '$1›'),
+  );
+}
+
+/** `:red_circle:` would show as the emoji (in mrkdwn, and in plain_text with `emoji: true`). */
+export function inertEmojiCodes(text: string): string {
+  return text.replace(/:(?=[a-z0-9_+'-]*[a-z][a-z0-9_+'-]*:)/gi, '꞉');
+}
+
+/** Plain text (a name, a message) as mrkdwn that shows exactly it: inert, then escaped. */
+export function mrkdwnText(text: string): string {
+  return escapeMrkdwn(inertMrkdwn(text));
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - ELLIPSIS.length)}${ELLIPSIS}`;
 }
 
 export function badgeText(badge: { text: string; tone: Tone }): string {
-  return `${TONE_EMOJI[badge.tone]} *${escapeMrkdwn(badge.text)}*`;
+  return `${TONE_EMOJI[badge.tone]} *${mrkdwnText(oneLine(badge.text))}*`;
 }
 
 /** A Slack date token: each reader sees their own time zone; clients that cannot render it show the ISO. */
@@ -79,7 +113,9 @@ export function slackDate(iso: string): string {
 export function slackLink(url: string, label: string): string {
   if (!/^https?:\/\//i.test(url)) return escapeMrkdwn(url);
   const safeUrl = url.replace(/[|<> ]/g, (c) => encodeURIComponent(c));
-  return `<${safeUrl}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
+  // A URL shown as its own label stays exact; any other label is text like the rest.
+  const shown = label === url ? escapeMrkdwn(label) : mrkdwnText(oneLine(label));
+  return `<${safeUrl}|${shown.replace(/\|/g, '¦')}>`;
 }
 
 /** Inline code cannot contain a backtick in Slack: swap it for a look-alike rather than break the span. */
@@ -99,12 +135,12 @@ export function fieldValue(field: ReplyField, surface: SlackSurface): string {
     case 'url':
       return slackLink(field.value, field.value);
     default:
-      return escapeMrkdwn(field.value);
+      return mrkdwnText(oneLine(field.value));
   }
 }
 
 function fieldLine(field: ReplyField, surface: SlackSurface): string {
-  return `*${escapeMrkdwn(field.label)}:* ${fieldValue(field, surface)}`;
+  return `*${mrkdwnText(oneLine(field.label))}:* ${fieldValue(field, surface)}`;
 }
 
 function linkLine(links: ReplyLink[]): string {
@@ -112,8 +148,10 @@ function linkLine(links: ReplyLink[]): string {
 }
 
 function itemText(item: ReplyItem, position: number, surface: SlackSurface): string {
-  const head = `*${position}. ${escapeMrkdwn(item.title)}*${item.badge ? `   ${badgeText(item.badge)}` : ''}`;
-  const details = item.fields.map((field) => `${escapeMrkdwn(field.label)}: ${fieldValue(field, surface)}`);
+  const head = `*${position}. ${mrkdwnText(oneLine(item.title))}*${item.badge ? `   ${badgeText(item.badge)}` : ''}`;
+  const details = item.fields.map(
+    (field) => `${mrkdwnText(oneLine(field.label))}: ${fieldValue(field, surface)}`,
+  );
   if (item.link) details.push(slackLink(item.link.url, item.link.label));
   return truncate(details.length > 0 ? `${head}\n${details.join('  ·  ')}` : head, SLACK_LIMITS.sectionText);
 }
@@ -150,7 +188,7 @@ function listBlocks(
   budget: number,
 ): { blocks: KnownBlock[]; hidden: number } {
   if (list.items.length === 0)
-    return { blocks: [section(`_${escapeMrkdwn(list.empty ?? 'Nothing to show.')}_`)], hidden: 0 };
+    return { blocks: [section(`_${mrkdwnText(list.empty ?? 'Nothing to show.')}_`)], hidden: 0 };
   const texts = list.items.map((item, index) => itemText(item, list.offset + index, surface));
   if (texts.length <= budget) return { blocks: texts.map(section), hidden: 0 };
   const chunks: { text: string; count: number }[] = [];
@@ -194,11 +232,16 @@ export function renderReply(args: { reply: Reply; surface: SlackSurface }): Slac
     ...(reply.mention ? [section(slackMention(reply.mention))] : []),
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(reply.title, SLACK_LIMITS.headerText), emoji: true },
+      // plain_text: no mrkdwn, but `emoji: true` (for the emoji in names) turns `:codes:` into emoji too.
+      text: {
+        type: 'plain_text',
+        text: truncate(inertEmojiCodes(oneLine(reply.title)), SLACK_LIMITS.headerText),
+        emoji: true,
+      },
     },
   ];
 
-  const text = reply.text ? escapeMrkdwn(reply.text) : '';
+  const text = reply.text ? mrkdwnText(reply.text) : '';
   // A badge gets a line of its own; without one, errors and successes still lead with their emoji.
   if (reply.badge) blocks.push(section(text ? `${badgeText(reply.badge)}\n${text}` : badgeText(reply.badge)));
   else if (reply.tone === 'error' || reply.tone === 'success')
@@ -215,7 +258,7 @@ export function renderReply(args: { reply: Reply; surface: SlackSurface }): Slac
   const context: string[] = [];
   if (reply.list && reply.list.items.length > 0) context.push(escapeMrkdwn(showingLine(reply.list)));
   if (reply.list?.next) context.push(`Next page: \`${escapeMrkdwn(reply.list.next)}\``);
-  if (reply.footer) context.push(escapeMrkdwn(reply.footer));
+  if (reply.footer) context.push(mrkdwnText(reply.footer));
 
   if (reply.list) {
     // Room is kept for the links and the one context block (paging line, "not shown" note, footer).
@@ -241,7 +284,41 @@ export function renderPlainText(args: { reply: Reply; surface: SlackSurface }): 
   const { reply, surface } = args;
   const safe = surface === 'ephemeral' ? reply : hideSecrets(reply);
   const mention = reply.mention ? `${slackMention(reply.mention)} ` : '';
-  return truncate(`${mention}${escapeMrkdwn(replyToPlainText(safe))}`, SLACK_LIMITS.fallbackText);
+  return truncate(`${mention}${escapeMrkdwn(replyToPlainText(inertReply(safe)))}`, SLACK_LIMITS.fallbackText);
+}
+
+/** The reply with its text made inert for mrkdwn; URLs, times and code are left exact. */
+function inertReply(reply: Reply): Reply {
+  const field = (f: ReplyField): ReplyField => ({
+    ...f,
+    label: inertMrkdwn(f.label),
+    value: f.format === undefined || f.format === 'text' ? inertMrkdwn(f.value) : f.value,
+  });
+  const badge = (b: Reply['badge']) => (b ? { badge: { ...b, text: inertMrkdwn(b.text) } } : {});
+  const link = (l: ReplyLink): ReplyLink => ({ ...l, label: inertMrkdwn(l.label) });
+  return {
+    ...reply,
+    title: inertMrkdwn(reply.title),
+    ...badge(reply.badge),
+    ...(reply.text ? { text: inertMrkdwn(reply.text) } : {}),
+    ...(reply.footer ? { footer: inertMrkdwn(reply.footer) } : {}),
+    fields: reply.fields.map(field),
+    links: reply.links.map(link),
+    ...(reply.list
+      ? {
+          list: {
+            ...reply.list,
+            items: reply.list.items.map((item) => ({
+              ...item,
+              title: inertMrkdwn(item.title),
+              ...badge(item.badge),
+              fields: item.fields.map(field),
+              ...(item.link ? { link: link(item.link) } : {}),
+            })),
+          },
+        }
+      : {}),
+  };
 }
 
 function hideSecrets(reply: Reply): Reply {

@@ -4,6 +4,7 @@
  */
 import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 import { shareInFlight } from '../in-flight.js';
+import { withoutInvisible } from '../plain-text.js';
 import { kindForStatus, RealtimeKitError } from './errors.js';
 import type {
   ActiveLivestreamSession,
@@ -189,9 +190,11 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
 
   async function createLivestream(input: { name?: string } = {}): Promise<Livestream> {
     const json: { name?: string } = {};
-    if (input.name !== undefined && input.name.trim() !== '') {
-      assertName(input.name.trim());
-      json.name = input.name.trim();
+    // Names are data: bidi controls and zero-width characters never reach the API (see plain-text.ts).
+    const name = withoutInvisible(input.name ?? '').trim();
+    if (name !== '') {
+      assertName(name);
+      json.name = name;
     }
     return parseLivestreamBody(await call('post', 'livestreams', { json }));
   }

@@ -3,6 +3,7 @@
  * strings, booleans sent as strings, nulls everywhere, lists as an array, as an object holding an array,
  * or as one object. Unknown input never throws except where nothing usable is left (`Malformed`).
  */
+import { cleanName } from '../plain-text.js';
 import { RealtimeKitError } from './errors.js';
 import {
   type ActiveLivestreamSession,
@@ -28,6 +29,15 @@ export function text(value: unknown): string | null {
   if (typeof value === 'string') return value.trim() === '' ? null : value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return null;
+}
+
+/**
+ * A livestream name: data to show, never markup or layout. Bidi controls and zero-width characters are
+ * dropped (they can reverse or hide what a channel reads), line breaks and other controls become spaces.
+ */
+export function name(value: unknown): string | null {
+  const raw = text(value);
+  return raw === null ? null : cleanName(raw);
 }
 
 export function num(value: unknown): number | null {
@@ -75,7 +85,7 @@ export function parseLivestream(value: unknown): Livestream | null {
   if (id === null) return null;
   return {
     id,
-    name: text(value.name),
+    name: name(value.name),
     ...status(value.status),
     meetingId: text(value.meeting_id),
     ingestServer: text(value.ingest_server),

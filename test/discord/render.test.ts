@@ -171,3 +171,48 @@ describe('renderReply', () => {
     expect(message.allowed_mentions).toEqual({ parse: ['everyone'] });
   });
 });
+
+describe('names are data, not markup', () => {
+  it('escapes markdown in the embed title, and keeps it one line', () => {
+    const [embed] = renderReply(
+      reply({ title: '**Fake** _it_ ~~x~~ `c` [link](https://evil.test)\n# Big is live' }),
+    ).embeds;
+    expect(embed?.title).toBe(
+      '\\*\\*Fake\\*\\* \\_it\\_ \\~\\~x\\~\\~ \\`c\\` \\[link\\](https://evil.test) # Big is live',
+    );
+  });
+
+  it('escapes markdown in field names and values, one line each', () => {
+    const [embed] = renderReply(
+      reply({
+        title: 't',
+        fields: [{ label: '**Name**', value: 'Show\n**Stream key** `fake`' }],
+      }),
+    ).embeds;
+    expect(embed?.fields?.[0]).toMatchObject({
+      name: '\\*\\*Name\\*\\*',
+      value: 'Show \\*\\*Stream key\\*\\* \\`fake\\`',
+    });
+  });
+
+  it('a list item named with markdown, a mention or a newline shows as typed, on its own field', () => {
+    const [embed] = renderReply(
+      reply({
+        title: 'Livestreams',
+        list: {
+          items: [
+            {
+              title: 'Evil <@&123456789012345678>\n**LIVE**',
+              badge: { text: 'IDLE', tone: 'idle' },
+              fields: [{ label: '*Note*', value: 'a\n> quote' }],
+            },
+          ],
+          total: 1,
+          offset: 1,
+        },
+      }),
+    ).embeds;
+    expect(embed?.fields?.[0]?.name).toBe('1. Evil \\<@&123456789012345678> \\*\\*LIVE\\*\\* · ⚪ IDLE');
+    expect(embed?.fields?.[0]?.value).toBe('\\*Note\\*: a > quote');
+  });
+});

@@ -313,3 +313,26 @@ describe('error bodies', () => {
     expect(kindForStatus(httpStatus, code)).toBe(kind);
   });
 });
+
+describe('livestream names are data', () => {
+  const named = (name: unknown) => parseLivestreamBody({ data: { id: 'ls-1', name } }).name;
+
+  it.each([
+    ['bidi overrides and isolates', 'Town \u202Eevil\u202C hall \u2066x\u2069', 'Town evil hall x'],
+    ['marks and the Arabic letter mark', '\u200Eleft\u200F \u061Cright', 'left right'],
+    ['zero-width characters', 'Z\u200Bero\u200C-\u200Dwidth\u2060\uFEFF', 'Zero-width'],
+    ['line breaks and tabs, as spaces', 'Show\n*Stream key:* fake\r\n\tend', 'Show *Stream key:* fake end'],
+    ['ANSI escape codes and C1 controls, as spaces', 'Red\u001b[31m\u0085name\u009b', 'Red [31m name'],
+  ])('%s are taken out of a name', (_, raw, shown) => {
+    expect(named(raw)).toBe(shown);
+  });
+
+  it('a name of nothing but invisible characters is no name', () => {
+    expect(named('\u200B\u202E\uFEFF')).toBeNull();
+  });
+
+  it('names in a list are cleaned the same way', () => {
+    const page = parseLivestreamPage({ data: [{ id: 'a', name: 'A\u202E\nB' }] });
+    expect(page.livestreams[0]?.name).toBe('A B');
+  });
+});

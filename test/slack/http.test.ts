@@ -89,6 +89,14 @@ describe('every subcommand answers through respond()', () => {
     expect(shown).toMatch(/<https:\/\/[^|>]+\|Playback URL>/);
   });
 
+  it('create drops bidi controls and zero-width characters from the name before it reaches the API', async () => {
+    const { shown } = await ask('create Quiet\u202Egnol\u202C \u2066show\u2069\u200B\uFEFF');
+    const created = h.emulator.livestreams().filter((l) => l.name?.startsWith('Quiet'));
+    expect(created.map((l) => l.name)).toEqual(['Quietgnol show']);
+    expect(shown).toContain('Quietgnol show');
+    expect(shown).not.toMatch(/[\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/);
+  });
+
   it('status shows the active session of a live stream', async () => {
     const stream = h.emulator.addLivestream({ name: 'Status show', status: 'IDLE' });
     h.emulator.setStatus(stream.id, 'LIVE');

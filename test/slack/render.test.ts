@@ -200,3 +200,90 @@ describe('mentions', () => {
     expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '<!channel>' } });
   });
 });
+
+describe('names are data, not markup', () => {
+  /** The text of the section that shows list item 1. */
+  function itemSection(title: string, badge: Reply['badge'] = { text: 'IDLE', tone: 'idle' }): string {
+    const { blocks } = renderReply({
+      reply: reply({
+        title: 'Livestreams',
+        list: {
+          items: [
+            { title, ...(badge ? { badge } : {}), fields: [{ label: 'ID', value: 'id-1', format: 'code' }] },
+          ],
+          total: 1,
+          offset: 1,
+        },
+      }),
+      surface: 'ephemeral',
+    });
+    return blocksText(blocks.filter((b) => b.type === 'section'));
+  }
+
+  it('a name with * and an :emoji: cannot fake a LIVE badge next to its real one', () => {
+    const shown = itemSection('Evil* :red_circle: *LIVE');
+    expect(shown).not.toContain(':red_circle:');
+    expect(shown).not.toContain('*LIVE*');
+    expect(shown).toContain(':white_circle: *IDLE*'); // the real badge, once
+    expect(shown.match(/:[a-z_]+: \*[A-Z]+\*/g)).toHaveLength(1);
+    // Still readable: look-alike characters, not deletions.
+    expect(shown).toContain('*1. Evil∗ ꞉red_circle: ∗LIVE*');
+  });
+
+  it('_, ~ and backticks in a name are shown as typed, not as italics, strike or code', () => {
+    const shown = itemSection('_slanted_ ~struck~ `code` snake_case');
+    expect(shown).toContain('*1. ˍslantedˍ ∼struck∼ ˋcodeˋ snake_case*');
+    const titleLine = shown.split('\n')[0] ?? '';
+    expect(titleLine).not.toMatch(/[~`]|(^|\s)_|_(\s|\*|$)/);
+  });
+
+  it('a newline in a name cannot fake a field line: one line per field', () => {
+    const { blocks, text } = renderReply({
+      reply: reply({
+        title: 'Show\n*Stream key:* fake',
+        fields: [
+          { label: 'Name', value: 'Show\n*Stream key:* `fake-key`' },
+          { label: 'Livestream ID', value: 'id-1', format: 'code' },
+        ],
+      }),
+      surface: 'ephemeral',
+    });
+    const fieldSection = blocksText(blocks.filter((b) => b.type === 'section'));
+    expect(fieldSection.split('\n')).toEqual([
+      '*Name:* Show ∗Stream key:∗ ˋfake-keyˋ',
+      '*Livestream ID:* `id-1`',
+    ]);
+    expect(blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'Show *Stream key:* fake', emoji: true },
+    });
+    // The fallback text: the same one line per field, nothing bold.
+    expect(text.split('\n')).toEqual([
+      'Show ∗Stream key:∗ fake',
+      '  Name: Show ∗Stream key:∗ ˋfake-keyˋ',
+      '  Livestream ID: id-1',
+    ]);
+  });
+
+  it('an :emoji: in the header (plain text with emoji on) stays text', () => {
+    const { blocks } = renderReply({
+      reply: reply({ title: ':red_circle: LIVE Town hall 12:30:45' }),
+      surface: 'channel',
+    });
+    expect(blocks[0]).toMatchObject({ text: { text: '꞉red_circle: LIVE Town hall 12:30:45' } });
+  });
+
+  it('the paragraph text and badges are literal too', () => {
+    const { blocks } = renderReply({
+      reply: reply({
+        title: 't',
+        badge: { text: '*LIVE*', tone: 'live' },
+        text: 'Created *Bold* :tada:\n> quoted',
+      }),
+      surface: 'ephemeral',
+    });
+    const shown = blocksText(blocks);
+    expect(shown).toContain(':red_circle: *∗LIVE∗*');
+    expect(shown).toContain('Created ∗Bold∗ ꞉tada:\n›');
+  });
+});

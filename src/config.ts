@@ -77,6 +77,11 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_API_BASE_URL = 'https://api.cloudflare.com/client/v4';
 
+/** Whether requests go to Cloudflare itself (whose per-token limit then applies), not an emulator. */
+function isCloudflareApi(baseUrl: string): boolean {
+  return new URL(baseUrl).hostname.endsWith('cloudflare.com');
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   constructor(readonly problems: string[]) {
@@ -280,7 +285,8 @@ export function loadConfig(env: Env): Config {
     tokenRequestLimit: number(
       'API_TOKEN_REQUEST_LIMIT',
       DEFAULT_LIMITS.tokenRequestLimit,
-      (n) => wholeAtLeast(1)(n) && n <= CLOUDFLARE_REQUEST_LIMIT,
+      // Cloudflare's limit binds Cloudflare's API only: a local emulator or test server has none.
+      (n) => wholeAtLeast(1)(n) && (n <= CLOUDFLARE_REQUEST_LIMIT || !isCloudflareApi(baseUrl)),
       `a whole number of requests per 5 minutes, at most ${CLOUDFLARE_REQUEST_LIMIT} (Cloudflare blocks the token past that)`,
     ),
     userCommandsPerMinute: number(

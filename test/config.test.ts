@@ -359,6 +359,14 @@ describe('numbers and the rest', () => {
     expect(found[0]).toContain(`"${value}"`);
   });
 
+  it('allows a token limit past Cloudflare’s own only against another API (an emulator)', () => {
+    const emulator = { CLOUDFLARE_API_BASE_URL: 'http://127.0.0.1:8787/client/v4' };
+    expect(loadConfig({ ...emulator, API_TOKEN_REQUEST_LIMIT: '20000' }).limits?.tokenRequestLimit).toBe(
+      20_000,
+    );
+    expect(problems({ API_TOKEN_REQUEST_LIMIT: '20000' })[0]).toContain('at most 1200');
+  });
+
   it('keeps the poller’s budget below the token’s limit, naming both', () => {
     for (const env of [
       { API_REQUEST_BUDGET: '1100' },

@@ -1,9 +1,10 @@
 /** NotifyStore on an embedded SQLite file (better-sqlite3): synchronous, transactional, schema-versioned. */
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LivestreamStatus } from '../realtimekit/types.js';
 import type { Platform } from '../sink.js';
+import { DataDirInUseError, LOCK_FILE, lockDataDir, type StateLock } from './state-lock.js';
 import type { CycleCommit, NotifyStore, StoredStatus } from './store.js';
 import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
 
@@ -56,36 +57,176 @@ const MIGRATIONS: string[] = [
 
 const ALL = '*';
 
+/** Why the state under DATA_DIR cannot be used; each kind has its own advice (see `describeOpenFailure`). */
+export type StoreOpenFailure =
+  /** The folder cannot be made or written (a path under a file, /proc, a read-only mount). */
+  | 'folder'
+  /** Another bot process holds DATA_DIR. */
+  | 'in-use'
+  /** The state file is there, but this process's user may not read and write it. */
+  | 'no-access'
+  /** The state file is not a sound SQLite database (garbage, truncated, pages overwritten, a folder). */
+  | 'damaged'
+  /** A sound database, but not with the tables this bot writes. */
+  | 'foreign'
+  /** Written by a newer version of the bot. */
+  | 'newer';
+
 export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError';
+  constructor(
+    readonly kind: StoreOpenFailure,
+    message: string,
+  ) {
+    super(message);
+  }
 }
+
+/** The state file's name inside DATA_DIR. */
+export const STATE_FILE = 'livestream-chatops.sqlite';
+
+/** What the operator reads, one sentence per kind: what is wrong with DATA_DIR, and what to do. */
+function describeOpenFailure(kind: StoreOpenFailure, dir: string, detail: string): string {
+  const file = `its notification state ${STATE_FILE}`;
+  const moveAside = `restore it from a backup, or move it (with any ${STATE_FILE}-wal and -shm beside it) out of DATA_DIR to start again with no subscriptions or pending notifications`;
+  switch (kind) {
+    case 'folder':
+      return `DATA_DIR ${dir} cannot hold the notification state (${detail}). Point DATA_DIR at a writable folder.`;
+    case 'in-use':
+      return `DATA_DIR ${dir} is in use by another livestream-chatops process (${detail}): stop that one first, or give this one a DATA_DIR of its own.`;
+    case 'no-access':
+      return `DATA_DIR ${dir}: this process cannot read and write ${file} (${detail}). Give the bot's user access to that file, or point DATA_DIR at a folder of its own.`;
+    case 'damaged':
+      return `DATA_DIR ${dir}: ${file} is damaged (${detail}): ${moveAside}.`;
+    case 'foreign':
+      return `DATA_DIR ${dir}: ${file} is not one this bot can use (${detail}): ${moveAside}.`;
+    case 'newer':
+      return `DATA_DIR ${dir}: ${file} has ${detail}: upgrade the bot, or point DATA_DIR at a folder of its own.`;
+  }
+}
+
+/** Where opening got to when it failed: the same SQLite code means different things at each step. */
+type OpenStep = 'folder' | 'lock' | 'file' | 'schema';
 
 export function openSqliteStore(dataDir: string): NotifyStore {
   const dir = resolve(dataDir);
+  const fail = (kind: StoreOpenFailure, detail: string) =>
+    new StoreOpenError(kind, describeOpenFailure(kind, dir, detail));
+  let step: OpenStep = 'folder';
+  let lock: StateLock | null = null;
+  let db: Database.Database | null = null;
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     accessSync(dir, constants.W_OK);
-    const db = new Database(join(dir, 'livestream-chatops.sqlite'));
+    step = 'lock';
+    // Before the state file is touched: a second bot must not even migrate it.
+    lock = lockDataDir(dir);
+    step = 'file';
+    const file = join(dir, STATE_FILE);
+    const unusable = stateFileProblem(file);
+    if (unusable) throw fail(unusable.kind, unusable.detail);
+    db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // A damaged page would otherwise surface later, as a raw SqliteError in the middle of a poll cycle.
+    const check = String(db.pragma('quick_check', { simple: true }));
+    if (check !== 'ok') throw fail('damaged', `PRAGMA quick_check: ${check}`);
+    // SQLite silently opens a file it may only read as read-only; the first write would fail mid-run.
+    db.exec('BEGIN IMMEDIATE; ROLLBACK');
+    step = 'schema';
     migrate(db);
     // Statements are prepared here too: a database this bot cannot use fails now, with DATA_DIR named.
-    return new SqliteStore(db);
+    return releasingLockOnClose(new SqliteStore(db), lock);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new StoreOpenError(
-      `DATA_DIR ${dir} cannot hold the notification state (${reason}). Point DATA_DIR at a writable folder.`,
-    );
+    db?.close();
+    lock?.release();
+    if (error instanceof StoreOpenError) throw error;
+    const { kind, detail } = classifyOpenError(step, error);
+    throw fail(kind, detail);
   }
+}
+
+/**
+ * mkdir -p, one level at a time. Not mkdirSync's `recursive`: on /proc (and other pseudo file systems)
+ * Node's recursive mkdir loops for ever at 100% CPU, deaf to SIGTERM, instead of failing.
+ */
+function makeFolder(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (!statSync(dir).isDirectory()) throw new Error(`${dir} exists and is not a folder`);
+      return;
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw error;
+    makeFolder(parent);
+    mkdirSync(dir);
+  }
+}
+
+/** A state file (or its -wal, -shm) this process cannot use, found before SQLite gives a vaguer error. */
+function stateFileProblem(file: string): { kind: StoreOpenFailure; detail: string } | null {
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    let isFile: boolean;
+    try {
+      isFile = statSync(path).isFile();
+    } catch {
+      continue; // absent: SQLite creates it
+    }
+    if (!isFile) return { kind: 'damaged', detail: `${basename(path)} is not a file` };
+    try {
+      accessSync(path, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const detail = code === 'EROFS' ? 'read-only file system' : 'permission denied';
+      return { kind: 'no-access', detail: path === file ? detail : `${basename(path)}: ${detail}` };
+    }
+  }
+  return null;
+}
+
+/** Kind and detail of an error thrown while opening, from the step it happened at and its SQLite code. */
+function classifyOpenError(step: OpenStep, error: unknown): { kind: StoreOpenFailure; detail: string } {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof DataDirInUseError)
+    return {
+      kind: 'in-use',
+      detail: error.holderPid === null ? 'its PID is not recorded' : `PID ${error.holderPid}`,
+    };
+  if (error instanceof SchemaTooNewError) return { kind: 'newer', detail };
+  if (step === 'folder') return { kind: 'folder', detail };
+  if (step === 'lock') return { kind: 'folder', detail: `${LOCK_FILE}: ${detail}` };
+  const code = String((error as { code?: unknown }).code ?? '');
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) return { kind: 'damaged', detail };
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM')
+    return { kind: 'no-access', detail };
+  // The schema step runs this bot's own SQL: an error there means tables it did not create.
+  if (step === 'schema' && code === 'SQLITE_ERROR') return { kind: 'foreign', detail };
+  return { kind: 'folder', detail };
+}
+
+/** The store, whose close() also lets go of DATA_DIR once the state file is closed. */
+function releasingLockOnClose(store: SqliteStore, lock: StateLock): NotifyStore {
+  const closeDatabase = store.close.bind(store);
+  return Object.assign(store, {
+    close(): void {
+      closeDatabase();
+      lock.release();
+    },
+  });
+}
+
+class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
 }
 
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
-    throw new Error(
-      `the database has schema version ${version}, newer than this bot (${MIGRATIONS.length}): upgrade the bot`,
-    );
+    throw new SchemaTooNewError(`schema version ${version}, newer than this bot (${MIGRATIONS.length})`);
   }
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

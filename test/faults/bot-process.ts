@@ -5,7 +5,7 @@
  * The pid is the bot itself (no npm or loader process between), so a SIGKILL really kills the bot.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Emulator } from '../../src/emulator/emulator.js';
@@ -15,6 +15,8 @@ import { type LogRecord, waitFor } from './support.js';
 export interface BotProcess {
   readonly pid: number;
   stdout(): string;
+  /** Everything written to stderr (JSON logs and any plain start-up message). */
+  stderr(): string;
   /** Every stderr line that is a JSON log record. */
   logs(): LogRecord[];
   waitForStdout(text: string, timeoutMs?: number): Promise<void>;
@@ -29,12 +31,19 @@ export interface BotProcess {
 
 const running = new Set<ChildProcessWithoutNullStreams>();
 
-export function startBot(env: Record<string, string>): BotProcess {
+export interface StartBotOptions {
+  /** Run as this user and group (the tests run as root: how a permission fault is made real). */
+  user?: { uid: number; gid: number };
+}
+
+export function startBot(env: Record<string, string>, options: StartBotOptions = {}): BotProcess {
   const cwd = mkdtempSync(join(tmpdir(), 'faults-cwd-'));
+  if (options.user) chmodSync(cwd, 0o755); // mkdtemp's 0700 would keep another user out of its own cwd
   const child = spawn(process.execPath, [BOT_ENTRY], {
     cwd, // no .env here: the developer's own settings cannot leak in
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.user ?? {}),
   });
   running.add(child);
   let stdout = '';
@@ -84,6 +93,7 @@ export function startBot(env: Record<string, string>): BotProcess {
   return {
     pid: child.pid ?? -1,
     stdout: () => stdout,
+    stderr: () => stderr,
     logs,
     waitForStdout: (text, timeoutMs = 10_000) =>
       bounded(
@@ -166,6 +176,7 @@ export function botEnv(emulator: Emulator, dataDir: string): Record<string, stri
     DATA_DIR: dataDir,
     POLL_INTERVAL_SECONDS: '0.1',
     API_REQUEST_BUDGET: '10000',
+    API_TOKEN_REQUEST_LIMIT: '20000', // the emulator has no per-token limit
     LOG_LEVEL: 'info',
   };
 }

@@ -191,25 +191,40 @@ describe('killed mid-cycle, the real process (SIGKILL)', () => {
   });
 });
 
-// No release has shipped a schema yet, so migration 1 is still the only one. What must hold already: a
-// database this bot cannot use (a newer bot's, or tables of the wrong shape) is refused with a message
-// naming DATA_DIR, never a raw SQLite error, and is left untouched.
+// A database this bot cannot use (a newer bot's, or tables of the wrong shape) is refused with a message
+// naming DATA_DIR and what to do, never a raw SQLite error, and is left untouched.
 it.each([
-  ['a newer bot wrote it', 'CREATE TABLE t (x); PRAGMA user_version = 99;', /newer than this bot/],
+  [
+    'a newer bot wrote it',
+    'CREATE TABLE t (x); PRAGMA user_version = 99;',
+    'newer',
+    /has schema version 99, newer than this bot \(\d+\): upgrade the bot/,
+  ],
   [
     'its tables have another shape',
     'CREATE TABLE stream_status (livestream_id TEXT PRIMARY KEY, status TEXT NOT NULL); PRAGMA user_version = 1;',
-    /has no column named/,
+    'foreign',
+    // Whichever statement meets the wrong shape first: a later migration or a prepared statement.
+    /is not one this bot can use \((no such table|table \w+ has no column named).*\): restore it from a backup/,
   ],
-])('a DATA_DIR whose database %s is refused with DATA_DIR named', (_why, sql, reason) => {
+])('a DATA_DIR whose database %s is refused with DATA_DIR named', (_why, sql, kind, reason) => {
   const dir = mkdtempSync(join(tmpdir(), 'faults-schema-'));
   try {
     const db = new Database(join(dir, SQLITE_FILE));
     db.exec(sql);
     db.close();
-    expect(() => openSqliteStore(dir)).toThrow(StoreOpenError);
-    expect(() => openSqliteStore(dir)).toThrow(new RegExp(`DATA_DIR ${dir}.*${reason.source}`));
+    let error: unknown = null;
+    try {
+      openSqliteStore(dir).close();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StoreOpenError);
+    expect((error as StoreOpenError).kind).toBe(kind);
+    expect((error as Error).message).toMatch(new RegExp(`^DATA_DIR ${dir}: .*${reason.source}`));
     expect(integrityCheck(dir)).toBe('ok');
+    // Refused twice the same way: the first refusal let go of DATA_DIR.
+    expect(() => openSqliteStore(dir)).toThrow(reason);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,16 +3,38 @@
  * failing mid-run (a store whose writes throw, as on a full disk): nothing half-written, the file intact,
  * the cycle retried with backoff, and every notice told once when the store works again.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApp } from '../../src/app.js';
+import { createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { openSqliteStore, StoreOpenError } from '../../src/notify/sqlite-store.js';
 import type { CycleCommit, NotifyStore } from '../../src/notify/store.js';
-import { createRig, integrityCheck, queryState, type Rig, sentLines, subscribe } from './support.js';
+import {
+  createRig,
+  integrityCheck,
+  queryState,
+  type Rig,
+  SQLITE_FILE,
+  sentLines,
+  subscribe,
+} from './support.js';
+import { type BotProcess, botEnv, startBot, stopAll } from './bot-process.js';
 
 let scratch: string;
 beforeEach(() => {
@@ -62,6 +84,163 @@ describe('DATA_DIR unusable at start', () => {
     const io = { stdin: process.stdin, stdout: process.stdout, interactive: false };
     await expect(startApp(config, silentLogger, io)).rejects.toThrow(StoreOpenError);
     await expect(startApp(config, silentLogger, io)).rejects.toThrow(dir);
+  });
+});
+
+describe('a damaged database at start', () => {
+  /** A state file this bot wrote, with enough deliveries to span many pages; closed again. */
+  function writtenState(dir: string): string {
+    const store = openSqliteStore(dir);
+    subscribe(store, 'slack', 'C1');
+    const targets = Array.from({ length: 20 }, (_, i) => ({
+      platform: 'slack' as const,
+      channelId: `C${i}`,
+      mention: null,
+    }));
+    for (let i = 0; i < 200; i++) {
+      const stream = { id: `stream-${i}`, name: `Show ${i}`, status: 'LIVE' as const };
+      store.enqueue({ kind: 'live', at: new Date(0).toISOString(), stream } as never, targets);
+    }
+    store.close();
+    return join(dir, SQLITE_FILE);
+  }
+
+  /** Overwrites one page (4 KiB) in the middle of the file with a fixed pattern. */
+  function scribbleOverPage(file: string): void {
+    const pages = Math.floor(statSync(file).size / 4096);
+    const fd = openSync(file, 'r+');
+    try {
+      writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, Math.floor(pages / 2) * 4096);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  const damage: [string, (dir: string) => void, RegExp][] = [
+    [
+      'is not a database at all',
+      (dir) => writeFileSync(join(dir, SQLITE_FILE), 'x'.repeat(5000)),
+      /is not a database/,
+    ],
+    [
+      'was cut short (truncated)',
+      (dir) => {
+        const file = writtenState(dir);
+        truncateSync(file, Math.floor(statSync(file).size / 2));
+      },
+      /malformed/,
+    ],
+    ['has a page scribbled over', (dir) => scribbleOverPage(writtenState(dir)), /quick_check/],
+    ['is a folder', (dir) => mkdirSync(join(dir, SQLITE_FILE)), /is not a file/],
+  ];
+
+  it.each(damage)(
+    'a state file that %s: StoreOpenError naming DATA_DIR, the file and what to do',
+    (_, make, reason) => {
+      make(scratch);
+      let error: unknown = null;
+      try {
+        openSqliteStore(scratch).close();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(StoreOpenError);
+      const message = (error as Error).message;
+      expect(message).toMatch(new RegExp(`^DATA_DIR ${scratch}: its notification state ${SQLITE_FILE} `));
+      expect(message).toMatch(reason);
+      expect(message).toContain('restore it from a backup, or move it');
+      expect(message).not.toContain('Point DATA_DIR at a writable folder');
+      expect((error as StoreOpenError).kind).toBe('damaged');
+    },
+  );
+
+  const foreign: [string, string, RegExp][] = [
+    ['tables missing', 'CREATE TABLE x (y); PRAGMA user_version = 1;', /no such table/],
+    ['tables of its own, unversioned', 'CREATE TABLE stream_status (y);', /already exists/],
+  ];
+
+  it.each(foreign)(
+    'a database this bot did not write (%s): the same advice, not a raw error',
+    (_, sql, reason) => {
+      const db = new Database(join(scratch, SQLITE_FILE));
+      db.exec(sql);
+      db.close();
+      let error: unknown = null;
+      try {
+        openSqliteStore(scratch).close();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(StoreOpenError);
+      expect((error as Error).message).toMatch(
+        new RegExp(`^DATA_DIR ${scratch}: its notification state ${SQLITE_FILE} is not one this bot can use`),
+      );
+      expect((error as Error).message).toMatch(reason);
+      expect((error as Error).message).toContain('restore it from a backup, or move it');
+      expect((error as StoreOpenError).kind).toBe('foreign');
+      // Left as it was, for whoever wants to look at it.
+      expect(queryState(scratch, "SELECT name FROM sqlite_master WHERE type = 'table'")).toHaveLength(1);
+    },
+  );
+
+  it('an empty state file is simply a new state', () => {
+    writeFileSync(join(scratch, SQLITE_FILE), '');
+    const store = openSqliteStore(scratch);
+    expect(store.loadStatuses()).toBeNull();
+    store.close();
+  });
+});
+
+describe('the real process, refused at start', () => {
+  let emulator: Emulator;
+  beforeEach(async () => {
+    emulator = createEmulator({ seed: 41 });
+    await emulator.start();
+  });
+  afterEach(async () => {
+    await stopAll();
+    await emulator.stop();
+  });
+
+  /** The exit, or a failure once `ms` of real time passed without one (a bot that hangs or runs on). */
+  function exitWithin(bot: BotProcess, ms: number): Promise<{ code: number | null }> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`still running after ${ms} ms:\n${bot.stderr().slice(-1000)}`)),
+        ms,
+      );
+    });
+    return Promise.race([bot.exited, late]).finally(() => clearTimeout(timer));
+  }
+
+  it('DATA_DIR=/proc/x fails fast with the DATA_DIR message (it used to spin at 100% CPU)', async () => {
+    const bot = startBot(botEnv(emulator, '/proc/x'));
+    expect(await exitWithin(bot, 8_000)).toMatchObject({ code: 1 });
+    expect(bot.stderr()).toMatch(
+      /^DATA_DIR \/proc\/x cannot hold the notification state \(.*\)\. Point DATA_DIR at a writable folder\.\n$/,
+    );
+    expect(bot.stdout()).toBe('');
+  });
+
+  // The tests run as root, who reads any file: the bot runs as nobody then, so permissions are real.
+  const asOtherUser = process.getuid?.() === 0 ? { user: { uid: 65534, gid: 65534 } } : {};
+
+  it.each([
+    ['unreadable', 0o000],
+    ['read-only', 0o444],
+  ])("a state file the bot's user cannot use (%s): the DATA_DIR message with what to do", async (_, mode) => {
+    const file = join(scratch, SQLITE_FILE);
+    openSqliteStore(scratch).close();
+    chmodSync(file, mode);
+    chmodSync(scratch, 0o777); // the folder itself is the bot's to use
+    const bot = startBot(botEnv(emulator, scratch), asOtherUser);
+    expect(await exitWithin(bot, 8_000)).toMatchObject({ code: 1 });
+    expect(bot.stderr()).toBe(
+      `DATA_DIR ${scratch}: this process cannot read and write its notification state ${SQLITE_FILE} ` +
+        `(permission denied). Give the bot's user access to that file, or point DATA_DIR at a folder of its own.\n`,
+    );
+    expect(integrityCheck(scratch)).toBe('ok');
   });
 });
 

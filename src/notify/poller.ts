@@ -156,7 +156,7 @@ export class Poller {
     const every = this.fullSweepEvery();
     // The average cost of a cycle over one full sweep and the light cycles between two of them.
     const averageCost = (this.fullCost + (every - 1) * this.lightCost) / every;
-    const sustainable = budget.sustainableIntervalMs(averageCost);
+    const sustainable = budget.sustainableIntervalMs(averageCost, this.options.clock.monotonic());
     if (sustainable > intervalMs) {
       if (sustainable !== this.stretchedTo) {
         log.warn('poll interval stretched to stay within API_REQUEST_BUDGET', {

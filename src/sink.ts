@@ -19,7 +19,13 @@ export type SinkErrorKind =
   | 'Permanent'
   /** This one message cannot be sent (refused body, message to edit gone, a secret): drop it, keep the channel. */
   | 'Rejected'
-  /** Outage, timeout, 5xx: retry with backoff. */
+  /**
+   * The platform refused the bot's own token (revoked, invalid, account deactivated): every channel of
+   * that platform would fail alike. Its deliveries stop, and wait, until the token is fixed and the bot
+   * restarted; nothing is dropped or paused.
+   */
+  | 'Unauthorized'
+  /** Outage, timeout, 5xx: retry with backoff (for a bounded time: then the channel is paused). */
   | 'Transient';
 
 export class SinkError extends Error {
@@ -33,9 +39,18 @@ export class SinkError extends Error {
   }
 }
 
+export interface PostOptions {
+  /**
+   * The same for every attempt at the same notification, across retries and restarts. A platform that
+   * can deduplicate on it (Discord's message nonce) makes a repeated post return the first message, so
+   * a post that timed out after the platform accepted it does not appear twice. Others ignore it.
+   */
+  idempotencyKey?: string;
+}
+
 export interface Sink {
   readonly platform: Platform;
-  post(channelId: string, reply: Reply): Promise<PostedMessage>;
+  post(channelId: string, reply: Reply, options?: PostOptions): Promise<PostedMessage>;
   edit(channelId: string, messageId: string, reply: Reply): Promise<void>;
 }
 

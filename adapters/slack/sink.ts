@@ -14,6 +14,9 @@ import { renderReply } from './render.js';
  * WebClient options the sink relies on: a 429 rejects at once with its Retry-After, nothing is retried,
  * and a call Slack never answers fails (Transient) after `timeout` ms instead of hanging: web-api's
  * default is no timeout at all, which would stall notification delivery for every channel.
+ * Never retried inside the client: Slack has no idempotency key, so a post that timed out after Slack
+ * accepted it appears twice if sent again. The delivery worker owns retries (with backoff), and the
+ * timeout is generous so that a slow answer is rarely taken for a failure.
  */
 export const SLACK_CLIENT_OPTIONS = {
   retryConfig: { retries: 0 },
@@ -21,15 +24,20 @@ export const SLACK_CLIENT_OPTIONS = {
   timeout: 15_000,
 } as const satisfies webApi.WebClientOptions;
 
-/** Slack error codes that mean "later": its side had a problem, the same call may well work. */
-const TRANSIENT_SLACK_ERRORS = new Set([
-  // The bot token itself is refused: every channel would fail alike, so nothing is paused or dropped;
-  // deliveries wait (with backoff, logged loudly) until someone fixes SLACK_BOT_TOKEN.
+/**
+ * The bot token itself is refused: every channel would fail alike, so nothing is paused or dropped;
+ * Slack deliveries stop (logged once) until someone fixes SLACK_BOT_TOKEN and restarts the bot.
+ */
+const TOKEN_REFUSED_ERRORS = new Set([
   'not_authed',
   'invalid_auth',
   'account_inactive',
   'token_revoked',
   'token_expired',
+]);
+
+/** Slack error codes that mean "later": its side had a problem, the same call may well work. */
+const TRANSIENT_SLACK_ERRORS = new Set([
   'internal_error',
   'fatal_error',
   'service_unavailable',
@@ -63,6 +71,7 @@ export function createSlackSink(args: { client: webApi.WebClient; log: Logger })
   };
   return {
     platform: 'slack',
+    // Slack has no idempotency key for chat.postMessage: `options.idempotencyKey` cannot be used here.
     async post(channelId: string, reply: Reply): Promise<PostedMessage> {
       assertPublicSafe(reply);
       const { text, blocks } = renderReply({ reply, surface: 'channel' });
@@ -109,6 +118,9 @@ export function toSinkError(error: unknown): SinkError {
           code,
           retryAfterMs: seconds ? seconds * 1000 : DEFAULT_RETRY_AFTER_MS,
         });
+      }
+      if (TOKEN_REFUSED_ERRORS.has(code)) {
+        return new SinkError('Unauthorized', `Slack refused SLACK_BOT_TOKEN (${code})`, { code });
       }
       // A channel the bot cannot use pauses its subscription; any other named error (invalid_blocks,
       // msg_too_long, message_not_found…) is about this one message: repeating it cannot help.

@@ -2,7 +2,13 @@
  * The sender: drains the outbox channel by channel, in order. One platform call per channel at a
  * time, paced to the platform's per-channel limit; a burst becomes digests; ended streams and quick
  * flaps edit the LIVE post. A delivery is marked done only after the platform accepted it.
+ *
+ * A broken channel costs the others nothing: the outbox is read channel by channel (a channel's
+ * backlog is never read past its next message), a failing channel waits out a growing backoff and is
+ * paused after `transientGiveUpMs` of failures, and a platform that refuses the bot's token is left
+ * alone until a restart. Old history is pruned a bounded batch at a time.
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Reply } from '../reply.js';
@@ -24,6 +30,36 @@ import { type ChannelRef, type Delivery, isStreamEvent, type StreamEvent, type S
  */
 export const DEFAULT_PACING_MS: Record<Platform, number> = { slack: 1_100, discord: 1_100, console: 0 };
 
+/** A failing channel's first wait; each failure in a row doubles it, up to `MAX_BACKOFF_MS`. */
+export const FIRST_BACKOFF_MS = 2_000;
+export const MAX_BACKOFF_MS = 10 * 60_000;
+/** A channel whose posts fail this long without one success is paused, like a channel that is gone. */
+export const DEFAULT_TRANSIENT_GIVE_UP_MS = 24 * 60 * 60_000;
+/** Delivered and dropped notifications, and the posts of ended streams, are kept this long. */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60_000;
+/** History rows pruned per pass at most (of each kind), so pruning never blocks the event loop for long. */
+export const PRUNE_BATCH = 1_000;
+/** Once pruning has caught up, it runs again after this. */
+const PRUNE_EVERY_MS = 60 * 60_000;
+/** While it has not caught up, the sender passes at least this often to prune the next batch. */
+const PRUNE_CATCH_UP_MS = 1_000;
+/** How long the sender sleeps when nothing is pending (new deliveries wake it earlier). */
+const IDLE_WAIT_MS = 60_000;
+const DEFAULT_DIGEST_MAX_ITEMS = 20;
+const EDIT_GONE_CODES = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed', '10008']);
+/** The database's own part of every idempotency key (see `idempotencyKey`). */
+const KEY_PREFIX_META = 'delivery_key_prefix';
+
+/** The meta key under which the reason a platform refused the bot's token is kept, for `subscriptions`. */
+export function platformRefusedKey(platform: Platform): string {
+  return `platform_refused:${platform}`;
+}
+
+/** The wait after `attempts` failures in a row: 2 s, 4 s, 8 s… up to 10 minutes. */
+export function backoffMs(attempts: number): number {
+  return Math.min(FIRST_BACKOFF_MS * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+}
+
 export interface DeliveryOptions {
   store: NotifyStore;
   sinks: ReadonlyMap<Platform, Sink>;
@@ -35,6 +71,10 @@ export interface DeliveryOptions {
   /** This many new posts waiting for one channel become a digest. */
   digestThreshold?: number;
   digestMaxItems?: number;
+  /** Transient failures of a channel for this long, without a success, pause it (default 24 h). */
+  transientGiveUpMs?: number;
+  /** Finished history older than this is pruned (default 7 days). */
+  retentionMs?: number;
 }
 
 type Unit =
@@ -48,12 +88,21 @@ type Unit =
       fallback: Unit;
     };
 
-const MAX_BACKOFF_MS = 10 * 60_000;
-const EDIT_GONE_CODES = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed', '10008']);
-
 export class DeliveryWorker {
+  /** Monotonic ms before which a channel sends nothing: pacing, a platform's Retry-After, a backoff. */
   private readonly channelReadyAt = new Map<string, number>();
+  /** Backoffs this process set: the `notBefore` stored (wall clock) and when it is due (monotonic). */
+  private readonly backoffs = new Map<string, { notBefore: number; dueAt: number }>();
+  /** Failing channels: the monotonic time their run of failures began (the store keeps it as wall time). */
+  private readonly failingSince = new Map<string, number>();
+  /** Platforms that refused the bot's token, with why: nothing more is sent there until a restart. */
+  private readonly refused = new Map<Platform, string>();
   private readonly pacing: Record<Platform, number>;
+  private readonly digestMaxItems: number;
+  private readonly transientGiveUpMs: number;
+  private readonly retentionMs: number;
+  private nextPruneAt = Number.NEGATIVE_INFINITY;
+  private keyPrefix: string | null = null;
   private wakeUp: AbortController = new AbortController();
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
@@ -62,6 +111,9 @@ export class DeliveryWorker {
 
   constructor(private readonly options: DeliveryOptions) {
     this.pacing = { ...DEFAULT_PACING_MS, ...options.pacingMs };
+    this.digestMaxItems = options.digestMaxItems ?? DEFAULT_DIGEST_MAX_ITEMS;
+    this.transientGiveUpMs = options.transientGiveUpMs ?? DEFAULT_TRANSIENT_GIVE_UP_MS;
+    this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   }
 
   /** New deliveries are waiting: stop sleeping. */
@@ -77,6 +129,7 @@ export class DeliveryWorker {
         this.wakeUp = new AbortController();
         let wait: number;
         try {
+          this.pruneIfDue();
           // One read of the outbox serves both the sends and the next wake-up. The sends are not awaited:
           // a channel whose send is slow (a long platform rate limit) must not hold up the others; each
           // finished send wakes the loop.
@@ -85,6 +138,7 @@ export class DeliveryWorker {
             log.error('delivery pass failed; retrying', { error });
           });
           wait = this.wakeFrom(queues);
+          if (this.nextPruneAt <= clock.monotonic()) wait = Math.min(wait, PRUNE_CATCH_UP_MS);
         } catch (error) {
           log.error('delivery pass failed; retrying', { error });
           wait = 5_000;
@@ -106,6 +160,7 @@ export class DeliveryWorker {
    * those calls have finished, with how many deliveries they completed.
    */
   async drainOnce(): Promise<number> {
+    this.pruneIfDue();
     const done = await Promise.all(this.startSends(this.queues()));
     return done.reduce((a, b) => a + b, 0);
   }
@@ -116,28 +171,24 @@ export class DeliveryWorker {
   }
 
   private startSends(queues: Map<string, Delivery[]>): Promise<number>[] {
-    const now = this.options.clock.now();
+    const { clock, log, store } = this.options;
     const started: Promise<number>[] = [];
     for (const [key, queue] of queues) {
-      if (this.inFlight.has(key)) continue;
-      if ((this.channelReadyAt.get(key) ?? 0) > now || queue[0]!.notBefore > now) continue;
+      if (this.inFlight.has(key) || this.waitMs(key, queue[0]!) > 0) continue;
       let unit: Unit;
       try {
-        unit = this.plan(queue, now);
+        unit = this.plan(queue);
       } catch (error) {
         // An event the messages cannot be built from must not block its channel forever.
         const head = queue[0]!;
-        this.options.log.error('a notification could not be prepared; it is dropped', {
-          error,
-          deliveryId: head.id,
-        });
-        this.options.store.dropDeliveries([head.id], 'the notification could not be prepared');
+        log.error('a notification could not be prepared; it is dropped', { error, deliveryId: head.id });
+        store.dropDeliveries([head.id], 'the notification could not be prepared');
         continue;
       }
       const send = this.sendUnit(key, unit)
         .catch((error: unknown) => {
-          this.options.log.error('delivery to a channel failed unexpectedly; will retry', { error });
-          this.channelReadyAt.set(key, this.options.clock.now() + 5_000);
+          log.error('delivery to a channel failed unexpectedly; will retry', { error });
+          this.channelReadyAt.set(key, clock.monotonic() + 5_000);
           return 0;
         })
         .finally(() => {
@@ -151,41 +202,64 @@ export class DeliveryWorker {
   }
 
   private wakeFrom(queues: Map<string, Delivery[]>): number {
-    const now = this.options.clock.now();
     let next = Number.POSITIVE_INFINITY;
     for (const [key, queue] of queues) {
       if (this.inFlight.has(key)) continue; // its send wakes the loop when it ends
-      const headReady = queue[0]?.notBefore ?? now;
-      next = Math.min(next, Math.max(headReady, this.channelReadyAt.get(key) ?? now));
+      next = Math.min(next, this.waitMs(key, queue[0]!));
     }
-    return next === Number.POSITIVE_INFINITY ? 60_000 : Math.max(0, next - now);
+    return next === Number.POSITIVE_INFINITY ? IDLE_WAIT_MS : next;
   }
 
+  /**
+   * Each channel's next deliveries (as many as one digest takes), on the platforms that run here and
+   * still accept the bot: one bounded read per channel, whatever any channel's backlog.
+   */
   private queues(): Map<string, Delivery[]> {
+    const platforms = [...this.options.sinks.keys()].filter((platform) => !this.refused.has(platform));
     const queues = new Map<string, Delivery[]>();
-    for (const delivery of this.options.store.pendingDeliveries(10_000, [...this.options.sinks.keys()])) {
-      const key = channelKey(delivery);
-      const queue = queues.get(key);
-      if (queue) queue.push(delivery);
-      else queues.set(key, [delivery]);
-    }
+    if (platforms.length === 0) return queues;
+    for (const queue of this.options.store.pendingByChannel(this.digestMaxItems, platforms))
+      queues.set(channelKey(queue[0]!), queue);
     return queues;
   }
 
+  /** Milliseconds until this channel may send `head`: the later of its pacing and the head's backoff. */
+  private waitMs(key: string, head: Delivery): number {
+    const now = this.options.clock.monotonic();
+    const ready = Math.max(0, (this.channelReadyAt.get(key) ?? now) - now);
+    return Math.max(ready, this.dueInMs(key, head.notBefore));
+  }
+
+  /**
+   * Milliseconds until a delivery held until `notBefore` (stored as wall-clock time, so it outlives the
+   * process) is due. A backoff this process set is timed on the monotonic clock. A stored one farther
+   * ahead than any backoff can be means the wall clock stepped back since (NTP, a VM resume, `date -s`):
+   * it is due now, not an hour later.
+   */
+  private dueInMs(key: string, notBefore: number): number {
+    if (notBefore === 0) return 0;
+    const own = this.backoffs.get(key);
+    if (own && own.notBefore === notBefore) return Math.max(0, own.dueAt - this.options.clock.monotonic());
+    const wait = notBefore - this.options.clock.now();
+    return wait > MAX_BACKOFF_MS ? 0 : Math.max(0, wait);
+  }
+
   /** What to send next for a channel: an edit, a single post, or a digest of the waiting new posts. */
-  private plan(queue: Delivery[], now: number): Unit {
+  private plan(queue: Delivery[]): Unit {
     const head = queue[0]!;
-    const edit = this.editFor(head, now);
+    const edit = this.editFor(head);
     if (edit) return edit;
     const threshold = this.options.digestThreshold ?? 3;
-    const maxItems = this.options.digestMaxItems ?? 20;
     const burst: Delivery[] = [];
     for (const delivery of queue) {
       if (
-        burst.length >= maxItems ||
-        delivery.notBefore > now ||
+        burst.length >= this.digestMaxItems ||
+        // A retry sends again exactly what failed (the deliveries tried and held together, hence the same
+        // idempotency key); what arrived since waits for the next message.
+        delivery.attempts !== head.attempts ||
+        delivery.notBefore !== head.notBefore ||
         !isStreamEvent(delivery.event) ||
-        this.editFor(delivery, now)
+        this.editFor(delivery)
       )
         break;
       burst.push(delivery);
@@ -226,11 +300,12 @@ export class DeliveryWorker {
   }
 
   /** `ended` edits the LIVE post; `live` within the cooldown of an ended post edits it back. */
-  private editFor(delivery: Delivery, now: number): Unit | null {
+  private editFor(delivery: Delivery): Unit | null {
     const { event } = delivery;
     if (!isStreamEvent(event) || event.kind === 'errored') return null;
     const post = this.options.store.findPost(channelOf(delivery), event.stream.id);
     if (!post) return null;
+    const now = this.options.clock.now();
     if (event.kind === 'ended' && post.endedAt === null) {
       return {
         kind: 'edit',
@@ -261,7 +336,7 @@ export class DeliveryWorker {
   }
 
   private async sendUnit(key: string, unit: Unit): Promise<number> {
-    const { store, sinks, clock } = this.options;
+    const { store, sinks } = this.options;
     const head = unit.deliveries[0]!;
     const sink = sinks.get(head.platform)!;
     const ids = unit.deliveries.map((d) => d.id);
@@ -270,10 +345,11 @@ export class DeliveryWorker {
         await sink.edit(head.channelId, unit.target.messageId, unit.reply);
         store.markDelivered(ids, unit.after);
       } else {
-        const { messageId } = await sink.post(head.channelId, unit.reply);
+        const idempotencyKey = this.idempotencyKey(unit.deliveries);
+        const { messageId } = await sink.post(head.channelId, unit.reply, { idempotencyKey });
         store.markDelivered(ids, unit.post?.(messageId));
       }
-      this.channelReadyAt.set(key, clock.now() + this.pacing[head.platform]);
+      this.succeeded(key, unit.deliveries);
       return ids.length;
     } catch (error) {
       const failure =
@@ -293,10 +369,39 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * The same for every try of the same notification, across retries and restarts: its first delivery's
+   * id and how many deliveries it carries (a retry carries the same ones, see `plan`), behind a random
+   * prefix this database keeps, so a reset DATA_DIR or another bot on the same token never reuses a key.
+   * At most 6 + 1 + 13 + 1 + 2 characters: within Discord's 25 for a nonce.
+   */
+  private idempotencyKey(deliveries: Delivery[]): string {
+    if (this.keyPrefix === null) {
+      const { store } = this.options;
+      let prefix = store.getMeta(KEY_PREFIX_META);
+      if (prefix === null) {
+        prefix = randomBytes(3).toString('hex');
+        store.setMeta(KEY_PREFIX_META, prefix);
+      }
+      this.keyPrefix = prefix;
+    }
+    return `${this.keyPrefix}-${deliveries[0]!.id.toString(36)}-${deliveries.length.toString(36)}`;
+  }
+
+  private succeeded(key: string, deliveries: Delivery[]): void {
+    const head = deliveries[0]!;
+    this.channelReadyAt.set(key, this.options.clock.monotonic() + this.pacing[head.platform]);
+    this.backoffs.delete(key);
+    // The run of failures (if any: this process saw one, or these deliveries had been tried) is over.
+    if (this.failingSince.delete(key) || deliveries.some((d) => d.attempts > 0))
+      this.options.store.clearChannelFailing(channelOf(head));
+  }
+
   private failed(key: string, deliveries: Delivery[], failure: SinkError): void {
     const { store, clock, log } = this.options;
     const head = deliveries[0]!;
-    const now = clock.now();
+    // The platform refused the token meanwhile (another channel's call found out first): nothing to count.
+    if (this.refused.has(head.platform)) return;
     const context = {
       platform: head.platform,
       channelId: head.channelId,
@@ -306,7 +411,7 @@ export class DeliveryWorker {
     switch (failure.kind) {
       case 'RateLimited': {
         const wait = failure.details.retryAfterMs ?? 1_000;
-        this.channelReadyAt.set(key, now + wait);
+        this.channelReadyAt.set(key, clock.monotonic() + wait);
         log.warn('platform rate limit: waiting before the next post to this channel', {
           ...context,
           waitMs: wait,
@@ -323,24 +428,123 @@ export class DeliveryWorker {
         return;
       }
       case 'Permanent': {
-        const reason = failure.details.code ? `${failure.details.code}: ${failure.message}` : failure.message;
-        store.pauseChannel(channelOf(head), reason);
-        const dropped = store.dropChannelDeliveries(channelOf(head), reason);
+        const dropped = this.pause(key, channelOf(head), reasonOf(failure));
         log.error('channel cannot receive notifications; its subscription is paused', {
           ...context,
           dropped,
         });
         return;
       }
+      case 'Unauthorized': {
+        this.refuse(head.platform, failure);
+        return;
+      }
       case 'Transient': {
+        const failingFor = this.failingFor(key, channelOf(head));
+        if (failingFor >= this.transientGiveUpMs) {
+          const reason = `${reasonOf(failure)} (failing for ${duration(this.transientGiveUpMs)} or more)`;
+          const dropped = this.pause(key, channelOf(head), reason);
+          log.error('channel has failed for too long; its subscription is paused', {
+            ...context,
+            failingForMs: failingFor,
+            dropped,
+          });
+          return;
+        }
         const attempts = head.attempts + 1;
-        const delay = Math.min(2_000 * 2 ** (attempts - 1), MAX_BACKOFF_MS);
-        for (const delivery of deliveries) store.retryLater(delivery.id, now + delay, failure.message);
+        const delay = backoffMs(attempts);
+        const notBefore = clock.now() + delay;
+        store.retryLater(
+          deliveries.map((d) => d.id),
+          notBefore,
+          failure.message,
+        );
+        this.backoffs.set(key, { notBefore, dueAt: clock.monotonic() + delay });
         log.warn('delivery failed; will retry', { ...context, attempts, retryInMs: delay });
         return;
       }
     }
   }
+
+  /**
+   * How long this channel has been failing. The start of the run is stored as wall time (a restart must
+   * not reset it); within this process it is timed on the monotonic clock from the first failure seen.
+   */
+  private failingFor(key: string, channel: ChannelRef): number {
+    const { clock, store } = this.options;
+    const now = clock.monotonic();
+    let start = this.failingSince.get(key);
+    if (start === undefined) {
+      const wallNow = clock.now();
+      const since = store.noteChannelFailing(channel, wallNow);
+      start = now - Math.max(0, wallNow - since);
+      this.failingSince.set(key, start);
+    }
+    return now - start;
+  }
+
+  /** Pauses the channel's subscriptions with `reason` and drops what waits for it; returns how many. */
+  private pause(key: string, channel: ChannelRef, reason: string): number {
+    const { store } = this.options;
+    const dropped = store.transaction(() => {
+      store.pauseChannel(channel, reason);
+      store.clearChannelFailing(channel);
+      return store.dropChannelDeliveries(channel, reason);
+    });
+    this.failingSince.delete(key);
+    this.backoffs.delete(key);
+    return dropped;
+  }
+
+  /**
+   * The platform refused the bot's token: every channel there would fail alike. Its deliveries stop
+   * (they stay pending, for when the token is fixed and the bot restarted), the reason is kept for
+   * `subscriptions`, and it is logged once, as an error.
+   */
+  private refuse(platform: Platform, failure: SinkError): void {
+    if (this.refused.has(platform)) return;
+    const reason = reasonOf(failure);
+    this.refused.set(platform, reason);
+    const { store, log } = this.options;
+    store.setMeta(platformRefusedKey(platform), reason);
+    log.error(
+      'the platform refused the bot token: its notifications wait until the token is fixed and the bot restarted',
+      {
+        platform,
+        code: failure.details.code,
+        reason: failure.message,
+      },
+    );
+  }
+
+  /** Prunes one bounded batch of old history when it is due: hourly, or every pass while catching up. */
+  private pruneIfDue(): void {
+    const { clock, store, log } = this.options;
+    const now = clock.monotonic();
+    if (now < this.nextPruneAt) return;
+    try {
+      const removed = store.pruneHistory(clock.now() - this.retentionMs, PRUNE_BATCH);
+      this.nextPruneAt = removed >= PRUNE_BATCH ? now : now + PRUNE_EVERY_MS;
+      if (removed > 0) log.debug('pruned old notification history', { removed });
+    } catch (error) {
+      this.nextPruneAt = now + PRUNE_EVERY_MS;
+      log.error('pruning old notification history failed; will try again later', { error });
+    }
+    // Pacing that has passed is no longer needed: without this the map would grow with every channel.
+    for (const [key, at] of this.channelReadyAt) {
+      if (at <= now && !this.inFlight.has(key)) this.channelReadyAt.delete(key);
+    }
+  }
+}
+
+/** A failure as the reason shown to people (`subscriptions`): its code first, then what it means. */
+function reasonOf(failure: SinkError): string {
+  const { code } = failure.details;
+  return code ? `${code}: ${failure.message}` : failure.message;
+}
+
+function duration(ms: number): string {
+  return ms >= 3_600_000 ? `${Math.round((ms / 3_600_000) * 10) / 10} h` : `${Math.round(ms / 60_000)} min`;
 }
 
 function eventTime(event: StreamEvent, fallback: number): number {

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { createRealtimeKitClient, type RealtimeKitClientOptions } from '../realtimekit/client.js';
 import type { Platform, Sink } from '../sink.js';
 import { RequestBudget } from './budget.js';
-import { DeliveryWorker } from './delivery.js';
+import { type DeliveryOptions, DeliveryWorker, platformRefusedKey } from './delivery.js';
 import { Poller } from './poller.js';
 import type { NotifyStore } from './store.js';
 import type { ChannelRef } from './types.js';
@@ -22,6 +22,8 @@ export interface NotificationsOptions {
   defaultChannels: ChannelRef[];
   log: Logger;
   clock?: Clock;
+  /** How long a failing channel is retried before it is paused, and how long history is kept. */
+  delivery?: Pick<DeliveryOptions, 'transientGiveUpMs' | 'retentionMs'>;
   /** The API token's one budget, shared with commands (startApp's); default: one for the poller alone. */
   budget?: RequestBudget;
 }
@@ -51,6 +53,9 @@ export function startNotifications(options: NotificationsOptions): Notifications
       channelId: old.channelId,
     });
   }
+  // A token a platform refused before may have been fixed: this start tries again (and says so if not).
+  for (const platform of ['slack', 'discord', 'console'] as const)
+    store.setMeta(platformRefusedKey(platform), null);
   // Deliveries to a platform that no longer runs here can never be sent; they must not pile up.
   const dropped = store.dropOtherPlatforms(platforms, 'the platform is no longer configured');
   if (dropped > 0) log.warn('dropped notifications for platforms that are no longer configured', { dropped });
@@ -81,6 +86,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
     clock,
     log: log.child({ part: 'delivery' }),
     cooldownMs: config.cooldownSeconds * 1000,
+    ...options.delivery,
   });
   const poller = new Poller({
     client,

@@ -53,6 +53,20 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (platform, channel_id, livestream_id)
    );
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // Issue 12: the outbox read channel by channel, runs of failures per channel, and pruned history.
+  `ALTER TABLE event ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0; -- wall-clock ms: the event's own time
+   UPDATE event SET created_at = COALESCE(
+     CASE WHEN json_valid(body) THEN CAST(strftime('%s', json_extract(body, '$.at')) AS INTEGER) * 1000 END, 0);
+   CREATE INDEX event_created ON event(created_at);
+   CREATE INDEX delivery_event ON delivery(event_id);
+   CREATE INDEX delivery_channel ON delivery(state, platform, channel_id, id);
+   CREATE TABLE channel_failure (
+     platform TEXT NOT NULL,
+     channel_id TEXT NOT NULL,
+     failing_since INTEGER NOT NULL, -- wall-clock ms of the first failure since the last success
+     PRIMARY KEY (platform, channel_id)
+   );
+   CREATE INDEX stream_post_ended ON stream_post(ended_at) WHERE ended_at IS NOT NULL;`,
 ];
 
 const ALL = '*';
@@ -291,7 +305,7 @@ class SqliteStore implements NotifyStore {
            session_id = excluded.session_id`,
       ),
       deleteStatus: db.prepare('DELETE FROM stream_status WHERE livestream_id = ?'),
-      insertEvent: db.prepare('INSERT INTO event (body) VALUES (?)'),
+      insertEvent: db.prepare('INSERT INTO event (body, created_at) VALUES (?, ?)'),
       insertDelivery: db.prepare(
         'INSERT INTO delivery (event_id, platform, channel_id, mention) VALUES (?, ?, ?, ?)',
       ),
@@ -300,6 +314,45 @@ class SqliteStore implements NotifyStore {
          FROM delivery d JOIN event e ON e.id = d.event_id
          WHERE d.state = 'pending' AND (@platforms IS NULL OR d.platform IN (SELECT value FROM json_each(@platforms)))
          ORDER BY d.id LIMIT @limit`,
+      ),
+      // The outbox by channel: each lookup is one seek in delivery_channel (state, platform, channel_id, id).
+      nextPendingPlatform: db.prepare(
+        "SELECT platform FROM delivery WHERE state = 'pending' AND platform > ? ORDER BY platform LIMIT 1",
+      ),
+      nextPendingChannel: db.prepare(
+        `SELECT channel_id FROM delivery WHERE state = 'pending' AND platform = ? AND channel_id > ?
+         ORDER BY channel_id LIMIT 1`,
+      ),
+      pendingInChannel: db.prepare(
+        `SELECT d.id, d.platform, d.channel_id, d.mention, d.attempts, d.not_before, e.body
+         FROM delivery d JOIN event e ON e.id = d.event_id
+         WHERE d.state = 'pending' AND d.platform = ? AND d.channel_id = ?
+         ORDER BY d.id LIMIT ?`,
+      ),
+      noteFailing: db.prepare(
+        `INSERT INTO channel_failure (platform, channel_id, failing_since) VALUES (?, ?, ?)
+         ON CONFLICT(platform, channel_id) DO NOTHING`,
+      ),
+      failingSince: db.prepare(
+        'SELECT failing_since FROM channel_failure WHERE platform = ? AND channel_id = ?',
+      ),
+      clearFailing: db.prepare('DELETE FROM channel_failure WHERE platform = ? AND channel_id = ?'),
+      // History, oldest first, a bounded batch at a time (event_created, delivery_event, stream_post_ended).
+      pruneDeliveries: db.prepare(
+        `DELETE FROM delivery WHERE id IN (
+           SELECT d.id FROM event e JOIN delivery d ON d.event_id = e.id
+           WHERE e.created_at < @before AND d.state != 'pending'
+           ORDER BY e.created_at LIMIT @limit)`,
+      ),
+      pruneEvents: db.prepare(
+        `DELETE FROM event WHERE id IN (
+           SELECT e.id FROM event e
+           WHERE e.created_at < @before AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.event_id = e.id)
+           ORDER BY e.created_at LIMIT @limit)`,
+      ),
+      prunePosts: db.prepare(
+        `DELETE FROM stream_post WHERE rowid IN (
+           SELECT rowid FROM stream_post WHERE ended_at IS NOT NULL AND ended_at < @before LIMIT @limit)`,
       ),
       dropOtherPlatforms: db.prepare(
         `UPDATE delivery SET state = 'dropped', last_error = ?
@@ -363,7 +416,12 @@ class SqliteStore implements NotifyStore {
 
   private insertEvent(event: NotifyEvent, targets: (ChannelRef & { mention: string | null })[]): void {
     if (targets.length === 0) return;
-    const eventId = this.statements.insertEvent.run(JSON.stringify(event)).lastInsertRowid;
+    // The event's own time (the poller's clock) dates it for pruning; 0 (prunable) if it has none.
+    const at = Date.parse(event.at);
+    const eventId = this.statements.insertEvent.run(
+      JSON.stringify(event),
+      Number.isFinite(at) ? at : 0,
+    ).lastInsertRowid;
     for (const target of targets)
       this.statements.insertDelivery.run(eventId, target.platform, target.channelId, target.mention);
   }
@@ -427,6 +485,38 @@ class SqliteStore implements NotifyStore {
       platforms: platforms ? JSON.stringify(platforms) : null,
       limit,
     }) as DeliveryRow[];
+    return this.readDeliveries(rows);
+  }
+
+  pendingByChannel(perChannel: number, platforms?: readonly Platform[]): Delivery[][] {
+    const queues: Delivery[][] = [];
+    for (const platform of platforms ?? this.pendingPlatforms()) {
+      // A skip scan: each step seeks the next channel with pending rows, however many rows each has.
+      let channelId = '';
+      for (;;) {
+        const next = this.statements.nextPendingChannel.get(platform, channelId) as
+          { channel_id: string } | undefined;
+        if (!next) break;
+        channelId = next.channel_id;
+        const rows = this.statements.pendingInChannel.all(platform, channelId, perChannel) as DeliveryRow[];
+        const queue = this.readDeliveries(rows);
+        if (queue.length > 0) queues.push(queue);
+      }
+    }
+    return queues;
+  }
+
+  private pendingPlatforms(): Platform[] {
+    const platforms: Platform[] = [];
+    for (let last = ''; ;) {
+      const next = this.statements.nextPendingPlatform.get(last) as { platform: string } | undefined;
+      if (!next) return platforms;
+      last = next.platform;
+      platforms.push(last as Platform);
+    }
+  }
+
+  private readDeliveries(rows: DeliveryRow[]): Delivery[] {
     const deliveries: Delivery[] = [];
     for (const row of rows) {
       const event = parseEvent(row.body);
@@ -458,8 +548,10 @@ class SqliteStore implements NotifyStore {
     })();
   }
 
-  retryLater(id: number, notBefore: number, error: string): void {
-    this.statements.retry.run(notBefore, error.slice(0, 500), id);
+  retryLater(ids: number[], notBefore: number, error: string): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.retry.run(notBefore, error.slice(0, 500), id);
+    })();
   }
 
   dropDeliveries(ids: number[], reason: string): void {
@@ -475,6 +567,28 @@ class SqliteStore implements NotifyStore {
 
   countPending(): number {
     return (this.statements.countPending.get() as { n: number }).n;
+  }
+
+  noteChannelFailing(channel: ChannelRef, since: number): number {
+    this.statements.noteFailing.run(channel.platform, channel.channelId, since);
+    const row = this.statements.failingSince.get(channel.platform, channel.channelId) as
+      { failing_since: number } | undefined;
+    return row?.failing_since ?? since;
+  }
+
+  clearChannelFailing(channel: ChannelRef): void {
+    this.statements.clearFailing.run(channel.platform, channel.channelId);
+  }
+
+  pruneHistory(before: number, limit: number): number {
+    return this.db.transaction(() => {
+      const args = { before, limit };
+      return (
+        this.statements.pruneDeliveries.run(args).changes +
+        this.statements.pruneEvents.run(args).changes +
+        this.statements.prunePosts.run(args).changes
+      );
+    })();
   }
 
   findPost(channel: ChannelRef, livestreamId: string): StreamPost | null {

@@ -41,16 +41,37 @@ export interface NotifyStore {
 
   /** Pending deliveries in order (by id), at most `limit`. */
   pendingDeliveries(limit: number, platforms?: readonly Platform[]): Delivery[];
+  /**
+   * The outbox channel by channel: for every channel with pending deliveries (on these platforms), its
+   * first `perChannel` in order. The cost follows the number of channels, not of pending rows, so one
+   * channel's backlog never hides another's news.
+   */
+  pendingByChannel(perChannel: number, platforms?: readonly Platform[]): Delivery[][];
   /** Gives up on pending deliveries to platforms that no longer run here (removed from the config). */
   dropOtherPlatforms(platforms: readonly Platform[], reason: string): number;
   /** Done only after the platform accepted it; `post` records the message for later edits, atomically. */
   markDelivered(ids: number[], post?: StreamPost): void;
-  retryLater(id: number, notBefore: number, error: string): void;
+  /** Tried and failed: counts an attempt on each and holds them until `notBefore` (wall-clock ms). */
+  retryLater(ids: number[], notBefore: number, error: string): void;
   /** Gives up on these deliveries (the platform refused the message itself). */
   dropDeliveries(ids: number[], reason: string): void;
   /** Gives up on every pending delivery of a channel (it was paused). */
   dropChannelDeliveries(channel: ChannelRef, reason: string): number;
   countPending(): number;
+
+  /**
+   * Since when (wall-clock ms) this channel's posts have been failing without a success in between:
+   * recorded by the first failure of a run (`since`), kept by later ones; the time recorded is returned.
+   */
+  noteChannelFailing(channel: ChannelRef, since: number): number;
+  /** The channel's posts go through again (or it was paused): its run of failures is over. */
+  clearChannelFailing(channel: ChannelRef): void;
+  /**
+   * Forgets history from before `before` (wall-clock ms): done and dropped deliveries, events none
+   * waits on any more, and the posts of streams that ended (a live post stays, for its "ended" edit).
+   * At most `limit` rows of each kind per call, so it never blocks for long; returns how many went.
+   */
+  pruneHistory(before: number, limit: number): number;
 
   findPost(channel: ChannelRef, livestreamId: string): StreamPost | null;
   savePost(post: StreamPost): void;

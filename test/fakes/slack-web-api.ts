@@ -18,6 +18,10 @@ export interface SlackApiAnswer {
   status?: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Answer this late: Slack did the work, but the client may have stopped waiting. */
+  delayMs?: number;
+  /** Close the connection instead of answering (after reading the whole request). */
+  drop?: boolean;
 }
 
 export type SlackApiResponder = (call: SlackApiCall) => SlackApiAnswer;
@@ -86,6 +90,7 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
   const scripts = new Map<string, { answer: SlackApiAnswer | SlackApiResponder; remaining: number }[]>();
   const waiters = new Set<(call: SlackApiCall) => void>();
   const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
   let ts = 1_700_000_000;
   const nextTs = () => `${ts++}.000100`;
 
@@ -112,10 +117,22 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
           ? scripted.answer(call)
           : scripted.answer
         : defaultAnswer(call, nextTs);
-      const body = JSON.stringify(answer.body ?? { ok: true });
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
-      res.end(body);
       for (const waiter of waiters) waiter(call);
+      if (answer.drop) {
+        req.socket.destroy();
+        return;
+      }
+      const send = () => {
+        const body = JSON.stringify(answer.body ?? { ok: true });
+        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+        res.end(body);
+      };
+      if (!answer.delayMs) return send();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        send();
+      }, answer.delayMs);
+      timers.add(timer);
     });
   });
   server.on('connection', (socket) => {
@@ -152,6 +169,7 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
       });
     },
     async close() {
+      for (const timer of timers) clearTimeout(timer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;

@@ -510,3 +510,92 @@ describe('Slack: a burst', () => {
     expect(r.slack.accepted).toHaveLength(20);
   });
 });
+
+describe('Slack: delivery timing', () => {
+  it('a failing channel is retried on a doubling backoff capped at 10 minutes, never before it is due', async () => {
+    const show = r.emulator.addLivestream({ name: 'Backoff', status: 'IDLE' });
+    await r.command('C0BACK', 'subscribe');
+    await r.poller.runCycle();
+    r.slack.fail({ status: 503, body: 'unavailable' }, { times: 12 });
+    r.emulator.setStatus(show.id, 'LIVE');
+    await r.poller.runCycle();
+    const calls = () => r.slack.accepted.length + r.slack.refused.length;
+    const t0 = r.clock.now();
+    await r.delivery.drainOnce();
+    expect(calls()).toBe(1);
+
+    const delays = [2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600, 600].map((s) => s * 1_000);
+    for (const [i, delay] of delays.entries()) {
+      expect(r.delivery.nextWakeMs()).toBe(delay);
+      r.clock.advance(delay - 1);
+      await r.delivery.drainOnce();
+      expect(calls()).toBe(i + 1); // 1 ms early: nothing is sent
+      r.clock.advance(1);
+      await r.delivery.drainOnce();
+      expect(calls()).toBe(i + 2);
+    }
+    const due = delays.map((_, i) => delays.slice(0, i + 1).reduce((a, b) => a + b, 0));
+    expect(r.slack.refused.map((call) => call.at - t0)).toEqual([0, ...due.slice(0, -1)]);
+    expect(r.slack.accepted.map((call) => call.at - t0)).toEqual([due.at(-1)]);
+    expect(summary(r.slack.accepted)).toEqual(['post C0BACK Backoff is live']);
+  });
+
+  it('a digest pings when any of its items asked for a ping, not only the first', async () => {
+    const streams = ['A', 'B', 'C', 'D'].map((name) => r.emulator.addLivestream({ name, status: 'IDLE' }));
+    await r.command('C0DIG', 'subscribe');
+    // The last stream also has a subscription of its own that pings.
+    r.store.upsertSubscription({
+      platform: 'slack',
+      channelId: 'C0DIG',
+      livestreamId: streams[3]!.id,
+      onLive: true,
+      onErrored: true,
+      mention: '@here',
+      source: 'chat',
+    });
+    await r.poller.runCycle();
+    // Two cycles before the sender runs: the pinging item is the last of the digest.
+    for (const stream of streams.slice(0, 3)) r.emulator.setStatus(stream.id, 'LIVE');
+    await r.poller.runCycle();
+    r.emulator.setStatus(streams[3]!.id, 'LIVE');
+    await r.poller.runCycle();
+    await r.drainAll();
+    expect(summary(r.slack.accepted)).toEqual(['post C0DIG 4 livestream updates']);
+    const digest = r.slack.accepted[0]!;
+    expect(String(digest.request.params.text)).toMatch(/^<!here> /);
+    expect(blocksText(digest.request.params.blocks).split('\n')[0]).toBe('<!here>');
+  });
+});
+
+describe('Slack: a refused bot token', () => {
+  it.each(['token_revoked', 'invalid_auth', 'account_inactive', 'not_authed'])(
+    '%s stops Slack deliveries, drops nothing, logs one error and records why',
+    async (code) => {
+      const streams = ['One', 'Two'].map((name) => r.emulator.addLivestream({ name, status: 'IDLE' }));
+      await r.command('C0A1', 'subscribe');
+      await r.command('C0A2', 'subscribe');
+      await r.poller.runCycle();
+      r.slack.fail({ body: { ok: false, error: code } }, { times: Number.POSITIVE_INFINITY });
+      for (const stream of streams) {
+        r.emulator.setStatus(stream.id, 'LIVE');
+        await r.poller.runCycle();
+        await r.delivery.drainOnce();
+        r.clock.advance(15_000);
+      }
+      for (let pass = 0; pass < 10; pass++) {
+        await r.delivery.drainOnce();
+        r.clock.advance(Math.max(1, r.delivery.nextWakeMs()));
+      }
+      // The first pass tried both channels at once; then Slack was left alone.
+      expect(r.slack.refused.length).toBeLessThanOrEqual(2);
+      expect(r.slack.accepted).toEqual([]);
+      expect(r.store.countPending()).toBe(4);
+      expect(r.store.subscriptions({ platform: 'slack' }).every((s) => s.pausedReason === null)).toBe(true);
+      expect(r.store.getMeta('platform_refused:slack')).toContain(code);
+      const errors = r.logs.filter((line) => line.level === 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ platform: 'slack', code });
+      expect(JSON.stringify(r.logs)).not.toContain(BOT_TOKEN);
+    },
+  );
+});

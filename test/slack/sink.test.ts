@@ -100,11 +100,34 @@ describe('failures', () => {
   });
 
   it('HTTP 5xx and Slack-side errors are Transient, without a retry', async () => {
+    const posts = () => h.webApi.calls.filter((c) => c.method === 'chat.postMessage').length;
+    const before = posts();
     h.webApi.script('chat.postMessage', { status: 503, body: 'unavailable' });
     expect((await postError()).kind).toBe('Transient');
+    // The adapter's client (the one the sink posts with) sent it once: web-api retries nothing.
+    expect(posts() - before).toBe(1);
     h.webApi.script('chat.postMessage', { body: { ok: false, error: 'internal_error' } });
     expect(await postError()).toMatchObject({ kind: 'Transient', details: { code: 'internal_error' } });
+    expect(posts() - before).toBe(2);
   });
+
+  it('a connection Slack drops after reading the post is Transient, and not sent again by the client', async () => {
+    const posts = () => h.webApi.calls.filter((c) => c.method === 'chat.postMessage').length;
+    const before = posts();
+    h.webApi.script('chat.postMessage', { drop: true });
+    expect(await postError()).toMatchObject({ kind: 'Transient', details: { code: 'network' } });
+    expect(posts() - before).toBe(1);
+  });
+
+  it.each(['invalid_auth', 'token_revoked', 'account_inactive', 'not_authed'])(
+    '%s (the bot token refused) is Unauthorized, naming SLACK_BOT_TOKEN',
+    async (code) => {
+      h.webApi.script('chat.postMessage', { body: { ok: false, error: code } });
+      const error = await postError();
+      expect(error).toMatchObject({ kind: 'Unauthorized', details: { code } });
+      expect(error.message).toContain('SLACK_BOT_TOKEN');
+    },
+  );
 
   it('a network failure is Transient', () => {
     const error = toSinkError(

@@ -3,7 +3,7 @@
  * slash commands arrive as interactions whatever the intents), `/livestream` registered at start,
  * and a Sink for notifications. `startDiscordAdapter` resolves once the gateway is READY.
  */
-import { Client, Events, GatewayIntentBits, type RESTOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, REST, type RESTOptions } from 'discord.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
@@ -11,7 +11,7 @@ import type { Sink } from '../../src/sink.js';
 import { COMMAND_NAME } from './commands.js';
 import { handleInteraction } from './interactions.js';
 import { registerCommands } from './register.js';
-import { describeRegistrationError, discordRestOptions } from './rest.js';
+import { describeRegistrationError, discordRestOptions, discordSinkRestOptions } from './rest.js';
 import { createDiscordSink } from './sink.js';
 
 export interface DiscordAdapterArgs {
@@ -24,7 +24,10 @@ export interface DiscordAdapterArgs {
   registerCommands?: boolean;
   /** How long to wait for the gateway's READY before giving up; default 30 s. */
   readyTimeoutMs?: number;
-  /** Extra @discordjs/rest options (tests lower `retries` and timeouts). */
+  /**
+   * Extra @discordjs/rest options (tests lower `retries` and timeouts), for the bot's client and the
+   * notification sink's own (which never retries: `discordSinkRestOptions`).
+   */
   rest?: Partial<RESTOptions>;
 }
 
@@ -112,14 +115,19 @@ export async function startDiscordAdapter({
     }
     log.info('discord connected', { user: readyClient.user.tag, guilds: readyClient.guilds.cache.size });
 
+    // Channel posts go through a REST client of their own that never retries (a retried POST can be a
+    // second message); interaction replies keep the bot client's retries.
+    const sinkRest = new REST(discordSinkRestOptions(config, rest)).setToken(config.botToken);
     return {
       platform: 'discord',
-      sink: createDiscordSink({ rest: client.rest }),
+      sink: createDiscordSink({ rest: sinkRest }),
       client: readyClient,
       async stop() {
         // No new interactions, and no "disconnected" warning for a shutdown we asked for.
         client.removeAllListeners(Events.InteractionCreate);
         client.removeAllListeners(Events.ShardDisconnect);
+        sinkRest.clearHashSweeper();
+        sinkRest.clearHandlerSweeper();
         await client.destroy();
       },
     };

@@ -16,6 +16,20 @@ export function discordRestOptions(
   return { api: config.apiUrl ?? DefaultRestOptions.api, version: DISCORD_API_VERSION, ...overrides };
 }
 
+/**
+ * The notification sink's own REST client: the bot's with `retries: 0`. @discordjs/rest retries a
+ * request that timed out or got a 5xx, and Discord may well have created the message already: one
+ * notification became four. The delivery worker owns retries (with backoff, and the same nonce, so
+ * Discord drops a repeat). Interaction replies keep the client's own retries: they have no nonce but
+ * their own deadline. 429s are still waited out inside the client: Discord created nothing then.
+ */
+export function discordSinkRestOptions(
+  config: Pick<DiscordConfig, 'apiUrl'>,
+  overrides: Partial<RESTOptions> = {},
+): Partial<RESTOptions> {
+  return { ...discordRestOptions(config, overrides), retries: 0 };
+}
+
 /** Discord's JSON error codes this bot explains; https://discord.com/developers/docs/topics/opcodes-and-status-codes */
 export const DISCORD_ERROR_CODES = {
   unknownApplication: 10002,

@@ -4,16 +4,29 @@
  * has not streamed GUILD_CREATE yet still works), and @discordjs/rest already queues per route and
  * waits out 429s, so delivery only ever sees a final answer.
  */
+import { createHash } from 'node:crypto';
 import { type APIMessage, DiscordAPIError, HTTPError, RateLimitError, type REST, Routes } from 'discord.js';
 import type { Reply } from '../../src/reply.js';
-import { assertPublicSafe, type PostedMessage, type Sink, SinkError } from '../../src/sink.js';
+import {
+  assertPublicSafe,
+  type PostedMessage,
+  type PostOptions,
+  type Sink,
+  SinkError,
+} from '../../src/sink.js';
 import { type DiscordMessage, renderReply } from './render.js';
 import { DISCORD_ERROR_CODES } from './rest.js';
 
 export interface DiscordSinkArgs {
-  /** A REST client with the bot token set; the running bot passes `client.rest`. */
+  /**
+   * A REST client with the bot token set that never retries on its own (`discordSinkRestOptions`): a
+   * retried POST can be a second message, and the delivery worker retries with the same nonce instead.
+   */
   rest: REST;
 }
+
+/** https://discord.com/developers/docs/resources/message#create-message: a nonce is at most 25 characters. */
+const MAX_NONCE_LENGTH = 25;
 
 const SNOWFLAKE = /^\d{15,21}$/;
 
@@ -58,16 +71,12 @@ export function toSinkError(error: unknown, action: string): SinkError {
     const code = String(error.code);
     if (error.status >= 500)
       return new SinkError('Transient', `Discord failed ${action} (HTTP ${error.status})`, { code });
-    // The bot token is refused: every channel would fail alike, so nothing is dropped; deliveries wait
-    // (with backoff, logged) until DISCORD_BOT_TOKEN is fixed.
+    // The bot token is refused: every channel would fail alike, so nothing is dropped; Discord deliveries
+    // stop until DISCORD_BOT_TOKEN is fixed and the bot restarted.
     if (error.status === 401)
-      return new SinkError(
-        'Transient',
-        `Discord refused the bot token for ${action}: check DISCORD_BOT_TOKEN`,
-        {
-          code,
-        },
-      );
+      return new SinkError('Unauthorized', `Discord refused DISCORD_BOT_TOKEN (HTTP 401) for ${action}`, {
+        code: 'http-401',
+      });
     const why = typeof error.code === 'number' ? PERMANENT_CODES[error.code] : undefined;
     // The channel codes pause the subscription; any other 4xx (a refused body, a message to edit that is
     // gone) is about this one message, which Discord will refuse again: drop it, keep the channel.
@@ -86,16 +95,44 @@ export function toSinkError(error: unknown, action: string): SinkError {
       code: `http-${error.status}`,
     });
   }
+  // After a 401 @discordjs/rest forgets the token, and every later call fails before it is sent.
+  if (error instanceof Error && error.message.startsWith('Expected token to be set')) {
+    return new SinkError(
+      'Unauthorized',
+      `Discord refused DISCORD_BOT_TOKEN earlier; ${action} was not sent`,
+      {
+        code: 'http-401',
+      },
+    );
+  }
   // Network errors and timeouts (AbortError): Discord may be fine a moment later.
   const message = error instanceof Error ? error.message : String(error);
   return new SinkError('Transient', `Could not reach Discord to ${action}: ${message}`);
 }
 
+/**
+ * Discord's nonce for an idempotency key: with `enforce_nonce`, a create repeating a nonce this bot used
+ * in the last few minutes returns the first message instead of posting again. A key longer than Discord
+ * takes is hashed down, the same way every time.
+ */
+function nonceFor(key: string): string {
+  if (key.length <= MAX_NONCE_LENGTH) return key;
+  return createHash('sha256').update(key).digest('base64url').slice(0, MAX_NONCE_LENGTH);
+}
+
 export function createDiscordSink({ rest }: DiscordSinkArgs): Sink {
+  if (rest.options.retries !== 0) {
+    throw new Error(
+      'the Discord sink needs a REST client with retries: 0 (discordSinkRestOptions): a POST retried inside the client can post the message twice',
+    );
+  }
   return {
     platform: 'discord',
-    async post(channelId: string, reply: Reply): Promise<PostedMessage> {
-      const body = channelMessage(reply);
+    async post(channelId: string, reply: Reply, options: PostOptions = {}): Promise<PostedMessage> {
+      const body = {
+        ...channelMessage(reply),
+        ...(options.idempotencyKey ? { nonce: nonceFor(options.idempotencyKey), enforce_nonce: true } : {}),
+      };
       assertSnowflake(channelId, 'The channel id');
       try {
         const message = (await rest.post(Routes.channelMessages(channelId), { body })) as APIMessage;

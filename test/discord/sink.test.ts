@@ -1,5 +1,6 @@
 import { REST } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { discordSinkRestOptions } from '../../adapters/discord/rest.js';
 import { createDiscordSink } from '../../adapters/discord/sink.js';
 import { reply } from '../../src/reply.js';
 import { type Sink, SinkError } from '../../src/sink.js';
@@ -142,5 +143,61 @@ describe('Discord sink', () => {
     const posted = await sink.post(channel, notice);
     expect(posted.messageId).toMatch(/^\d+$/);
     expect(discord.requests.filter((r) => r.route === `/channels/${channel}/messages`)).toHaveLength(2);
+  });
+
+  it('maps a 401 (the bot token refused) to Unauthorized, naming DISCORD_BOT_TOKEN', async () => {
+    const channel = '1100000000000000401';
+    discord.answer(
+      'POST',
+      `/channels/${channel}/messages`,
+      { status: 401, body: { message: '401: Unauthorized', code: 0 } },
+      1,
+    );
+    const error = await failure(sink.post(channel, notice));
+    expect(error.kind).toBe('Unauthorized');
+    expect(error.message).toContain('DISCORD_BOT_TOKEN');
+    expect(error.message).not.toContain(TOKEN);
+  });
+
+  it('sends the idempotency key as a nonce Discord enforces, so a repeat returns the first message', async () => {
+    const channel = '1100000000000000026';
+    const first = await sink.post(channel, notice, { idempotencyKey: 'k1-abc' });
+    const again = await sink.post(channel, notice, { idempotencyKey: 'k1-abc' });
+    const requests = discord.requests.filter((r) => r.route === `/channels/${channel}/messages`);
+    expect(requests.map((r) => r.body)).toEqual([
+      expect.objectContaining({ nonce: 'k1-abc', enforce_nonce: true }),
+      expect.objectContaining({ nonce: 'k1-abc', enforce_nonce: true }),
+    ]);
+    expect(again.messageId).toBe(first.messageId);
+    expect(discord.messages.filter((m) => m.channelId === channel)).toHaveLength(1);
+  });
+
+  it('keeps a long idempotency key within Discord’s 25 characters, stably', async () => {
+    const channel = '1100000000000000027';
+    const key = 'a-very-long-idempotency-key-0123456789';
+    const first = await sink.post(channel, notice, { idempotencyKey: key });
+    const again = await sink.post(channel, notice, { idempotencyKey: key });
+    const nonces = discord.requests
+      .filter((r) => r.route === `/channels/${channel}/messages`)
+      .map((r) => (r.body as { nonce: string }).nonce);
+    expect(nonces[0]!.length).toBeLessThanOrEqual(25);
+    expect(nonces[1]).toBe(nonces[0]);
+    expect(again.messageId).toBe(first.messageId);
+  });
+
+  it('posts without a nonce when given no key', async () => {
+    const channel = '1100000000000000028';
+    await sink.post(channel, notice);
+    const request = await discord.waitForRequest((r) => r.route === `/channels/${channel}/messages`);
+    expect(request.body).not.toHaveProperty('nonce');
+    expect(request.body).not.toHaveProperty('enforce_nonce');
+  });
+
+  it('refuses a REST client that retries on its own: a retried POST is a second message', () => {
+    const retrying = new REST({ api: discord.restUrl, version: '10' }).setToken(TOKEN);
+    expect(() => createDiscordSink({ rest: retrying })).toThrow(/retries: 0/);
+    expect(() =>
+      createDiscordSink({ rest: new REST(discordSinkRestOptions({ apiUrl: discord.restUrl })) }),
+    ).not.toThrow();
   });
 });

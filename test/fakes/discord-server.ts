@@ -3,6 +3,8 @@
  * WebSocket at `/gateway`, on one 127.0.0.1 port. It answers what the bot uses (gateway discovery,
  * command registration, interaction callbacks and webhook edits, channel messages), records every
  * REST request, and resolves `waitForRequest` promises as requests arrive: tests never sleep.
+ * Channel messages follow Discord's nonce rule: a create with `enforce_nonce` and a `nonce` the same
+ * bot used in the last few minutes returns the message it created then, and creates nothing.
  * Protocol notes: /work/shared/testing-offline.md (pitfalls D1-D9).
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -37,6 +39,8 @@ export interface FakeGuild {
 
 export interface FakeDiscordOptions {
   applicationId: string;
+  /** How long a message nonce is remembered (Discord: "the past few minutes"); default 5 min. */
+  nonceWindowMs?: number;
   botUserId?: string;
   /** Guilds announced in READY, each followed by its GUILD_CREATE (pitfall D3). Default none. */
   guilds?: FakeGuild[];
@@ -52,10 +56,17 @@ export interface FakeDiscord {
   readonly restUrl: string;
   readonly gatewayUrl: string;
   readonly requests: readonly DiscordRequest[];
+  /** Every channel message created (a repeated nonce creates none), in order. */
+  readonly messages: readonly CreatedMessage[];
   /** Every IDENTIFY the gateway received. */
   readonly identifies: readonly Identify[];
   /** Answers matching requests (`times` of them, default every one) before the built-in routes. */
   answer(method: string, route: string | RegExp, answerer: Answerer, times?: number): void;
+  /**
+   * The next `times` matching requests are answered `delayMs` late, whoever answers them: the platform
+   * did the work (a message is created) but the client may have given up waiting.
+   */
+  delay(method: string, route: string | RegExp, delayMs: number, times?: number): void;
   /** Resolves with the first recorded request (past or future) that matches. */
   waitForRequest(match: (request: DiscordRequest) => boolean, timeoutMs?: number): Promise<DiscordRequest>;
   /** Sends a gateway dispatch (`op 0`) to every connected client. */
@@ -63,7 +74,23 @@ export interface FakeDiscord {
   close(): Promise<void>;
 }
 
+export interface CreatedMessage {
+  channelId: string;
+  id: string;
+  body: unknown;
+  nonce: string | null;
+}
+
 const JSON_TYPE = 'application/json';
+const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages$/;
+/** https://discord.com/developers/docs/resources/message#create-message: nonce, "max 25 characters". */
+const MAX_NONCE_LENGTH = 25;
+
+/** A message create's nonce, as Discord reads it (a string or an integer), or null without one. */
+function nonceOf(body: unknown): string | null {
+  const nonce = (body as { nonce?: unknown } | null)?.nonce;
+  return typeof nonce === 'string' || typeof nonce === 'number' ? String(nonce) : null;
+}
 /** A unique id that carries the current time, as Discord's do (interactions' createdTimestamp reads it). */
 export function snowflake(): string {
   return String(SnowflakeUtil.generate());
@@ -110,6 +137,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const requests: DiscordRequest[] = [];
   const identifies: Identify[] = [];
   const scripted: { method: string; route: string | RegExp; answerer: Answerer; remaining: number }[] = [];
+  const delays: { method: string; route: string | RegExp; delayMs: number; remaining: number }[] = [];
+  const messages: CreatedMessage[] = [];
+  /** `${authorization} ${channel} ${nonce}` -> the message that nonce created, and when. */
+  const nonces = new Map<string, { message: unknown; at: number }>();
+  const nonceWindowMs = options.nonceWindowMs ?? 5 * 60_000;
   const waiters = new Set<{ match: (r: DiscordRequest) => boolean; resolve: (r: DiscordRequest) => void }>();
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -152,17 +184,51 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     return { status: 404, body: { message: `404: Not Found (fake has no ${method} ${route})`, code: 0 } };
   };
 
+  const matches = (request: DiscordRequest, s: { method: string; route: string | RegExp }) =>
+    s.method === request.method &&
+    (typeof s.route === 'string' ? s.route === request.route : s.route.test(request.route));
+
   const pick = (request: DiscordRequest): FakeAnswer => {
-    const index = scripted.findIndex(
-      (s) =>
-        s.method === request.method &&
-        (typeof s.route === 'string' ? s.route === request.route : s.route.test(request.route)),
-    );
+    const index = scripted.findIndex((s) => matches(request, s));
     if (index < 0) return builtIn(request);
     const entry = scripted[index]!;
     entry.remaining -= 1;
     if (entry.remaining <= 0) scripted.splice(index, 1);
     return typeof entry.answerer === 'function' ? entry.answerer(request) : entry.answerer;
+  };
+
+  /**
+   * Discord's nonce rule for channel messages: an over-long nonce is refused; a repeated one (with
+   * `enforce_nonce`, same bot, same channel, within the window) gets the first message back. Null: not
+   * decided here (the scripts and built-in routes answer); a created message is recorded either way.
+   */
+  const answerMessageCreate = (request: DiscordRequest): FakeAnswer | null => {
+    const channelId = request.method === 'POST' ? CHANNEL_MESSAGES.exec(request.route)?.[1] : undefined;
+    if (!channelId) return null;
+    const nonce = nonceOf(request.body);
+    if (nonce !== null && nonce.length > MAX_NONCE_LENGTH) {
+      return {
+        status: 400,
+        body: {
+          message: 'Invalid Form Body',
+          code: 50035,
+          errors: {
+            nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] },
+          },
+        },
+      };
+    }
+    const enforced = nonce !== null && (request.body as { enforce_nonce?: unknown }).enforce_nonce === true;
+    const key = `${String(request.headers.authorization)} ${channelId} ${nonce}`;
+    const seen = enforced ? nonces.get(key) : undefined;
+    if (seen && Date.now() - seen.at <= nonceWindowMs) return { body: seen.message };
+    const answer = pick(request);
+    const created = answer.body as { id?: unknown } | undefined;
+    if ((answer.status ?? 200) < 300 && typeof created?.id === 'string') {
+      messages.push({ channelId, id: created.id, body: request.body, nonce });
+      if (enforced) nonces.set(key, { message: answer.body, at: Date.now() });
+    }
+    return answer;
   };
 
   const server = createServer((req, res) => {
@@ -192,7 +258,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
           waiter.resolve(request);
         }
       }
-      const answer = pick(request);
+      let answer = answerMessageCreate(request) ?? pick(request);
+      const delayIndex = delays.findIndex((d) => matches(request, d));
+      if (delayIndex >= 0) {
+        const delayed = delays[delayIndex]!;
+        answer = { ...answer, delayMs: Math.max(answer.delayMs ?? 0, delayed.delayMs) };
+        delayed.remaining -= 1;
+        if (delayed.remaining <= 0) delays.splice(delayIndex, 1);
+      }
       const send = () => {
         const status = answer.status ?? 200;
         if (answer.body === undefined) {
@@ -296,9 +369,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     restUrl: `${origin}/api`,
     gatewayUrl: `${origin.replace('http', 'ws')}/gateway`,
     requests,
+    messages,
     identifies,
     answer(method, route, answerer, times = Number.POSITIVE_INFINITY) {
       scripted.push({ method: method.toUpperCase(), route, answerer, remaining: times });
+    },
+    delay(method, route, delayMs, times = 1) {
+      delays.push({ method: method.toUpperCase(), route, delayMs, remaining: times });
     },
     waitForRequest(match, timeoutMs = 10_000) {
       const seen = requests.find(match);

@@ -1,13 +1,13 @@
 /**
  * Issue 6's guarantees through the real Discord sink: the real Poller, DeliveryWorker and SQLite store,
  * the emulator as RealtimeKit, and `createDiscordSink` over the real @discordjs/rest REST (the adapter's
- * options: its own retries, queues and 429 handling) pointed at the fake Discord. The delivery runs on a
+ * sink options: its queues and 429 handling, no retries of its own) pointed at the fake Discord. The delivery runs on a
  * ManualClock; only the 429 case runs on real time, because @discordjs/rest sleeps it out itself.
  */
-import { REST } from 'discord.js';
+import { REST, type RESTOptions } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DiscordMessage, messageSize, renderReply } from '../../adapters/discord/render.js';
-import { discordRestOptions } from '../../adapters/discord/rest.js';
+import { discordSinkRestOptions } from '../../adapters/discord/rest.js';
 import { createDiscordSink } from '../../adapters/discord/sink.js';
 import { ManualClock } from '../../src/clock.js';
 import type { Command } from '../../src/commands/command.js';
@@ -42,7 +42,7 @@ interface Rig extends NotifyRig {
   command(channelId: string, command: Command): Promise<Reply>;
 }
 
-async function startRig(): Promise<Rig> {
+async function startRig(options: { rest?: Partial<RESTOptions> } = {}): Promise<Rig> {
   const clock = new ManualClock();
   const fake = await startFakeDiscord({ applicationId: APP_ID });
   const discord = scriptDiscord(fake, { now: () => clock.now() });
@@ -51,8 +51,8 @@ async function startRig(): Promise<Rig> {
     level: 'debug',
     write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
   });
-  // REST exactly as the adapter configures it (retries, timeouts, 429 handling all left to @discordjs/rest).
-  const rest = new REST(discordRestOptions({ apiUrl: fake.restUrl })).setToken(TOKEN);
+  // REST exactly as the adapter configures the sink's (429s waited out by @discordjs/rest, never a retry).
+  const rest = new REST(discordSinkRestOptions({ apiUrl: fake.restUrl }, options.rest)).setToken(TOKEN);
   const rig = await createNotifyRig({ sink: createDiscordSink({ rest }), clock, seed: 13, log });
   const closeRig = rig.close;
   return Object.assign(rig, {
@@ -252,7 +252,7 @@ describe('Discord: restarts and failures', () => {
     expect(r.discord.accepted[2]!.messageId).toBe(r.discord.accepted[0]!.messageId);
   });
 
-  it('5xx for several passes (after @discordjs/rest’s own retries), then recovery: every message once, in order', async () => {
+  it('5xx for several passes (each one POST: no retries inside REST), then recovery: every message once, in order', async () => {
     const streams = ['One', 'Two'].map((name) => r.emulator.addLivestream({ name, status: 'IDLE' }));
     await r.command(CH.all, subscribe());
     await r.poller.runCycle();
@@ -274,8 +274,8 @@ describe('Discord: restarts and failures', () => {
     expect(r.discord.accepted).toEqual([]);
     const passes = r.logs.filter((line) => line.msg === 'delivery failed; will retry').length;
     expect(passes).toBeGreaterThanOrEqual(3);
-    // Each failed pass is one sink call that @discordjs/rest tried 1 + 3 times.
-    expect(r.discord.refused).toHaveLength(passes * 4);
+    // Each failed pass is one POST: the sink's REST client does not retry on its own (the worker does).
+    expect(r.discord.refused).toHaveLength(passes);
     expect(new Set(r.discord.refused.map(titleOf))).toEqual(new Set(['One is live']));
 
     r.discord.heal();
@@ -381,5 +381,116 @@ describe('Discord: a burst', () => {
       expect(Math.min(...gaps)).toBeGreaterThanOrEqual(PACING);
     }
     expect(r.discord.refused).toEqual([]);
+  });
+});
+
+describe('Discord: no duplicates from the transport', () => {
+  it('a post Discord accepted but answered too late becomes one message: no retry inside REST, and the worker’s retry carries the same nonce', async () => {
+    await r.close();
+    r = await startRig({ rest: { timeout: 300 } });
+    const show = r.emulator.addLivestream({ name: 'Slow answer', status: 'IDLE' });
+    await r.command(CH.all, subscribe());
+    await r.poller.runCycle();
+    r.emulator.setStatus(show.id, 'LIVE');
+    await r.poller.runCycle();
+    // Discord creates the message, but the answer comes long after the client stopped waiting.
+    r.fake.delay('POST', /^\/channels\/\d+\/messages$/, 5_000);
+    expect(await r.delivery.drainOnce()).toBe(0);
+    expect(r.logs.find((line) => line.msg === 'delivery failed; will retry')).toBeDefined();
+    const posts = () =>
+      r.fake.requests.filter((q) => q.method === 'POST' && q.route === `/channels/${CH.all}/messages`);
+    expect(posts()).toHaveLength(1); // @discordjs/rest did not send it again on its own
+    await r.drainAll();
+
+    expect(posts()).toHaveLength(2);
+    const [first, retry] = posts().map((q) => q.body as { nonce?: unknown; enforce_nonce?: unknown });
+    expect(typeof first!.nonce).toBe('string');
+    expect(String(first!.nonce).length).toBeLessThanOrEqual(25);
+    expect(first!.enforce_nonce).toBe(true);
+    expect(retry!.nonce).toBe(first!.nonce);
+    // One message in the channel, and it is the one later edits target.
+    expect(r.fake.messages.map((m) => m.channelId)).toEqual([CH.all]);
+    expect(r.store.findPost({ platform: 'discord', channelId: CH.all }, show.id)?.messageId).toBe(
+      r.fake.messages[0]!.id,
+    );
+    r.emulator.setStatus(show.id, 'IDLE');
+    await r.poller.runCycle();
+    await r.drainAll();
+    expect(summary(r.discord.accepted)).toEqual([
+      `post ${CH.all} Slow answer is live`,
+      `edit ${CH.all} Slow answer ended`,
+    ]);
+    expect(r.discord.accepted[1]!.messageId).toBe(r.fake.messages[0]!.id);
+  });
+
+  it('different notifications carry different nonces', async () => {
+    const streams = ['One', 'Two'].map((name) => r.emulator.addLivestream({ name, status: 'IDLE' }));
+    await r.command(CH.all, subscribe());
+    await r.command(CH.ok, subscribe());
+    await r.poller.runCycle();
+    for (const stream of streams) {
+      r.emulator.setStatus(stream.id, 'LIVE');
+      await r.poller.runCycle();
+    }
+    await r.drainAll();
+    expect(r.fake.messages).toHaveLength(4);
+    const nonces = r.fake.messages.map((m) => m.nonce);
+    expect(new Set(nonces).size).toBe(4);
+    for (const nonce of nonces) expect(nonce!.length).toBeLessThanOrEqual(25);
+  });
+});
+
+describe('Discord: a refused bot token', () => {
+  it('a 401 stops Discord deliveries, drops nothing, logs one error and records why', async () => {
+    const streams = ['One', 'Two'].map((name) => r.emulator.addLivestream({ name, status: 'IDLE' }));
+    await r.command(CH.all, subscribe());
+    await r.command(CH.ok, subscribe());
+    await r.poller.runCycle();
+    r.discord.fail(
+      { status: 401, body: { message: '401: Unauthorized', code: 0 } },
+      { times: Number.POSITIVE_INFINITY },
+    );
+    for (const stream of streams) {
+      r.emulator.setStatus(stream.id, 'LIVE');
+      await r.poller.runCycle();
+      await r.delivery.drainOnce();
+      r.clock.advance(15_000);
+    }
+    for (let pass = 0; pass < 10; pass++) {
+      await r.delivery.drainOnce();
+      r.clock.advance(Math.max(1, r.delivery.nextWakeMs()));
+    }
+    expect(r.discord.refused.length).toBeLessThanOrEqual(2);
+    expect(r.discord.accepted).toEqual([]);
+    expect(r.store.countPending()).toBe(4);
+    expect(r.store.subscriptions({ platform: 'discord' }).every((s) => s.pausedReason === null)).toBe(true);
+    expect(r.store.getMeta('platform_refused:discord')).toMatch(/DISCORD_BOT_TOKEN/);
+    const errors = r.logs.filter((line) => line.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ platform: 'discord' });
+    expect(JSON.stringify(r.logs)).not.toContain(TOKEN);
+  });
+
+  it('a digest pings the role any of its items asked for', async () => {
+    const streams = ['A', 'B', 'C', 'D'].map((name) => r.emulator.addLivestream({ name, status: 'IDLE' }));
+    await r.command(CH.all, subscribe());
+    r.store.upsertSubscription({
+      platform: 'discord',
+      channelId: CH.all,
+      livestreamId: streams[3]!.id,
+      onLive: true,
+      onErrored: true,
+      mention: `<@&${ROLE}>`,
+      source: 'chat',
+    });
+    await r.poller.runCycle();
+    for (const stream of streams.slice(0, 3)) r.emulator.setStatus(stream.id, 'LIVE');
+    await r.poller.runCycle();
+    r.emulator.setStatus(streams[3]!.id, 'LIVE');
+    await r.poller.runCycle();
+    await r.drainAll();
+    expect(summary(r.discord.accepted)).toEqual([`post ${CH.all} 4 livestream updates`]);
+    expect(bodyOf(r.discord.accepted[0]!).content).toBe(`<@&${ROLE}>`);
+    expect(bodyOf(r.discord.accepted[0]!).allowed_mentions).toEqual({ parse: [], roles: [ROLE] });
   });
 });

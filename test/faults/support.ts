@@ -18,7 +18,7 @@ import { openSqliteStore } from '../../src/notify/sqlite-store.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import { createRealtimeKitClient, type RealtimeKitClientOptions } from '../../src/realtimekit/client.js';
 import { type Reply, replyToPlainText } from '../../src/reply.js';
-import { type Platform, type PostedMessage, type Sink, SinkError } from '../../src/sink.js';
+import { type Platform, type PostedMessage, type PostOptions, type Sink, SinkError } from '../../src/sink.js';
 import { type FakeHttpServer, startFakeHttpServer } from '../fakes/http-server.js';
 import { RecordingSink } from '../notify/harness.js';
 
@@ -330,8 +330,8 @@ export class TimedSink implements Sink {
     this.platform = inner.platform;
   }
 
-  async post(channelId: string, reply: Reply): Promise<PostedMessage> {
-    const posted = await this.track('post', channelId, () => this.inner.post(channelId, reply));
+  async post(channelId: string, reply: Reply, options?: PostOptions): Promise<PostedMessage> {
+    const posted = await this.track('post', channelId, () => this.inner.post(channelId, reply, options));
     this.accepted.push({ op: 'post', channelId, messageId: posted.messageId, reply, at: this.clock.now() });
     return posted;
   }

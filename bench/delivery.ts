@@ -6,13 +6,18 @@
  * Figures per platform: time until everything is delivered, messages used, and the proof that the
  * channel's rate limit was kept: the most messages the fake received in any window of the limit's length
  * (Slack chat.postMessage: 1 per second per channel; Discord: 5 per 5 s per channel).
+ *
+ * Then one broken channel (issue 12): a Slack channel whose every post fails (HTTP 500) with 10,000
+ * notifications waiting, while the real poller and sender run on the real clock; a stream goes LIVE and
+ * the other channels (Slack and Discord) must be told within one poll interval + 1 s. And the outbox
+ * read the sender makes each pass, timed at 10,000 and 100,000 pending.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { REST } from 'discord.js';
-import { discordRestOptions } from '../adapters/discord/rest.js';
+import { discordSinkRestOptions } from '../adapters/discord/rest.js';
 import { createDiscordSink } from '../adapters/discord/sink.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from '../adapters/slack/sink.js';
 import { systemClock } from '../src/clock.js';
@@ -22,12 +27,14 @@ import { RequestBudget } from '../src/notify/budget.js';
 import { DEFAULT_PACING_MS, DeliveryWorker } from '../src/notify/delivery.js';
 import { Poller } from '../src/notify/poller.js';
 import { openSqliteStore } from '../src/notify/sqlite-store.js';
+import type { NotifyStore } from '../src/notify/store.js';
+import type { StreamEvent } from '../src/notify/types.js';
 import { createRealtimeKitClient } from '../src/realtimekit/client.js';
 import type { Platform, Sink } from '../src/sink.js';
 import { snowflake, startFakeDiscord } from '../test/fakes/discord-server.js';
 import { startFakeSlackWebApi } from '../test/fakes/slack-web-api.js';
 import { startChild } from './child.js';
-import { deadline, maxInWindow, minGap, round, sleep, stopChild } from './stats.js';
+import { deadline, maxInWindow, median, minGap, round, sleep, stopChild } from './stats.js';
 
 const SLACK_CHANNEL = 'C0BENCH';
 const DISCORD_CHANNEL = '1100000000000000003';
@@ -111,7 +118,9 @@ export async function benchDelivery(
       ...SLACK_CLIENT_OPTIONS,
       slackApiUrl: `${slackApi.apiUrl}/`,
     });
-    const rest = new REST(discordRestOptions({ apiUrl: discord.restUrl })).setToken('bench-discord-token');
+    const rest = new REST(discordSinkRestOptions({ apiUrl: discord.restUrl })).setToken(
+      'bench-discord-token',
+    );
     const sinks = new Map<Platform, Sink>([
       ['slack', counting(createSlackSink({ client: slackClient, log: silentLogger }))],
       ['discord', counting(createDiscordSink({ rest }))],
@@ -179,6 +188,234 @@ export async function benchDelivery(
   } finally {
     polling = false;
     await delivery?.stop();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+    await discord.close();
+    await slackApi.close();
+    await stopChild(emulator);
+  }
+}
+
+const BROKEN_CHANNEL = 'C0BROKEN';
+const OTHER_SLACK_CHANNEL = 'C0FINE';
+
+function subscribeAll(store: NotifyStore, channels: [Platform, string][]): void {
+  for (const [platform, channelId] of channels) {
+    store.upsertSubscription({
+      platform,
+      channelId,
+      livestreamId: null,
+      onLive: true,
+      onErrored: true,
+      mention: null,
+      source: 'chat',
+    });
+  }
+}
+
+/** `count` waiting notifications for one channel, written in one transaction. */
+function fillOutbox(store: NotifyStore, platform: Platform, channelId: string, count: number): void {
+  const at = new Date().toISOString();
+  store.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const event: StreamEvent = {
+        kind: 'live',
+        stream: { id: `backlog-${i}`, name: `Backlog ${i}`, status: 'LIVE', playbackUrl: null },
+        previousStatus: 'IDLE',
+        at,
+      };
+      store.enqueue(event, [{ platform, channelId, mention: null }]);
+    }
+  });
+}
+
+export interface OutboxReadRow {
+  pending: number;
+  channels: number;
+  /** The sender's read each pass: every channel's next digest-full (median of `reads`), ms. */
+  readMs: number;
+  /** The read before issue 12, for comparison: the first 10,000 pending rows in id order, ms. */
+  oldReadMs: number;
+  reads: number;
+}
+
+/** The outbox read the sender makes each pass, with one channel holding almost all of `pending`. */
+export function benchOutboxRead(pending: number, reads = 15): OutboxReadRow {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-outbox-'));
+  const store = openSqliteStore(dir);
+  try {
+    const others = 9;
+    fillOutbox(store, 'slack', BROKEN_CHANNEL, pending - others);
+    for (let i = 0; i < others; i++) fillOutbox(store, i % 2 ? 'slack' : 'discord', `C0OTHER${i}`, 1);
+    const platforms: Platform[] = ['slack', 'discord'];
+    const time = (read: () => unknown) => {
+      read(); // warm-up: statements prepared, pages cached
+      const times: number[] = [];
+      for (let i = 0; i < reads; i++) {
+        const t0 = performance.now();
+        read();
+        times.push(performance.now() - t0);
+      }
+      return round(median(times), 2);
+    };
+    let channels = 0;
+    const readMs = time(() => (channels = store.pendingByChannel(20, platforms).length));
+    const oldReadMs = time(() => store.pendingDeliveries(10_000, platforms));
+    return { pending, channels, readMs, oldReadMs, reads };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface BrokenChannelResult {
+  /** Notifications waiting for the broken channel before the change. */
+  backlog: number;
+  intervalMs: number;
+  /** The bound: one poll interval + 1 s after the change. */
+  boundMs: number;
+  /** Streams set LIVE one after another (each one poll's news). */
+  changes: number;
+  /** Change in the emulator -> the other Slack channel's LIVE post arrived, median ms. */
+  slackLatencyP50Ms: number;
+  /** Change in the emulator -> the Discord channel's LIVE post arrived, median ms. */
+  discordLatencyP50Ms: number;
+  /** The slowest of all those arrivals, ms: must be within `boundMs`. */
+  worstLatencyMs: number;
+  withinBound: boolean;
+  /** Posts the broken channel was tried with during the run (backoff: a handful, not one per pass). */
+  brokenAttempts: number;
+  runMs: number;
+}
+
+/**
+ * One Slack channel always failing (HTTP 500) with `backlog` notifications waiting; the real poller
+ * (interval `intervalMs`) and sender on the real clock; streams go LIVE one after another. How long until
+ * the other Slack channel and a Discord channel are told of each.
+ */
+export async function benchBrokenChannel(
+  options: { backlog?: number; intervalMs?: number; failingForMs?: number; changes?: number } = {},
+): Promise<BrokenChannelResult> {
+  const backlog = options.backlog ?? 10_000;
+  const changes = options.changes ?? 5;
+  const intervalMs = options.intervalMs ?? 1_000;
+  const failingForMs = options.failingForMs ?? 3_000;
+  const emulator = await startChild(join(import.meta.dirname, 'emulator-child.ts'));
+  const slackApi = await startFakeSlackWebApi();
+  const discord = await startFakeDiscord({ applicationId: APP_ID });
+  const discordTimes: number[] = [];
+  discord.answer('POST', `/channels/${DISCORD_CHANNEL}/messages`, () => {
+    discordTimes.push(Date.now());
+    return { body: { id: snowflake(), channel_id: DISCORD_CHANNEL, type: 0, content: '' } };
+  });
+  let brokenAttempts = 0;
+  let ts = 1_900_000_000;
+  slackApi.script(
+    'chat.postMessage',
+    (call) => {
+      if (call.params.channel === BROKEN_CHANNEL) {
+        brokenAttempts += 1;
+        return { status: 500, body: 'broken' };
+      }
+      return { body: { ok: true, channel: call.params.channel, ts: `${ts++}.000100` } };
+    },
+    Number.POSITIVE_INFINITY,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'bench-broken-'));
+  const store = openSqliteStore(dir);
+  let delivery: DeliveryWorker | null = null;
+  let poller: Poller | null = null;
+  const rest = new REST(discordSinkRestOptions({ apiUrl: discord.restUrl })).setToken('bench-broken-token');
+  try {
+    const { settings } = await emulator.ask<{ settings: EmulatorSettings }>({ seed: 20 });
+    subscribeAll(store, [
+      ['slack', BROKEN_CHANNEL],
+      ['slack', OTHER_SLACK_CHANNEL],
+      ['discord', DISCORD_CHANNEL],
+    ]);
+    fillOutbox(store, 'slack', BROKEN_CHANNEL, backlog);
+    const slackClient = new webApi.WebClient('xoxb-bench-broken', {
+      ...SLACK_CLIENT_OPTIONS,
+      slackApiUrl: `${slackApi.apiUrl}/`,
+    });
+    const worker = new DeliveryWorker({
+      store,
+      sinks: new Map<Platform, Sink>([
+        ['slack', createSlackSink({ client: slackClient, log: silentLogger })],
+        ['discord', createDiscordSink({ rest })],
+      ]),
+      clock: systemClock,
+      log: silentLogger,
+      cooldownMs: 120_000,
+    });
+    delivery = worker;
+    const budget = new RequestBudget(1_000_000);
+    poller = new Poller({
+      client: createRealtimeKitClient({
+        ...clientSettingsOf(settings),
+        onRequest: () => budget.record(systemClock.monotonic()),
+      }),
+      store,
+      clock: systemClock,
+      log: silentLogger,
+      budget,
+      intervalMs,
+      alertAfterMs: 3_600_000,
+      onEnqueued: () => worker.wake(),
+    });
+    const startedAt = Date.now();
+    poller.start();
+    worker.start();
+    // The broken channel fails (and backs off) for a while before the news.
+    await sleep(failingForMs);
+    const slackTold = () =>
+      slackApi.calls.filter(
+        (c) => c.method === 'chat.postMessage' && c.params.channel === OTHER_SLACK_CHANNEL,
+      );
+    const arrival = (nth: number, times: () => number[], since: number, what: string) =>
+      deadline(
+        (async () => {
+          for (;;) {
+            const at = times()[nth];
+            if (at !== undefined) return at - since;
+            await sleep(5);
+          }
+        })(),
+        intervalMs + 30_000,
+        `broken-channel bench: ${what}`,
+      );
+    const slackLatencies: number[] = [];
+    const discordLatencies: number[] = [];
+    for (let change = 0; change < changes; change++) {
+      // Apart by more than the pacing, so each change is a post of its own, not part of a digest.
+      if (change > 0) await sleep(1_500);
+      const { at: changedAt } = await emulator.ask<{ ids: string[]; at: number }>({ live: 1 });
+      const [slackMs, discordMs] = await Promise.all([
+        arrival(change, () => slackTold().map((c) => c.at), changedAt, 'the other Slack channel told'),
+        arrival(change, () => discordTimes, changedAt, 'the Discord channel told'),
+      ]);
+      slackLatencies.push(slackMs);
+      discordLatencies.push(discordMs);
+    }
+    const boundMs = intervalMs + 1_000;
+    const worst = Math.max(...slackLatencies, ...discordLatencies);
+    return {
+      backlog,
+      intervalMs,
+      boundMs,
+      changes,
+      slackLatencyP50Ms: round(median(slackLatencies)),
+      discordLatencyP50Ms: round(median(discordLatencies)),
+      worstLatencyMs: round(worst),
+      withinBound: worst <= boundMs,
+      brokenAttempts,
+      runMs: Date.now() - startedAt,
+    };
+  } finally {
+    await poller?.stop();
+    await delivery?.stop();
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
     store.close();
     rmSync(dir, { recursive: true, force: true });
     await discord.close();

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure in one run, all servers on 127.0.0.1; prints tables and writes JSON
  * (bench/results/latest.json and a timestamped copy). Environment:
- *   BENCH_PARTS   which parts, comma separated: slack,discord,poller,delivery (default all, in that order)
+ *   BENCH_PARTS   which parts, comma separated: slack,discord,poller,delivery (default all, in that order);
+ *                 delivery includes the broken-channel run and the outbox read times
  *   BENCH_SIZES   livestream counts for the poller part (default 1000,10000,50000)
  *   BENCH_ROUNDS  measured rounds of the Slack and Discord parts (default 15, plus one warm-up)
  *   BENCH_CPU_PROF=<dir>  write a .cpuprofile of each Slack/Discord server under test
@@ -12,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { benchDelivery } from './delivery.js';
+import { benchBrokenChannel, benchDelivery, benchOutboxRead } from './delivery.js';
 import { benchDiscord } from './discord.js';
 import { startChild } from './child.js';
 import { platformLibraryRss, type PollerRow, SAMPLES as POLLER_SAMPLES } from './poller.js';
@@ -111,6 +112,19 @@ if (parts.includes('delivery')) {
   consoleTable(
     `Delivery: ${delivery.transitions} streams go LIVE at once -> one Slack and one Discord channel (poll cycle ${delivery.pollCycleMs} ms)`,
     delivery.rows,
+  );
+
+  const brokenChannel = await benchBrokenChannel({ backlog: 10_000, intervalMs: 1_000 });
+  results.brokenChannel = brokenChannel;
+  consoleTable(
+    `One broken channel: a Slack channel failing every post (HTTP 500) with ${brokenChannel.backlog} notifications waiting; a stream goes LIVE (poll interval ${brokenChannel.intervalMs} ms)`,
+    [brokenChannel],
+  );
+  const outboxReads = [10_000, 100_000].map((pending) => benchOutboxRead(pending));
+  results.outboxReads = outboxReads;
+  consoleTable(
+    'Outbox read per sender pass (median ms): every channel’s next digest-full, vs. the old read of the first 10,000 pending rows',
+    outboxReads,
   );
 }
 

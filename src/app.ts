@@ -38,7 +38,29 @@ const DEMO_STREAMS = 8;
 const DEMO_STEP_MS = 5_000;
 
 export async function startApp(config: Config, log: Logger, io: AppIo): Promise<RunningApp> {
+  // What has started, to stop in reverse order: on stop(), or at once when a later step of the start
+  // fails (the store's DATA_DIR lock is released, a demo's temporary folder removed).
   const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
+  try {
+    return await startParts(config, log, io, stops, stopAll);
+  } catch (error) {
+    await stopAll().catch((cleanup: unknown) =>
+      log.warn('could not undo a failed start', { error: cleanup }),
+    );
+    throw error;
+  }
+}
+
+async function startParts(
+  config: Config,
+  log: Logger,
+  io: AppIo,
+  stops: (() => Promise<void>)[],
+  stopAll: () => Promise<void>,
+): Promise<RunningApp> {
   const clock = io.clock ?? systemClock;
   const limits = config.limits ?? DEFAULT_LIMITS;
   // One budget for the API token: the poller's requests and every command's are counted together.
@@ -65,11 +87,9 @@ export async function startApp(config: Config, log: Logger, io: AppIo): Promise<
   const dataDir = emulator
     ? await mkdtemp(join(tmpdir(), 'livestream-chatops-demo-'))
     : config.notify.dataDir;
+  if (emulator) stops.push(() => rm(dataDir, { recursive: true, force: true }));
   const store = openSqliteStore(dataDir);
-  stops.push(async () => {
-    store.close();
-    if (emulator) await rm(dataDir, { recursive: true, force: true });
-  });
+  stops.push(async () => store.close());
   const commandLimits = new CommandLimits({
     budget,
     commands: { count: limits.userCommandsPerMinute, perMs: 60_000 },
@@ -130,12 +150,7 @@ export async function startApp(config: Config, log: Logger, io: AppIo): Promise<
   // Stop polling and sending before the store closes.
   stops.push(() => notifications.stop());
 
-  return {
-    done,
-    async stop() {
-      for (const stop of stops.reverse()) await stop();
-    },
-  };
+  return { done, stop: stopAll };
 }
 
 function banner(config: Config, interactive: boolean): string {

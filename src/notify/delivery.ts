@@ -35,6 +35,11 @@ export const FIRST_BACKOFF_MS = 2_000;
 export const MAX_BACKOFF_MS = 10 * 60_000;
 /** A channel whose posts fail this long without one success is paused, like a channel that is gone. */
 export const DEFAULT_TRANSIENT_GIVE_UP_MS = 24 * 60 * 60_000;
+/**
+ * Failures further apart than this are not one run (the channel was not tried meanwhile: nothing was
+ * pending, the bot was down, its platform was not configured): well above the longest backoff.
+ */
+const FAILURE_RUN_GAP_MS = 60 * 60_000;
 /** Delivered and dropped notifications, and the posts of ended streams, are kept this long. */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60_000;
 /** History rows pruned per pass at most (of each kind), so pruning never blocks the event loop for long. */
@@ -93,8 +98,13 @@ export class DeliveryWorker {
   private readonly channelReadyAt = new Map<string, number>();
   /** Backoffs this process set: the `notBefore` stored (wall clock) and when it is due (monotonic). */
   private readonly backoffs = new Map<string, { notBefore: number; dueAt: number }>();
-  /** Failing channels: the monotonic time their run of failures began (the store keeps it as wall time). */
-  private readonly failingSince = new Map<string, number>();
+  /**
+   * Failing channels: when (monotonic) their run of failures began and when their latest failure was
+   * (the store keeps both as wall time, for a restart).
+   */
+  private readonly failing = new Map<string, { since: number; last: number }>();
+  /** Channels with no stored run of failures (ended by this process, or none found), since their last failure. */
+  private readonly runEnded = new Set<string>();
   /** Platforms that refused the bot's token, with why: nothing more is sent there until a restart. */
   private readonly refused = new Map<Platform, string>();
   private readonly pacing: Record<Platform, number>;
@@ -392,9 +402,15 @@ export class DeliveryWorker {
     const head = deliveries[0]!;
     this.channelReadyAt.set(key, this.options.clock.monotonic() + this.pacing[head.platform]);
     this.backoffs.delete(key);
-    // The run of failures (if any: this process saw one, or these deliveries had been tried) is over.
-    if (this.failingSince.delete(key) || deliveries.some((d) => d.attempts > 0))
-      this.options.store.clearChannelFailing(channelOf(head));
+    this.endFailureRun(key, channelOf(head));
+  }
+
+  /** The channel answered: its run of failures, if any, is over (written once per run, not per post). */
+  private endFailureRun(key: string, channel: ChannelRef): void {
+    this.failing.delete(key);
+    if (this.runEnded.has(key)) return;
+    this.options.store.clearChannelFailing(channel);
+    this.runEnded.add(key);
   }
 
   private failed(key: string, deliveries: Delivery[], failure: SinkError): void {
@@ -419,7 +435,9 @@ export class DeliveryWorker {
         return;
       }
       case 'Rejected': {
-        // This message cannot be sent; the channel is fine. Drop it, loudly, and go on with the next.
+        // This message cannot be sent; the channel is fine (the platform answered, so a run of failures
+        // is over). Drop it, loudly, and go on with the next.
+        this.endFailureRun(key, channelOf(head));
         store.dropDeliveries(
           deliveries.map((d) => d.id),
           failure.message,
@@ -467,20 +485,22 @@ export class DeliveryWorker {
   }
 
   /**
-   * How long this channel has been failing. The start of the run is stored as wall time (a restart must
-   * not reset it); within this process it is timed on the monotonic clock from the first failure seen.
+   * Records this failure and says how long the channel's run of failures has lasted. The run is stored
+   * as wall time (a restart must not reset it); within this process it is timed on the monotonic clock.
    */
   private failingFor(key: string, channel: ChannelRef): number {
     const { clock, store } = this.options;
     const now = clock.monotonic();
-    let start = this.failingSince.get(key);
-    if (start === undefined) {
-      const wallNow = clock.now();
-      const since = store.noteChannelFailing(channel, wallNow);
-      start = now - Math.max(0, wallNow - since);
-      this.failingSince.set(key, start);
+    const wallNow = clock.now();
+    this.runEnded.delete(key);
+    const storedSince = store.noteChannelFailing(channel, wallNow, FAILURE_RUN_GAP_MS);
+    let run = this.failing.get(key);
+    if (!run || now - run.last > FAILURE_RUN_GAP_MS) {
+      run = { since: now - Math.max(0, wallNow - storedSince), last: now };
+      this.failing.set(key, run);
     }
-    return now - start;
+    run.last = now;
+    return now - run.since;
   }
 
   /** Pauses the channel's subscriptions with `reason` and drops what waits for it; returns how many. */
@@ -491,7 +511,8 @@ export class DeliveryWorker {
       store.clearChannelFailing(channel);
       return store.dropChannelDeliveries(channel, reason);
     });
-    this.failingSince.delete(key);
+    this.failing.delete(key);
+    this.runEnded.add(key);
     this.backoffs.delete(key);
     return dropped;
   }

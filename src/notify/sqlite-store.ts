@@ -63,7 +63,8 @@ const MIGRATIONS: string[] = [
    CREATE TABLE channel_failure (
      platform TEXT NOT NULL,
      channel_id TEXT NOT NULL,
-     failing_since INTEGER NOT NULL, -- wall-clock ms of the first failure since the last success
+     failing_since INTEGER NOT NULL, -- wall-clock ms of the first failure of the run
+     last_failure INTEGER NOT NULL, -- wall-clock ms of its latest failure: a long gap ends the run
      PRIMARY KEY (platform, channel_id)
    );
    CREATE INDEX stream_post_ended ON stream_post(ended_at) WHERE ended_at IS NOT NULL;`,
@@ -330,8 +331,11 @@ class SqliteStore implements NotifyStore {
          ORDER BY d.id LIMIT ?`,
       ),
       noteFailing: db.prepare(
-        `INSERT INTO channel_failure (platform, channel_id, failing_since) VALUES (?, ?, ?)
-         ON CONFLICT(platform, channel_id) DO NOTHING`,
+        `INSERT INTO channel_failure (platform, channel_id, failing_since, last_failure)
+         VALUES (@platform, @channel, @at, @at)
+         ON CONFLICT(platform, channel_id) DO UPDATE SET
+           failing_since = CASE WHEN @at - last_failure > @maxGap THEN @at ELSE failing_since END,
+           last_failure = @at`,
       ),
       failingSince: db.prepare(
         'SELECT failing_since FROM channel_failure WHERE platform = ? AND channel_id = ?',
@@ -569,11 +573,16 @@ class SqliteStore implements NotifyStore {
     return (this.statements.countPending.get() as { n: number }).n;
   }
 
-  noteChannelFailing(channel: ChannelRef, since: number): number {
-    this.statements.noteFailing.run(channel.platform, channel.channelId, since);
+  noteChannelFailing(channel: ChannelRef, at: number, maxGapMs: number): number {
+    this.statements.noteFailing.run({
+      platform: channel.platform,
+      channel: channel.channelId,
+      at,
+      maxGap: maxGapMs,
+    });
     const row = this.statements.failingSince.get(channel.platform, channel.channelId) as
       { failing_since: number } | undefined;
-    return row?.failing_since ?? since;
+    return row?.failing_since ?? at;
   }
 
   clearChannelFailing(channel: ChannelRef): void {

@@ -60,10 +60,11 @@ export interface NotifyStore {
   countPending(): number;
 
   /**
-   * Since when (wall-clock ms) this channel's posts have been failing without a success in between:
-   * recorded by the first failure of a run (`since`), kept by later ones; the time recorded is returned.
+   * Records a failed post to this channel at `at` (wall-clock ms) and returns since when its run of
+   * failures has lasted: the run began with its first failure, unless the previous one is more than
+   * `maxGapMs` older (the channel was not tried for a while), in which case a new run begins at `at`.
    */
-  noteChannelFailing(channel: ChannelRef, since: number): number;
+  noteChannelFailing(channel: ChannelRef, at: number, maxGapMs: number): number;
   /** The channel's posts go through again (or it was paused): its run of failures is over. */
   clearChannelFailing(channel: ChannelRef): void;
   /**

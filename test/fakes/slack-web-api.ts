@@ -18,8 +18,6 @@ export interface SlackApiAnswer {
   status?: number;
   headers?: Record<string, string>;
   body?: unknown;
-  /** Answer this late: Slack did the work, but the client may have stopped waiting. */
-  delayMs?: number;
   /** Close the connection instead of answering (after reading the whole request). */
   drop?: boolean;
 }
@@ -90,7 +88,6 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
   const scripts = new Map<string, { answer: SlackApiAnswer | SlackApiResponder; remaining: number }[]>();
   const waiters = new Set<(call: SlackApiCall) => void>();
   const sockets = new Set<Socket>();
-  const timers = new Set<NodeJS.Timeout>();
   let ts = 1_700_000_000;
   const nextTs = () => `${ts++}.000100`;
 
@@ -122,17 +119,9 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
         req.socket.destroy();
         return;
       }
-      const send = () => {
-        const body = JSON.stringify(answer.body ?? { ok: true });
-        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
-        res.end(body);
-      };
-      if (!answer.delayMs) return send();
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        send();
-      }, answer.delayMs);
-      timers.add(timer);
+      const body = JSON.stringify(answer.body ?? { ok: true });
+      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+      res.end(body);
     });
   });
   server.on('connection', (socket) => {
@@ -169,7 +158,6 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
       });
     },
     async close() {
-      for (const timer of timers) clearTimeout(timer);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;

@@ -200,6 +200,67 @@ describe('a channel whose posts keep failing', () => {
   });
 });
 
+describe('a run of failures ends', () => {
+  it('when the platform answers, even to refuse the message', async () => {
+    await startRig();
+    const [a, b] = ['A', 'B'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    sink.broken.set('C1', transient);
+    h.emulator.setStatus(a!.id, 'LIVE');
+    await h.poller.runCycle();
+    await runUntil(() => false, 20 * HOUR);
+    // Slack answers again, refusing that one message: it is dropped, and the channel works.
+    sink.broken.set('C1', () => new SinkError('Rejected', 'invalid_blocks', { code: 'invalid_blocks' }));
+    await runUntil(() => pendingFor('C1') === 0, HOUR);
+    clock.advance(10 * HOUR);
+
+    sink.broken.set('C1', transient);
+    h.emulator.setStatus(b!.id, 'LIVE');
+    await h.poller.runCycle();
+    await runUntil(() => false, 20 * HOUR);
+    expect(h.store.subscriptions({ platform: 'slack', channelId: 'C1' })[0]!.pausedReason).toBeNull();
+  });
+
+  it('when the channel was not tried for a long while (its platform left the configuration, then came back)', async () => {
+    await startRig();
+    const [a, b] = ['A', 'B'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    sink.broken.set('C1', transient);
+    h.emulator.setStatus(a!.id, 'LIVE');
+    await h.poller.runCycle();
+    await runUntil(() => false, 20 * HOUR);
+    // Restarted without Slack: what waited for it is dropped. Two days later Slack is back.
+    const withoutSlack = startNotifications({
+      config: {
+        pollIntervalSeconds: 15,
+        requestBudget: 900,
+        dataDir: h.dataDir,
+        cooldownSeconds: 120,
+        alertAfterSeconds: 300,
+      },
+      store: h.store,
+      sinks: [],
+      api: { baseUrl: 'http://127.0.0.1:9', apiToken: 't', accountId: 'a', appId: 'b' },
+      realApi: false,
+      defaultChannels: [],
+      log: silentLogger,
+      clock,
+    });
+    await withoutSlack.stop();
+    expect(pendingFor('C1')).toBe(0);
+    clock.advance(48 * HOUR);
+    h.restart();
+
+    h.emulator.setStatus(b!.id, 'LIVE');
+    await h.poller.runCycle();
+    await runUntil(() => false, 20 * HOUR);
+    expect(h.store.subscriptions({ platform: 'slack', channelId: 'C1' })[0]!.pausedReason).toBeNull();
+    expect(pendingFor('C1')).toBe(1);
+  });
+});
+
 describe('the wall clock stepping back', () => {
   it('an hour back does not stall a retry for an hour', async () => {
     await startRig();

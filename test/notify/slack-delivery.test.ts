@@ -419,6 +419,8 @@ describe('Slack: failures are waited out or reported, never lost', () => {
       await r.poller.runCycle();
       expect(await r.delivery.drainOnce()).toBe(0);
       expect(r.store.pendingDeliveries(10)[0]).toMatchObject({ attempts: 1 });
+      // Sent once: web-api (retries: 0) does not repeat a call Slack may have acted on.
+      expect(stalled.requests.filter((q) => q.path.endsWith('chat.postMessage'))).toHaveLength(1);
       expect(r.logs.find((line) => line.msg === 'delivery failed; will retry')).toMatchObject({
         code: 'network',
       });

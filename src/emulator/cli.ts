@@ -1,12 +1,20 @@
 /**
  * `npm run emulator`: a RealtimeKit emulator with demo livestreams whose statuses change every few
- * seconds. Prints the four settings a `.env` needs on stdout (and only those, so `> .env` works), and a
- * note for people on stderr. EMULATOR_PORT picks the port; unset, empty or 0 means any free port.
+ * seconds. Prints the four settings a `.env` needs on stdout, after one comment line saying whether they
+ * last (and nothing else, so `> .env` works), and a note for people on stderr.
+ *
+ * EMULATOR_PORT picks the port; unset, empty or 0 means any free port. EMULATOR_TOKEN fixes the API
+ * token, and the account and app ids are derived from it: with both set, every start prints the same
+ * lines, so a `.env` written once keeps working. Unset, the token and ids are new on every start.
  */
-import { createEmulator } from './emulator.js';
+import { createHash } from 'node:crypto';
+import { createEmulator, type EmulatorOptions } from './emulator.js';
 
 const DEMO_LIVESTREAMS = 8;
 const STEP_INTERVAL_MS = 4000;
+/** What a bearer token may hold (RFC 6750's b64token), and what a `.env` line carries unquoted. */
+const TOKEN_PATTERN = /^[A-Za-z0-9._~+/-]+=*$/;
+const MAX_TOKEN_LENGTH = 200;
 
 function portFromEnv(raw: string | undefined): number | null {
   const value = raw?.trim() ?? '';
@@ -15,20 +23,52 @@ function portFromEnv(raw: string | undefined): number | null {
   return Number(value);
 }
 
+/** Unset or empty: undefined (a new token each start); not a usable token: null. */
+function tokenFromEnv(raw: string | undefined): string | undefined | null {
+  const value = raw?.trim() ?? '';
+  if (value === '') return undefined;
+  return value.length <= MAX_TOKEN_LENGTH && TOKEN_PATTERN.test(value) ? value : null;
+}
+
+/** 32 hex characters from the token: the same ids for the same token, start after start. */
+function idFrom(token: string, purpose: string): string {
+  return createHash('sha256').update(`${purpose}:${token}`).digest('hex').slice(0, 32);
+}
+
+function fixedIdentity(token: string | undefined): Pick<EmulatorOptions, 'token' | 'accountId' | 'appId'> {
+  if (token === undefined) return {};
+  return { token, accountId: idFrom(token, 'account'), appId: idFrom(token, 'app') };
+}
+
+function lastingNote(portFixed: boolean, tokenFixed: boolean): string {
+  if (portFixed && tokenFixed)
+    return '# These lines stay the same on every start with this EMULATOR_PORT and EMULATOR_TOKEN.';
+  const missing = [!portFixed && 'EMULATOR_PORT', !tokenFixed && 'EMULATOR_TOKEN']
+    .filter(Boolean)
+    .join(' and ');
+  return `# These lines change on every start unless EMULATOR_PORT and EMULATOR_TOKEN are set (${missing} is not).`;
+}
+
 async function main(): Promise<void> {
   const port = portFromEnv(process.env.EMULATOR_PORT);
-  if (port === null) {
-    process.stderr.write(
-      `EMULATOR_PORT must be a port number from 0 to 65535 (got "${process.env.EMULATOR_PORT}")\n`,
+  const token = tokenFromEnv(process.env.EMULATOR_TOKEN);
+  const problems: string[] = [];
+  if (port === null)
+    problems.push(`EMULATOR_PORT must be a port number from 0 to 65535 (got "${process.env.EMULATOR_PORT}")`);
+  if (token === null)
+    problems.push(
+      `EMULATOR_TOKEN must be up to ${MAX_TOKEN_LENGTH} letters, digits and . _ ~ + / - (no spaces), as a bearer token is`,
     );
+  if (port === null || token === null) {
+    process.stderr.write(`${problems.join('\n')}\n`);
     process.exitCode = 2;
     return;
   }
-  const emulator = createEmulator({ livestreams: DEMO_LIVESTREAMS });
+  const emulator = createEmulator({ livestreams: DEMO_LIVESTREAMS, ...fixedIdentity(token) });
   await emulator.start(port, '127.0.0.1');
   emulator.startSimulation(STEP_INTERVAL_MS);
   const lines = Object.entries(emulator.settings()).map(([key, value]) => `${key}=${value}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(`${lastingNote(port !== 0, token !== undefined)}\n${lines.join('\n')}\n`);
   process.stderr.write(
     `RealtimeKit emulator on ${emulator.url} with ${DEMO_LIVESTREAMS} demo livestreams, ` +
       `statuses changing every ${STEP_INTERVAL_MS / 1000} s. Put the lines above in .env; Ctrl+C stops it.\n`,

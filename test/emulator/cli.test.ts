@@ -1,7 +1,8 @@
-/** `npm run emulator` as a user runs it: a child process printing four .env lines, stopped by a signal. */
+/** `npm run emulator` as a user runs it: a child process printing .env lines, stopped by a signal. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -16,12 +17,46 @@ afterEach(() => {
   child = null;
 });
 
-function startCli(port: string): ChildProcess {
+function startCli(port: string, token?: string): ChildProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, EMULATOR_PORT: port };
+  delete env.EMULATOR_TOKEN;
+  if (token !== undefined) env.EMULATOR_TOKEN = token;
   return spawn(process.execPath, [TSX_CLI, 'src/emulator/cli.ts'], {
     cwd: ROOT,
-    env: { ...process.env, EMULATOR_PORT: port },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** A port nothing listens on right now (the OS picks it; closed again before the emulator takes it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** The printed lines as settings: comments skipped, as dotenv skips them. */
+function settingsOf(lines: string[]): Record<string, string> {
+  return Object.fromEntries(
+    lines.filter((line) => !line.startsWith('#')).map((line) => line.split(/=(.*)/s).slice(0, 2)),
+  ) as Record<string, string>;
+}
+
+async function stop(proc: ChildProcess): Promise<number | null> {
+  const exited = once(proc, 'close');
+  proc.kill('SIGTERM');
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+async function listLivestreams(settings: Record<string, string>): Promise<Response> {
+  const url = `${settings.CLOUDFLARE_API_BASE_URL}/accounts/${settings.CLOUDFLARE_ACCOUNT_ID}/realtime/kit/${settings.REALTIMEKIT_APP_ID}/livestreams`;
+  return fetch(url, { headers: { authorization: `Bearer ${settings.CLOUDFLARE_API_TOKEN}` } });
 }
 
 /** Resolves with the first `count` stdout lines (or rejects if the process ends first). */
@@ -44,8 +79,10 @@ function readLines(proc: ChildProcess, count: number): Promise<string[]> {
 describe('npm run emulator', () => {
   it('prints the four settings, answers requests with them, and stops on SIGTERM', async () => {
     child = startCli('0');
-    const lines = await readLines(child, 4);
-    const settings = Object.fromEntries(lines.map((line) => line.split(/=(.*)/s).slice(0, 2)));
+    const lines = await readLines(child, 5);
+    // The .env lines say they will not last: `> .env` keeps that note beside them.
+    expect(lines[0]).toMatch(/^# .*change on every start.*EMULATOR_PORT.*EMULATOR_TOKEN/);
+    const settings = settingsOf(lines);
     expect(Object.keys(settings)).toEqual([
       'CLOUDFLARE_API_BASE_URL',
       'CLOUDFLARE_API_TOKEN',
@@ -54,17 +91,46 @@ describe('npm run emulator', () => {
     ]);
     expect(settings.CLOUDFLARE_API_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
 
-    const url = `${settings.CLOUDFLARE_API_BASE_URL}/accounts/${settings.CLOUDFLARE_ACCOUNT_ID}/realtime/kit/${settings.REALTIMEKIT_APP_ID}/livestreams`;
-    const res = await fetch(url, { headers: { authorization: `Bearer ${settings.CLOUDFLARE_API_TOKEN}` } });
+    const res = await listLivestreams(settings);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data: { name: string }[]; paging: { total_count: number } };
     expect(body.paging.total_count).toBeGreaterThanOrEqual(5);
     expect(body.data.every((l) => typeof l.name === 'string')).toBe(true);
 
-    const exited = once(child, 'close');
-    child.kill('SIGTERM');
-    const [code] = (await exited) as [number | null, NodeJS.Signals | null];
-    expect(code).toBe(0);
+    expect(await stop(child)).toBe(0);
+  });
+
+  it('prints the same lines on every start with EMULATOR_PORT and EMULATOR_TOKEN set', async () => {
+    const port = String(await freePort());
+    const token = 'emu_fixed-token_for.my.env';
+    child = startCli(port, token);
+    const first = await readLines(child, 5);
+    expect(first[0]).toMatch(/^# .*stay the same/);
+    const settings = settingsOf(first);
+    expect(settings.CLOUDFLARE_API_TOKEN).toBe(token);
+    expect(settings.CLOUDFLARE_API_BASE_URL).toBe(`http://127.0.0.1:${port}/client/v4`);
+    expect(settings.CLOUDFLARE_ACCOUNT_ID).toMatch(/^[0-9a-f]{32}$/);
+    expect(settings.REALTIMEKIT_APP_ID).toMatch(/^[0-9a-f]{32}$/);
+    expect((await listLivestreams(settings)).status).toBe(200);
+    expect(await stop(child)).toBe(0);
+
+    child = startCli(port, token);
+    const second = await readLines(child, 5);
+    expect(second).toEqual(first);
+    // The .env written after the first start still works against the second.
+    expect((await listLivestreams(settings)).status).toBe(200);
+    expect(await stop(child)).toBe(0);
+  });
+
+  it('refuses an EMULATOR_TOKEN that could not be sent as a bearer token', async () => {
+    child = startCli('0', 'two words');
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(code).toBe(2);
+    expect(stderr).toContain('EMULATOR_TOKEN');
   });
 
   it('refuses a bad EMULATOR_PORT', async () => {

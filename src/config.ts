@@ -1,11 +1,16 @@
 /**
  * All configuration, read from the environment (and `.env` through dotenv, in main.ts) and validated
  * once at start-up. A problem stops the start with one message naming each wrong variable.
- * Every variable here is documented in `.env.example` and the README.
+ * Each setting is declared once in src/settings.ts (type, default, description), which also generates
+ * `.env.example` and docs/configuration.md; this file holds the rules between settings and the shape
+ * the rest of the bot reads.
  */
-import { CLOUDFLARE_REQUEST_LIMIT, DEFAULT_TOKEN_REQUEST_LIMIT } from './notify/budget.js';
+import { CLOUDFLARE_REQUEST_LIMIT } from './notify/budget.js';
+import { type Env, readSettings, SETTINGS, type SettingsReader } from './settings.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { Env } from './settings.js';
+
+export type LogLevel = (typeof SETTINGS.LOG_LEVEL.choices)[number];
 
 export type RealtimeKitConfig =
   | { mode: 'api'; baseUrl: string; accountId: string; appId: string; apiToken: string }
@@ -57,9 +62,9 @@ export interface LimitsConfig {
 }
 
 export const DEFAULT_LIMITS = {
-  tokenRequestLimit: DEFAULT_TOKEN_REQUEST_LIMIT,
-  userCommandsPerMinute: 20,
-  userCreatesPer10Minutes: 3,
+  tokenRequestLimit: SETTINGS.API_TOKEN_REQUEST_LIMIT.default,
+  userCommandsPerMinute: SETTINGS.USER_COMMANDS_PER_MINUTE.default,
+  userCreatesPer10Minutes: SETTINGS.USER_CREATES_PER_10_MINUTES.default,
 } as const satisfies LimitsConfig;
 
 export interface Config {
@@ -73,9 +78,7 @@ export interface Config {
   limits?: LimitsConfig;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export const DEFAULT_API_BASE_URL = 'https://api.cloudflare.com/client/v4';
+export const DEFAULT_API_BASE_URL = SETTINGS.CLOUDFLARE_API_BASE_URL.default;
 
 /** Whether requests go to Cloudflare itself (whose per-token limit then applies), not an emulator. */
 function isCloudflareApi(baseUrl: string): boolean {
@@ -92,7 +95,7 @@ export class ConfigError extends Error {
 }
 
 /** POLL_INTERVAL_SECONDS when unset. */
-export const DEFAULT_POLL_INTERVAL_SECONDS = 15;
+export const DEFAULT_POLL_INTERVAL_SECONDS = SETTINGS.POLL_INTERVAL_SECONDS.default;
 
 /** Secrets the logger must never print; filled by loadConfig. */
 export function secretsOf(config: Config): string[] {
@@ -107,211 +110,136 @@ export function secretsOf(config: Config): string[] {
 }
 
 export function loadConfig(env: Env): Config {
-  const problems: string[] = [];
-  const read = (name: string): string | null => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? null : value;
-  };
-  /** Numbers that were set but wrong: checks between two numbers skip them (one problem is enough). */
-  const badNumbers = new Set<string>();
-  const number = (
-    name: string,
-    fallback: number,
-    check: (n: number) => boolean,
-    expected: string,
-  ): number => {
-    const raw = read(name);
-    if (raw === null) return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || !check(value)) {
-      problems.push(`${name} must be ${expected} (got "${raw}")`);
-      badNumbers.add(name);
-      return fallback;
-    }
-    return value;
-  };
-  const url = (name: string): string | null => {
-    const raw = read(name);
-    if (raw === null) return null;
-    try {
-      const parsed = new URL(raw);
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
-      return raw.replace(/\/+$/, '');
-    } catch {
-      problems.push(`${name} must be an http(s) URL (got "${raw}")`);
-      return null;
-    }
-  };
-  const list = (name: string): string[] =>
-    (read(name) ?? '')
-      .split(/[\s,]+/)
-      .map((s) => s.trim())
-      .filter(Boolean);
-
-  // RealtimeKit: all three credentials, or none (demo).
-  const cf = {
-    CLOUDFLARE_API_TOKEN: read('CLOUDFLARE_API_TOKEN'),
-    CLOUDFLARE_ACCOUNT_ID: read('CLOUDFLARE_ACCOUNT_ID'),
-    REALTIMEKIT_APP_ID: read('REALTIMEKIT_APP_ID'),
-  };
-  const baseUrl = url('CLOUDFLARE_API_BASE_URL') ?? DEFAULT_API_BASE_URL;
-  let realtimekit: RealtimeKitConfig = { mode: 'demo' };
-  const given = Object.entries(cf).filter(([, v]) => v !== null);
-  if (given.length > 0) {
-    for (const [name, value] of Object.entries(cf)) {
-      if (value === null) {
-        problems.push(
-          `${name} is missing: set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and REALTIMEKIT_APP_ID together (or none of them for the demo)`,
-        );
-      }
-    }
-    for (const name of ['CLOUDFLARE_ACCOUNT_ID', 'REALTIMEKIT_APP_ID'] as const) {
-      const value = cf[name];
-      if (value !== null && !/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
-        problems.push(
-          `${name} must be at most 32 letters, digits, "-" or "_" (got ${value.length} characters)`,
-        );
-      }
-    }
-    if (cf.CLOUDFLARE_API_TOKEN !== null && /\s/.test(cf.CLOUDFLARE_API_TOKEN)) {
-      problems.push('CLOUDFLARE_API_TOKEN must not contain spaces (paste the token alone, without "Bearer")');
-    }
-    if (cf.CLOUDFLARE_API_TOKEN && cf.CLOUDFLARE_ACCOUNT_ID && cf.REALTIMEKIT_APP_ID) {
-      realtimekit = {
-        mode: 'api',
-        baseUrl,
-        apiToken: cf.CLOUDFLARE_API_TOKEN,
-        accountId: cf.CLOUDFLARE_ACCOUNT_ID,
-        appId: cf.REALTIMEKIT_APP_ID,
-      };
-    }
-  }
-
-  const logLevels: LogLevel[] = ['debug', 'info', 'warn', 'error'];
-  const logLevelRaw = read('LOG_LEVEL')?.toLowerCase() ?? null;
-  const logLevel = logLevels.find((level) => level === logLevelRaw) ?? null;
-  if (logLevelRaw !== null && logLevel === null) {
-    problems.push(`LOG_LEVEL must be one of ${logLevels.join(', ')} (got "${logLevelRaw}")`);
-  }
-
-  // Slack: configured when any of its credentials is set.
-  let slack: SlackConfig | null = null;
-  const slackBot = read('SLACK_BOT_TOKEN');
-  const slackSecret = read('SLACK_SIGNING_SECRET');
-  const slackApp = read('SLACK_APP_TOKEN');
-  const port = number(
-    'PORT',
-    3000,
-    (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
-    'a port number from 0 to 65535',
-  );
-  const slackApiUrl = url('SLACK_API_URL');
-  if (slackBot || slackSecret || slackApp) {
-    if (!slackBot)
-      problems.push(
-        'SLACK_BOT_TOKEN is missing: copy the Bot User OAuth Token (xoxb-…) from the app’s OAuth & Permissions page',
-      );
-    else if (!slackBot.startsWith('xoxb-'))
-      problems.push('SLACK_BOT_TOKEN must be a bot token starting with "xoxb-"');
-    if (slackApp && !slackApp.startsWith('xapp-'))
-      problems.push('SLACK_APP_TOKEN must be an app-level token starting with "xapp-"');
-    if (!slackApp && !slackSecret) {
-      problems.push(
-        'SLACK_SIGNING_SECRET is missing: set it for HTTP mode, or set SLACK_APP_TOKEN (xapp-…) for Socket Mode',
-      );
-    }
-    if (slackBot) {
-      slack = {
-        botToken: slackBot,
-        signingSecret: slackSecret,
-        appToken: slackApp,
-        apiUrl: slackApiUrl,
-        port,
-        notifyChannel: read('SLACK_NOTIFY_CHANNEL'),
-        managers: list('SLACK_SUBSCRIPTION_MANAGERS'),
-      };
-    }
-  }
-
-  let discord: DiscordConfig | null = null;
-  const discordBot = read('DISCORD_BOT_TOKEN');
-  const discordApp = read('DISCORD_APPLICATION_ID');
-  const discordGuild = read('DISCORD_GUILD_ID');
-  const discordApiUrl = url('DISCORD_API_URL');
-  const snowflake = /^\d{15,21}$/;
-  if (discordBot || discordApp) {
-    if (!discordBot)
-      problems.push('DISCORD_BOT_TOKEN is missing: copy it from the Bot page of your Discord application');
-    if (!discordApp)
-      problems.push(
-        'DISCORD_APPLICATION_ID is missing: copy the Application ID from the General Information page',
-      );
-    else if (!snowflake.test(discordApp))
-      problems.push(`DISCORD_APPLICATION_ID must be a numeric id (got "${discordApp}")`);
-    if (discordGuild && !snowflake.test(discordGuild))
-      problems.push(`DISCORD_GUILD_ID must be a numeric id (got "${discordGuild}")`);
-    if (discordBot && discordApp) {
-      discord = {
-        botToken: discordBot.replace(/^Bot\s+/i, ''),
-        applicationId: discordApp,
-        guildId: discordGuild,
-        apiUrl: discordApiUrl,
-        notifyChannel: read('DISCORD_NOTIFY_CHANNEL'),
-        managerRoles: list('DISCORD_SUBSCRIPTION_ROLES'),
-      };
-    }
-  }
-
+  const settings = readSettings(env);
+  const realtimekit = readRealtimeKit(settings);
+  const logLevel = settings.get('LOG_LEVEL');
+  const slack = readSlack(settings);
+  const discord = readDiscord(settings);
   const notify: NotifyConfig = {
-    pollIntervalSeconds: number(
-      'POLL_INTERVAL_SECONDS',
-      DEFAULT_POLL_INTERVAL_SECONDS,
-      (n) => n > 0,
-      'a number of seconds above 0',
-    ),
-    requestBudget: number(
-      'API_REQUEST_BUDGET',
-      900,
-      (n) => Number.isInteger(n) && n >= 10,
-      'a whole number of requests (10 or more) per 5 minutes',
-    ),
-    dataDir: read('DATA_DIR') ?? './data',
-    cooldownSeconds: number('NOTIFY_COOLDOWN_SECONDS', 120, (n) => n >= 0, 'a number of seconds, 0 or more'),
-    alertAfterSeconds: number('API_ALERT_AFTER_SECONDS', 300, (n) => n > 0, 'a number of seconds above 0'),
+    pollIntervalSeconds: settings.get('POLL_INTERVAL_SECONDS'),
+    requestBudget: settings.get('API_REQUEST_BUDGET'),
+    dataDir: settings.get('DATA_DIR'),
+    cooldownSeconds: settings.get('NOTIFY_COOLDOWN_SECONDS'),
+    alertAfterSeconds: settings.get('API_ALERT_AFTER_SECONDS'),
   };
-
-  const wholeAtLeast = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
-  const limits: LimitsConfig = {
-    tokenRequestLimit: number(
-      'API_TOKEN_REQUEST_LIMIT',
-      DEFAULT_LIMITS.tokenRequestLimit,
-      // Cloudflare's limit binds Cloudflare's API only: a local emulator or test server has none.
-      (n) => wholeAtLeast(1)(n) && (n <= CLOUDFLARE_REQUEST_LIMIT || !isCloudflareApi(baseUrl)),
-      `a whole number of requests per 5 minutes, at most ${CLOUDFLARE_REQUEST_LIMIT} (Cloudflare blocks the token past that)`,
-    ),
-    userCommandsPerMinute: number(
-      'USER_COMMANDS_PER_MINUTE',
-      DEFAULT_LIMITS.userCommandsPerMinute,
-      wholeAtLeast(1),
-      'a whole number of commands, 1 or more',
-    ),
-    userCreatesPer10Minutes: number(
-      'USER_CREATES_PER_10_MINUTES',
-      DEFAULT_LIMITS.userCreatesPer10Minutes,
-      wholeAtLeast(1),
-      'a whole number of creates, 1 or more',
-    ),
-  };
+  const limits = readLimits(settings);
   if (
-    !badNumbers.has('API_REQUEST_BUDGET') &&
-    !badNumbers.has('API_TOKEN_REQUEST_LIMIT') &&
+    !settings.isWrong('API_REQUEST_BUDGET') &&
+    !settings.isWrong('API_TOKEN_REQUEST_LIMIT') &&
     notify.requestBudget >= limits.tokenRequestLimit
   ) {
-    problems.push(
+    settings.report(
       `API_REQUEST_BUDGET (${notify.requestBudget}) must be below API_TOKEN_REQUEST_LIMIT (${limits.tokenRequestLimit}): the poller stops at the first, commands at the second, so the difference is what commands always have`,
     );
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (settings.problems.length > 0) throw new ConfigError([...settings.problems]);
   return { realtimekit, logLevel, slack, discord, notify, limits };
+}
+
+const CLOUDFLARE_CREDENTIALS = [
+  'CLOUDFLARE_API_TOKEN',
+  'CLOUDFLARE_ACCOUNT_ID',
+  'REALTIMEKIT_APP_ID',
+] as const;
+
+/** All three credentials, or none (demo). */
+function readRealtimeKit(settings: SettingsReader): RealtimeKitConfig {
+  // Read even in the demo: the token limit's ceiling depends on it (see readLimits).
+  const baseUrl = settings.get('CLOUDFLARE_API_BASE_URL');
+  if (!CLOUDFLARE_CREDENTIALS.some((name) => settings.isSet(name))) return { mode: 'demo' };
+  for (const name of CLOUDFLARE_CREDENTIALS) {
+    if (!settings.isSet(name)) {
+      settings.missing(
+        name,
+        'set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and REALTIMEKIT_APP_ID together (or none of them for the demo)',
+      );
+    }
+  }
+  const accountId = settings.get('CLOUDFLARE_ACCOUNT_ID');
+  const appId = settings.get('REALTIMEKIT_APP_ID');
+  const apiToken = settings.get('CLOUDFLARE_API_TOKEN');
+  if (apiToken === null || accountId === null || appId === null) return { mode: 'demo' };
+  return { mode: 'api', baseUrl, apiToken, accountId, appId };
+}
+
+/** Configured when any of its credentials is set. */
+function readSlack(settings: SettingsReader): SlackConfig | null {
+  const credentials = ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const;
+  if (!credentials.some((name) => settings.isSet(name))) {
+    if (settings.isSet('SLACK_NOTIFY_CHANNEL')) {
+      settings.report(
+        'SLACK_NOTIFY_CHANNEL is set but Slack is not, so nothing would be posted there: set SLACK_BOT_TOKEN (with SLACK_APP_TOKEN or SLACK_SIGNING_SECRET), or remove SLACK_NOTIFY_CHANNEL',
+      );
+    }
+    return null;
+  }
+  const botToken = settings.get('SLACK_BOT_TOKEN');
+  if (!settings.isSet('SLACK_BOT_TOKEN')) settings.missing('SLACK_BOT_TOKEN');
+  const appToken = settings.get('SLACK_APP_TOKEN');
+  const signingSecret = settings.get('SLACK_SIGNING_SECRET');
+  // Socket Mode when an app token is given, even a wrong one (that is its own problem).
+  const httpMode = !settings.isSet('SLACK_APP_TOKEN');
+  if (httpMode && signingSecret === null) settings.missing('SLACK_SIGNING_SECRET');
+  // PORT is read only by what listens on it, today Slack's HTTP mode: a bad PORT must not stop a bot
+  // that listens nowhere. (Another listener, such as webhooks or a health check, joins this condition.)
+  const port = httpMode ? settings.get('PORT') : SETTINGS.PORT.default;
+  const apiUrl = settings.get('SLACK_API_URL');
+  if (botToken === null) return null;
+  return {
+    botToken,
+    signingSecret,
+    appToken,
+    apiUrl,
+    port,
+    notifyChannel: settings.get('SLACK_NOTIFY_CHANNEL'),
+    managers: settings.get('SLACK_SUBSCRIPTION_MANAGERS'),
+  };
+}
+
+/** Configured when the token or the application id is set. */
+function readDiscord(settings: SettingsReader): DiscordConfig | null {
+  if (!settings.isSet('DISCORD_BOT_TOKEN') && !settings.isSet('DISCORD_APPLICATION_ID')) {
+    if (settings.isSet('DISCORD_NOTIFY_CHANNEL')) {
+      settings.report(
+        'DISCORD_NOTIFY_CHANNEL is set but Discord is not, so nothing would be posted there: set DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID, or remove DISCORD_NOTIFY_CHANNEL',
+      );
+    }
+    return null;
+  }
+  const botToken = settings.get('DISCORD_BOT_TOKEN');
+  if (botToken === null) settings.missing('DISCORD_BOT_TOKEN');
+  const applicationId = settings.get('DISCORD_APPLICATION_ID');
+  if (!settings.isSet('DISCORD_APPLICATION_ID')) settings.missing('DISCORD_APPLICATION_ID');
+  const guildId = settings.get('DISCORD_GUILD_ID');
+  const apiUrl = settings.get('DISCORD_API_URL');
+  if (botToken === null || applicationId === null) return null;
+  return {
+    // People paste the Authorization header's value; discord.js adds "Bot " itself.
+    botToken: botToken.replace(/^Bot\s+/i, ''),
+    applicationId,
+    guildId,
+    apiUrl,
+    notifyChannel: settings.get('DISCORD_NOTIFY_CHANNEL'),
+    managerRoles: settings.get('DISCORD_SUBSCRIPTION_ROLES'),
+  };
+}
+
+function readLimits(settings: SettingsReader): LimitsConfig {
+  const tokenRequestLimit = settings.get('API_TOKEN_REQUEST_LIMIT');
+  // Cloudflare's limit binds Cloudflare's API only: a local emulator or test server has none.
+  if (
+    tokenRequestLimit > CLOUDFLARE_REQUEST_LIMIT &&
+    isCloudflareApi(settings.get('CLOUDFLARE_API_BASE_URL'))
+  ) {
+    settings.reject(
+      'API_TOKEN_REQUEST_LIMIT',
+      `be at most ${CLOUDFLARE_REQUEST_LIMIT} requests per 5 minutes (Cloudflare blocks the token past that)`,
+    );
+  }
+  return {
+    tokenRequestLimit: settings.get('API_TOKEN_REQUEST_LIMIT'),
+    userCommandsPerMinute: settings.get('USER_COMMANDS_PER_MINUTE'),
+    userCreatesPer10Minutes: settings.get('USER_CREATES_PER_10_MINUTES'),
+  };
 }

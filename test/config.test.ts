@@ -7,6 +7,7 @@ import {
   loadConfig,
   secretsOf,
 } from '../src/config.js';
+import { SETTING_NAMES, settingSpec } from '../src/settings.js';
 
 const CF = {
   CLOUDFLARE_API_TOKEN: 'cf-token-0123456789abcdef',
@@ -16,14 +17,16 @@ const CF = {
 const SLACK_SOCKET = { SLACK_BOT_TOKEN: 'xoxb-111-222-abc', SLACK_APP_TOKEN: 'xapp-1-A1-333-def' };
 const DISCORD = { DISCORD_BOT_TOKEN: 'discord.bot.token', DISCORD_APPLICATION_ID: '123456789012345678' };
 
-/** The problems loadConfig reports for `env`, or [] when it loads. */
+/** The problems loadConfig reports for `env`, or [] when it loads. Each starts with a setting's name. */
 function problems(env: Env): string[] {
   try {
     loadConfig(env);
     return [];
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
+    const found = (error as ConfigError).problems;
+    for (const problem of found) expect(SETTING_NAMES).toContain(problem.split(' ')[0]);
+    return found;
   }
 }
 
@@ -93,11 +96,12 @@ describe('RealtimeKit credentials', () => {
     ['REALTIMEKIT_APP_ID', 'b'.repeat(33)],
     ['CLOUDFLARE_ACCOUNT_ID', 'has space'],
     ['REALTIMEKIT_APP_ID', 'slash/y'],
-  ])('rejects %s = %j', (name, value) => {
+  ])('rejects %s = %j, quoting the value', (name, value) => {
     const found = problems({ ...CF, [name]: value });
     expect(found).toHaveLength(1);
     expect(found[0]).toContain(name);
     expect(found[0]).toContain('32');
+    expect(found[0]).toContain(`"${value}"`);
   });
 
   it('accepts ids of exactly 32 characters', () => {
@@ -176,13 +180,36 @@ describe('Slack', () => {
       'SLACK_SIGNING_SECRET is missing',
     ],
     ['only a signing secret', { SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN is missing'],
-    ['a bad port', { ...SLACK_SOCKET, PORT: '70000' }, 'PORT must'],
-    ['a port that is not whole', { ...SLACK_SOCKET, PORT: '80.5' }, 'PORT must'],
     ['a bad API URL', { ...SLACK_SOCKET, SLACK_API_URL: 'slack.com/api' }, 'SLACK_API_URL must'],
   ])('rejects %s', (_label, env, expected) => {
     const found = problems(env);
     expect(found).toHaveLength(1);
     expect(found[0]).toContain(expected);
+  });
+
+  it('reads PORT only in HTTP mode, where Slack posts to it', () => {
+    const http = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'signing-secret' };
+    for (const port of ['70000', '80.5', '-1', 'x']) {
+      const found = problems({ ...http, PORT: port });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(/^PORT must/);
+      expect(found[0]).toContain(`"${port}"`);
+    }
+    expect(loadConfig({ ...http, PORT: '0' }).slack?.port).toBe(0);
+    // Socket Mode listens on no port, and a Discord-only bot neither: a bad PORT stops neither.
+    expect(loadConfig({ ...SLACK_SOCKET, PORT: '70000' }).slack?.port).toBe(3000);
+    expect(loadConfig({ ...DISCORD, PORT: 'not-a-port' }).discord).not.toBeNull();
+    expect(problems({ PORT: '-1' })).toEqual([]);
+  });
+
+  it('says SLACK_NOTIFY_CHANNEL does nothing without Slack, and what to set', () => {
+    const found = problems({ ...DISCORD, SLACK_NOTIFY_CHANNEL: 'C0123456789' });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^SLACK_NOTIFY_CHANNEL /);
+    expect(found[0]).toContain('SLACK_BOT_TOKEN');
+    expect(loadConfig({ ...SLACK_SOCKET, SLACK_NOTIFY_CHANNEL: 'C0123456789' }).slack?.notifyChannel).toBe(
+      'C0123456789',
+    );
   });
 
   it('never echoes a Slack token in a problem', () => {
@@ -246,6 +273,16 @@ describe('Discord', () => {
   });
 });
 
+describe('Discord notify channel', () => {
+  it('says DISCORD_NOTIFY_CHANNEL does nothing without Discord, and what to set', () => {
+    const found = problems({ ...SLACK_SOCKET, DISCORD_NOTIFY_CHANNEL: '111111111111111111' });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^DISCORD_NOTIFY_CHANNEL /);
+    expect(found[0]).toContain('DISCORD_BOT_TOKEN');
+    expect(found[0]).toContain('DISCORD_APPLICATION_ID');
+  });
+});
+
 describe('numbers and the rest', () => {
   it('has defaults', () => {
     const config = loadConfig({});
@@ -286,7 +323,6 @@ describe('numbers and the rest', () => {
     ['API_REQUEST_BUDGET', '100.5'],
     ['NOTIFY_COOLDOWN_SECONDS', '-5'],
     ['API_ALERT_AFTER_SECONDS', '0'],
-    ['PORT', '-1'],
   ])('rejects %s = %j, quoting the value', (name, value) => {
     const found = problems({ [name]: value });
     expect(found).toHaveLength(1);
@@ -382,11 +418,27 @@ describe('numbers and the rest', () => {
   });
 
   it('says "problem" for one problem', () => {
-    expect(configError({ PORT: 'x' }).message.startsWith('Configuration problem:\n')).toBe(true);
+    expect(configError({ LOG_LEVEL: 'x' }).message.startsWith('Configuration problem:\n')).toBe(true);
   });
 });
 
 describe('secretsOf', () => {
+  it('lists the value of every setting the schema marks secret, and only those', () => {
+    const env = { ...CF, ...SLACK_SOCKET, SLACK_SIGNING_SECRET: 'sig-secret', ...DISCORD };
+    const secretNames = SETTING_NAMES.filter((name) => settingSpec(name).secret);
+    expect(secretNames.sort()).toEqual(
+      [
+        'CLOUDFLARE_API_TOKEN',
+        'SLACK_BOT_TOKEN',
+        'SLACK_APP_TOKEN',
+        'SLACK_SIGNING_SECRET',
+        'DISCORD_BOT_TOKEN',
+      ].sort(),
+    );
+    const values = env as Record<string, string>;
+    expect(secretsOf(loadConfig(env)).sort()).toEqual(secretNames.map((name) => values[name]).sort());
+  });
+
   it('lists every token and secret that is set, for the logger', () => {
     const config = loadConfig({ ...CF, ...SLACK_SOCKET, SLACK_SIGNING_SECRET: 'sig-secret', ...DISCORD });
     expect(secretsOf(config).sort()).toEqual(

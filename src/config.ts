@@ -46,6 +46,10 @@ export interface NotifyConfig {
   dataDir: string;
   cooldownSeconds: number;
   alertAfterSeconds: number;
+  /** DELIVERY_GIVE_UP_HOURS (default 24 when a Config is written in code without it). */
+  deliveryGiveUpHours?: number;
+  /** NOTIFY_RETENTION_DAYS (default 7 likewise). */
+  retentionDays?: number;
 }
 
 /**
@@ -121,6 +125,8 @@ export function loadConfig(env: Env): Config {
     dataDir: settings.get('DATA_DIR'),
     cooldownSeconds: settings.get('NOTIFY_COOLDOWN_SECONDS'),
     alertAfterSeconds: settings.get('API_ALERT_AFTER_SECONDS'),
+    deliveryGiveUpHours: settings.get('DELIVERY_GIVE_UP_HOURS'),
+    retentionDays: settings.get('NOTIFY_RETENTION_DAYS'),
   };
   const limits = readLimits(settings);
   if (

@@ -276,6 +276,28 @@ export const SETTINGS = {
     description:
       'A stream that drops and is back within this many seconds updates its LIVE post instead of announcing again.',
   },
+  DELIVERY_GIVE_UP_HOURS: {
+    type: 'number',
+    group: 'notifications',
+    default: 24,
+    integer: false,
+    min: 0,
+    aboveMin: true,
+    unit: 'hours',
+    description:
+      'A channel whose posts keep failing with temporary errors (platform 5xx, timeouts) for this long, with no success, is paused with the reason and its waiting notifications dropped; `subscribe` there resumes it.',
+  },
+  NOTIFY_RETENTION_DAYS: {
+    type: 'number',
+    group: 'notifications',
+    default: 7,
+    integer: false,
+    min: 0,
+    aboveMin: true,
+    unit: 'days',
+    description:
+      'Delivered and dropped notifications, and the posts of streams that ended, are pruned after this many days, so the database stays bounded.',
+  },
   API_ALERT_AFTER_SECONDS: {
     type: 'number',
     group: 'notifications',

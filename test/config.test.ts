@@ -403,6 +403,19 @@ describe('numbers and the rest', () => {
     expect(problems({ API_TOKEN_REQUEST_LIMIT: '20000' })[0]).toContain('at most 1200');
   });
 
+  it('reads how long a failing channel is retried and how long delivered rows are kept', () => {
+    expect(loadConfig({}).notify).toMatchObject({ deliveryGiveUpHours: 24, retentionDays: 7 });
+    expect(loadConfig({ DELIVERY_GIVE_UP_HOURS: '2', NOTIFY_RETENTION_DAYS: '0.5' }).notify).toMatchObject({
+      deliveryGiveUpHours: 2,
+      retentionDays: 0.5,
+    });
+    for (const name of ['DELIVERY_GIVE_UP_HOURS', 'NOTIFY_RETENTION_DAYS']) {
+      const found = problems({ [name]: '0' });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toContain(name);
+    }
+  });
+
   it('keeps the poller’s budget below the token’s limit, naming both', () => {
     for (const env of [
       { API_REQUEST_BUDGET: '1100' },

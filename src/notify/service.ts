@@ -86,6 +86,10 @@ export function startNotifications(options: NotificationsOptions): Notifications
     clock,
     log: log.child({ part: 'delivery' }),
     cooldownMs: config.cooldownSeconds * 1000,
+    ...(config.deliveryGiveUpHours !== undefined
+      ? { transientGiveUpMs: config.deliveryGiveUpHours * 3_600_000 }
+      : {}),
+    ...(config.retentionDays !== undefined ? { retentionMs: config.retentionDays * 86_400_000 } : {}),
     ...options.delivery,
   });
   const poller = new Poller({

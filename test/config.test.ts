@@ -292,6 +292,8 @@ describe('numbers and the rest', () => {
       dataDir: './data',
       cooldownSeconds: 120,
       alertAfterSeconds: 300,
+      deliveryGiveUpHours: 24,
+      retentionDays: 7,
     });
     expect(config.logLevel === null || config.logLevel === 'info').toBe(true);
   });
@@ -311,6 +313,8 @@ describe('numbers and the rest', () => {
       dataDir: '/var/lib/bot',
       cooldownSeconds: 0,
       alertAfterSeconds: 0.5,
+      deliveryGiveUpHours: 24,
+      retentionDays: 7,
     });
   });
 

@@ -12,7 +12,7 @@ async function main(): Promise<number> {
     config = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee .env.example and the README for every setting.\n`);
+      process.stderr.write(`${error.message}\nEvery setting is described in docs/configuration.md (and .env.example).\n`);
       return 1;
     }
     throw error;

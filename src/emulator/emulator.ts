@@ -1,6 +1,6 @@
 /**
  * An embedded RealtimeKit API: a node:http server answering the five livestream endpoints the way
- * /work/shared/realtimekit-api/NOTES.md says the real one most likely does, with a simulated stream
+ * docs/emulator.md says the real one most likely does, with a simulated stream
  * lifecycle for the offline demo and controls (faults, request log, statuses) for tests.
  *
  * Choices where the API documents nothing:

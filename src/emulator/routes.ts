@@ -1,6 +1,6 @@
 /**
  * The five RealtimeKit endpoints as pure functions from a parsed request to an answer, plus the two
- * error envelopes of NOTES.md: Cloudflare's gateway (`errors[]`) and RealtimeKit's own (`error{}`).
+ * error envelopes of docs/emulator.md: Cloudflare's gateway (`errors[]`) and RealtimeKit's own (`error{}`).
  */
 import { MAX_PER_PAGE } from '../realtimekit/types.js';
 import { isUuid } from '../realtimekit/validate.js';

@@ -1,5 +1,5 @@
 /**
- * Parsing of RealtimeKit bodies, tolerant of every shape and type drift in NOTES.md: numbers sent as
+ * Parsing of RealtimeKit bodies, tolerant of every shape and type drift in docs/emulator.md: numbers sent as
  * strings, booleans sent as strings, nulls everywhere, lists as an array, as an object holding an array,
  * or as one object. Unknown input never throws except where nothing usable is left (`Malformed`).
  */
@@ -196,7 +196,7 @@ export function parseActiveSessionBody(body: unknown): ActiveLivestreamSession {
   return { livestream, session };
 }
 
-/** The API's own message from any of the error shapes in NOTES.md. */
+/** The API's own message from any of the error shapes in docs/emulator.md. */
 export function errorDetails(body: unknown): { message: string | null; code: number | string | null } {
   if (!isObject(body)) return { message: null, code: null };
   const errors = body.errors;

@@ -5,7 +5,7 @@
  * REST request, and resolves `waitForRequest` promises as requests arrive: tests never sleep.
  * Channel messages follow Discord's nonce rule: a create with `enforce_nonce` and a `nonce` the same
  * bot used in the last few minutes returns the message it created then, and creates nothing.
- * Protocol notes: /work/shared/testing-offline.md (pitfalls D1-D9).
+ * Where discord.js needs the fake to answer just so, the code says why ("Pitfall Dn").
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * The real ky-based client against a scripted local server: what goes on the wire for every endpoint,
- * and what comes back for every response shape NOTES.md says the server may send.
+ * and what comes back for every response shape docs/emulator.md says the server may send.
  */
 import { describe, expect, it } from 'vitest';
 import { useScriptedApi } from './support.js';

@@ -1,4 +1,4 @@
-/** The wire parser on its own: every shape and type drift in NOTES.md, without HTTP in between. */
+/** The wire parser on its own: every shape and type drift in docs/emulator.md, without HTTP in between. */
 import { describe, expect, it } from 'vitest';
 import { kindForStatus, RealtimeKitError } from '../../src/realtimekit/errors.js';
 import {

@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRealtimeKitClient, type RealtimeKitClient } from '../../src/realtimekit/client.js';
 import { RealtimeKitError } from '../../src/realtimekit/errors.js';
 import type { ListQuery } from '../../src/realtimekit/types.js';
-import { isIsoDateTime, isUuid, isValidId } from '../../src/realtimekit/validate.js';
+import {
+  isIsoDateTime,
+  isoInstant,
+  isUuid,
+  isValidId,
+  utcIsoDateTime,
+} from '../../src/realtimekit/validate.js';
 import { type FakeHttpServer, startFakeHttpServer } from '../fakes/http-server.js';
 
 let server: FakeHttpServer;
@@ -116,6 +122,9 @@ describe('list filters', () => {
     ['a time with a bad hour', { startTime: '2024-01-01T25:00:00Z' }],
     ['a bare number', { startTime: '1714557600' }],
     ['since after until', { startTime: '2024-05-02T00:00:00Z', endTime: '2024-05-01T00:00:00Z' }],
+    // The instant sent would depend on the host's time zone; the command spec writes the zone (UTC).
+    ['a time without a zone', { startTime: '2024-05-01T10:00' }],
+    ['an end time without a zone', { endTime: '2024-05-01 23:59' }],
   ])('%s is refused unsent', async (_label, query) => {
     await invalid(client.listLivestreams(query));
   });
@@ -128,6 +137,14 @@ describe('list filters', () => {
       endTime: '2024-05-01T23:59:59+02:00',
     });
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('utcIsoDateTime makes a zoneless time UTC and leaves the rest alone', () => {
+    expect(utcIsoDateTime('2024-05-01T10:00')).toBe('2024-05-01T10:00Z');
+    expect(utcIsoDateTime('2024-05-01 10:00:30')).toBe('2024-05-01T10:00:30Z');
+    for (const same of ['2024-05-01', '2024-05-01T10:00Z', '2024-05-01T10:00:00+02:00'])
+      expect(utcIsoDateTime(same)).toBe(same);
+    expect(isoInstant('2024-05-01T10:00')).toBe(Date.UTC(2024, 4, 1, 10));
   });
 
   it('isIsoDateTime takes dates and date-times, with or without zone', () => {

@@ -43,10 +43,8 @@ function fixedIdentity(token: string | undefined): Pick<EmulatorOptions, 'token'
 function lastingNote(portFixed: boolean, tokenFixed: boolean): string {
   if (portFixed && tokenFixed)
     return '# These lines stay the same on every start with this EMULATOR_PORT and EMULATOR_TOKEN.';
-  const missing = [!portFixed && 'EMULATOR_PORT', !tokenFixed && 'EMULATOR_TOKEN']
-    .filter(Boolean)
-    .join(' and ');
-  return `# These lines change on every start unless EMULATOR_PORT and EMULATOR_TOKEN are set (${missing} is not).`;
+  const unset = portFixed ? ' (EMULATOR_TOKEN is not)' : tokenFixed ? ' (EMULATOR_PORT is not)' : '';
+  return `# These lines change on every start unless EMULATOR_PORT and EMULATOR_TOKEN are set${unset}.`;
 }
 
 async function main(): Promise<void> {

@@ -12,9 +12,16 @@ const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
 
 let child: ChildProcess | null = null;
 
-afterEach(() => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+afterEach(async () => {
+  const proc = child;
   child = null;
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+  // SIGTERM first: tsx passes it on to the emulator's own process, which a SIGKILL of tsx would orphan.
+  const closed = once(proc, 'close');
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+  await closed;
+  clearTimeout(timer);
 });
 
 function startCli(port: string, token?: string): ChildProcess {

@@ -1,10 +1,11 @@
 /**
- * The `/livestream` application command as data: one chat-input command whose subcommands mirror the
- * core's commands. Subcommand descriptions come from COMMAND_SPECS, so help text and Discord's command
- * picker never drift apart; only the per-option hints live here.
+ * The `/livestream` application command as data: one chat-input command whose subcommands are the
+ * core's commands, each argument of the spec (src/commands/spec.ts) an option of the same name. Help,
+ * usage and Discord's command picker all come from that spec, so they never drift apart.
  */
 import {
   type APIApplicationCommandBasicOption,
+  type APIApplicationCommandOptionChoice,
   type APIApplicationCommandSubcommandOption,
   ApplicationCommandOptionType,
   ApplicationCommandType,
@@ -13,68 +14,30 @@ import {
   type RESTPostAPIApplicationGuildCommandsJSONBody,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { specFor } from '../../src/commands/spec.js';
-import { KNOWN_STATUSES, MAX_NAME_LENGTH, MAX_PER_PAGE } from '../../src/realtimekit/types.js';
+import { type ArgSpec, type ArgValueMap, type Choice, wordOf } from '../../src/commands/args.js';
+import {
+  type ArgValuesOf,
+  COMMAND_SPECS,
+  type CommandName,
+  isCommandName,
+  type SomeCommandSpec,
+  specFor,
+} from '../../src/commands/spec.js';
+import type { Args } from '../../src/commands/text-grammar.js';
+import { ISO_MAX_LENGTH } from '../../src/realtimekit/validate.js';
 
 export const COMMAND_NAME = 'livestream';
 
 /** Discord rejects the whole registration if one of these is exceeded. */
 export const COMMAND_LIMITS = { description: 100, choices: 25, stringValue: 6000 } as const;
 
-/**
- * The core commands offered as Discord subcommands, in the order Discord lists them. A core command
- * missing here (a newer one) is simply not offered until it gets options below and a mapping in
- * options.ts.
- */
-export const DISCORD_SUBCOMMANDS = [
-  'list',
-  'create',
-  'status',
-  'session',
-  'meeting',
-  'subscribe',
-  'unsubscribe',
-  'subscriptions',
-  'help',
-] as const;
-export type DiscordSubcommand = (typeof DISCORD_SUBCOMMANDS)[number];
+/** Every core command is a subcommand, in the spec's order (the order Discord lists them). */
+export const DISCORD_SUBCOMMANDS: readonly CommandName[] = COMMAND_SPECS.map((spec) => spec.name);
+export type DiscordSubcommand = CommandName;
 
 export function isDiscordSubcommand(value: string): value is DiscordSubcommand {
-  return (DISCORD_SUBCOMMANDS as readonly string[]).includes(value);
+  return isCommandName(value);
 }
-
-/** Option names exactly as people type them in Discord (`/livestream list per_page:5`). */
-export const OPTION = {
-  status: 'status',
-  page: 'page',
-  perPage: 'per_page',
-  since: 'since',
-  until: 'until',
-  sort: 'sort',
-  excludeMeetings: 'exclude_meetings',
-  name: 'name',
-  livestreamId: 'livestream_id',
-  sessionId: 'session_id',
-  meetingId: 'meeting_id',
-  events: 'events',
-  mention: 'mention',
-  command: 'command',
-} as const;
-
-export const EVENT_CHOICES = [
-  { name: 'live and errored', value: 'both' },
-  { name: 'live (and when it ends)', value: 'live' },
-  { name: 'errored', value: 'errored' },
-] as const;
-
-export const SORT_CHOICES = [
-  { name: 'newest first', value: 'desc' },
-  { name: 'oldest first', value: 'asc' },
-] as const;
-
-/** A UUID is 36 characters; ids in general are at most 128 (see validate.ts). */
-const UUID_LENGTH = 36;
-const MAX_ID_LENGTH = 128;
 
 function describe(text: string): string {
   return text.length <= COMMAND_LIMITS.description
@@ -82,134 +45,74 @@ function describe(text: string): string {
     : `${text.slice(0, COMMAND_LIMITS.description - 1)}…`;
 }
 
-/** Every subcommand's options; help lists them with these descriptions. */
-export const SUBCOMMAND_OPTIONS: Readonly<
-  Record<DiscordSubcommand, readonly APIApplicationCommandBasicOption[]>
-> = {
-  list: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.status,
-      description: 'Only livestreams with this status',
-      choices: KNOWN_STATUSES.map((status) => ({ name: status, value: status })),
-    },
-    {
-      type: ApplicationCommandOptionType.Integer,
-      name: OPTION.page,
-      description: 'Page number, from 1',
-      min_value: 1,
-    },
-    {
-      type: ApplicationCommandOptionType.Integer,
-      name: OPTION.perPage,
-      description: `Livestreams per page, 1 to ${MAX_PER_PAGE}`,
-      min_value: 1,
-      max_value: MAX_PER_PAGE,
-    },
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.since,
-      description: 'Created at or after this ISO date, e.g. 2026-11-01 or 2026-11-01T09:00Z',
-      max_length: 40,
-    },
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.until,
-      description: 'Created at or before this ISO date, e.g. 2026-11-30',
-      max_length: 40,
-    },
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.sort,
-      description: 'Order by creation time (newest first by default)',
-      choices: SORT_CHOICES.map((choice) => ({ ...choice })),
-    },
-    {
-      type: ApplicationCommandOptionType.Boolean,
-      name: OPTION.excludeMeetings,
-      description: 'Leave out livestreams of meetings',
-    },
-  ],
-  create: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.name,
-      description: 'A name for the livestream (optional)',
-      max_length: MAX_NAME_LENGTH,
-    },
-  ],
-  status: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.livestreamId,
-      description: 'The livestream id',
-      required: true,
-      max_length: MAX_ID_LENGTH,
-    },
-  ],
-  session: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.sessionId,
-      description: 'The livestream session id',
-      required: true,
-      max_length: MAX_ID_LENGTH,
-    },
-  ],
-  meeting: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.meetingId,
-      description: 'The meeting id (a UUID)',
-      required: true,
-      min_length: UUID_LENGTH,
-      max_length: UUID_LENGTH,
-    },
-  ],
-  subscribe: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.events,
-      description: 'Which changes to post here (default: live and errored)',
-      choices: EVENT_CHOICES.map((choice) => ({ ...choice })),
-    },
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.livestreamId,
-      description: 'Only this livestream (default: every livestream)',
-      max_length: MAX_ID_LENGTH,
-    },
-    {
-      type: ApplicationCommandOptionType.Role,
-      name: OPTION.mention,
-      description: 'A role to ping in each post',
-    },
-  ],
-  unsubscribe: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.livestreamId,
-      description: 'Only this livestream (default: every subscription in this channel)',
-      max_length: MAX_ID_LENGTH,
-    },
-  ],
-  subscriptions: [],
-  help: [
-    {
-      type: ApplicationCommandOptionType.String,
-      name: OPTION.command,
-      description: 'Show the details of one command',
-      choices: DISCORD_SUBCOMMANDS.map((name) => ({ name, value: name })),
-    },
-  ],
-};
+function choicesOf(choices: readonly Choice[]): APIApplicationCommandOptionChoice<string>[] {
+  return choices.map((choice) => ({ name: choice.label ?? wordOf(choice), value: wordOf(choice) }));
+}
+
+/**
+ * One argument as a Discord option, named as the spec names it. Discord checks what it can (types,
+ * choices, ranges, lengths) before the bot sees it; options.ts checks the rest with the spec's rules.
+ */
+export function discordOption(name: string, arg: ArgSpec): APIApplicationCommandBasicOption {
+  const base = { name, description: describe(arg.description), ...(arg.required ? { required: true } : {}) };
+  switch (arg.kind) {
+    case 'id':
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.String,
+        ...(arg.rule.minLength !== undefined ? { min_length: arg.rule.minLength } : {}),
+        max_length: arg.rule.maxLength,
+      };
+    case 'text':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: arg.maxLength };
+    case 'integer':
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.Integer,
+        min_value: arg.range.min,
+        ...(arg.range.max !== undefined ? { max_value: arg.range.max } : {}),
+      };
+    case 'date':
+      return { ...base, type: ApplicationCommandOptionType.String, max_length: ISO_MAX_LENGTH };
+    case 'boolean':
+      return { ...base, type: ApplicationCommandOptionType.Boolean };
+    case 'choice':
+      return { ...base, type: ApplicationCommandOptionType.String, choices: choicesOf(arg.choices) };
+    case 'set':
+      // One pick: every value (`all`) or one of them.
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.String,
+        choices: [{ name: arg.all.label, value: arg.all.word }, ...choicesOf(arg.choices)],
+      };
+    case 'mention':
+      return { ...base, type: ApplicationCommandOptionType.Role };
+    case 'command':
+      return {
+        ...base,
+        type: ApplicationCommandOptionType.String,
+        choices: arg.names().map((command) => ({ name: command, value: command })),
+      };
+  }
+}
+
+/** A command's options, one per argument; help lists them with these descriptions. */
+export function discordOptions(args: Args): APIApplicationCommandBasicOption[] {
+  const options = Object.entries(args).map(([option, arg]) => discordOption(option, arg));
+  // Discord refuses a required option after an optional one.
+  return [...options.filter((o) => o.required), ...options.filter((o) => !o.required)];
+}
+
+export function subcommandOptions(name: DiscordSubcommand): APIApplicationCommandBasicOption[] {
+  return discordOptions(specFor(name).args);
+}
 
 function subcommands(): APIApplicationCommandSubcommandOption[] {
   return DISCORD_SUBCOMMANDS.map((name) => ({
     type: ApplicationCommandOptionType.Subcommand,
     name,
     description: describe(specFor(name).summary),
-    options: [...SUBCOMMAND_OPTIONS[name]],
+    options: subcommandOptions(name),
   }));
 }
 
@@ -250,8 +153,12 @@ export function applicationCommands(
  * `status livestream_id:…`. Required options are bare, optional ones bracketed.
  */
 export function discordUsage(name: DiscordSubcommand): string {
-  const parts: string[] = [specFor(name).name];
-  for (const option of SUBCOMMAND_OPTIONS[name]) {
+  return discordUsageOf(specFor(name));
+}
+
+export function discordUsageOf(spec: SomeCommandSpec): string {
+  const parts: string[] = [spec.name];
+  for (const option of discordOptions(spec.args)) {
     const choices = 'choices' in option && option.choices ? option.choices.map((c) => String(c.value)) : null;
     const value =
       option.type === ApplicationCommandOptionType.Boolean ? 'True' : choices ? choices.join('|') : '…';
@@ -259,4 +166,48 @@ export function discordUsage(name: DiscordSubcommand): string {
     parts.push(option.required ? hint : `[${hint}]`);
   }
   return parts.join(' ');
+}
+
+/** One argument value as typed in Discord: `status:LIVE`, `exclude_meetings:True`. */
+function discordValue(arg: ArgSpec, value: unknown): string {
+  const word = (one: unknown): string => {
+    const choice = 'choices' in arg ? arg.choices.find((c) => c.value === one) : undefined;
+    return choice ? wordOf(choice) : String(one);
+  };
+  switch (arg.kind) {
+    case 'boolean':
+      return 'True';
+    case 'mention':
+      // Discord takes a role from its picker; the text form (`@here`) has no Discord spelling.
+      return '@role';
+    case 'set': {
+      // Discord offers one value or all of them (see discordOption).
+      const values = Array.isArray(value) ? value : [value];
+      return values.length === 1 ? word(values[0]) : arg.all.word;
+    }
+    case 'id':
+      // Discord offers one of a variadic id: the first stands for them.
+      return word(Array.isArray(value) ? value[0] : value);
+    default:
+      return word(value);
+  }
+}
+
+/**
+ * A command as typed in Discord, from its argument values: `/livestream list status:LIVE page:2`.
+ * For help's examples and the next-page hint; the spec's text examples read the same values.
+ */
+export function discordCommandText<N extends CommandName>(name: N, values: ArgValuesOf<N>): string {
+  return [`/${COMMAND_NAME} ${name}`, ...discordArgsText(specFor(name).args, values)].join(' ');
+}
+
+/** Argument values as Discord options (`status:LIVE`), in the order of the arguments. */
+export function discordArgsText(args: Args, values: ArgValueMap): string[] {
+  const parts: string[] = [];
+  for (const [option, arg] of Object.entries(args)) {
+    const value = values[option];
+    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    parts.push(`${option}:${discordValue(arg, value)}`);
+  }
+  return parts;
 }

@@ -1,34 +1,20 @@
 /**
- * Interaction options -> the core's Command, or a usage problem. Discord already typed the values
- * (integers, booleans, choices), so this only checks what Discord cannot: id shapes, ISO dates and
- * their order. Problems name the Discord option (`per_page`), never the text grammar's `--per-page`.
+ * Interaction options -> the core's Command, or the problems as values. Each option is an argument of
+ * the spec under the same name; Discord already typed the values (integers, booleans, choices, roles),
+ * and every value then goes through the spec's own checks (acceptValue, bind), the same the text
+ * grammar uses. Problems name the Discord option (`per_page`), never the text grammar's `--per-page`.
  */
-import type { Command, CommandProblem } from '../../src/commands/command.js';
-import {
-  KNOWN_STATUSES,
-  type KnownStatus,
-  type ListQuery,
-  MAX_NAME_LENGTH,
-  MAX_PER_PAGE,
-} from '../../src/realtimekit/types.js';
-import { isIsoDateTime, isUuid, isValidId } from '../../src/realtimekit/validate.js';
-import {
-  COMMAND_NAME,
-  DISCORD_SUBCOMMANDS,
-  type DiscordSubcommand,
-  discordUsage,
-  isDiscordSubcommand,
-  OPTION,
-} from './commands.js';
+import { acceptValue, type ArgSpec, type ArgValueMap, type RawValue } from '../../src/commands/args.js';
+import type { Command, CommandProblem, InputError } from '../../src/commands/command.js';
+import { findSpec } from '../../src/commands/spec.js';
+import type { Args, ReadArgs } from '../../src/commands/text-grammar.js';
+import type { ListQuery } from '../../src/realtimekit/types.js';
+import { DISCORD_SUBCOMMANDS, discordCommandText, discordUsage } from './commands.js';
 
-/** A core command that Discord offers as a subcommand. */
-export type DiscordCommand = Extract<Command, { name: DiscordSubcommand }>;
+/** Every core command is a Discord subcommand. */
+export type DiscordCommand = Command;
 
-export function isDiscordCommand(command: Command): command is DiscordCommand {
-  return isDiscordSubcommand(command.name);
-}
-
-/** The core's ParseResult, narrowed to what Discord offers. */
+/** The core's ParseResult, as Discord options give it. */
 export type OptionsResult = { ok: true; command: DiscordCommand } | ({ ok: false } & CommandProblem);
 
 /** The part of discord.js's option resolver this needs; tests pass a plain object. */
@@ -45,144 +31,62 @@ export interface CommandFromOptionsArgs {
   options: OptionValues;
 }
 
-function fail(name: DiscordSubcommand, problem: string): OptionsResult {
-  return { ok: false, problem, usage: discordUsage(name) };
+/** The option as Discord typed it; a blank string counts as not given. */
+function rawOption(name: string, arg: ArgSpec, options: OptionValues): RawValue | null {
+  switch (arg.kind) {
+    case 'integer':
+      return options.getInteger(name);
+    case 'boolean':
+      return options.getBoolean(name);
+    case 'mention': {
+      const role = options.getRole(name);
+      return role ? `<@&${role.id}>` : null;
+    }
+    default: {
+      const text = options.getString(name)?.trim();
+      return text === undefined || text === '' ? null : text;
+    }
+  }
 }
 
-/** Quoted back to the person, short enough never to flood a reply. */
-function quote(value: string): string {
-  return `"${value.slice(0, 40)}${value.length > 40 ? '…' : ''}"`;
+/** Reads a command's options into argument values; every problem becomes an InputError. */
+export function readOptions(args: Args, options: OptionValues): ReadArgs {
+  const values: ArgValueMap = {};
+  const errors: InputError[] = [];
+  for (const [name, arg] of Object.entries(args)) {
+    const raw = rawOption(name, arg, options);
+    if (raw === null) continue;
+    const accepted = acceptValue(name, arg, raw);
+    if (!accepted.ok) errors.push(accepted.error);
+    else if (accepted.value !== undefined)
+      // Discord offers one of a variadic id; the command takes a list.
+      values[name] = arg.kind === 'id' && arg.variadic ? [accepted.value] : accepted.value;
+  }
+  return { values, errors };
 }
 
 export function commandFromOptions({ subcommand, options }: CommandFromOptionsArgs): OptionsResult {
-  if (subcommand === null || !isDiscordSubcommand(subcommand)) {
-    // Only a stale registration can send this: Discord validates subcommands against what we registered.
+  const spec = subcommand === null ? undefined : findSpec(subcommand);
+  if (!spec) {
     return {
       ok: false,
-      problem: `Unknown subcommand${subcommand ? ` ${quote(subcommand)}` : ''}. Run npm run discord:register to refresh the command.`,
+      surface: 'options',
+      command: null,
+      errors: [{ kind: 'UnknownCommand', got: subcommand ?? '', suggestion: null }],
       usage: DISCORD_SUBCOMMANDS.join(' | '),
     };
   }
-  switch (subcommand) {
-    case 'list':
-      return listFromOptions(options);
-    case 'create': {
-      const livestreamName = options.getString(OPTION.name)?.trim() ?? '';
-      if (livestreamName.length > MAX_NAME_LENGTH) {
-        return fail('create', `The name is longer than ${MAX_NAME_LENGTH} characters.`);
-      }
-      return { ok: true, command: livestreamName ? { name: 'create', livestreamName } : { name: 'create' } };
-    }
-    case 'status': {
-      const id = options.getString(OPTION.livestreamId)?.trim() ?? '';
-      if (!isValidId(id))
-        return fail('status', `${quote(id)} is not a livestream id: ids are letters, digits and dashes.`);
-      return { ok: true, command: { name: 'status', livestreamId: id } };
-    }
-    case 'session': {
-      const id = options.getString(OPTION.sessionId)?.trim() ?? '';
-      if (!isValidId(id)) {
-        return fail(
-          'session',
-          `${quote(id)} is not a livestream session id: ids are letters, digits and dashes.`,
-        );
-      }
-      return { ok: true, command: { name: 'session', sessionId: id } };
-    }
-    case 'meeting': {
-      const id = options.getString(OPTION.meetingId)?.trim() ?? '';
-      if (!isUuid(id)) return fail('meeting', `${quote(id)} is not a meeting id: meeting ids are UUIDs.`);
-      return { ok: true, command: { name: 'meeting', meetingId: id } };
-    }
-    case 'subscribe': {
-      const events = options.getString(OPTION.events) ?? 'both';
-      const id = options.getString(OPTION.livestreamId)?.trim() ?? '';
-      if (id !== '' && !isValidId(id)) return fail('subscribe', `${quote(id)} is not a livestream id.`);
-      const role = options.getRole(OPTION.mention);
-      return {
-        ok: true,
-        command: {
-          name: 'subscribe',
-          onLive: events !== 'errored',
-          onErrored: events !== 'live',
-          livestreamIds: id ? [id] : [],
-          ...(role ? { mention: `<@&${role.id}>` } : {}),
-        },
+  const { values, errors } = readOptions(spec.args, options);
+  const bound = spec.bind(values, errors);
+  return bound.ok
+    ? bound
+    : {
+        ok: false,
+        surface: 'options',
+        command: spec.name,
+        errors: bound.errors,
+        usage: discordUsage(spec.name),
       };
-    }
-    case 'unsubscribe': {
-      const id = options.getString(OPTION.livestreamId)?.trim() ?? '';
-      if (id !== '' && !isValidId(id)) return fail('unsubscribe', `${quote(id)} is not a livestream id.`);
-      return { ok: true, command: { name: 'unsubscribe', livestreamIds: id ? [id] : [] } };
-    }
-    case 'subscriptions':
-      return { ok: true, command: { name: 'subscriptions' } };
-    case 'help': {
-      const topic = options.getString(OPTION.command)?.trim().toLowerCase();
-      if (!topic) return { ok: true, command: { name: 'help' } };
-      if (!isDiscordSubcommand(topic)) return fail('help', `There is no command ${quote(topic)}.`);
-      return { ok: true, command: { name: 'help', topic } };
-    }
-  }
-}
-
-function isKnownStatus(value: string): value is KnownStatus {
-  return (KNOWN_STATUSES as readonly string[]).includes(value);
-}
-
-function listFromOptions(options: OptionValues): OptionsResult {
-  const query: ListQuery = {};
-
-  const status = options.getString(OPTION.status)?.trim().toUpperCase();
-  if (status !== undefined && status !== '') {
-    if (!isKnownStatus(status)) {
-      return fail('list', `Unknown status ${quote(status)}: use ${KNOWN_STATUSES.join(', ')}.`);
-    }
-    query.status = status;
-  }
-
-  const page = options.getInteger(OPTION.page);
-  if (page !== null) {
-    if (!(Number.isInteger(page) && page >= 1))
-      return fail('list', `${OPTION.page} must be a whole number of 1 or more.`);
-    query.pageNo = page;
-  }
-
-  const perPage = options.getInteger(OPTION.perPage);
-  if (perPage !== null) {
-    if (!(Number.isInteger(perPage) && perPage >= 1 && perPage <= MAX_PER_PAGE)) {
-      return fail('list', `${OPTION.perPage} must be a whole number from 1 to ${MAX_PER_PAGE}.`);
-    }
-    query.perPage = perPage;
-  }
-
-  for (const [option, key] of [
-    [OPTION.since, 'startTime'],
-    [OPTION.until, 'endTime'],
-  ] as const) {
-    const value = options.getString(option)?.trim();
-    if (value === undefined || value === '') continue;
-    if (!isIsoDateTime(value)) {
-      return fail(
-        'list',
-        `${option} needs an ISO date such as 2026-11-01 or 2026-11-01T09:00:00Z (got ${quote(value)}).`,
-      );
-    }
-    query[key] = value;
-  }
-  if (query.startTime && query.endTime && Date.parse(query.startTime) > Date.parse(query.endTime)) {
-    return fail('list', `${OPTION.since} must be before ${OPTION.until}.`);
-  }
-
-  const sort = options.getString(OPTION.sort)?.trim().toLowerCase();
-  if (sort !== undefined && sort !== '') {
-    if (sort !== 'asc' && sort !== 'desc')
-      return fail('list', `${OPTION.sort} takes asc or desc (got ${quote(sort)}).`);
-    query.sortOrder = sort === 'asc' ? 'ASC' : 'DSC';
-  }
-
-  if (options.getBoolean(OPTION.excludeMeetings) === true) query.excludeMeetings = true;
-  return { ok: true, command: { name: 'list', query } };
 }
 
 /**
@@ -190,44 +94,13 @@ function listFromOptions(options: OptionValues): OptionsResult {
  * Discord's syntax rather than the text grammar's (`page:2`, not `--page 2`).
  */
 export function listCommandText(query: ListQuery): string {
-  const parts = [`/${COMMAND_NAME} list`];
-  if (query.status) parts.push(`${OPTION.status}:${query.status}`);
-  if (query.pageNo !== undefined) parts.push(`${OPTION.page}:${query.pageNo}`);
-  if (query.perPage !== undefined) parts.push(`${OPTION.perPage}:${query.perPage}`);
-  if (query.startTime) parts.push(`${OPTION.since}:${query.startTime}`);
-  if (query.endTime) parts.push(`${OPTION.until}:${query.endTime}`);
-  if (query.sortOrder) parts.push(`${OPTION.sort}:${query.sortOrder === 'ASC' ? 'asc' : 'desc'}`);
-  if (query.excludeMeetings) parts.push(`${OPTION.excludeMeetings}:True`);
-  return parts.join(' ');
-}
-
-/** Any command as it is typed in Discord: help's examples, written once in COMMAND_SPECS. */
-export function discordCommandText(command: DiscordCommand): string {
-  const base = `/${COMMAND_NAME} ${command.name}`;
-  switch (command.name) {
-    case 'list':
-      return listCommandText(command.query);
-    case 'create':
-      return command.livestreamName ? `${base} ${OPTION.name}:${command.livestreamName}` : base;
-    case 'status':
-      return `${base} ${OPTION.livestreamId}:${command.livestreamId}`;
-    case 'session':
-      return `${base} ${OPTION.sessionId}:${command.sessionId}`;
-    case 'meeting':
-      return `${base} ${OPTION.meetingId}:${command.meetingId}`;
-    case 'subscribe': {
-      const parts = [base];
-      if (command.onLive !== command.onErrored)
-        parts.push(`${OPTION.events}:${command.onLive ? 'live' : 'errored'}`);
-      if (command.livestreamIds[0]) parts.push(`${OPTION.livestreamId}:${command.livestreamIds[0]}`);
-      if (command.mention) parts.push(`${OPTION.mention}:@role`);
-      return parts.join(' ');
-    }
-    case 'unsubscribe':
-      return command.livestreamIds[0] ? `${base} ${OPTION.livestreamId}:${command.livestreamIds[0]}` : base;
-    case 'subscriptions':
-      return base;
-    case 'help':
-      return command.topic ? `${base} ${OPTION.command}:${command.topic}` : base;
-  }
+  return discordCommandText('list', {
+    status: query.status,
+    page: query.pageNo,
+    per_page: query.perPage,
+    since: query.startTime,
+    until: query.endTime,
+    sort: query.sortOrder,
+    exclude_meetings: query.excludeMeetings ? true : undefined,
+  });
 }

@@ -1,25 +1,14 @@
-/** What a person asked for, parsed and validated: the core's input, whatever the platform. */
-import type { ListQuery } from '../realtimekit/types.js';
+/**
+ * What a person asked for, parsed and validated: the core's input, whatever the platform. The Command
+ * type comes from the spec (spec.ts): each entry's `toCommand` says what its command carries.
+ */
+import type { CommandProblem } from './problem.js';
+import type { Command } from './spec.js';
 
-export type Command =
-  | { name: 'list'; query: ListQuery }
-  | { name: 'create'; livestreamName?: string }
-  | { name: 'status'; livestreamId: string }
-  | { name: 'session'; sessionId: string }
-  | { name: 'meeting'; meetingId: string }
-  | { name: 'help'; topic?: CommandName }
-  | { name: 'subscribe'; onLive: boolean; onErrored: boolean; livestreamIds: string[]; mention?: string }
-  | { name: 'unsubscribe'; livestreamIds: string[] }
-  | { name: 'subscriptions' };
+export type { Command, CommandName } from './spec.js';
+export type { CommandProblem, InputError, InputSurface } from './problem.js';
 
-export type CommandName = Command['name'];
-
-/** Bad input as a value: what was wrong, and the usage that would have been right. */
-export interface CommandProblem {
-  problem: string;
-  usage: string;
-}
-
+/** A Command, or bad input as a value for the caller to put into words (describe-input.ts). */
 export type ParseResult = { ok: true; command: Command } | ({ ok: false } & CommandProblem);
 
 export const DEFAULT_PER_PAGE = 10;

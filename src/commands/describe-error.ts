@@ -4,7 +4,8 @@ import { CLOUDFLARE_REQUEST_LIMIT } from '../notify/budget.js';
 import type { Rate } from '../rate-limit.js';
 import { isRealtimeKitError, type RealtimeKitError } from '../realtimekit/errors.js';
 import { type Reply, reply } from '../reply.js';
-import type { CommandProblem } from './command.js';
+import { describeInputErrors } from './describe-input.js';
+import type { CommandProblem } from './problem.js';
 
 /** What the failed call was about, so "not found" can say what was not found. */
 export type ErrorSubject =
@@ -143,11 +144,12 @@ export function refusalReply(refusal: CommandRefusal): Reply {
   }
 }
 
+/** Bad input: every problem with it, and the usage that would have been right. */
 export function usageReply(problem: CommandProblem): Reply {
   return reply({
     title: 'That command is not quite right',
     tone: 'error',
-    text: problem.problem,
+    text: describeInputErrors(problem).join('\n'),
     fields: [{ label: 'Usage', value: `/livestream ${problem.usage}`, format: 'code' }],
     footer: 'Type /livestream help for every command.',
     visibility: 'requester',

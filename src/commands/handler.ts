@@ -10,7 +10,8 @@ import { type Reply, type ReplyField, type ReplyItem, reply, statusBadge } from 
 import { type Command, DEFAULT_PER_PAGE } from './command.js';
 import { type ErrorSubject, errorReply } from './describe-error.js';
 import { durationBetween, formatSeconds } from './format.js';
-import { COMMAND_SPECS, specFor } from './spec.js';
+
+export { helpReply } from './help.js';
 
 export interface HandlerDeps {
   client: RealtimeKitClient;
@@ -197,25 +198,5 @@ function createdReply(livestream: Livestream): Reply {
     links: livestream.playbackUrl ? [{ label: 'Playback URL', url: livestream.playbackUrl }] : [],
     // The stream key is a secret: only the person who asked may ever see it.
     visibility: 'requester',
-  });
-}
-
-export function helpReply(topic?: Command['name']): Reply {
-  if (topic) {
-    const spec = specFor(topic);
-    return reply({
-      title: `/livestream ${spec.name}`,
-      text: [spec.summary, spec.details].filter(Boolean).join(' '),
-      fields: [
-        { label: 'Usage', value: `/livestream ${spec.usage}`, format: 'code' },
-        { label: 'Examples', value: spec.examples.map((e) => `/livestream ${e}`).join('\n'), format: 'code' },
-      ],
-    });
-  }
-  return reply({
-    title: 'Livestream commands',
-    text: 'Run Cloudflare RealtimeKit livestreams from chat.',
-    fields: COMMAND_SPECS.map((spec) => ({ label: `/livestream ${spec.usage}`, value: spec.summary })),
-    footer: 'Type /livestream help <command> for details and examples.',
   });
 }

@@ -1,95 +1,345 @@
 /**
- * The command grammar as data: usage, summary and examples for every subcommand. Help text, usage
- * errors and the platform command definitions (Discord options, Slack usage hint) all come from here.
+ * Every command as data, after Hubot's command bus: a name, a summary, its arguments (kind, required,
+ * choices, range, description) and examples, and how argument values become the core's Command.
+ * The text grammar, Discord's options and their registration, help in both, and validation all come
+ * from here. Adding a command is one entry below and one case in its handler.
  */
-import type { CommandName } from './command.js';
+import {
+  ID_RULE,
+  isoInstant,
+  NAME_RULE,
+  PAGE_RANGE,
+  PER_PAGE_RANGE,
+  UUID_RULE,
+} from '../realtimekit/validate.js';
+import { KNOWN_STATUSES, type ListQuery, MAX_PER_PAGE, type SortOrder } from '../realtimekit/types.js';
+import type { ArgValueMap, ArgValues } from './args.js';
+import type { InputError } from './problem.js';
+import { type Args, textUsage } from './text-grammar.js';
 
-export interface CommandSpec {
-  name: CommandName;
-  usage: string;
+export type Bound<C> = { ok: true; command: C } | { ok: false; errors: InputError[] };
+
+/** One command, as written below. */
+export interface CommandDefinition<N extends string, A extends Args, C extends { name: N }> {
+  name: N;
   summary: string;
+  /** More for `help <command>`, when the summary and the arguments do not say it all. */
   details?: string;
-  examples: string[];
+  /** In order: the order of the text usage and of Discord's options. */
+  args: A;
+  /** As typed after `/livestream`; help shows them, in Discord's syntax there. */
+  examples: readonly string[];
+  /** A rule across arguments, checked once each is valid on its own. */
+  check?: (values: ArgValues<A>) => InputError | null;
+  toCommand: (values: ArgValues<A>) => C;
 }
 
-export const COMMAND_SPECS: readonly CommandSpec[] = [
-  {
-    name: 'list',
-    usage:
-      'list [live|idle|errored|invoked] [--page N] [--per-page N] [--since ISO] [--until ISO] [--sort asc|desc] [--exclude-meetings]',
-    summary: 'List livestreams, newest first.',
-    details:
-      'Filter by status, by creation time (--since/--until take an ISO date such as 2026-11-01 or 2026-11-01T09:00Z), page through results, and leave out livestreams of meetings.',
-    examples: [
-      'list',
-      'list live',
-      'list errored --since 2026-11-01 --per-page 5',
-      'list --page 2 --sort asc',
-    ],
-  },
-  {
-    name: 'create',
-    usage: 'create [name...]',
-    summary: 'Create an independent livestream. The stream key is shown only to you.',
-    examples: ['create', 'create Friday town hall'],
-  },
-  {
-    name: 'status',
-    usage: 'status <livestream_id>',
-    summary: 'Show the active session of a livestream.',
-    examples: ['status 3fd739f4-3c41-456e-bfba-6ebd51e16d2d'],
-  },
-  {
-    name: 'session',
-    usage: 'session <livestream_session_id>',
-    summary: 'Show one livestream session by its id.',
-    examples: ['session 5e1b2c3d-0000-4000-8000-000000000001'],
-  },
-  {
-    name: 'meeting',
-    usage: 'meeting <meeting_id>',
-    summary: 'Show the active livestream of a meeting (the meeting id is a UUID).',
-    examples: ['meeting 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e'],
-  },
-  {
-    name: 'subscribe',
-    usage: 'subscribe [live] [errored] [<livestream_id>...] [--mention WHO]',
-    summary: 'Post to this channel when livestreams go LIVE or ERRORED (default: both, every livestream).',
-    details:
-      'Name livestream ids to follow only those. --mention adds a ping to each post (@here in Slack, a role in Discord). Subscribing again resumes a paused subscription.',
-    examples: [
-      'subscribe',
-      'subscribe errored',
-      'subscribe live 3fd739f4-3c41-456e-bfba-6ebd51e16d2d',
-      'subscribe live --mention @here',
-    ],
-  },
-  {
-    name: 'unsubscribe',
-    usage: 'unsubscribe [<livestream_id>...]',
-    summary: 'Stop notifications in this channel (for the named livestreams, or all).',
-    examples: ['unsubscribe', 'unsubscribe 3fd739f4-3c41-456e-bfba-6ebd51e16d2d'],
-  },
-  {
-    name: 'subscriptions',
-    usage: 'subscriptions',
-    summary: 'Show what this channel is subscribed to, and any paused subscription with the reason.',
-    examples: ['subscriptions'],
-  },
-  {
-    name: 'help',
-    usage: 'help [command]',
-    summary: 'Show this help, or the details of one command.',
-    examples: ['help', 'help list'],
-  },
-];
+/** A command's spec, as the grammar, the platforms and help read it. */
+export interface CommandSpec<
+  N extends string = string,
+  C extends { name: N } = { name: N },
+  A extends Args = Args,
+> {
+  name: N;
+  summary: string;
+  details?: string;
+  args: A;
+  examples: readonly string[];
+  /** The text usage, from the arguments: `status <livestream_id>`. */
+  usage: string;
+  /**
+   * The Command from values read against `args` (by the text grammar or a platform's options) and
+   * the problems met reading them: a required argument missing, a rule across them broken.
+   */
+  bind(values: ArgValueMap, errors: readonly InputError[]): Bound<C>;
+}
 
-export function specFor(name: CommandName): CommandSpec {
-  const spec = COMMAND_SPECS.find((s) => s.name === name);
-  if (!spec) throw new Error(`no spec for command ${name}`);
-  return spec;
+/** Any command's spec, in the registry below or not (a test's own). */
+export type SomeCommandSpec = CommandSpec<string, { name: string }, Args>;
+
+export function defineCommand<const N extends string, const A extends Args, C extends { name: N }>(
+  definition: CommandDefinition<N, A, C>,
+): CommandSpec<N, C, A> {
+  const { name, summary, details, args, examples, check, toCommand } = definition;
+  return {
+    name,
+    summary,
+    ...(details !== undefined ? { details } : {}),
+    args,
+    examples,
+    usage: textUsage(name, args),
+    bind(values, readErrors) {
+      const errors = [...readErrors];
+      const all: Args = args;
+      for (const [argName, arg] of Object.entries(all)) {
+        const reported = errors.some((error) => 'arg' in error && error.arg === argName);
+        if (arg.required && values[argName] === undefined && !reported)
+          errors.push({ kind: 'Missing', arg: argName });
+      }
+      if (errors.length > 0) return { ok: false, errors };
+      // The readers accepted every value against `args` (acceptValue), so they have these types.
+      const typed = values as ArgValues<A>;
+      const broken = check?.(typed);
+      return broken ? { ok: false, errors: [broken] } : { ok: true, command: toCommand(typed) };
+    },
+  };
+}
+
+/** Only the keys given: commands are compared and shared as JSON, and read back in tests. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+const list = defineCommand({
+  name: 'list',
+  summary: 'List livestreams, newest first.',
+  details:
+    'Filter by status, by creation time (ISO dates such as 2026-11-01 or 2026-11-01T09:00; a time without a zone is UTC), page through results, and leave out livestreams of meetings.',
+  args: {
+    status: {
+      kind: 'choice',
+      choices: KNOWN_STATUSES.map((value) => ({ value })),
+      description: 'Only livestreams with this status',
+    },
+    page: { kind: 'integer', flag: true, range: PAGE_RANGE, description: 'Page number, from 1' },
+    per_page: {
+      kind: 'integer',
+      flag: true,
+      range: PER_PAGE_RANGE,
+      description: `Livestreams per page, 1 to ${MAX_PER_PAGE}`,
+    },
+    since: {
+      kind: 'date',
+      flag: true,
+      description: 'Created at or after this ISO date (UTC unless it has a zone), e.g. 2026-11-01T09:00',
+    },
+    until: {
+      kind: 'date',
+      flag: true,
+      description: 'Created at or before this ISO date (UTC unless it has a zone), e.g. 2026-11-30',
+    },
+    sort: {
+      kind: 'choice',
+      flag: true,
+      choices: [
+        { value: 'DSC', word: 'desc', aliases: ['dsc'], label: 'newest first' },
+        { value: 'ASC', word: 'asc', label: 'oldest first' },
+      ],
+      description: 'Order by creation time (newest first by default)',
+    },
+    exclude_meetings: { kind: 'boolean', flag: true, description: 'Leave out livestreams of meetings' },
+  },
+  examples: ['list', 'list live', 'list errored --since 2026-11-01 --per-page 5', 'list --page 2 --sort asc'],
+  check: ({ since, until }) =>
+    since !== undefined && until !== undefined && isoInstant(since) > isoInstant(until)
+      ? { kind: 'OutOfOrder', first: 'since', second: 'until' }
+      : null,
+  toCommand: (values): { name: 'list'; query: ListQuery } => ({
+    name: 'list',
+    query: defined({
+      status: values.status,
+      pageNo: values.page,
+      perPage: values.per_page,
+      startTime: values.since,
+      endTime: values.until,
+      sortOrder: values.sort satisfies SortOrder | undefined,
+      excludeMeetings: values.exclude_meetings,
+    }),
+  }),
+});
+
+const create = defineCommand({
+  name: 'create',
+  summary: 'Create an independent livestream. The stream key is shown only to you.',
+  args: {
+    name: {
+      kind: 'text',
+      rest: true,
+      maxLength: NAME_RULE.maxLength,
+      description: 'A name for the livestream (optional)',
+    },
+  },
+  examples: ['create', 'create Friday town hall'],
+  toCommand: ({ name }): { name: 'create'; livestreamName?: string } =>
+    name ? { name: 'create', livestreamName: name } : { name: 'create' },
+});
+
+const status = defineCommand({
+  name: 'status',
+  summary: 'Show the active session of a livestream.',
+  args: {
+    livestream_id: { kind: 'id', rule: ID_RULE, required: true, description: 'The livestream id' },
+  },
+  examples: ['status 3fd739f4-3c41-456e-bfba-6ebd51e16d2d'],
+  toCommand: ({ livestream_id }): { name: 'status'; livestreamId: string } => ({
+    name: 'status',
+    livestreamId: livestream_id,
+  }),
+});
+
+const session = defineCommand({
+  name: 'session',
+  summary: 'Show one livestream session by its id.',
+  args: {
+    session_id: {
+      kind: 'id',
+      rule: ID_RULE,
+      required: true,
+      noun: 'livestream session id',
+      placeholder: 'livestream_session_id',
+      description: 'The livestream session id',
+    },
+  },
+  examples: ['session 5e1b2c3d-0000-4000-8000-000000000001'],
+  toCommand: ({ session_id }): { name: 'session'; sessionId: string } => ({
+    name: 'session',
+    sessionId: session_id,
+  }),
+});
+
+const meeting = defineCommand({
+  name: 'meeting',
+  summary: 'Show the active livestream of a meeting (the meeting id is a UUID).',
+  args: {
+    meeting_id: { kind: 'id', rule: UUID_RULE, required: true, description: 'The meeting id (a UUID)' },
+  },
+  examples: ['meeting 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e'],
+  toCommand: ({ meeting_id }): { name: 'meeting'; meetingId: string } => ({
+    name: 'meeting',
+    meetingId: meeting_id,
+  }),
+});
+
+const subscribe = defineCommand({
+  name: 'subscribe',
+  summary: 'Post to this channel when livestreams go LIVE or ERRORED (default: both, every livestream).',
+  details:
+    'Name livestream ids to follow only those. --mention adds a ping to each post (@here in Slack, a role in Discord). Subscribing again resumes a paused subscription.',
+  args: {
+    events: {
+      kind: 'set',
+      choices: [{ value: 'live', label: 'live (and when it ends)' }, { value: 'errored' }],
+      all: { word: 'both', label: 'live and errored' },
+      description: 'Which changes to post here (default: live and errored)',
+    },
+    livestream_id: {
+      kind: 'id',
+      rule: ID_RULE,
+      variadic: true,
+      description: 'Only this livestream (default: every livestream)',
+    },
+    mention: {
+      kind: 'mention',
+      flag: true,
+      description: 'Who to ping in each post: a role in Discord, @here or a group in Slack',
+    },
+  },
+  examples: [
+    'subscribe',
+    'subscribe errored',
+    'subscribe live 3fd739f4-3c41-456e-bfba-6ebd51e16d2d',
+    'subscribe live --mention @here',
+  ],
+  toCommand: ({
+    events = [],
+    livestream_id = [],
+    mention,
+  }): {
+    name: 'subscribe';
+    onLive: boolean;
+    onErrored: boolean;
+    livestreamIds: string[];
+    mention?: string;
+  } => ({
+    name: 'subscribe',
+    // Neither named: both, as the usage says.
+    onLive: events.length === 0 || events.includes('live'),
+    onErrored: events.length === 0 || events.includes('errored'),
+    livestreamIds: livestream_id,
+    ...(mention ? { mention } : {}),
+  }),
+});
+
+const unsubscribe = defineCommand({
+  name: 'unsubscribe',
+  summary: 'Stop notifications in this channel (for the named livestreams, or all).',
+  args: {
+    livestream_id: {
+      kind: 'id',
+      rule: ID_RULE,
+      variadic: true,
+      description: 'Only this livestream (default: every subscription in this channel)',
+    },
+  },
+  examples: ['unsubscribe', 'unsubscribe 3fd739f4-3c41-456e-bfba-6ebd51e16d2d'],
+  toCommand: ({ livestream_id = [] }): { name: 'unsubscribe'; livestreamIds: string[] } => ({
+    name: 'unsubscribe',
+    livestreamIds: livestream_id,
+  }),
+});
+
+const subscriptions = defineCommand({
+  name: 'subscriptions',
+  summary: 'Show what this channel is subscribed to, and any paused subscription with the reason.',
+  args: {},
+  examples: ['subscriptions'],
+  toCommand: (): { name: 'subscriptions' } => ({ name: 'subscriptions' }),
+});
+
+const help = defineCommand({
+  name: 'help',
+  summary: 'Show this help, or the details of one command.',
+  args: {
+    command: { kind: 'command', names: commandNames, description: 'Show the details of one command' },
+  },
+  examples: ['help', 'help list'],
+  // The grammar accepted only a command's name (see commandNames).
+  toCommand: ({ command }): HelpCommand =>
+    command ? { name: 'help', topic: command as CommandName } : { name: 'help' },
+});
+
+/** An interface, not an inline type: its topic names every command, help included. */
+interface HelpCommand {
+  name: 'help';
+  topic?: CommandName;
+}
+
+/** Every command, in the order help and Discord's picker list them. */
+export const COMMAND_SPECS = [
+  list,
+  create,
+  status,
+  session,
+  meeting,
+  subscribe,
+  unsubscribe,
+  subscriptions,
+  help,
+] as const;
+
+type CommandOf<S> = S extends CommandSpec<string, infer C, Args> ? C : never;
+
+/** What a person asked for, parsed and validated: the core's input, whatever the platform. */
+export type Command = CommandOf<(typeof COMMAND_SPECS)[number]>;
+export type CommandName = (typeof COMMAND_SPECS)[number]['name'];
+export type AnyCommandSpec = (typeof COMMAND_SPECS)[number];
+/** The argument values of one command, typed: `ArgValuesOf<'list'>` has `per_page?: number`. */
+export type ArgValuesOf<N extends CommandName> = ArgValues<Extract<AnyCommandSpec, { name: N }>['args']>;
+
+function commandNames(): readonly string[] {
+  return COMMAND_SPECS.map((spec) => spec.name);
 }
 
 export function isCommandName(value: string): value is CommandName {
-  return COMMAND_SPECS.some((s) => s.name === value);
+  return COMMAND_SPECS.some((spec) => spec.name === value);
+}
+
+export function findSpec(name: string): AnyCommandSpec | undefined {
+  return COMMAND_SPECS.find((spec) => spec.name === name);
+}
+
+export function specFor(name: CommandName): AnyCommandSpec {
+  const spec = findSpec(name);
+  if (!spec) throw new Error(`no spec for command ${name}`);
+  return spec;
 }

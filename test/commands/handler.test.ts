@@ -92,6 +92,24 @@ describe('commands through the emulator', () => {
     for (const r of [status, session, meeting]) expect(JSON.stringify(r)).not.toContain(stream.stream_key);
   });
 
+  it('reads a --since time without a zone as UTC, whatever the host’s time zone', async () => {
+    const hostZone = process.env.TZ;
+    // Node re-reads TZ when it is set: Tokyo is UTC+9, so a local reading would ask for 00:00Z.
+    process.env.TZ = 'Asia/Tokyo';
+    try {
+      emulator.resetRequests();
+      const reply = await ask('list --since 2026-11-01T09:00 --until 2026-11-02');
+      expect(reply.tone).not.toBe('error');
+      expect(emulator.requests.map((r) => [r.query.start_time, r.query.end_time])).toEqual([
+        ['2026-11-01T09:00:00.000Z', '2026-11-02T00:00:00.000Z'],
+      ]);
+      expect(reply.list?.next ?? '').not.toMatch(/T09:00(?!Z)/);
+    } finally {
+      if (hostZone === undefined) delete process.env.TZ;
+      else process.env.TZ = hostZone;
+    }
+  });
+
   it('answers help and bad input with usage, without calling the API', async () => {
     emulator.resetRequests();
     const help = await ask('help');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/commands/command.js';
+import { describeInputErrors } from '../../src/commands/describe-input.js';
 import { parseCommandText, tokenize } from '../../src/commands/parse.js';
 
 const UUID = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
@@ -19,13 +20,22 @@ describe('parseCommandText: good input', () => {
       'list --since 2026-11-01 --until 2026-11-02T10:00:00Z',
       { name: 'list', query: { startTime: '2026-11-01', endTime: '2026-11-02T10:00:00Z' } },
     ],
+    // A time without a zone is UTC, as a date alone is: never the host's zone.
+    ['list --since 2026-11-01T09:00', { name: 'list', query: { startTime: '2026-11-01T09:00Z' } }],
+    ['list --until "2026-11-01 09:30"', { name: 'list', query: { endTime: '2026-11-01T09:30Z' } }],
     ['list --sort asc', { name: 'list', query: { sortOrder: 'ASC' } }],
     ['list --sort DESC', { name: 'list', query: { sortOrder: 'DSC' } }],
     [
       'list invoked --exclude-meetings',
       { name: 'list', query: { status: 'INVOKED', excludeMeetings: true } },
     ],
+    [
+      'list --PAGE=2 --Per_Page 3 --sort dsc',
+      { name: 'list', query: { pageNo: 2, perPage: 3, sortOrder: 'DSC' } },
+    ],
     ['create', { name: 'create' }],
+    // A name may start with dashes: create has no options to mistake it for.
+    ['create --fancy name', { name: 'create', livestreamName: '--fancy name' }],
     ['create Friday town hall', { name: 'create', livestreamName: 'Friday town hall' }],
     ['create "Quoted  name"', { name: 'create', livestreamName: 'Quoted  name' }],
     ['create “Slack quotes”', { name: 'create', livestreamName: 'Slack quotes' }],
@@ -39,6 +49,10 @@ describe('parseCommandText: good input', () => {
     [`  Meeting   ${UUID.toUpperCase()}  `, { name: 'meeting', meetingId: UUID.toUpperCase() }],
     ['subscribe', { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] }],
     ['subscribe errored', { name: 'subscribe', onLive: false, onErrored: true, livestreamIds: [] }],
+    [
+      'subscribe errored LIVE errored',
+      { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] },
+    ],
     [
       `subscribe live ${UUID} abc`,
       { name: 'subscribe', onLive: true, onErrored: false, livestreamIds: [UUID, 'abc'] },
@@ -81,7 +95,8 @@ describe('parseCommandText: bad input says what was wrong and shows the usage', 
     ['list --since yesterday', /--since needs an ISO date/, /^list/],
     ['list --until 2026-13-45', /--until needs an ISO date/, /^list/],
     ['list --since 2026-11-02 --until 2026-11-01', /--since must be before --until/, /^list/],
-    ['list --sort sideways', /--sort takes asc or desc/, /^list/],
+    // Newest first is the default, so it is listed first (as in Discord's picker).
+    ['list --sort sideways', /--sort takes desc or asc/, /^list/],
     ['list --exclude-meetings=yes', /takes no value/, /^list/],
     ['list --colour', /Unknown option "--colour"/, /^list/],
     ['help nothing', /no command "nothing"/, /^help/],
@@ -91,12 +106,27 @@ describe('parseCommandText: bad input says what was wrong and shows the usage', 
     ['unsubscribe a/b', /is not a livestream id/, /^unsubscribe/],
     ['subscriptions all', /takes no arguments/, /^subscriptions$/],
     [`create ${'x'.repeat(201)}`, /longer than 200/, /^create/],
+    // The client's rule, now checked before anything is sent (it was an API-side "not valid" before).
+    ['create bell\u0007', /^The name contains control characters\.$/, /^create/],
+    // Extra words after help's topic were ignored; every other command refuses them.
+    ['help list create', /^Expected only a command, got extra words: "create"\.$/, /^help \[command\]$/],
+    [
+      'status --verbose',
+      /^Unknown option "--verbose": status takes none\. Missing a livestream id\.$/,
+      /^status/,
+    ],
+    // Every problem at once, not only the first.
+    [
+      'list --page 0 --per-page 0',
+      /^--page needs a whole number of 1 or more \(got "0"\)\. --per-page needs a whole number from 1 to 100 \(got "0"\)\.$/,
+      /^list/,
+    ],
   ];
   it.each(cases)('%j', (input, problem, usage) => {
     const result = parseCommandText(input);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.problem).toMatch(problem);
+    expect(describeInputErrors(result).join(' ')).toMatch(problem);
     expect(result.usage).toMatch(usage);
   });
 });

@@ -1,0 +1,221 @@
+/**
+ * One spec entry is the whole command: its text grammar, usage, help, Discord options and their
+ * reading all follow from it. A throwaway spec (the shapes the next commands need: a required id, a
+ * rest-of-line name, an optional integer with a range) shows it without adding those commands; the
+ * registry's own examples show text and Discord agree on every command.
+ */
+import { describe, expect, it } from 'vitest';
+import { discordOptions, discordUsageOf, livestreamCommand } from '../../adapters/discord/commands.js';
+import { discordCommandHelpReply, discordExample } from '../../adapters/discord/help.js';
+import { commandFromOptions, type OptionValues, readOptions } from '../../adapters/discord/options.js';
+import type { ArgValueMap } from '../../src/commands/args.js';
+import { describeInputErrors } from '../../src/commands/describe-input.js';
+import { commandHelpReply } from '../../src/commands/help.js';
+import { formatCommandText, parseCommandText, tokenize } from '../../src/commands/parse.js';
+import type { CommandProblem } from '../../src/commands/problem.js';
+import {
+  type ArgValuesOf,
+  COMMAND_SPECS,
+  defineCommand,
+  type SomeCommandSpec,
+} from '../../src/commands/spec.js';
+import { readTextArgs } from '../../src/commands/text-grammar.js';
+import { NAME_RULE, UUID_RULE } from '../../src/realtimekit/validate.js';
+
+const MEETING = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
+
+/** Not a real command: the shapes `start <meeting_id> [name...]` and `stats [days]` need, in one. */
+const rehearse = defineCommand({
+  name: 'rehearse',
+  summary: 'Rehearse a meeting’s livestream.',
+  args: {
+    meeting_id: { kind: 'id', rule: UUID_RULE, required: true, description: 'The meeting id (a UUID)' },
+    days: { kind: 'integer', range: { min: 1, max: 90 }, description: 'Days to look back, 1 to 90' },
+    name: { kind: 'text', rest: true, maxLength: NAME_RULE.maxLength, description: 'A name for it' },
+  },
+  examples: [`rehearse ${MEETING}`, `rehearse ${MEETING} 7 Friday town hall`],
+  toCommand: ({
+    meeting_id,
+    days,
+    name,
+  }): { name: 'rehearse'; meetingId: string; days: number; title?: string } => ({
+    name: 'rehearse',
+    meetingId: meeting_id,
+    days: days ?? 7,
+    ...(name ? { title: name } : {}),
+  }),
+});
+
+function fromText(spec: SomeCommandSpec, line: string) {
+  const read = readTextArgs(spec.args, tokenize(line));
+  return spec.bind(read.values, read.errors);
+}
+
+/** What the person is told about bad input, on a surface. */
+function told(
+  spec: SomeCommandSpec,
+  surface: CommandProblem['surface'],
+  bound: ReturnType<typeof fromText>,
+): string {
+  if (bound.ok) return '';
+  const problem = { surface, command: spec.name, errors: bound.errors, usage: '' };
+  return describeInputErrors(problem, spec).join(' ');
+}
+
+/** discord.js's resolver over plain values, as the interaction would carry them. */
+function optionValues(given: Record<string, string | number | boolean | { id: string }>): OptionValues {
+  const get = <T>(name: string, type: string): T | null =>
+    typeof given[name] === type ? (given[name] as T) : null;
+  return {
+    getString: (name) => get<string>(name, 'string'),
+    getInteger: (name) => get<number>(name, 'number'),
+    getBoolean: (name) => get<boolean>(name, 'boolean'),
+    getRole: (name) => get<{ id: string }>(name, 'object'),
+  };
+}
+
+describe('a command defined by one spec entry', () => {
+  it('has a text grammar: a required id, an optional integer in place, the rest of the line as a name', () => {
+    expect(rehearse.usage).toBe('rehearse <meeting_id> [days] [name...]');
+    expect(fromText(rehearse, `${MEETING} 30 Friday  town hall`)).toEqual({
+      ok: true,
+      command: { name: 'rehearse', meetingId: MEETING, days: 30, title: 'Friday town hall' },
+    });
+    expect(fromText(rehearse, MEETING)).toEqual({
+      ok: true,
+      command: { name: 'rehearse', meetingId: MEETING, days: 7 },
+    });
+    expect(told(rehearse, 'text', fromText(rehearse, ''))).toBe('Missing a meeting id.');
+    expect(told(rehearse, 'text', fromText(rehearse, 'abc'))).toBe(
+      '"abc" is not a meeting id: meeting ids are UUIDs.',
+    );
+    expect(told(rehearse, 'text', fromText(rehearse, `${MEETING} 91`))).toBe(
+      'days needs a whole number from 1 to 90 (got "91").',
+    );
+  });
+
+  it('has help listing each argument with its description', () => {
+    const help = commandHelpReply(rehearse);
+    expect(help.fields.map((f) => [f.label, f.value])).toEqual([
+      ['Usage', '/livestream rehearse <meeting_id> [days] [name...]'],
+      [
+        'Arguments',
+        '<meeting_id>: The meeting id (a UUID)\ndays: Days to look back, 1 to 90\nname...: A name for it',
+      ],
+      ['Examples', `/livestream rehearse ${MEETING}\n/livestream rehearse ${MEETING} 7 Friday town hall`],
+    ]);
+  });
+
+  it('has Discord options, their usage and help, and reads them with the same rules', () => {
+    expect(discordOptions(rehearse.args)).toEqual([
+      {
+        type: 3,
+        name: 'meeting_id',
+        description: 'The meeting id (a UUID)',
+        required: true,
+        min_length: 36,
+        max_length: 36,
+      },
+      { type: 4, name: 'days', description: 'Days to look back, 1 to 90', min_value: 1, max_value: 90 },
+      { type: 3, name: 'name', description: 'A name for it', max_length: 200 },
+    ]);
+    expect(discordUsageOf(rehearse)).toBe('rehearse meeting_id:… [days:…] [name:…]');
+    const help = discordCommandHelpReply(rehearse);
+    expect(help.fields.find((f) => f.label === 'Examples')?.value).toBe(
+      `/livestream rehearse meeting_id:${MEETING}\n/livestream rehearse meeting_id:${MEETING} days:7 name:Friday town hall`,
+    );
+
+    const read = readOptions(
+      rehearse.args,
+      optionValues({ meeting_id: MEETING, days: 3, name: ' Dry run ' }),
+    );
+    expect(rehearse.bind(read.values, read.errors)).toEqual({
+      ok: true,
+      command: { name: 'rehearse', meetingId: MEETING, days: 3, title: 'Dry run' },
+    });
+    const bad = readOptions(rehearse.args, optionValues({ meeting_id: 'abc', days: 0 }));
+    expect(told(rehearse, 'options', rehearse.bind(bad.values, bad.errors))).toBe(
+      '"abc" is not a meeting id: meeting ids are UUIDs. days needs a whole number from 1 to 90 (got "0").',
+    );
+  });
+});
+
+/** `/livestream list status:ERRORED per_page:5` back into the options Discord would send. */
+function discordOptionsOf(text: string): { subcommand: string; options: OptionValues } {
+  const [, subcommand = '', rest = ''] = /^\/livestream (\S+) ?(.*)$/.exec(text) ?? [];
+  const definition = livestreamCommand().options?.find((o) => o.name === subcommand) as
+    { options?: { name: string; type: number }[] } | undefined;
+  const given: Record<string, string | number | boolean | { id: string }> = {};
+  for (const [, name = '', value = ''] of rest.matchAll(/(\w+):(.*?)(?= \w+:|$)/g)) {
+    const type = definition?.options?.find((o) => o.name === name)?.type;
+    given[name] =
+      type === 4
+        ? Number(value)
+        : type === 5
+          ? value === 'True'
+          : type === 8
+            ? { id: '1100000000000000042' }
+            : value;
+  }
+  return { subcommand, options: optionValues(given) };
+}
+
+describe('every command of the registry', () => {
+  const examples = COMMAND_SPECS.flatMap((spec) =>
+    spec.examples.map((example) => [spec.name, example] as const),
+  );
+
+  it.each(examples)('%s: the example %j means the same in text and in Discord', (name, example) => {
+    const text = parseCommandText(example);
+    if (!text.ok) throw new Error(describeInputErrors(text).join(' '));
+    expect(text.command.name).toBe(name);
+
+    const discord = commandFromOptions(discordOptionsOf(discordExample(example)));
+    if (!discord.ok) throw new Error(describeInputErrors(discord).join(' '));
+    // A role picked in Discord stands for the text's `--mention @here`: both mention someone.
+    const { mention: textMention, ...textRest } = text.command as { mention?: string };
+    const { mention: discordMention, ...discordRest } = discord.command as { mention?: string };
+    expect(discordRest).toEqual(textRest);
+    expect(discordMention === undefined).toBe(textMention === undefined);
+  });
+
+  it('writes argument values back as text that reads the same', () => {
+    const values: ArgValuesOf<'list'> = {
+      status: 'LIVE',
+      page: 3,
+      per_page: 5,
+      since: '2026-11-01T09:00Z',
+      sort: 'ASC',
+      exclude_meetings: true,
+    };
+    const text = formatCommandText('list', values);
+    expect(text).toBe(
+      'list live --page 3 --per-page 5 --since 2026-11-01T09:00Z --sort asc --exclude-meetings',
+    );
+    expect(parseCommandText(text)).toEqual({
+      ok: true,
+      command: {
+        name: 'list',
+        query: {
+          status: 'LIVE',
+          pageNo: 3,
+          perPage: 5,
+          startTime: '2026-11-01T09:00Z',
+          sortOrder: 'ASC',
+          excludeMeetings: true,
+        },
+      },
+    });
+    const subscribe: ArgValueMap = { events: ['errored'], livestream_id: ['a', 'b'], mention: '@on call' };
+    expect(formatCommandText('subscribe', subscribe)).toBe('subscribe errored a b --mention "@on call"');
+  });
+
+  it('keeps Discord’s rules: descriptions fit, required options first, at most 25 options', () => {
+    for (const spec of COMMAND_SPECS) {
+      const options = discordOptions(spec.args);
+      expect(options.length).toBeLessThanOrEqual(25);
+      const firstOptional = options.findIndex((o) => !o.required);
+      if (firstOptional >= 0) expect(options.slice(firstOptional).every((o) => !o.required)).toBe(true);
+    }
+  });
+});

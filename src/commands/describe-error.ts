@@ -151,7 +151,15 @@ export function usageReply(problem: CommandProblem): Reply {
     tone: 'error',
     text: describeInputErrors(problem).join('\n'),
     fields: [{ label: 'Usage', value: `/livestream ${problem.usage}`, format: 'code' }],
-    footer: 'Type /livestream help for every command.',
+    footer: helpHint(problem),
     visibility: 'requester',
   });
+}
+
+/** Where to read more: that command's own help, in the syntax the person used. */
+function helpHint({ command, surface }: CommandProblem): string {
+  if (command === null) return 'Type /livestream help for every command.';
+  return surface === 'options'
+    ? `Type /livestream help command:${command} for its options and examples.`
+    : `Type /livestream help ${command} for its arguments and examples.`;
 }

@@ -117,8 +117,12 @@ describe('commands through the emulator', () => {
     const bad = await ask('status');
     expect(bad.tone).toBe('error');
     expect(bad.fields[0]?.value).toBe('/livestream status <livestream_id>');
+    // The way on is that command's own help, not the list of every command.
+    expect(bad.footer).toBe('Type /livestream help status for its arguments and examples.');
     expect((await ask('meeting 123')).text).toMatch(/UUID/);
-    expect((await ask('delete everything')).text).toMatch(/Unknown command "delete"/);
+    const unknown = await ask('delete everything');
+    expect(unknown.text).toMatch(/Unknown command "delete"/);
+    expect(unknown.footer).toBe('Type /livestream help for every command.');
     expect(emulator.requests).toHaveLength(0);
   });
 

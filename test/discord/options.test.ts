@@ -8,6 +8,7 @@ import {
 } from '../../adapters/discord/commands.js';
 import { discordExample, discordHelpReply } from '../../adapters/discord/help.js';
 import { commandFromOptions, listCommandText, type OptionValues } from '../../adapters/discord/options.js';
+import { usageReply } from '../../src/commands/describe-error.js';
 import { describeInputErrors } from '../../src/commands/describe-input.js';
 import { specFor } from '../../src/commands/spec.js';
 import { MAX_PER_PAGE } from '../../src/realtimekit/types.js';
@@ -134,6 +135,9 @@ describe('commandFromOptions', () => {
     expect(told(since)).toContain('since needs an ISO date');
     expect(since.ok ? '' : since.usage).toBe(discordUsage('list'));
     expect(since.ok ? '' : since.usage).toContain('per_page:');
+    expect(since.ok ? undefined : usageReply(since).footer).toBe(
+      'Type /livestream help command:list for its options and examples.',
+    );
     expect(told(map('list', { since: '2026-12-01', until: '2026-11-01' }))).toBe(
       'since must be before until.',
     );

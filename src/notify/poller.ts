@@ -1,15 +1,18 @@
 /**
- * The poller: sweeps every livestream, compares each status with the stored one, and writes the
- * resulting events and their deliveries in one transaction. A sweep that fails part-way changes
- * nothing; the next one retries, with backoff while the API keeps failing. One cycle at a time.
+ * The poller: reads the LIVE and ERRORED lists (all a transition needs), compares them with the
+ * streams it knows in those statuses, and writes the resulting events and their deliveries in one
+ * transaction. Its cost follows the number of LIVE and ERRORED streams, not of all livestreams an app
+ * ever made. A stream missing from a read is not ended without evidence. A read that fails part-way
+ * changes nothing; the next one retries, with backoff while the API keeps failing. Cycles and targeted
+ * checks (webhook hints) run one at a time.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { RealtimeKitClient } from '../realtimekit/client.js';
 import { isRealtimeKitError } from '../realtimekit/errors.js';
-import type { Livestream, LivestreamStatus } from '../realtimekit/types.js';
+import type { Livestream, LivestreamSession, LivestreamStatus } from '../realtimekit/types.js';
 import type { RequestBudget } from './budget.js';
-import type { CycleCommit, NotifyStore, StoredStatus } from './store.js';
+import type { NotifyStore, StoredStatus } from './store.js';
 import { targetsFor } from './targets.js';
 import type { Platform } from '../sink.js';
 import type { StreamEvent, StreamEventKind, Subscription, SystemEvent } from './types.js';
@@ -32,17 +35,10 @@ export interface PollerOptions {
   platforms?: readonly Platform[];
   /** Called after a cycle wrote deliveries, to wake the sender. */
   onEnqueued?: () => void;
-  /**
-   * Every how many cycles to sweep every livestream; the cycles between read only the LIVE and ERRORED
-   * lists, which is all a transition needs (default 20; 1: always sweep everything).
-   */
-  fullSweepEvery?: number;
 }
 
-export const DEFAULT_FULL_SWEEP_EVERY = 20;
-
 export type CycleResult =
-  | { ok: true; baseline: boolean; full: boolean; streams: number; events: number; requests: number }
+  | { ok: true; baseline: boolean; streams: number; events: number; requests: number }
   | { ok: false; error: string; requests: number };
 
 /** Lookups for err_message and session figures are extras: a burst must not eat the whole budget. */
@@ -51,14 +47,20 @@ const MAX_LOOKUPS_PER_CYCLE = 20;
 const MAX_CONFIRMATIONS_PER_CYCLE = 20;
 /** Reads in a row a stream must be missing from, without other evidence, before it counts as gone. */
 const ABSENCES_TO_CONFIRM = 2;
+/** Streams one targeted check looks up (a burst of webhook hints is checked in batches). */
+const MAX_CHECKS_PER_BATCH = 20;
 
 /**
- * What is known of a stored stream missing from a read: `listed` (a lookup found it in another status,
+ * What is known of a watched stream missing from a read: `listed` (a lookup found it in another status,
  * handled like a listed stream), `still-live` (the read was torn), `no-active-session` (it ended), or
  * null (nothing yet).
  */
 type Evidence = 'listed' | 'still-live' | 'no-active-session' | null;
 const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** The statuses a notification can come from or go to: the only ones the poller reads and keeps. */
+const WATCHED = new Set<LivestreamStatus>(['LIVE', 'ERRORED']);
+const WATCHED_LISTS = [{ status: 'LIVE' as const }, { status: 'ERRORED' as const }];
 
 export function transitionKinds(
   previous: LivestreamStatus | undefined,
@@ -71,30 +73,80 @@ export function transitionKinds(
   return kinds;
 }
 
+/** What one read (a cycle, or a targeted check) found, before it is written. */
+class Findings {
+  /** Watched streams whose status or presence changed (new LIVE/ERRORED ones included). */
+  readonly changed = new Map<string, StoredStatus>();
+  /** Streams that are no longer LIVE or ERRORED: nothing more to watch. */
+  readonly removed = new Set<string>();
+  readonly transitions: Omit<StreamEvent, 'at'>[] = [];
+  /** Active sessions the read already fetched, so enriching the events asks for them no second time. */
+  readonly sessions = new Map<string, LivestreamSession | null>();
+
+  constructor(
+    private readonly watched: Map<string, StoredStatus> | null,
+    private readonly announce: boolean,
+  ) {}
+
+  /** A livestream as the API shows it now, compared with what is watched. */
+  readonly visit = (livestream: Livestream): void => {
+    const before = this.watched?.get(livestream.id);
+    if (before?.status === livestream.status) return;
+    if (WATCHED.has(livestream.status)) {
+      this.changed.set(livestream.id, {
+        status: livestream.status,
+        name: livestream.name,
+        sessionId: livestream.status === 'LIVE' ? null : (before?.sessionId ?? null),
+      });
+    } else if (before) this.removed.add(livestream.id);
+    if (!this.announce) return;
+    for (const kind of transitionKinds(before?.status, livestream.status)) {
+      this.transitions.push({ kind, stream: snapshot(livestream), previousStatus: before?.status ?? null });
+    }
+  };
+
+  /** A watched stream that has left LIVE/ERRORED for a status nobody saw (confirmed missing, or 404). */
+  left(id: string, before: StoredStatus): void {
+    this.removed.add(id);
+    if (before.status !== 'LIVE' || !this.announce) return;
+    this.transitions.push({
+      kind: 'ended',
+      stream: { id, name: before.name, status: 'UNKNOWN', playbackUrl: null },
+      previousStatus: 'LIVE',
+    });
+  }
+}
+
 export class Poller {
-  private statuses: Map<string, StoredStatus> | null = null;
+  /** The streams last known LIVE or ERRORED; null before the first successful read (no baseline yet). */
+  private watched: Map<string, StoredStatus> | null = null;
+  /** Rows of other statuses a store written by an earlier version holds: removed at the next commit. */
+  private stale: string[] = [];
+  private loaded = false;
   private running: Promise<CycleResult> | null = null;
   private failures = 0;
   private lastError: unknown = null;
   private lastReason = '';
   /** Monotonic ms since when the API has been failing (this run of failures); null while it answers. */
   private failingSince: number | null = null;
-  /** Requests of the last full sweep and of the last light (LIVE + ERRORED lists) cycle. */
-  private fullCost = 1;
-  private lightCost = 1;
-  /** Infinity: the first cycle after a start is a full sweep. */
-  private cyclesSinceFull = Number.POSITIVE_INFINITY;
+  /** Requests the last cycle took: what the next one is expected to cost. */
+  private cost = 1;
   private stretchedTo = 0;
+  private overBudgetLogged = false;
   /** Streams missing from the last read(s) without evidence that they left, with how many reads in a row. */
   private readonly absences = new Map<string, number>();
+  /** Cycles and checks run one after another: both read and write `watched`. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private readonly pendingChecks = new Set<string>();
+  private queuedCheck: Promise<void> | null = null;
   private loop: Promise<void> | null = null;
   private readonly abort = new AbortController();
 
   constructor(private readonly options: PollerOptions) {}
 
-  /** Runs one cycle now, or joins the one already running. */
+  /** Runs one cycle now (after a check under way), or joins the one already waiting or running. */
   runCycle(): Promise<CycleResult> {
-    this.running ??= this.cycle()
+    this.running ??= this.exclusive(() => this.cycle())
       .catch((error: unknown) => {
         // The store failed (disk full, read-only DATA_DIR): nothing was committed, so the next cycle redoes it.
         this.options.log.error('poll cycle could not save its state; will retry', { error });
@@ -107,12 +159,35 @@ export class Poller {
     return this.running;
   }
 
+  /**
+   * A hint that this livestream may have changed (a RealtimeKit webhook): looks it up now (its active
+   * session) and records what changed through the same path as a cycle, so a hint and the next poll
+   * announce a change once between them, in whichever order they come. Hints that arrive while one is
+   * checked are checked together next. Never throws: the poll reconciles whatever a check missed.
+   */
+  check(livestreamId: string): Promise<void> {
+    this.pendingChecks.add(livestreamId);
+    this.queuedCheck ??= this.exclusive(async () => {
+      this.queuedCheck = null;
+      const ids = [...this.pendingChecks];
+      this.pendingChecks.clear();
+      for (let i = 0; i < ids.length; i += MAX_CHECKS_PER_BATCH) {
+        await this.checkNow(ids.slice(i, i + MAX_CHECKS_PER_BATCH));
+      }
+    }).catch((error: unknown) => {
+      this.options.log.error('a targeted check could not save its state; the next poll covers it', {
+        error,
+      });
+    });
+    return this.queuedCheck;
+  }
+
   start(): void {
     if (this.loop) return;
     const { clock, budget } = this.options;
     this.loop = (async () => {
       while (!this.abort.signal.aborted) {
-        const wait = budget.waitMs(this.nextFull() ? this.fullCost : this.lightCost, clock.monotonic());
+        const wait = budget.waitMs(this.cost, clock.monotonic());
         if (wait > 0) {
           this.options.log.warn('poller waits for its request budget', {
             waitMs: wait,
@@ -141,11 +216,12 @@ export class Poller {
     this.abort.abort();
     await this.loop;
     await this.running;
+    await this.queuedCheck;
   }
 
   /** The wait before the next cycle: the interval, stretched to fit the budget, or a backoff after failures. */
   nextDelayMs(result: CycleResult): number {
-    const { intervalMs, budget, log } = this.options;
+    const { intervalMs, budget, log, clock } = this.options;
     if (!result.ok) {
       const backoff = Math.min(intervalMs * 2 ** Math.min(this.failures, 10), MAX_BACKOFF_MS);
       const retryAfter = isRealtimeKitError(this.lastError)
@@ -153,16 +229,20 @@ export class Poller {
         : 0;
       return Math.max(backoff, retryAfter);
     }
-    const every = this.fullSweepEvery();
-    // The average cost of a cycle over one full sweep and the light cycles between two of them.
-    const averageCost = (this.fullCost + (every - 1) * this.lightCost) / every;
-    const sustainable = budget.sustainableIntervalMs(averageCost, this.options.clock.monotonic());
+    if (this.cost > budget.limit && !this.overBudgetLogged) {
+      this.overBudgetLogged = true;
+      log.error(
+        'one read of the LIVE and ERRORED lists costs more requests than API_REQUEST_BUDGET allows in 5 minutes: notifications come once per window; use RealtimeKit webhooks (PUBLIC_URL) for them to stay prompt',
+        { requestsPerCycle: this.cost, budget: budget.limit },
+      );
+    }
+    const sustainable = budget.sustainableIntervalMs(this.cost, clock.monotonic());
     if (sustainable > intervalMs) {
       if (sustainable !== this.stretchedTo) {
         log.warn('poll interval stretched to stay within API_REQUEST_BUDGET', {
           configuredMs: intervalMs,
           stretchedMs: sustainable,
-          requestsPerCycle: Math.round(averageCost * 10) / 10,
+          requestsPerCycle: this.cost,
           budget: budget.limit,
         });
       }
@@ -173,30 +253,39 @@ export class Poller {
     return intervalMs;
   }
 
-  private fullSweepEvery(): number {
-    return Math.max(1, Math.floor(this.options.fullSweepEvery ?? DEFAULT_FULL_SWEEP_EVERY));
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(task, task);
+    this.turn = run.catch(() => {});
+    return run;
   }
 
-  private nextFull(): boolean {
-    return this.statuses === null || this.cyclesSinceFull + 1 >= this.fullSweepEvery();
+  /** The watched streams as stored (loaded once); rows of other statuses are left for removal. */
+  private load(): Map<string, StoredStatus> | null {
+    if (this.loaded) return this.watched;
+    this.loaded = true;
+    const stored = this.options.store.loadStatuses();
+    if (stored === null) return null;
+    this.watched = new Map();
+    for (const [id, status] of stored) {
+      if (WATCHED.has(status.status)) this.watched.set(id, status);
+      else this.stale.push(id);
+    }
+    return this.watched;
   }
 
   /**
-   * A full sweep lists every livestream. A light cycle lists only LIVE and ERRORED ones: a stream that
-   * went LIVE or ERRORED is in one of them, and a stored LIVE/ERRORED stream in neither has left that
-   * status. Items are judged by the status they carry, so a server that ignored the filter is still read
-   * right. Full sweeps (the first after a start, then every `fullSweepEvery`) catch everything else.
-   * Each livestream is handed to `visit` as it arrives and then dropped: a sweep keeps only the ids it
-   * saw, not 10,000 parsed livestreams (less garbage promoted, a smaller heap).
+   * Reads the LIVE and ERRORED lists: a stream that went LIVE or ERRORED is in one of them, and a watched
+   * stream in neither may have left that status (see `missingFrom`). Items are judged by the status they
+   * carry, so a server that ignored the filter is still read right. Each livestream is handed to `visit`
+   * as it arrives and then dropped; the read keeps only the ids it saw.
    */
-  private async sweep(full: boolean, visit: (livestream: Livestream) => void): Promise<Set<string>> {
+  private async read(visit: (livestream: Livestream) => void): Promise<Set<string>> {
     const { client } = this.options;
-    // One set for both lists of a light cycle: a server that ignores the filter sends every stream in
-    // both, and the second walk then stops after one page. The first list wins: a stream that went from
-    // LIVE to ERRORED between the two requests is read as LIVE, and its change seen one cycle later.
+    // One set for both lists: a server that ignores the filter sends every stream in both, and the
+    // second walk then stops after one page. The first list wins: a stream that went from LIVE to
+    // ERRORED between the two requests is read as LIVE, and its change seen one cycle later.
     const seen = new Set<string>();
-    const queries = full ? [{}] : [{ status: 'LIVE' as const }, { status: 'ERRORED' as const }];
-    for (const query of queries) {
+    for (const query of WATCHED_LISTS) {
       for await (const page of client.allLivestreamPages(query, seen)) {
         for (const livestream of page) visit(livestream);
       }
@@ -205,57 +294,61 @@ export class Poller {
   }
 
   private async cycle(): Promise<CycleResult> {
-    const { store, clock, log, budget } = this.options;
+    const { log, budget } = this.options;
     const startTotal = budget.total;
     const requests = () => budget.total - startTotal;
-    this.statuses ??= store.loadStatuses();
-    const previous = this.statuses;
-    const full = this.nextFull();
-    // Nothing below touches the store until the sweep has succeeded: a failure part-way changes nothing.
-    const changed = new Map<string, StoredStatus>();
-    const transitions: Omit<StreamEvent, 'at'>[] = [];
-    const visit = (livestream: Livestream) => {
-      const before = previous?.get(livestream.id);
-      if (before?.status === livestream.status) return;
-      changed.set(livestream.id, {
-        status: livestream.status,
-        name: livestream.name,
-        sessionId: livestream.status === 'LIVE' ? null : (before?.sessionId ?? null),
-      });
-      if (previous === null) return; // the baseline announces nothing
-      for (const kind of transitionKinds(before?.status, livestream.status)) {
-        transitions.push({ kind, stream: snapshot(livestream), previousStatus: before?.status ?? null });
-      }
-    };
+    const watched = this.load();
+    // Nothing below touches the store until the read has succeeded: a failure part-way changes nothing.
+    const findings = new Findings(watched, watched !== null);
     let seen: Set<string>;
     try {
-      seen = await this.sweep(full, visit);
+      seen = await this.read(findings.visit);
     } catch (error) {
       return this.failed(error, requests());
     }
     for (const id of this.absences.keys()) if (seen.has(id)) this.absences.delete(id);
-    const missing = previous === null ? [] : await this.missingFrom(seen, full, previous, visit);
-    // When the sweep ended: a sweep of many pages can take seconds, and event times drive the cooldown.
-    const at = new Date(clock.now()).toISOString();
-    const events: StreamEvent[] = transitions.map((transition) => ({ ...transition, at }));
+    if (watched !== null) await this.confirmMissing(seen, watched, findings);
     // The API answers again: "notifications are back" goes out before the changes it says follow.
     await this.recovered();
-    if (previous === null) {
-      store.commitCycle({ changed, removed: [], events: [], baseline: true });
-      this.statuses = changed;
-      this.fullCost = Math.max(1, requests());
-      this.cyclesSinceFull = 0;
-      log.info('baseline recorded: streams already live are not announced', { streams: seen.size });
-      this.succeeded();
-      return { ok: true, baseline: true, full, streams: seen.size, events: 0, requests: this.fullCost };
+    const events = await this.commit(findings, watched === null);
+    this.cost = Math.max(1, requests());
+    if (watched === null) {
+      log.info('baseline recorded: streams already live are not announced', {
+        live: findings.changed.size,
+      });
     }
+    this.succeeded();
+    return { ok: true, baseline: watched === null, streams: seen.size, events, requests: requests() };
+  }
 
-    const removed: string[] = [];
+  /**
+   * The watched streams this read should have listed and did not: a stream that merely was not seen is
+   * not ended. A LIVE one is looked up at once (its active session): still LIVE means the list was torn;
+   * another status is handled like a listed one; no active session (404) is evidence that it ended. A
+   * failed lookup, one past the per-cycle cap, or an ERRORED stream gives no evidence: it must then be
+   * missing from the next read too.
+   */
+  private async confirmMissing(
+    seen: Set<string>,
+    watched: Map<string, StoredStatus>,
+    findings: Findings,
+  ): Promise<void> {
+    const missing: { id: string; before: StoredStatus; evidence: Evidence }[] = [];
+    for (const [id, before] of watched) if (!seen.has(id)) missing.push({ id, before, evidence: null });
+    const toConfirm = missing.filter((m) => m.before.status === 'LIVE').slice(0, MAX_CONFIRMATIONS_PER_CYCLE);
+    await Promise.all(
+      toConfirm.map(async (entry) => {
+        entry.evidence = await this.lookUp(entry.id, findings);
+      }),
+    );
     for (const { id, before, evidence } of missing) {
-      if (evidence === 'still-live' || evidence === 'listed') continue;
+      if (evidence === 'still-live' || evidence === 'listed') {
+        this.absences.delete(id);
+        continue;
+      }
       if (evidence === null) {
         // No evidence yet: one list read may be torn (a stream created or deleted between two pages shifts
-        // another out of sight). Absent from two reads in a row, it has left as far as anyone can tell.
+        // another out of sight). Missing from two reads in a row, it has left as far as anyone can tell.
         const absences = (this.absences.get(id) ?? 0) + 1;
         if (absences < ABSENCES_TO_CONFIRM) {
           this.absences.set(id, absences);
@@ -263,127 +356,105 @@ export class Poller {
         }
       }
       this.absences.delete(id);
-      // Missing from the whole list twice: deleted. Missing from it with no active session: deleted, or
-      // IDLE and shifted out of sight by a torn read; either way nothing more to announce of it, and a
-      // stream seen again with a status that is not LIVE or ERRORED announces nothing either.
-      // Otherwise it left LIVE or ERRORED; which status it has now, the next full sweep tells; for
-      // notifications it only matters that it is neither.
-      const vanished = full && evidence === null;
-      if (full) removed.push(id);
-      else changed.set(id, { status: 'UNKNOWN', name: before.name, sessionId: before.sessionId });
-      if (before.status === 'LIVE') {
-        events.push({
-          kind: 'ended',
-          stream: { id, name: before.name, status: 'UNKNOWN', playbackUrl: null },
-          previousStatus: 'LIVE',
-          ...(vanished ? { vanished: true } : {}),
-          at,
-        });
-      }
+      findings.left(id, before);
     }
+  }
 
-    await this.enrich(events, changed, previous);
-    const subscriptions = this.subscriptions();
-    const commit: CycleCommit = {
-      changed,
-      removed,
-      events: events.map((event) => ({ event, targets: targetsFor(event, subscriptions) })),
-      baseline: false,
-    };
-    store.commitCycle(commit);
-    for (const [id, stored] of changed) previous.set(id, stored);
-    for (const id of removed) previous.delete(id);
-    for (const id of changed.keys()) this.absences.delete(id);
-    if (full) {
-      this.fullCost = Math.max(1, requests());
-      this.cyclesSinceFull = 0;
-    } else {
-      this.lightCost = Math.max(1, requests());
-      this.cyclesSinceFull++;
+  /** One livestream's active session: what it says about the stream, handed to `findings`. */
+  private async lookUp(id: string, findings: Findings): Promise<Evidence> {
+    const client = this.options.lookupClient ?? this.options.client;
+    try {
+      const { livestream, session } = await client.getActiveLivestreamSession(id);
+      findings.sessions.set(id, session);
+      if (livestream && livestream.status !== 'LIVE') {
+        findings.visit(livestream);
+        return 'listed';
+      }
+      if (livestream) {
+        findings.visit(livestream);
+        return 'still-live';
+      }
+      return session ? 'still-live' : null;
+    } catch (error) {
+      if (isRealtimeKitError(error) && error.kind === 'NotFound') return 'no-active-session';
+      this.options.log.debug('could not look a livestream up; the next poll tells', {
+        livestreamId: id,
+        kind: isRealtimeKitError(error) ? error.kind : 'unknown',
+      });
+      return null;
     }
-    const deliveries = commit.events.reduce((n, e) => n + e.targets.length, 0);
-    if (events.length > 0) log.info('poll cycle found transitions', { events: events.length, deliveries });
-    if (deliveries > 0) this.options.onEnqueued?.();
-    this.succeeded();
-    return {
-      ok: true,
-      baseline: false,
-      full,
-      streams: seen.size,
-      events: events.length,
-      requests: requests(),
-    };
+  }
+
+  /** A targeted check of a few livestreams (webhook hints), written like a cycle's findings. */
+  private async checkNow(ids: string[]): Promise<void> {
+    const { budget, clock, log } = this.options;
+    const watched = this.load();
+    if (watched === null) return; // no baseline yet: the first poll records it
+    if (budget.waitMs(ids.length, clock.monotonic()) > 0) {
+      log.info('request budget is low: a webhook hint waits for the next poll', { streams: ids.length });
+      return;
+    }
+    const findings = new Findings(watched, true);
+    await Promise.all(
+      ids.map(async (id) => {
+        const evidence = await this.lookUp(id, findings);
+        const before = watched.get(id);
+        if (evidence === 'no-active-session' && before) findings.left(id, before);
+      }),
+    );
+    for (const id of [...findings.changed.keys(), ...findings.removed]) this.absences.delete(id);
+    await this.commit(findings, false);
   }
 
   /**
-   * The stored streams this read should have listed and did not, each with what a targeted lookup says:
-   * a stream that merely was not seen is not ended. A stored LIVE stream is looked up at once (its
-   * active session): still LIVE means the list was torn; another status is handed to `visit` like a
-   * listed one; no active session (404) is evidence that it ended. A failed lookup, or one past the
-   * per-cycle cap, gives no evidence: the stream must then be absent from the next read too.
+   * Writes what a read found: statuses, and each event with its deliveries, in one transaction; then
+   * the in-memory view follows. Returns how many events it wrote.
    */
-  private async missingFrom(
-    seen: Set<string>,
-    full: boolean,
-    previous: Map<string, StoredStatus>,
-    visit: (livestream: Livestream) => void,
-  ): Promise<{ id: string; before: StoredStatus; evidence: Evidence }[]> {
-    const missing: { id: string; before: StoredStatus; evidence: Evidence }[] = [];
-    for (const [id, before] of previous) {
-      if (seen.has(id)) continue;
-      // A light cycle reads only the LIVE and ERRORED lists: only those statuses are expected in it.
-      if (!full && before.status !== 'LIVE' && before.status !== 'ERRORED') continue;
-      missing.push({ id, before, evidence: null });
-    }
-    const client = this.options.lookupClient ?? this.options.client;
-    const toConfirm = missing.filter((m) => m.before.status === 'LIVE').slice(0, MAX_CONFIRMATIONS_PER_CYCLE);
-    await Promise.all(
-      toConfirm.map(async (entry) => {
-        try {
-          const { livestream, session } = await client.getActiveLivestreamSession(entry.id);
-          if (livestream && livestream.status !== 'LIVE') {
-            visit(livestream);
-            entry.evidence = 'listed';
-          } else if (livestream || session) entry.evidence = 'still-live';
-        } catch (error) {
-          if (isRealtimeKitError(error) && error.kind === 'NotFound') entry.evidence = 'no-active-session';
-          else {
-            this.options.log.debug('could not confirm that a livestream left LIVE; asking again next cycle', {
-              livestreamId: entry.id,
-              kind: isRealtimeKitError(error) ? error.kind : 'unknown',
-            });
-          }
-        }
-        if (entry.evidence === 'still-live') this.absences.delete(entry.id);
-      }),
-    );
-    return missing;
+  private async commit(findings: Findings, baseline: boolean): Promise<number> {
+    const { store, clock, log } = this.options;
+    const watched = this.watched ?? new Map<string, StoredStatus>();
+    // When the read ended: a read of many pages can take seconds, and event times drive the cooldown.
+    const at = new Date(clock.now()).toISOString();
+    const events: StreamEvent[] = findings.transitions.map((transition) => ({ ...transition, at }));
+    await this.enrich(events, findings, watched);
+    const subscriptions = this.subscriptions();
+    const removed = [...findings.removed, ...this.stale];
+    const targeted = events.map((event) => ({ event, targets: targetsFor(event, subscriptions) }));
+    store.commitCycle({ changed: findings.changed, removed, events: targeted, baseline });
+    this.stale = [];
+    for (const [id, stored] of findings.changed) watched.set(id, stored);
+    for (const id of findings.removed) watched.delete(id);
+    this.watched = watched;
+    const deliveries = targeted.reduce((n, e) => n + e.targets.length, 0);
+    if (events.length > 0) log.info('poll found transitions', { events: events.length, deliveries });
+    if (deliveries > 0) this.options.onEnqueued?.();
+    return events.length;
   }
 
   /** Best-effort details from the session endpoints; a failed lookup leaves the event plainer, not lost. */
-  private async enrich(
-    events: StreamEvent[],
-    changed: Map<string, StoredStatus>,
-    previous: Map<string, StoredStatus>,
-  ) {
+  private async enrich(events: StreamEvent[], findings: Findings, watched: Map<string, StoredStatus>) {
     const { log } = this.options;
     const client = this.options.lookupClient ?? this.options.client;
+    const activeSession = async (id: string) =>
+      findings.sessions.has(id)
+        ? findings.sessions.get(id)!
+        : (await client.getActiveLivestreamSession(id)).session;
     const lookup = async (event: StreamEvent): Promise<void> => {
       if (event.kind === 'live' || event.kind === 'errored') {
-        const { session } = await client.getActiveLivestreamSession(event.stream.id);
+        const session = await activeSession(event.stream.id);
         if (event.kind === 'errored') event.errMessage = session?.errMessage ?? null;
         event.startedTime = session?.startedTime ?? null;
-        const stored = changed.get(event.stream.id);
+        const stored = findings.changed.get(event.stream.id);
         if (event.kind === 'live' && stored && session) stored.sessionId = session.id;
       } else {
-        const session = await client.getLivestreamSession(previous.get(event.stream.id)!.sessionId!);
+        const session = await client.getLivestreamSession(watched.get(event.stream.id)!.sessionId!);
         event.startedTime = session.startedTime;
         event.ingestSeconds = session.ingestSeconds;
         event.viewerSeconds = session.viewerSeconds;
       }
     };
     const wanted = events
-      .filter((event) => event.kind !== 'ended' || previous.get(event.stream.id)?.sessionId)
+      .filter((event) => event.kind !== 'ended' || watched.get(event.stream.id)?.sessionId)
       .slice(0, MAX_LOOKUPS_PER_CYCLE);
     // In parallel, on a client that does not retry: a slow session endpoint delays a cycle by one timeout
     // at most, never by twenty of them.

@@ -17,13 +17,16 @@ export interface StoredStatus {
 export interface CycleCommit {
   /** Statuses that changed or appeared. */
   changed: Map<string, StoredStatus>;
-  /** Livestreams that disappeared from a full sweep. */
+  /** Livestreams no longer LIVE or ERRORED (or gone): nothing more to watch. */
   removed: string[];
   /** Each event with the channels it goes to; written with the statuses in one transaction. */
   events: { event: NotifyEvent; targets: Target[] }[];
   /** True on the very first sweep: statuses are recorded and nothing is announced. */
   baseline: boolean;
 }
+
+/** How long a webhook delivery's rtk-uuid is remembered: RealtimeKit's retries come within minutes. */
+export const WEBHOOK_DEDUPE_MS = 24 * 3_600_000;
 
 export interface NotifyStore {
   /** Null before the first successful sweep (no baseline yet). */
@@ -76,6 +79,12 @@ export interface NotifyStore {
 
   findPost(channel: ChannelRef, livestreamId: string): StreamPost | null;
   savePost(post: StreamPost): void;
+
+  /**
+   * Records a webhook delivery by its rtk-uuid at `now` (wall-clock ms): true the first time, false for a
+   * repeat seen in the last WEBHOOK_DEDUPE_MS (older ones are forgotten as new ones come).
+   */
+  claimWebhookDelivery(uuid: string, now: number): boolean;
 
   /** Runs `work` as one transaction: all its writes land, or none (nested calls join the outer one). */
   transaction<T>(work: () => T): T;

@@ -36,22 +36,23 @@ describe('5xx bursts', () => {
 
   it('a burst on a later page fails the whole sweep; the retry commits once', async () => {
     await rig.close();
-    rig = await createRig({ client: { retries: 2 }, fullSweepEvery: 1 });
-    const streams = rig.emulator.seed(230, { status: 'IDLE' });
+    rig = await createRig({ client: { retries: 2 } });
+    const [first, last] = [
+      rig.emulator.addLivestream({ name: 'First', status: 'IDLE' }),
+      rig.emulator.addLivestream({ name: 'Last', status: 'IDLE' }),
+    ];
+    rig.emulator.seed(230, { status: 'LIVE' }); // the LIVE list is 3 pages long
     subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
-    rig.emulator.setStatus(streams[0]!.id, 'LIVE'); // oldest: on page 3
-    rig.emulator.setStatus(streams[229]!.id, 'ERRORED', 'encoder gone'); // newest: on page 1
-    rig.emulator.injectFault({ path: 'page_no=3', status: 500, times: 3 });
+    rig.emulator.setStatus(first.id, 'LIVE'); // oldest: on page 3 of the LIVE list
+    rig.emulator.setStatus(last.id, 'ERRORED', 'encoder gone');
+    rig.emulator.injectFault({ path: 'status=LIVE&page_no=3', status: 500, times: 3 });
     const [failed, ok] = await rig.cycleUntilOk();
     expect(failed).toMatchObject({ ok: false });
     expect(ok).toMatchObject({ ok: true, events: 2 });
     expect(rig.logs.matching('poll cycle failed')[0]).toMatchObject({ kind: 'ServerError' });
     await rig.drainAll();
-    expect(sentLines(rig.sink).sort()).toEqual([
-      `post C1 ${streams[0]!.name} is live`,
-      `post C1 ${streams[229]!.name} errored`,
-    ]);
+    expect(sentLines(rig.sink).sort()).toEqual(['post C1 First is live', 'post C1 Last errored']);
   });
 
   it('a 5xx on the session lookups leaves the notice plainer, not lost', async () => {

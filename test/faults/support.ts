@@ -137,7 +137,6 @@ export interface RigOptions {
   cooldownMs?: number;
   intervalMs?: number;
   /** The poller's full-sweep period (1: every cycle lists every livestream); default the poller's own. */
-  fullSweepEvery?: number;
   /** Poller client settings (the rig's default: 1 retry, 1 ms between, a 2 s timeout). */
   client?: Partial<RealtimeKitClientOptions>;
   /** Command client settings (the rig's default: no retries, a 2 s timeout). */
@@ -228,7 +227,6 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
       budget,
       intervalMs: options.intervalMs ?? 15_000,
       alertAfterMs: options.alertAfterMs ?? 300_000,
-      ...(options.fullSweepEvery ? { fullSweepEvery: options.fullSweepEvery } : {}),
     });
     rig.core = createCore({ client: commandClient, log: logs.log, store: rig.rawStore });
   };

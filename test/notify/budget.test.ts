@@ -141,8 +141,8 @@ describe('poller within API_REQUEST_BUDGET', () => {
   });
 
   it('stretches its interval with many livestreams and never exceeds the budget in any window', async () => {
-    h = await createHarness({ budget: 20, fullSweepEvery: 1 });
-    h.emulator.seed(450, { status: 'IDLE' }); // 5 pages of 100 per sweep
+    h = await createHarness({ budget: 20 });
+    h.emulator.seed(350, { status: 'LIVE' }); // 4 pages of the LIVE list and 1 of the ERRORED list a cycle
     const stamps: number[] = [];
     h.emulator.onRequest(() => stamps.push(h.clock.now()));
     h.poller.start();
@@ -158,20 +158,38 @@ describe('poller within API_REQUEST_BUDGET', () => {
       const inWindow = stamps.filter((t) => t >= start && t < start + BUDGET_WINDOW_MS).length;
       expect(inWindow).toBeLessThanOrEqual(20);
     }
-    expect(
-      h.poller.nextDelayMs({ ok: true, baseline: false, full: true, streams: 450, events: 0, requests: 5 }),
-    ).toBe(75_000);
+    expect(h.poller.nextDelayMs({ ok: true, baseline: false, streams: 450, events: 0, requests: 5 })).toBe(
+      75_000,
+    );
   });
 });
 
-describe('light cycles between full sweeps', () => {
+describe('a cycle reads only the LIVE and ERRORED lists', () => {
   let h: Harness;
   afterEach(async () => {
     await h.close();
   });
 
-  it('reads only the LIVE and ERRORED lists between full sweeps and still sees every transition', async () => {
-    h = await createHarness({ fullSweepEvery: 4 });
+  it('keeps only LIVE and ERRORED streams: rows an earlier version kept for every stream go at the first cycle', async () => {
+    h = await createHarness();
+    const live = h.emulator.addLivestream({ name: 'On air', status: 'LIVE' });
+    const idle = h.emulator.addLivestream({ name: 'Resting', status: 'IDLE' });
+    h.store.commitCycle({
+      changed: new Map([
+        [live.id, { status: 'LIVE', name: 'On air', sessionId: null }],
+        [idle.id, { status: 'IDLE', name: 'Resting', sessionId: null }],
+      ]),
+      removed: [],
+      events: [],
+      baseline: true,
+    });
+    h.restart();
+    expect(await h.poller.runCycle()).toMatchObject({ ok: true, baseline: false, events: 0 });
+    expect([...h.store.loadStatuses()!.keys()]).toEqual([live.id]);
+  });
+
+  it('costs what the LIVE and ERRORED streams cost, not all livestreams, and still sees every transition', async () => {
+    h = await createHarness();
     const streams = h.emulator.seed(450, { status: 'IDLE' });
     const [a, b] = [streams[10]!, streams[20]!];
     h.store.upsertSubscription({
@@ -183,23 +201,24 @@ describe('light cycles between full sweeps', () => {
       mention: null,
       source: 'chat',
     });
-    expect(await h.poller.runCycle()).toMatchObject({ ok: true, full: true, requests: 5 });
+    // 450 livestreams, none LIVE or ERRORED: one (empty) page of each list.
+    expect(await h.poller.runCycle()).toMatchObject({ ok: true, requests: 2 });
 
     h.emulator.setStatus(a.id, 'LIVE');
     const light = await h.poller.runCycle();
     await h.drainAll();
-    // Two short lists plus one session lookup for the LIVE event, instead of 5 pages.
-    expect(light).toMatchObject({ ok: true, full: false, events: 1, requests: 3 });
+    // Two short lists plus one session lookup for the LIVE event.
+    expect(light).toMatchObject({ ok: true, events: 1, requests: 3 });
 
     h.emulator.setStatus(a.id, 'IDLE');
     h.emulator.setStatus(b.id, 'ERRORED', 'no video');
-    expect(await h.poller.runCycle()).toMatchObject({ ok: true, full: false, events: 2 });
+    expect(await h.poller.runCycle()).toMatchObject({ ok: true, events: 2 });
     await h.drainAll();
-    h.emulator.setStatus(b.id, 'INVOKED'); // leaves ERRORED: no event, but remembered
-    expect(await h.poller.runCycle()).toMatchObject({ ok: true, full: false, events: 0 });
-    expect(await h.poller.runCycle()).toMatchObject({ ok: true, full: true, events: 0 });
+    h.emulator.setStatus(b.id, 'INVOKED'); // leaves ERRORED: no event; forgotten after two absent reads
+    expect(await h.poller.runCycle()).toMatchObject({ ok: true, events: 0 });
+    expect(await h.poller.runCycle()).toMatchObject({ ok: true, events: 0 });
     h.emulator.setStatus(b.id, 'ERRORED', 'again');
-    expect(await h.poller.runCycle()).toMatchObject({ ok: true, full: false, events: 1 });
+    expect(await h.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
 
     await h.drainAll();
     // Events of one cycle have no order among themselves; across cycles they do.

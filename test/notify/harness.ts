@@ -104,7 +104,6 @@ export interface NotifyRigOptions {
   budget?: number;
   cooldownMs?: number;
   alertAfterMs?: number;
-  fullSweepEvery?: number;
 }
 
 export async function createNotifyRig(options: NotifyRigOptions): Promise<NotifyRig> {
@@ -140,7 +139,6 @@ export async function createNotifyRig(options: NotifyRigOptions): Promise<Notify
       budget: rig.budget,
       intervalMs: 15_000,
       alertAfterMs: options.alertAfterMs ?? 300_000,
-      ...(options.fullSweepEvery ? { fullSweepEvery: options.fullSweepEvery } : {}),
     });
   };
   build();

@@ -63,12 +63,13 @@ describe('a server that ignores the status filter', () => {
     });
     const listRequests = () => server.requests.filter((r) => r.path.endsWith('/livestreams'));
 
-    expect(await poller.runCycle()).toMatchObject({ ok: true, baseline: true, full: true, streams: 150 });
-    expect(listRequests()).toHaveLength(2);
+    expect(await poller.runCycle()).toMatchObject({ ok: true, baseline: true, streams: 150 });
+    // LIVE list: 2 pages (every stream); ERRORED list: 1 page of nothing new, which ends that walk.
+    expect(listRequests()).toHaveLength(3);
 
     streams[120]!.status = 'LIVE';
     const before = listRequests().length;
-    expect(await poller.runCycle()).toMatchObject({ ok: true, full: false, events: 1, streams: 150 });
+    expect(await poller.runCycle()).toMatchObject({ ok: true, events: 1, streams: 150 });
     // LIVE list: 2 pages (every stream, one status is LIVE); ERRORED list: 1 page of nothing new.
     const light = listRequests().slice(before);
     expect(light.map((r) => [r.query.get('status'), r.query.get('page_no')])).toEqual([
@@ -77,9 +78,10 @@ describe('a server that ignores the status filter', () => {
       ['ERRORED', '1'],
     ]);
     // The next light cycle finds nothing new to say.
-    expect(await poller.runCycle()).toMatchObject({ ok: true, full: false, events: 0 });
+    expect(await poller.runCycle()).toMatchObject({ ok: true, events: 0 });
     expect(store.loadStatuses()?.get('ls-120')?.status).toBe('LIVE');
-    expect(store.loadStatuses()?.get('ls-7')?.status).toBe('IDLE');
+    // Only LIVE and ERRORED streams are kept: the others' statuses matter to no notification.
+    expect(store.loadStatuses()?.get('ls-7')).toBeUndefined();
     store.close();
   });
 });

@@ -22,7 +22,7 @@ describe('poller + delivery', () => {
     subscribe(h.store, 'C1');
     subscribe(h.store, 'C2', { onLive: false }); // errored only
     const first = await h.poller.runCycle();
-    expect(first).toMatchObject({ ok: true, baseline: true, streams: 2, events: 0 });
+    expect(first).toMatchObject({ ok: true, baseline: true, streams: 1, events: 0 });
     await h.drainAll();
     expect(h.sink.sent).toEqual([]);
 
@@ -118,17 +118,17 @@ describe('poller + delivery', () => {
 
   it('an API failing mid-paging changes nothing, and the next cycle catches up', async () => {
     await h.close();
-    h = await createHarness({ fullSweepEvery: 1 });
-    h.emulator.seed(250, { status: 'IDLE' });
-    const target = h.emulator.livestreams()[0]!;
+    h = await createHarness();
+    const target = h.emulator.addLivestream({ name: 'Target', status: 'IDLE' });
+    h.emulator.seed(250, { status: 'LIVE' }); // the LIVE list is 3 pages long
     subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(target.id, 'LIVE');
-    h.emulator.injectFault({ path: 'page_no=3', status: 500, times: 2 });
+    h.emulator.injectFault({ path: 'status=LIVE&page_no=3', status: 500, times: 2 });
     const failed = await h.poller.runCycle();
     expect(failed.ok).toBe(false);
     expect(h.store.countPending()).toBe(0);
-    expect(h.store.loadStatuses()!.get(target.id)?.status).toBe('IDLE');
+    expect(h.store.loadStatuses()!.get(target.id)).toBeUndefined(); // not LIVE as far as the store knows
     const ok = await h.poller.runCycle();
     expect(ok).toMatchObject({ ok: true, events: 1 });
     await h.drainAll();

@@ -69,7 +69,7 @@ describe('a wall clock stepped back', () => {
   it('an hour back does not stall a poller that is waiting for its request budget', async () => {
     // A budget of 3 requests per 5 minutes, each cycle 2 requests (LIVE + ERRORED lists): the poller
     // soon waits for the window to free room.
-    h = await createHarness({ budget: 3, fullSweepEvery: 1_000 });
+    h = await createHarness({ budget: 3 });
     await h.poller.runCycle(); // baseline: 1 request
     h.poller.start();
     await parked();

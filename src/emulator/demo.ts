@@ -1,4 +1,4 @@
-/** Starting data: a few friendly livestreams for the demo, and cheap bulk data for load tests. */
+/** Starting data: a few friendly livestreams for the demo (bulk data for load tests: store.addBulk). */
 import type { Prng } from './prng.js';
 import type { LivestreamInput } from './store.js';
 
@@ -27,27 +27,4 @@ export function demoLivestreams(count: number, now: Date, ids: Prng): Livestream
       created_at: new Date(now.getTime() - (count - i) * 6 * HOUR_MS).toISOString(),
     };
   });
-}
-
-/** Weighted like a real app: mostly idle streams, some live, a few waiting or failed. */
-const BULK_STATUSES = ['IDLE', 'IDLE', 'IDLE', 'IDLE', 'IDLE', 'IDLE', 'LIVE', 'LIVE', 'INVOKED', 'ERRORED'];
-
-/**
- * `count` streams one second apart up to now. Fields in `template` apply to every one; otherwise the
- * status is drawn from BULK_STATUSES and one in five belongs to a meeting.
- */
-export function bulkLivestreams(
-  count: number,
-  template: LivestreamInput,
-  now: Date,
-  ids: Prng,
-): LivestreamInput[] {
-  const width = String(count).length;
-  return Array.from({ length: count }, (_, i) => ({
-    name: `Stream ${String(i + 1).padStart(width, '0')}`,
-    status: ids.pick(BULK_STATUSES),
-    meeting_id: ids.int(5) === 0 ? ids.uuid() : null,
-    created_at: new Date(now.getTime() - (count - i) * 1000).toISOString(),
-    ...template,
-  }));
 }

@@ -17,10 +17,17 @@ import type { EmulatorSettings } from './settings.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { bulkLivestreams, demoLivestreams } from './demo.js';
+import { demoLivestreams } from './demo.js';
 import { type Fault, FaultQueue, isDestroyFault, isRawBodyFault, isStatusFault } from './faults.js';
 import { createPrng, type Prng, randomSeed } from './prng.js';
 import { type Answer, gatewayError, matchRoute, noRoute, rtkError } from './routes.js';
+import {
+  createWebhookService,
+  type EmulatorWebhookOptions,
+  type EmulatorWebhooks,
+  WELL_KNOWN_KEY_PATH,
+  type WebhookService,
+} from './webhooks.js';
 import {
   type LivestreamInput,
   LivestreamStore,
@@ -45,6 +52,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** How many friendly demo livestreams to start with; default 0. */
   livestreams?: number;
+  /** Webhook delivery: retry waits and per-attempt timeout (tests shorten them). */
+  webhooks?: EmulatorWebhookOptions;
 }
 
 export { clientSettingsOf, type EmulatorSettings } from './settings.js';
@@ -73,6 +82,8 @@ export interface Emulator {
   readonly appUrl: string;
   /** Every request received, oldest first (the oldest are dropped past 20,000). */
   readonly requests: readonly RecordedRequest[];
+  /** Rows read to answer list requests so far: a page costs its own rows, never the store's (tests). */
+  readonly listRowsRead: number;
 
   /** Listens on `port` (0: any free port); resolves with the base URL once listening. */
   start(port?: number, host?: string): Promise<string>;
@@ -83,12 +94,17 @@ export interface Emulator {
   addLivestream(partial?: LivestreamInput): WireLivestream;
   /** `count` streams one second apart up to now, mixed statuses unless `template` sets them. */
   seed(count: number, template?: LivestreamInput): WireLivestream[];
+  /**
+   * Streams as seed() makes them, without building any for the caller: an app of 1,000,000 in well under
+   * a second and about 25 MB (they are rows in typed arrays, built into objects only when read).
+   */
+  seedLarge(count: number, template?: LivestreamInput): void;
   /** Any status is accepted (OFFLINE, WEIRD…); LIVE opens a session, ERRORED sets err_message. */
   setStatus(id: string, status: string, errMessage?: string): WireLivestream;
   removeLivestream(id: string): boolean;
   getLivestream(id: string): WireLivestream | null;
-  /** Every livestream, oldest first. */
-  livestreams(): WireLivestream[];
+  /** Every livestream, oldest first; or those with `status`, at most `limit` (read from the index). */
+  livestreams(filter?: { status?: string; limit?: number }): WireLivestream[];
   getSession(id: string): WireSession | null;
   sessionsOf(livestreamId: string): WireSession[];
 
@@ -104,6 +120,8 @@ export interface Emulator {
   waitForRequest(matcher?: RequestMatcher, timeoutMs?: number): Promise<RecordedRequest>;
   onRequest(listener: (request: RecordedRequest) => void): () => void;
   onStatusChange(listener: (change: StatusChange) => void): () => void;
+  /** Registered webhooks, deliveries of status changes to them, and test hooks (see webhooks.ts). */
+  readonly webhooks: EmulatorWebhooks;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -122,8 +140,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const appId = options.appId ?? ids.hex(16);
   const store = new LivestreamStore(ids, now);
   if (options.livestreams) store.addMany(demoLivestreams(options.livestreams, now(), ids));
-  const http = new HttpFront({ token, accountId, appId, store, now });
-  return buildEmulator({ token, accountId, appId, store, http, ids, simulation, now });
+  const webhooks = createWebhookService({
+    now,
+    newId: () => ids.uuid(),
+    livestream: (id) => store.get(id),
+    ...(options.webhooks ? { options: options.webhooks } : {}),
+  });
+  const http = new HttpFront({ token, accountId, appId, store, now, webhooks });
+  return buildEmulator({ token, accountId, appId, store, http, ids, simulation, now, webhooks });
 }
 
 interface Parts {
@@ -135,11 +159,13 @@ interface Parts {
   ids: Prng;
   simulation: Prng;
   now: () => Date;
+  webhooks: WebhookService;
 }
 
 function buildEmulator(parts: Parts): Emulator {
   const { store, http } = parts;
-  const changeListeners = new Set<(change: StatusChange) => void>();
+  // Webhooks hear every change first, as the real API sends them whoever else listens.
+  const changeListeners = new Set<(change: StatusChange) => void>([parts.webhooks.statusChanged]);
   let timer: NodeJS.Timeout | null = null;
   const emit = (changes: StatusChange[]): StatusChange[] => {
     for (const change of changes) for (const listener of changeListeners) listener(change);
@@ -167,9 +193,13 @@ function buildEmulator(parts: Parts): Emulator {
     get requests() {
       return http.log;
     },
+    get listRowsRead() {
+      return store.listRowsRead;
+    },
     start: (port = 0, host = '127.0.0.1') => http.start(port, host),
     stop: async () => {
       stopSimulation();
+      await parts.webhooks.stop();
       await http.stop();
     },
     settings: () => ({
@@ -177,12 +207,16 @@ function buildEmulator(parts: Parts): Emulator {
       CLOUDFLARE_API_TOKEN: parts.token,
       CLOUDFLARE_ACCOUNT_ID: parts.accountId,
       REALTIMEKIT_APP_ID: parts.appId,
+      REALTIMEKIT_WEBHOOK_KEY_URL: `${http.origin()}${WELL_KNOWN_KEY_PATH}`,
     }),
+    webhooks: parts.webhooks,
     addLivestream: (partial = {}) => store.add(partial),
     seed: (count, template = {}) => {
-      if (!(Number.isInteger(count) && count >= 0))
-        throw new Error(`seed count must be 0 or more (got ${count})`);
-      return store.addMany(bulkLivestreams(count, template, parts.now(), parts.ids));
+      const added = store.addBulk(seedCount(count), template);
+      return store.rows(added.first, added.count);
+    },
+    seedLarge: (count, template = {}) => {
+      store.addBulk(seedCount(count), template);
     },
     setStatus: (id, status, errMessage) => {
       const change = store.setStatus(id, status, errMessage);
@@ -191,7 +225,19 @@ function buildEmulator(parts: Parts): Emulator {
     },
     removeLivestream: (id) => store.remove(id),
     getLivestream: (id) => store.get(id),
-    livestreams: () => store.all(),
+    livestreams: (filter) => {
+      if (filter === undefined) return store.all();
+      const { items } = store.list({
+        status: filter.status ?? null,
+        startMs: null,
+        endMs: null,
+        excludeMeetings: false,
+        ascending: true,
+        offset: 0,
+        limit: filter.limit ?? Number.POSITIVE_INFINITY,
+      });
+      return items.map((item) => ({ ...item }));
+    },
     getSession: (id) => store.session(id),
     sessionsOf: (id) => store.sessionsOf(id),
     step,
@@ -216,12 +262,19 @@ function buildEmulator(parts: Parts): Emulator {
   };
 }
 
+function seedCount(count: number): number {
+  if (!(Number.isInteger(count) && count >= 0))
+    throw new Error(`seed count must be 0 or more (got ${count})`);
+  return count;
+}
+
 interface HttpFrontOptions {
   token: string;
   accountId: string;
   appId: string;
   store: LivestreamStore;
   now: () => Date;
+  webhooks: WebhookService;
 }
 
 /** The HTTP side: parsing, the request log, faults, auth and writing answers. */
@@ -346,9 +399,13 @@ class HttpFront {
     body: string,
     authorization: string | undefined,
   ): Answer {
+    // The webhook signing key is public, outside the API and its auth, as RealtimeKit publishes it.
+    if (pathname === WELL_KNOWN_KEY_PATH && method === 'GET') return this.options.webhooks.wellKnown();
     const match = PATH_PATTERN.exec(pathname);
     const segments = match ? decodeSegments(match[3]!) : null;
-    const handler = segments ? matchRoute(method, segments) : null;
+    const handler = segments
+      ? (matchRoute(method, segments) ?? this.options.webhooks.matchRoute(method, segments))
+      : null;
     if (!match || !handler) return noRoute();
     const denied = this.authorize(authorization, decodeSegment(match[1]!), decodeSegment(match[2]!));
     if (denied) return denied;

@@ -1,9 +1,20 @@
 /**
- * The emulator's state: livestreams kept sorted by created_at (so a list request slices instead of
- * sorting 50,000 rows), their sessions, and the status lifecycle that opens and closes sessions.
- * Values are stored in the wire shape (snake_case) so answers serialise them as they are.
+ * The emulator's state: livestreams, their sessions, and the status lifecycle that opens and closes
+ * sessions. Built to stand in for an app of 1,000,000 livestreams:
+ * - Every stream is a row number. Its creation time, status and whether it has a meeting live in typed
+ *   arrays; the rest is an object (a stream added one at a time, or one that changed status) or, for
+ *   streams seeded in bulk, derived from the row when read (see compact-batch.ts).
+ * - Lists are answered from indexes: for every status and for "any status", with and without the
+ *   streams of meetings, the rows sorted by (created_at, creation order). Every filter the API has is
+ *   then one index and a created_at range of it (two binary searches), and a page reads only its own
+ *   rows, whatever the size of the store. Indexes follow every creation, status change and removal.
+ * Objects hold values in the wire shape (snake_case), so answers serialise them as they are.
  */
+import { type CompactBatch, compactWire, INGEST_SERVER, newBatch, rowOfCompactId } from './compact-batch.js';
 import type { Prng } from './prng.js';
+import { SortedRows } from './sorted-rows.js';
+
+export { INGEST_SERVER } from './compact-batch.js';
 
 export interface WireLivestream {
   id: string;
@@ -55,7 +66,6 @@ export interface ListFilter {
 
 /** A stream has an open session while it is LIVE or ERRORED; any other status closes it. */
 export const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['LIVE', 'ERRORED']);
-export const INGEST_SERVER = 'rtmps://live.cloudflare.com:443/live/';
 export const DEFAULT_ERR_MESSAGE = 'RTMP ingest timed out: no video received for 30 s';
 const ERR_MESSAGES = [
   DEFAULT_ERR_MESSAGE,
@@ -65,32 +75,62 @@ const ERR_MESSAGES = [
 ] as const;
 /** Simulated seconds per step() for the session counters, whatever the clock says. */
 export const STEP_SECONDS = 5;
+/** Weighted like a real app: mostly idle streams, some live, a few waiting or failed. */
+export const BULK_STATUSES = [
+  'IDLE',
+  'IDLE',
+  'IDLE',
+  'IDLE',
+  'IDLE',
+  'IDLE',
+  'LIVE',
+  'LIVE',
+  'INVOKED',
+  'ERRORED',
+];
 
+/** A stream kept as an object: added one at a time, or changed since it was seeded in bulk. */
 interface StoredLivestream {
   wire: WireLivestream;
-  createdMs: number;
-  /** Insertion order: breaks created_at ties so every order is total and stable. */
-  seq: number;
   /** When it last became INVOKED: a session's invoked_time. */
   invokedAt: string;
   activeSessionId: string | null;
 }
 
-function compareStored(a: StoredLivestream, b: StoredLivestream): number {
-  return a.createdMs - b.createdMs || a.seq - b.seq;
-}
+/** Status code 0 marks a removed row (and, for indexes, "any status"). */
+const REMOVED = 0;
+const ANY_STATUS = 0;
+const MAX_STATUSES = 255;
+const HAS_MEETING = 1;
 
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
 export class LivestreamStore {
-  /** Ascending by (created_at, seq). */
-  private sorted: StoredLivestream[] = [];
-  private readonly byId = new Map<string, StoredLivestream>();
-  private readonly byMeeting = new Map<string, Set<StoredLivestream>>();
+  /**
+   * Rows of every list() answered so far: a page must cost its own rows, not the store's (tests read
+   * this to prove that no list scans).
+   */
+  listRowsRead = 0;
+  private rowCount = 0;
+  private liveRows = 0;
+  private createdMs = new Float64Array(16);
+  private statusCodes = new Uint8Array(16);
+  private flags = new Uint8Array(16);
+  /** Status names by code; code 0 is REMOVED. */
+  private readonly statusNames: string[] = [''];
+  private readonly statusCodeOf = new Map<string, number>();
+  /** Index lists by `code * 2 + (streams without a meeting only ? 1 : 0)`; code 0 is any status. */
+  private readonly indexes: (SortedRows | undefined)[] = [];
+  private readonly objects = new Map<number, StoredLivestream>();
+  /** Rows of objects by id; a bulk-seeded stream's id decodes to its row instead. */
+  private readonly rowById = new Map<string, number>();
+  private readonly batches: CompactBatch[] = [];
+  private readonly batchByIdTail = new Map<string, CompactBatch>();
+  /** Rows of objects by meeting: only objects can be LIVE, which is all a meeting lookup asks. */
+  private readonly byMeeting = new Map<string, Set<number>>();
   private readonly sessions = new Map<string, WireSession>();
-  private nextSeq = 0;
 
   constructor(
     private readonly ids: Prng,
@@ -98,57 +138,115 @@ export class LivestreamStore {
   ) {}
 
   get size(): number {
-    return this.sorted.length;
+    return this.liveRows;
   }
 
   add(input: LivestreamInput): WireLivestream {
     return this.addMany([input])[0]!;
   }
 
-  /** Adds many at once with a single merge, so seeding 50,000 streams stays well under a second. */
+  /** Adds many at once with a single merge into each index, so seeding 50,000 stays well under a second. */
   addMany(inputs: readonly LivestreamInput[]): WireLivestream[] {
-    const fresh = inputs.map((input) => this.build(input));
+    const built = inputs.map((input) => this.build(input));
     const seen = new Set<string>();
-    for (const stored of fresh) {
-      if (this.byId.has(stored.wire.id) || seen.has(stored.wire.id)) {
-        throw new Error(`livestream ${stored.wire.id} already exists`);
+    for (const { wire } of built) {
+      if (this.rowOf(wire.id) !== null || seen.has(wire.id)) {
+        throw new Error(`livestream ${wire.id} already exists`);
       }
-      seen.add(stored.wire.id);
+      seen.add(wire.id);
     }
-    for (const stored of fresh) this.index(stored);
-    this.merge(fresh);
-    // Streams seeded LIVE or ERRORED need the session a real one would have.
-    for (const stored of fresh) {
-      if (ACTIVE_STATUSES.has(stored.wire.status)) {
-        const session = this.openSession(stored, stored.wire.created_at);
-        if (stored.wire.status === 'ERRORED') {
-          session.started_time = null;
-          session.err_message = DEFAULT_ERR_MESSAGE;
-        }
+    const first = this.allocate(built.length);
+    built.forEach(({ wire, createdMs }, i) => {
+      const row = first + i;
+      this.createdMs[row] = createdMs;
+      this.statusCodes[row] = this.codeOf(wire.status);
+      this.flags[row] = wire.meeting_id === null ? 0 : HAS_MEETING;
+      this.keep(row, { wire, invokedAt: wire.created_at, activeSessionId: null });
+    });
+    this.indexNew(first, built.length);
+    for (let row = first; row < first + built.length; row++) this.openSeededSession(row);
+    return built.map(({ wire }) => ({ ...wire }));
+  }
+
+  /**
+   * Adds `count` streams one second apart up to now, each with `template`'s fields; without them the
+   * status is drawn from BULK_STATUSES, one in five belongs to a meeting and the name is "Stream N".
+   * They are stored as rows, not objects (a million take about 25 MB and well under a second); those
+   * seeded LIVE or ERRORED become objects at once, with the session a real one would have. Returns the
+   * first row and the count: read them with `rows()`, or not at all.
+   */
+  addBulk(count: number, template: LivestreamInput = {}): { first: number; count: number } {
+    if (template.id !== undefined) {
+      // An id of its own cannot be derived from the row: an ordinary object (and a second one clashes).
+      const nowMs = this.now().getTime();
+      const width = String(count).length;
+      const added = this.addMany(
+        Array.from({ length: count }, (_, i) => ({
+          name: `Stream ${String(i + 1).padStart(width, '0')}`,
+          status: BULK_STATUSES[this.ids.int(BULK_STATUSES.length)],
+          created_at: new Date(nowMs - (count - i) * 1000).toISOString(),
+          ...template,
+        })),
+      );
+      return { first: this.rowCount - added.length, count: added.length };
+    }
+    const nowMs = this.now().getTime();
+    const fixedCreatedMs = template.created_at === undefined ? null : Date.parse(template.created_at);
+    if (Number.isNaN(fixedCreatedMs)) throw new Error(`created_at "${template.created_at}" is not a date`);
+    const first = this.allocate(count);
+    const batch = newBatch(first, count, template, this.ids);
+    this.batches.push(batch);
+    this.batchByIdTail.set(batch.idTail, batch);
+    const templateCode = 'status' in template ? this.codeOf(template.status ?? 'INVOKED') : null;
+    const templateFlags = 'meeting_id' in template ? (template.meeting_id == null ? 0 : HAS_MEETING) : null;
+    const bulkCodes = BULK_STATUSES.map((status) => this.codeOf(status));
+    for (let i = 0; i < count; i++) {
+      const row = first + i;
+      this.createdMs[row] = fixedCreatedMs ?? nowMs - (count - i) * 1000;
+      this.statusCodes[row] = templateCode ?? bulkCodes[this.ids.int(bulkCodes.length)]!;
+      this.flags[row] = templateFlags ?? (this.ids.int(5) === 0 ? HAS_MEETING : 0);
+    }
+    this.indexNew(first, count);
+    for (let row = first; row < first + count; row++) {
+      if (ACTIVE_STATUSES.has(this.statusNames[this.statusCodes[row]!]!)) {
+        this.materialise(row);
+        this.openSeededSession(row);
       }
     }
-    return fresh.map((stored) => ({ ...stored.wire }));
+    return { first, count };
+  }
+
+  /** Copies of `count` rows from `first` (as addBulk returned them), skipping removed ones. */
+  rows(first: number, count: number): WireLivestream[] {
+    const out: WireLivestream[] = [];
+    for (let row = first; row < first + count; row++) {
+      if (this.statusCodes[row] !== REMOVED) out.push({ ...this.wireOf(row) });
+    }
+    return out;
   }
 
   remove(id: string): boolean {
-    const stored = this.byId.get(id);
-    if (!stored) return false;
-    this.byId.delete(id);
-    this.unindexMeeting(stored);
-    const at = this.lowerBound(stored);
-    if (this.sorted[at] === stored) this.sorted.splice(at, 1);
-    else this.sorted = this.sorted.filter((s) => s !== stored);
+    const row = this.rowOf(id);
+    if (row === null) return false;
+    for (const index of this.indexesOf(row)) index.remove(row);
+    const stored = this.objects.get(row);
+    if (stored) this.unkeep(row, stored);
+    this.statusCodes[row] = REMOVED;
+    this.liveRows--;
     return true;
   }
 
   get(id: string): WireLivestream | null {
-    const stored = this.byId.get(id);
-    return stored ? { ...stored.wire } : null;
+    const row = this.rowOf(id);
+    return row === null ? null : { ...this.wireOf(row) };
   }
 
   /** Every livestream, oldest first (copies). */
   all(): WireLivestream[] {
-    return this.sorted.map((stored) => ({ ...stored.wire }));
+    const index = this.index(ANY_STATUS, false);
+    const out: WireLivestream[] = [];
+    for (let i = 0; i < index.length; i++) out.push({ ...this.wireOf(index.at(i)) });
+    return out;
   }
 
   session(id: string): WireSession | null {
@@ -163,7 +261,8 @@ export class LivestreamStore {
 
   /** The stream and its open session, or null when it has none (or does not exist). */
   activeSession(livestreamId: string): { livestream: WireLivestream; session: WireSession } | null {
-    const stored = this.byId.get(livestreamId);
+    const row = this.rowOf(livestreamId);
+    const stored = row === null ? undefined : this.objects.get(row);
     if (!stored || stored.activeSessionId === null) return null;
     const session = this.sessions.get(stored.activeSessionId);
     return session ? { livestream: { ...stored.wire }, session: { ...session } } : null;
@@ -171,21 +270,31 @@ export class LivestreamStore {
 
   /** The newest LIVE livestream of a meeting. */
   liveForMeeting(meetingId: string): WireLivestream | null {
-    let best: StoredLivestream | null = null;
-    for (const stored of this.byMeeting.get(meetingId) ?? []) {
-      if (stored.wire.status !== 'LIVE') continue;
-      if (best === null || compareStored(stored, best) > 0) best = stored;
+    let best: number | null = null;
+    for (const row of this.byMeeting.get(meetingId) ?? []) {
+      if (this.statusNames[this.statusCodes[row]!] !== 'LIVE') continue;
+      if (best === null || this.compareRows(row, best) > 0) best = row;
     }
-    return best ? { ...best.wire } : null;
+    return best === null ? null : { ...this.wireOf(best) };
   }
 
-  /** One page of the filtered list plus the number of matches. The live objects: serialise, do not keep. */
+  /**
+   * One page of the filtered list plus the number of matches: one index, a created_at range of it found
+   * by binary search, and the page's rows. The live objects: serialise, do not keep.
+   */
   list(filter: ListFilter): { items: WireLivestream[]; total: number } {
-    const from = filter.startMs === null ? 0 : this.firstAtOrAfter(filter.startMs);
-    const to = filter.endMs === null ? this.sorted.length : this.firstAfter(filter.endMs);
-    if (to <= from) return { items: [], total: 0 };
-    if (filter.status === null && !filter.excludeMeetings) return this.sliceRange(from, to, filter);
-    return this.scanRange(from, to, filter);
+    const code = filter.status === null ? ANY_STATUS : this.statusCodeOf.get(filter.status);
+    if (code === undefined) return { items: [], total: 0 };
+    const index = this.index(code, filter.excludeMeetings);
+    const from = filter.startMs === null ? 0 : index.firstAtOrAfter(filter.startMs);
+    const to = filter.endMs === null ? index.length : index.firstAfter(filter.endMs);
+    const total = Math.max(0, to - from);
+    const items: WireLivestream[] = [];
+    for (let i = filter.offset; i < total && items.length < filter.limit; i++) {
+      items.push(this.wireOf(index.at(filter.ascending ? from + i : to - 1 - i)));
+      this.listRowsRead++;
+    }
+    return { items, total };
   }
 
   /**
@@ -193,30 +302,31 @@ export class LivestreamStore {
    * opens a session, ERRORED records err_message on it, anything else closes it with stopped_time.
    */
   setStatus(id: string, status: string, errMessage?: string): StatusChange | null {
-    const stored = this.byId.get(id);
-    if (!stored) throw new Error(`no livestream ${id}`);
-    return this.transition(stored, status, errMessage ?? null);
+    const row = this.rowOf(id);
+    if (row === null) throw new Error(`no livestream ${id}`);
+    return this.transition(row, status, errMessage ?? null);
   }
 
   /** Advances every livestream one step of the simulated lifecycle. */
   step(rng: Prng): StatusChange[] {
     const changes: StatusChange[] = [];
     // Iterate a snapshot: transitions never reorder, but callers may add streams from listeners.
-    for (const stored of [...this.sorted]) {
+    for (const row of this.index(ANY_STATUS, false).toArray()) {
       const roll = rng.next();
       const viewers = rng.next() * 12;
-      if (stored.wire.disabled) continue;
-      this.accrue(stored, viewers);
-      const next = nextStatus(stored.wire.status, roll);
+      if (this.statusCodes[row] === REMOVED || this.isDisabled(row)) continue;
+      const status = this.statusNames[this.statusCodes[row]!]!;
+      if (status === 'LIVE') this.accrue(this.objects.get(row), viewers);
+      const next = nextStatus(status, roll);
       if (next === null) continue;
-      const message = next === 'ERRORED' ? errMessageFor(stored.wire.status, rng) : null;
-      const change = this.transition(stored, next, message);
+      const message = next === 'ERRORED' ? errMessageFor(status, rng) : null;
+      const change = this.transition(row, next, message);
       if (change) changes.push(change);
     }
     return changes;
   }
 
-  private build(input: LivestreamInput): StoredLivestream {
+  private build(input: LivestreamInput): { wire: WireLivestream; createdMs: number } {
     const createdAt = input.created_at ?? this.now().toISOString();
     const createdMs = Date.parse(createdAt);
     if (Number.isNaN(createdMs)) throw new Error(`created_at "${createdAt}" is not a date`);
@@ -234,123 +344,190 @@ export class LivestreamStore {
       created_at: createdAt,
       updated_at: input.updated_at ?? createdAt,
     };
-    return { wire, createdMs, seq: this.nextSeq++, invokedAt: createdAt, activeSessionId: null };
+    return { wire, createdMs };
   }
 
-  private index(stored: StoredLivestream): void {
-    this.byId.set(stored.wire.id, stored);
+  /** The row of a stream by id, or null when there is none (or it was removed). */
+  private rowOf(id: string): number | null {
+    const row = this.rowById.get(id) ?? rowOfCompactId(id, this.batchByIdTail);
+    return row === null || this.statusCodes[row] === REMOVED ? null : row;
+  }
+
+  /** The stream as it is now: the object itself, or a fresh one built from a bulk row. */
+  private wireOf(row: number): WireLivestream {
+    const stored = this.objects.get(row);
+    if (stored) return stored.wire;
+    return compactWire(this.batchOf(row), row, {
+      createdMs: this.createdMs[row]!,
+      status: this.statusNames[this.statusCodes[row]!]!,
+      hasMeeting: (this.flags[row]! & HAS_MEETING) !== 0,
+    });
+  }
+
+  private isDisabled(row: number): boolean {
+    const stored = this.objects.get(row);
+    return stored ? stored.wire.disabled : (this.batchOf(row).template.disabled ?? false);
+  }
+
+  private batchOf(row: number): CompactBatch {
+    let lo = 0;
+    let hi = this.batches.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.batches[mid]!.first <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    const batch = this.batches[lo];
+    if (!batch || row < batch.first || row >= batch.first + batch.count) throw new Error(`no row ${row}`);
+    return batch;
+  }
+
+  /** A bulk row about to change becomes an object, with the fields it was read with. */
+  private materialise(row: number): StoredLivestream {
+    const existing = this.objects.get(row);
+    if (existing) return existing;
+    const wire = this.wireOf(row);
+    const stored: StoredLivestream = { wire, invokedAt: wire.created_at, activeSessionId: null };
+    this.keep(row, stored);
+    return stored;
+  }
+
+  private keep(row: number, stored: StoredLivestream): void {
+    this.objects.set(row, stored);
+    this.rowById.set(stored.wire.id, row);
     const meetingId = stored.wire.meeting_id;
     if (meetingId === null) return;
-    let set = this.byMeeting.get(meetingId);
-    if (!set) {
-      set = new Set();
-      this.byMeeting.set(meetingId, set);
+    let rows = this.byMeeting.get(meetingId);
+    if (!rows) {
+      rows = new Set();
+      this.byMeeting.set(meetingId, rows);
     }
-    set.add(stored);
+    rows.add(row);
   }
 
-  private unindexMeeting(stored: StoredLivestream): void {
+  private unkeep(row: number, stored: StoredLivestream): void {
+    this.objects.delete(row);
+    this.rowById.delete(stored.wire.id);
     const meetingId = stored.wire.meeting_id;
     if (meetingId === null) return;
-    const set = this.byMeeting.get(meetingId);
-    set?.delete(stored);
-    if (set?.size === 0) this.byMeeting.delete(meetingId);
+    const rows = this.byMeeting.get(meetingId);
+    rows?.delete(row);
+    if (rows?.size === 0) this.byMeeting.delete(meetingId);
   }
 
-  private merge(fresh: StoredLivestream[]): void {
-    fresh.sort(compareStored);
-    const last = this.sorted[this.sorted.length - 1];
-    const first = fresh[0];
-    // The common case (new streams created "now") is an append; anything else re-sorts once.
-    if (first === undefined) return;
-    if (last === undefined || compareStored(last, first) < 0) {
-      for (const stored of fresh) this.sorted.push(stored);
-      return;
+  /** Room for `count` more rows; returns the first new row. */
+  private allocate(count: number): number {
+    const first = this.rowCount;
+    const needed = first + count;
+    if (needed > this.createdMs.length) {
+      const capacity = Math.max(needed, Math.ceil(this.createdMs.length * 1.5));
+      this.createdMs = grown(this.createdMs, new Float64Array(capacity));
+      this.statusCodes = grown(this.statusCodes, new Uint8Array(capacity));
+      this.flags = grown(this.flags, new Uint8Array(capacity));
     }
-    this.sorted = this.sorted.concat(fresh).sort(compareStored);
+    this.rowCount = needed;
+    this.liveRows += count;
+    return first;
   }
 
-  private lowerBound(target: StoredLivestream): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compareStored(this.sorted[mid]!, target) < 0) lo = mid + 1;
-      else hi = mid;
+  private codeOf(status: string): number {
+    let code = this.statusCodeOf.get(status);
+    if (code === undefined) {
+      if (this.statusNames.length > MAX_STATUSES)
+        throw new Error(`more than ${MAX_STATUSES} distinct statuses`);
+      code = this.statusNames.length;
+      this.statusNames.push(status);
+      this.statusCodeOf.set(status, code);
     }
-    return lo;
+    return code;
   }
 
-  /** Index of the first stream created at or after `ms`. */
-  private firstAtOrAfter(ms: number): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid]!.createdMs < ms) lo = mid + 1;
-      else hi = mid;
+  private index(code: number, withoutMeetings: boolean): SortedRows {
+    const slot = code * 2 + (withoutMeetings ? 1 : 0);
+    let index = this.indexes[slot];
+    if (!index) {
+      index = new SortedRows((row) => this.createdMs[row]!);
+      this.indexes[slot] = index;
     }
-    return lo;
+    return index;
   }
 
-  /** Index of the first stream created after `ms` (so `end_time` is inclusive). */
-  private firstAfter(ms: number): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid]!.createdMs <= ms) lo = mid + 1;
-      else hi = mid;
+  /** The indexes a row belongs to, for its status as it is now. */
+  private indexesOf(row: number): SortedRows[] {
+    const indexes: SortedRows[] = [];
+    this.forEachSlot(row, (slot) => indexes.push(this.index(slot >> 1, (slot & 1) === 1)));
+    return indexes;
+  }
+
+  /** Adds rows `first`..`first + count - 1` to their indexes: one sort and one merge per index. */
+  private indexNew(first: number, count: number): void {
+    let order = Int32Array.from({ length: count }, (_, i) => first + i);
+    // Bulk rows are created oldest first, so usually already sorted; rows given created_at may not be.
+    const sorted = order.every((row, i) => i === 0 || this.compareRows(order[i - 1]!, row) < 0);
+    if (!sorted) order = order.sort((a, b) => this.compareRows(a, b));
+    // Two passes (count, then fill) so each index's new rows take exactly the memory they need.
+    const buckets = new Map<number, { rows: Int32Array; count: number }>();
+    for (const row of order) {
+      this.forEachSlot(row, (slot) => {
+        const bucket = buckets.get(slot) ?? { rows: new Int32Array(0), count: 0 };
+        bucket.count++;
+        buckets.set(slot, bucket);
+      });
     }
-    return lo;
-  }
-
-  /** No per-row filter: the page is an index range, whatever the size of the store. */
-  private sliceRange(
-    from: number,
-    to: number,
-    filter: ListFilter,
-  ): { items: WireLivestream[]; total: number } {
-    const total = to - from;
-    const items: WireLivestream[] = [];
-    for (let i = filter.offset; i < total && items.length < filter.limit; i++) {
-      const index = filter.ascending ? from + i : to - 1 - i;
-      items.push(this.sorted[index]!.wire);
+    for (const bucket of buckets.values()) {
+      bucket.rows = new Int32Array(bucket.count);
+      bucket.count = 0;
     }
-    return { items, total };
-  }
-
-  /** With a status or meeting filter every row in range is checked once, for total_count. */
-  private scanRange(
-    from: number,
-    to: number,
-    filter: ListFilter,
-  ): { items: WireLivestream[]; total: number } {
-    const items: WireLivestream[] = [];
-    let total = 0;
-    for (let i = 0; i < to - from; i++) {
-      const { wire } = this.sorted[filter.ascending ? from + i : to - 1 - i]!;
-      if (filter.status !== null && wire.status !== filter.status) continue;
-      if (filter.excludeMeetings && wire.meeting_id !== null) continue;
-      if (total >= filter.offset && items.length < filter.limit) items.push(wire);
-      total++;
+    for (const row of order) {
+      this.forEachSlot(row, (slot) => {
+        const bucket = buckets.get(slot)!;
+        bucket.rows[bucket.count++] = row;
+      });
     }
-    return { items, total };
+    for (const [slot, bucket] of buckets) this.index(slot >> 1, (slot & 1) === 1).addSorted(bucket.rows);
   }
 
-  private transition(stored: StoredLivestream, to: string, errMessage: string | null): StatusChange | null {
-    const from = stored.wire.status;
+  /** The index slots of a row: any status and its own, each also without meetings if it has none. */
+  private forEachSlot(row: number, visit: (slot: number) => void): void {
+    const code = this.statusCodes[row]!;
+    visit(ANY_STATUS * 2);
+    visit(code * 2);
+    if ((this.flags[row]! & HAS_MEETING) !== 0) return;
+    visit(ANY_STATUS * 2 + 1);
+    visit(code * 2 + 1);
+  }
+
+  private compareRows(a: number, b: number): number {
+    return this.createdMs[a]! - this.createdMs[b]! || a - b;
+  }
+
+  /** Streams seeded LIVE or ERRORED need the session a real one would have. */
+  private openSeededSession(row: number): void {
+    const stored = this.objects.get(row);
+    if (!stored || !ACTIVE_STATUSES.has(stored.wire.status)) return;
+    const session = this.openSession(stored, stored.wire.created_at);
+    if (stored.wire.status === 'ERRORED') {
+      session.started_time = null;
+      session.err_message = DEFAULT_ERR_MESSAGE;
+    }
+  }
+
+  private transition(row: number, to: string, errMessage: string | null): StatusChange | null {
+    const from = this.statusNames[this.statusCodes[row]!]!;
     const nowIso = this.now().toISOString();
-    const active =
-      stored.activeSessionId === null ? null : (this.sessions.get(stored.activeSessionId) ?? null);
     if (from === to) {
       // Only a new error message on an ERRORED stream is worth recording.
+      const stored = this.objects.get(row);
+      const active = stored?.activeSessionId == null ? null : this.sessions.get(stored.activeSessionId);
       if (to === 'ERRORED' && active && errMessage !== null) {
         active.err_message = errMessage;
         active.updated_at = nowIso;
       }
       return null;
     }
+    const stored = this.materialise(row);
+    const active =
+      stored.activeSessionId === null ? null : (this.sessions.get(stored.activeSessionId) ?? null);
     const invokedTime = from === 'INVOKED' ? stored.invokedAt : nowIso;
     if (to === 'LIVE') {
       // An errored session is over; going LIVE again starts a fresh one.
@@ -364,6 +541,13 @@ export class LivestreamStore {
       this.closeSession(stored, active, nowIso);
     }
     if (to === 'INVOKED') stored.invokedAt = nowIso;
+    // Leave the old status's indexes and join the new one's (the any-status ones stay as they are).
+    const solo = (this.flags[row]! & HAS_MEETING) === 0;
+    this.index(this.statusCodes[row]!, false).remove(row);
+    if (solo) this.index(this.statusCodes[row]!, true).remove(row);
+    this.statusCodes[row] = this.codeOf(to);
+    this.index(this.statusCodes[row]!, false).insert(row);
+    if (solo) this.index(this.statusCodes[row]!, true).insert(row);
     stored.wire.status = to;
     stored.wire.updated_at = nowIso;
     const session = stored.activeSessionId === null ? null : this.sessions.get(stored.activeSessionId);
@@ -406,14 +590,20 @@ export class LivestreamStore {
   }
 
   /** A LIVE stream's session counts ingest and (fractional) viewer seconds for the step. */
-  private accrue(stored: StoredLivestream, viewers: number): void {
-    if (stored.wire.status !== 'LIVE' || stored.activeSessionId === null) return;
+  private accrue(stored: StoredLivestream | undefined, viewers: number): void {
+    if (!stored || stored.activeSessionId === null) return;
     const session = this.sessions.get(stored.activeSessionId);
     if (!session) return;
     session.ingest_seconds += STEP_SECONDS;
     session.viewer_seconds = round3(session.viewer_seconds + STEP_SECONDS * viewers);
     session.updated_at = this.now().toISOString();
   }
+}
+
+/** `bigger` holding `array`'s values (the rest zero). */
+function grown<T extends Float64Array | Uint8Array>(array: T, bigger: T): T {
+  bigger.set(array);
+  return bigger;
 }
 
 /**

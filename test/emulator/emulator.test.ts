@@ -604,3 +604,145 @@ describe('raw HTTP', () => {
     expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ success: false });
   });
 });
+
+describe('status lists from an index', () => {
+  /** A small seeded generator of its own, so the data differs from the emulator's but replays exactly. */
+  function testRng(seed: number): { int: (n: number) => number; pick: <T>(items: readonly T[]) => T } {
+    let state = seed >>> 0;
+    const int = (n: number): number => {
+      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+      return Math.floor((state / 4_294_967_296) * n);
+    };
+    return { int, pick: (items) => items[int(items.length)]! };
+  }
+
+  interface Known {
+    id: string;
+    createdMs: number;
+    /** Creation order: breaks created_at ties, as the real list's order is total. */
+    order: number;
+  }
+
+  /** What a scan of every stream answers: filter each one, sort, slice. Independent of any index. */
+  function bruteForce(
+    known: readonly Known[],
+    query: { status?: string; start?: number; end?: number; exclude: boolean; asc: boolean },
+    pageNo: number,
+    perPage: number,
+  ): { ids: string[]; total: number } {
+    const matches = known
+      .map((k) => ({ k, stream: emulator.getLivestream(k.id) }))
+      .filter(({ k, stream }) => {
+        if (stream === null) return false;
+        if (query.status !== undefined && stream.status !== query.status) return false;
+        if (query.start !== undefined && k.createdMs < query.start) return false;
+        if (query.end !== undefined && k.createdMs > query.end) return false;
+        return !(query.exclude && stream.meeting_id !== null);
+      })
+      .sort((a, b) => a.k.createdMs - b.k.createdMs || a.k.order - b.k.order);
+    if (!query.asc) matches.reverse();
+    const page = matches.slice((pageNo - 1) * perPage, pageNo * perPage);
+    return { ids: page.map((m) => m.k.id), total: matches.length };
+  }
+
+  it('answers every filter, order and page exactly as a scan of every stream would', async () => {
+    const rng = testRng(20260301);
+    const known: Known[] = [];
+    const remember = (streams: WireLivestream[]) => {
+      for (const stream of streams) {
+        known.push({ id: stream.id, createdMs: Date.parse(stream.created_at), order: known.length });
+      }
+    };
+    const statuses = ['LIVE', 'IDLE', 'ERRORED', 'INVOKED', 'OFFLINE'] as const;
+    // Streams created at random past times (ties included), bulk seeds, and the seed path for many.
+    for (let round = 0; round < 6; round++) {
+      remember(
+        Array.from({ length: 120 }, () =>
+          emulator.addLivestream({
+            status: rng.pick(statuses),
+            meeting_id: rng.int(3) === 0 ? MEETING_ID : null,
+            created_at: new Date(T0 - rng.int(400) * 60_000).toISOString(),
+          }),
+        ),
+      );
+      remember(emulator.seed(150 + rng.int(100)));
+      remember(emulator.seed(40, { status: 'IDLE' }));
+      // seedLarge returns nothing: its streams are the ones not known yet, one second apart, oldest first.
+      emulator.seedLarge(300, { status: 'INVOKED' });
+      const knownIds = new Set(known.map((k) => k.id));
+      const fresh = emulator.livestreams().filter((s) => !knownIds.has(s.id));
+      remember(fresh.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)));
+      expect(fresh).toHaveLength(300);
+      // Status changes, removals and the simulation move streams between the lists.
+      clock.advance(60_000);
+      for (let i = 0; i < 200; i++) {
+        const target = known[rng.int(known.length)]!;
+        if (emulator.getLivestream(target.id) === null) continue;
+        if (rng.int(10) === 0) emulator.removeLivestream(target.id);
+        else emulator.setStatus(target.id, rng.pick(statuses));
+      }
+      emulator.step();
+    }
+    const everything = emulator.livestreams();
+    expect(everything.length).toBeGreaterThan(3000);
+
+    const times = known.map((k) => k.createdMs);
+    for (let q = 0; q < 300; q++) {
+      const query = {
+        status: rng.int(5) === 0 ? undefined : rng.pick(['LIVE', 'IDLE', 'ERRORED', 'INVOKED']),
+        start: rng.int(3) === 0 ? rng.pick(times) : undefined,
+        end: rng.int(3) === 0 ? rng.pick(times) + rng.int(2) : undefined,
+        exclude: rng.int(2) === 0,
+        asc: rng.int(2) === 0,
+      };
+      if (query.start !== undefined && query.end !== undefined && query.start > query.end) {
+        [query.start, query.end] = [query.end, query.start];
+      }
+      const perPage = 1 + rng.int(100);
+      const pageNo = 1 + rng.int(4);
+      const params = new URLSearchParams({ per_page: String(perPage), page_no: String(pageNo) });
+      params.set('sort_order', query.asc ? 'ASC' : 'DSC');
+      if (query.status !== undefined) params.set('status', query.status);
+      if (query.start !== undefined) params.set('start_time', new Date(query.start).toISOString());
+      if (query.end !== undefined) params.set('end_time', new Date(query.end).toISOString());
+      if (query.exclude) params.set('exclude_meetings', 'true');
+      const body = await list(`?${params}`);
+      const expected = bruteForce(known, query, pageNo, perPage);
+      expect({
+        query: String(params),
+        ids: body.data.map((l) => l.id),
+        total: body.paging.total_count,
+      }).toEqual({
+        query: String(params),
+        ...expected,
+      });
+    }
+  });
+
+  it('reads only the rows of the page it answers, however many streams there are', async () => {
+    emulator.seedLarge(200_000, { status: 'IDLE' });
+    const idle = emulator.livestreams({ status: 'IDLE', limit: 150 });
+    expect(idle).toHaveLength(150);
+    for (const stream of idle) emulator.setStatus(stream.id, 'LIVE');
+    const read = async (query: string) => {
+      const before = emulator.listRowsRead;
+      const body = await list(query);
+      return { rows: emulator.listRowsRead - before, body };
+    };
+    // A scan would read 200,000 rows for each of these.
+    const first = await read('?status=LIVE&per_page=100');
+    expect(first.rows).toBe(100);
+    expect(first.body.paging.total_count).toBe(150);
+    const second = await read('?status=LIVE&per_page=100&page_no=2&sort_order=ASC');
+    expect(second.rows).toBe(50);
+    expect((await read('?status=ERRORED&per_page=100')).rows).toBe(0);
+    const withTime = await read(
+      `?status=LIVE&exclude_meetings=true&start_time=${idle[10]!.created_at}&end_time=${idle[120]!.created_at}&per_page=100`,
+    );
+    expect(withTime.rows).toBe(withTime.body.data.length);
+    expect(withTime.body.data.length).toBeGreaterThan(0);
+    const everyStream = await read('?per_page=100&page_no=7');
+    expect(everyStream.rows).toBe(100);
+    expect(everyStream.body.paging.total_count).toBe(200_000);
+  });
+});

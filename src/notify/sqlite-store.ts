@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { LivestreamStatus } from '../realtimekit/types.js';
 import type { Platform } from '../sink.js';
 import { DataDirInUseError, LOCK_FILE, lockDataDir, type StateLock } from './state-lock.js';
-import type { CycleCommit, NotifyStore, StoredStatus } from './store.js';
+import { type CycleCommit, type NotifyStore, type StoredStatus, WEBHOOK_DEDUPE_MS } from './store.js';
 import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
 
 /** Each entry moves the schema one version up; never edit a shipped entry, add a new one. */
@@ -68,6 +68,12 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (platform, channel_id)
    );
    CREATE INDEX stream_post_ended ON stream_post(ended_at) WHERE ended_at IS NOT NULL;`,
+  // Issue 15: RealtimeKit webhook deliveries seen (rtk-uuid), so a retry is recognised after a restart too.
+  `CREATE TABLE webhook_delivery (
+     uuid TEXT PRIMARY KEY,
+     received_at INTEGER NOT NULL -- wall-clock ms; pruned after WEBHOOK_DEDUPE_MS
+   );
+   CREATE INDEX webhook_delivery_received ON webhook_delivery(received_at);`,
 ];
 
 const ALL = '*';
@@ -378,6 +384,12 @@ class SqliteStore implements NotifyStore {
          ON CONFLICT(platform, channel_id, livestream_id) DO UPDATE SET message_id = excluded.message_id,
            live_event = excluded.live_event, ended_at = excluded.ended_at`,
       ),
+      claimWebhook: db.prepare('INSERT OR IGNORE INTO webhook_delivery (uuid, received_at) VALUES (?, ?)'),
+      // A bounded batch per claim keeps the table to about a day of deliveries without a sweep of its own.
+      pruneWebhooks: db.prepare(
+        `DELETE FROM webhook_delivery WHERE uuid IN (
+           SELECT uuid FROM webhook_delivery WHERE received_at < ? ORDER BY received_at LIMIT 100)`,
+      ),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
@@ -623,6 +635,13 @@ class SqliteStore implements NotifyStore {
       JSON.stringify(post.live),
       post.endedAt,
     );
+  }
+
+  claimWebhookDelivery(uuid: string, now: number): boolean {
+    return this.db.transaction(() => {
+      this.statements.pruneWebhooks.run(now - WEBHOOK_DEDUPE_MS);
+      return this.statements.claimWebhook.run(uuid, now).changes === 1;
+    })();
   }
 
   transaction<T>(work: () => T): T {

@@ -9,7 +9,7 @@
 import type { Command } from './commands/command.js';
 import type { RequestContext } from './context.js';
 import type { RequestBudget } from './notify/budget.js';
-import { DEFAULT_SUBSCRIPTION_LIMITS } from './notify/subscription-commands.js';
+import { DEFAULT_SUBSCRIPTION_LIMITS } from './notify/subscription-limits.js';
 import { type Rate, RateLimiter } from './rate-limit.js';
 import { DEFAULT_CLIENT_OPTIONS } from './realtimekit/client.js';
 

@@ -14,17 +14,20 @@ import {
   type RESTPostAPIApplicationGuildCommandsJSONBody,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { type ArgSpec, type ArgValueMap, type Choice, wordOf } from '../../src/commands/args.js';
 import {
+  type Args,
+  type ArgSpec,
+  type ArgValueMap,
   type ArgValuesOf,
+  type Choice,
   COMMAND_SPECS,
   type CommandName,
   isCommandName,
+  ISO_MAX_LENGTH,
   type SomeCommandSpec,
   specFor,
-} from '../../src/commands/spec.js';
-import type { Args } from '../../src/commands/text-grammar.js';
-import { ISO_MAX_LENGTH } from '../../src/realtimekit/validate.js';
+  wordOf,
+} from '../../src/commands/index.js';
 
 export const COMMAND_NAME = 'livestream';
 

@@ -3,9 +3,7 @@
  * (`--per-page 5`), which Discord users cannot type; this one reads the same spec and the options
  * derived from it, so it always matches the command picker.
  */
-import { tokenize } from '../../src/commands/parse.js';
-import { findSpec, type SomeCommandSpec, specFor } from '../../src/commands/spec.js';
-import { readTextArgs } from '../../src/commands/text-grammar.js';
+import { findSpec, readTextArgs, type SomeCommandSpec, specFor, tokenize } from '../../src/commands/index.js';
 import { type Reply, reply } from '../../src/reply.js';
 import {
   COMMAND_NAME,

@@ -4,11 +4,19 @@
  * and every value then goes through the spec's own checks (acceptValue, bind), the same the text
  * grammar uses. Problems name the Discord option (`per_page`), never the text grammar's `--per-page`.
  */
-import { acceptValue, type ArgSpec, type ArgValueMap, type RawValue } from '../../src/commands/args.js';
-import type { Command, CommandProblem, InputError } from '../../src/commands/command.js';
-import { findSpec } from '../../src/commands/spec.js';
-import type { Args, ReadArgs } from '../../src/commands/text-grammar.js';
-import type { ListQuery } from '../../src/realtimekit/types.js';
+import {
+  acceptValue,
+  type Args,
+  type ArgSpec,
+  type ArgValueMap,
+  type Command,
+  type CommandProblem,
+  findSpec,
+  type InputError,
+  type ListQuery,
+  type RawValue,
+  type ReadArgs,
+} from '../../src/commands/index.js';
 import { DISCORD_SUBCOMMANDS, discordCommandText, discordUsage } from './commands.js';
 
 /** Every core command is a Discord subcommand. */

@@ -3,7 +3,7 @@
  * listener registers, the bot scopes the code calls with, and the usage hint built from the grammar.
  * `manifest.yml` at the repo root is checked against these by test/slack/manifest.test.ts.
  */
-import { COMMAND_SPECS } from '../../src/commands/spec.js';
+import { COMMAND_SPECS } from '../../src/commands/index.js';
 
 export const SLASH_COMMAND = '/livestream';
 

@@ -14,29 +14,17 @@ import { isRealtimeKitError } from '../realtimekit/errors.js';
 import { type Reply, type ReplyItem, reply } from '../reply.js';
 import type { Platform } from '../sink.js';
 import { lookupLivestreams } from './livestream-lookup.js';
+import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './subscription-limits.js';
 import type { NotifyStore } from './store.js';
 import type { ChannelRef, Subscription } from './types.js';
 
 export type SubscriptionCommand = Extract<Command, { name: 'subscribe' | 'unsubscribe' | 'subscriptions' }>;
 
+export { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './subscription-limits.js';
+
 export function isSubscriptionCommand(command: Command): command is SubscriptionCommand {
   return command.name === 'subscribe' || command.name === 'unsubscribe' || command.name === 'subscriptions';
 }
-
-export interface SubscriptionLimits {
-  /** Livestream ids one subscribe or unsubscribe may name. */
-  maxIdsPerCommand: number;
-  /** Subscriptions one channel may hold (the every-livestream one included). */
-  maxPerChannel: number;
-  /** List pages (100 livestreams each, newest first) searched for ids the poller has not seen. */
-  lookupPages: number;
-}
-
-export const DEFAULT_SUBSCRIPTION_LIMITS = {
-  maxIdsPerCommand: 25,
-  maxPerChannel: 100,
-  lookupPages: 5,
-} as const satisfies SubscriptionLimits;
 
 export interface SubscriptionCommandArgs {
   command: SubscriptionCommand;

@@ -18,7 +18,7 @@ import {
   PermissionFlagsBits,
   Routes,
 } from 'discord.js';
-import { internalErrorReply, usageReply } from '../../src/commands/describe-error.js';
+import { internalErrorReply, usageReply } from '../../src/commands/index.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';

@@ -8,7 +8,7 @@ import type { AllMiddlewareArgs, RespondArguments, SlackCommandMiddlewareArgs } 
 import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
-import { internalErrorReply } from '../../src/commands/describe-error.js';
+import { internalErrorReply } from '../../src/commands/index.js';
 import { scrubResponseUrls } from './bolt-logger.js';
 import type { Claims } from './claims.js';
 import { renderReply, type SlackSurface, slackMention } from './render.js';

@@ -1,6 +1,6 @@
 /**
  * `npm run emulator`: a RealtimeKit emulator with demo livestreams whose statuses change every few
- * seconds. Prints the four settings a `.env` needs on stdout, after one comment line saying whether they
+ * seconds. Prints the five settings a `.env` needs on stdout, after one comment line saying whether they
  * last (and nothing else, so `> .env` works), and a note for people on stderr.
  *
  * EMULATOR_PORT picks the port; unset, empty or 0 means any free port. EMULATOR_TOKEN fixes the API

@@ -7,6 +7,8 @@ export interface EmulatorSettings {
   CLOUDFLARE_API_TOKEN: string;
   CLOUDFLARE_ACCOUNT_ID: string;
   REALTIMEKIT_APP_ID: string;
+  /** Where the emulator publishes its webhook signing key (for a bot with PUBLIC_URL set). */
+  REALTIMEKIT_WEBHOOK_KEY_URL: string;
 }
 
 /** The same settings as RealtimeKit client options: how the bot, the tests and the bench connect. */

@@ -22,6 +22,9 @@ import {
   parseLivestreamBody,
   parseLivestreamPage,
   parseSessionBody,
+  parseWebhookBody,
+  parseWebhookList,
+  type Webhook,
 } from './wire.js';
 
 export interface RealtimeKitClientOptions {
@@ -69,6 +72,18 @@ export interface RealtimeKitClient {
   getActiveLivestreamSession(livestreamId: string): Promise<ActiveLivestreamSession>;
   getLivestreamSession(sessionId: string): Promise<LivestreamSession>;
   getMeetingActiveLivestream(meetingId: string): Promise<Livestream>;
+  /** The app's registered webhooks. */
+  listWebhooks(): Promise<Webhook[]>;
+  createWebhook(input: WebhookInput): Promise<Webhook>;
+  /** Changes the given fields of a registered webhook (`PATCH /webhooks/{id}`). */
+  updateWebhook(webhookId: string, changes: Partial<WebhookInput>): Promise<Webhook>;
+}
+
+export interface WebhookInput {
+  name: string;
+  url: string;
+  events: string[];
+  enabled: boolean;
 }
 
 /** Guards against an API that keeps answering full pages forever. */
@@ -119,7 +134,7 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
   const shared = shareInFlight<unknown>();
 
   function call(
-    method: 'get' | 'post',
+    method: 'get' | 'post' | 'patch',
     path: string,
     init: { searchParams?: URLSearchParams; json?: unknown } = {},
   ): Promise<unknown> {
@@ -130,7 +145,7 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     return shared(url, () => send(method, url, undefined));
   }
 
-  async function send(method: 'get' | 'post', url: string, json: unknown): Promise<unknown> {
+  async function send(method: 'get' | 'post' | 'patch', url: string, json: unknown): Promise<unknown> {
     let response: Response;
     try {
       response = await http(url, json === undefined ? { method } : { method, json });
@@ -218,6 +233,21 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     );
   }
 
+  async function listWebhooks(): Promise<Webhook[]> {
+    return parseWebhookList(await call('get', 'webhooks'));
+  }
+
+  async function createWebhook(input: WebhookInput): Promise<Webhook> {
+    return parseWebhookBody(await call('post', 'webhooks', { json: input }));
+  }
+
+  async function updateWebhook(webhookId: string, changes: Partial<WebhookInput>): Promise<Webhook> {
+    assertId(webhookId, 'the webhook id');
+    return parseWebhookBody(
+      await call('patch', `webhooks/${encodeURIComponent(webhookId)}`, { json: changes }),
+    );
+  }
+
   return {
     listLivestreams,
     allLivestreamPages,
@@ -225,6 +255,9 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     getActiveLivestreamSession,
     getLivestreamSession,
     getMeetingActiveLivestream,
+    listWebhooks,
+    createWebhook,
+    updateWebhook,
   };
 }
 

@@ -212,3 +212,64 @@ function codeOf(value: unknown): number | string | null {
   if (typeof value === 'number' || typeof value === 'string') return value;
   return null;
 }
+
+/** A registered webhook (`GET/POST /webhooks`, `PATCH /webhooks/{id}`). */
+export interface Webhook {
+  id: string;
+  name: string | null;
+  url: string;
+  /** Event names, as sent (`livestreaming.statusUpdate`, …). */
+  events: string[];
+  /** Unknown (absent or unreadable) counts as enabled: the API's default on create. */
+  enabled: boolean;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+export function parseWebhook(value: unknown): Webhook | null {
+  if (!isObject(value)) return null;
+  const id = text(value.id);
+  const url = text(value.url);
+  if (id === null || url === null) return null;
+  const events = Array.isArray(value.events)
+    ? value.events.filter((e): e is string => typeof e === 'string' && e !== '')
+    : [];
+  return {
+    id,
+    name: name(value.name),
+    url,
+    events,
+    enabled: bool(value.enabled) ?? true,
+    createdAt: time(value.created_at),
+    updatedAt: time(value.updated_at),
+  };
+}
+
+/** Every webhook in a list answer: `data` as an array, as an object holding one, or as one webhook. */
+export function parseWebhookList(body: unknown): Webhook[] {
+  const data = envelopeData(body);
+  let items: unknown[];
+  if (Array.isArray(data)) items = data;
+  else if (isObject(data)) {
+    if (Array.isArray(data.webhooks)) items = data.webhooks;
+    else if (text(data.id) !== null) items = [data];
+    else items = Object.values(data).find(Array.isArray) ?? [];
+  } else if (data === null || data === undefined) items = [];
+  else throw malformed('"data" is neither a list nor an object');
+  const webhooks: Webhook[] = [];
+  for (const item of items) {
+    const webhook = parseWebhook(item);
+    if (webhook) webhooks.push(webhook);
+  }
+  if (items.length > 0 && webhooks.length === 0)
+    throw malformed('no webhook in the list has an id and a url');
+  return webhooks;
+}
+
+export function parseWebhookBody(body: unknown): Webhook {
+  const data = envelopeData(body);
+  const candidate = isObject(data) && isObject(data.webhook) ? data.webhook : data;
+  const webhook = parseWebhook(candidate);
+  if (!webhook) throw malformed('expected a webhook with an id and a url');
+  return webhook;
+}

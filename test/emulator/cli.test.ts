@@ -84,9 +84,9 @@ function readLines(proc: ChildProcess, count: number): Promise<string[]> {
 }
 
 describe('npm run emulator', () => {
-  it('prints the four settings, answers requests with them, and stops on SIGTERM', async () => {
+  it('prints the five settings, answers requests with them, and stops on SIGTERM', async () => {
     child = startCli('0');
-    const lines = await readLines(child, 5);
+    const lines = await readLines(child, 6);
     // The .env lines say they will not last: `> .env` keeps that note beside them.
     expect(lines[0]).toMatch(/^# .*change on every start.*EMULATOR_PORT.*EMULATOR_TOKEN/);
     const settings = settingsOf(lines);
@@ -95,6 +95,7 @@ describe('npm run emulator', () => {
       'CLOUDFLARE_API_TOKEN',
       'CLOUDFLARE_ACCOUNT_ID',
       'REALTIMEKIT_APP_ID',
+      'REALTIMEKIT_WEBHOOK_KEY_URL',
     ]);
     expect(settings.CLOUDFLARE_API_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
 
@@ -111,7 +112,7 @@ describe('npm run emulator', () => {
     const port = String(await freePort());
     const token = 'emu_fixed-token_for.my.env';
     child = startCli(port, token);
-    const first = await readLines(child, 5);
+    const first = await readLines(child, 6);
     expect(first[0]).toMatch(/^# .*stay the same/);
     const settings = settingsOf(first);
     expect(settings.CLOUDFLARE_API_TOKEN).toBe(token);
@@ -122,7 +123,7 @@ describe('npm run emulator', () => {
     expect(await stop(child)).toBe(0);
 
     child = startCli(port, token);
-    const second = await readLines(child, 5);
+    const second = await readLines(child, 6);
     expect(second).toEqual(first);
     // The .env written after the first start still works against the second.
     expect((await listLivestreams(settings)).status).toBe(200);

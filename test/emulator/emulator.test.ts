@@ -403,15 +403,17 @@ describe('gateway behaviour', () => {
     expect(res.headers.get('ratelimit-policy')).toBe('"default";q=1200;w=300');
   });
 
-  it('exposes the four settings', () => {
+  it('exposes the five settings', () => {
     const settings = emulator.settings();
     expect(Object.keys(settings)).toEqual([
       'CLOUDFLARE_API_BASE_URL',
       'CLOUDFLARE_API_TOKEN',
       'CLOUDFLARE_ACCOUNT_ID',
       'REALTIMEKIT_APP_ID',
+      'REALTIMEKIT_WEBHOOK_KEY_URL',
     ]);
     expect(settings.CLOUDFLARE_API_BASE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/);
+    expect(settings.REALTIMEKIT_WEBHOOK_KEY_URL).toBe(`${emulator.url}/.well-known/webhooks.json`);
     expect(settings.CLOUDFLARE_ACCOUNT_ID).toMatch(/^[0-9a-f]{32}$/);
     expect(settings.REALTIMEKIT_APP_ID).toMatch(/^[0-9a-f]{32}$/);
   });

@@ -1,10 +1,10 @@
 /**
- * Runs the poller bench for one size in this (fresh) process, answering over IPC:
- * {size, emulatorScript} -> PollerRow. run.ts runs it bundled, as `npm start` runs the bot.
+ * Runs one poller scenario in this (fresh) process, answering over IPC:
+ * {scenario, emulatorScript} -> PollerRow. run.ts runs it bundled, as `npm start` runs the bot.
  */
 import type { Reply } from '../src/reply.js';
 import type { Sink } from '../src/sink.js';
-import { benchPoller } from './poller.js';
+import { benchPollerScenario, type PollerScenario } from './poller.js';
 
 /** A platform that only records when each post arrived. */
 async function recordingSink() {
@@ -27,9 +27,9 @@ async function recordingSink() {
   };
 }
 
-process.on('message', (message: { size: number; emulatorScript: string } | { stop: true }) => {
+process.on('message', (message: { scenario: PollerScenario; emulatorScript: string } | { stop: true }) => {
   if ('stop' in message) process.exit(0);
-  void benchPoller([message.size], recordingSink, message.emulatorScript).then(([row]) =>
+  void benchPollerScenario(message.scenario, recordingSink, message.emulatorScript).then((row) =>
     process.send?.(row),
   );
 });

@@ -3,13 +3,22 @@
  * slash commands arrive as interactions whatever the intents), `/livestream` registered at start,
  * and a Sink for notifications. `startDiscordAdapter` resolves once the gateway is READY.
  */
-import { Client, Events, GatewayIntentBits, REST, type RESTOptions } from 'discord.js';
+import {
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  HTTPError,
+  REST,
+  type RESTOptions,
+} from 'discord.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
 import type { Sink } from '../../src/sink.js';
 import { COMMAND_NAME } from './commands.js';
 import { handleInteraction } from './interactions.js';
+import { discordInviteUrl } from './invite.js';
 import { registerCommands } from './register.js';
 import { describeRegistrationError, discordRestOptions, discordSinkRestOptions } from './rest.js';
 import { createDiscordSink } from './sink.js';
@@ -36,6 +45,8 @@ export interface DiscordAdapter {
   sink: Sink;
   /** The logged-in client, for features that need more than the sink. */
   client: Client<true>;
+  /** Whether the gateway connection is up now (it reconnects by itself after a drop). */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -51,6 +62,8 @@ export async function startDiscordAdapter({
   rest,
 }: DiscordAdapterArgs): Promise<DiscordAdapter> {
   const log = parentLog.child({ platform: 'discord' });
+  // Registration and the gateway can each take a while against a slow or hanging Discord: say so.
+  log.info('connecting to Discord…', { api: config.apiUrl ?? 'https://discord.com/api' });
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: discordRestOptions(config, rest) });
 
   // Without an 'error' listener an emitted error would crash the process.
@@ -59,6 +72,12 @@ export async function startDiscordAdapter({
   client.on(Events.ShardDisconnect, (event, shardId) =>
     log.warn('discord gateway disconnected', { code: event.code, shardId }),
   );
+  // The gateway's state for /readyz: client.ws.status stays "ready" while a shard reconnects.
+  let gatewayUp = false;
+  client.on(Events.ShardReady, () => (gatewayUp = true));
+  client.on(Events.ShardResume, () => (gatewayUp = true));
+  client.on(Events.ShardReconnecting, () => (gatewayUp = false));
+  client.on(Events.ShardDisconnect, () => (gatewayUp = false));
   client.on(Events.InteractionCreate, (interaction) => {
     if (!interaction.isChatInputCommand() || interaction.commandName !== COMMAND_NAME) return;
     handleInteraction({
@@ -103,7 +122,10 @@ export async function startDiscordAdapter({
       client.once(Events.ClientReady, resolve);
     });
     // login() itself waits for the gateway, so the ready deadline must race it, not follow it.
-    const readyClient = await Promise.race([client.login(config.botToken).then(() => ready), ready]);
+    const loggedIn = client.login(config.botToken).catch((error: unknown) => {
+      throw loginError(error);
+    });
+    const readyClient = await Promise.race([loggedIn.then(() => ready), ready]);
     if (readyClient.application.id !== config.applicationId) {
       log.warn(
         'DISCORD_APPLICATION_ID is not the bot token’s application: /livestream is registered elsewhere',
@@ -114,6 +136,11 @@ export async function startDiscordAdapter({
       );
     }
     log.info('discord connected', { user: readyClient.user.tag, guilds: readyClient.guilds.cache.size });
+    if (readyClient.guilds.cache.size === 0) {
+      log.warn('the bot is in no Discord server yet: open inviteUrl to add it to one', {
+        inviteUrl: discordInviteUrl(config.applicationId),
+      });
+    }
 
     // Channel posts go through a REST client of their own that never retries (a retried POST can be a
     // second message); interaction replies keep the bot client's retries.
@@ -122,6 +149,7 @@ export async function startDiscordAdapter({
       platform: 'discord',
       sink: createDiscordSink({ rest: sinkRest }),
       client: readyClient,
+      connected: () => gatewayUp,
       async stop() {
         // No new interactions, and no "disconnected" warning for a shutdown we asked for.
         client.removeAllListeners(Events.InteractionCreate);
@@ -137,4 +165,21 @@ export async function startDiscordAdapter({
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Why login failed, as a sentence: a refused token is not an unreachable Discord. */
+function loginError(error: unknown): Error {
+  if ((error as { code?: unknown } | null)?.code === 'TokenInvalid') {
+    const said = error instanceof Error ? ` (${error.message})` : '';
+    return new Error(
+      `Discord refused DISCORD_BOT_TOKEN${said}: copy a fresh token from the Bot page of your Discord application (see docs/discord.md)`,
+      { cause: error },
+    );
+  }
+  if (error instanceof DiscordAPIError || error instanceof HTTPError) return error as Error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(
+    `could not reach Discord (${message}): check the network, a proxy or firewall, or DISCORD_API_URL; the token was not checked`,
+    { cause: error },
+  );
 }

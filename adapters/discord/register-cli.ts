@@ -7,6 +7,7 @@ import { REST } from 'discord.js';
 import dotenv from 'dotenv';
 import { ConfigError, type Env, loadConfig } from '../../src/config.js';
 import { COMMAND_NAME } from './commands.js';
+import { discordInviteUrl } from './invite.js';
 import { registerCommands } from './register.js';
 import { describeRegistrationError, discordRestOptions } from './rest.js';
 
@@ -34,6 +35,7 @@ export async function runRegisterCli({ env, write }: RegisterCliArgs): Promise<n
   }
   // No retries on 5xx: a deploy step should fail fast and say why, not hang.
   const rest = new REST(discordRestOptions(discord, { retries: 0 })).setToken(discord.botToken);
+  const invite = `To add the bot to a server (scopes bot and applications.commands; View Channel, Send Messages and Embed Links), open: ${discordInviteUrl(discord.applicationId)}`;
   try {
     const registration = await registerCommands({
       rest,
@@ -45,11 +47,13 @@ export async function runRegisterCli({ env, write }: RegisterCliArgs): Promise<n
         ? `Registered /${COMMAND_NAME} in guild ${registration.guildId}: it is available there now.`
         : `Registered /${COMMAND_NAME} globally: Discord can take up to an hour to show it everywhere.`,
     );
+    write(invite);
     return 0;
   } catch (error) {
     write(
       `Could not register /${COMMAND_NAME}: ${describeRegistrationError({ error, applicationId: discord.applicationId, guildId: discord.guildId })}`,
     );
+    write(invite);
     return 1;
   }
 }

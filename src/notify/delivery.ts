@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import type { DeliveryMetrics } from '../metrics.js';
 import type { Reply } from '../reply.js';
 import { type Platform, type Sink, SinkError } from '../sink.js';
 import {
@@ -80,6 +81,8 @@ export interface DeliveryOptions {
   transientGiveUpMs?: number;
   /** Finished history older than this is pruned (default 7 days). */
   retentionMs?: number;
+  /** Sent, failed and dropped deliveries, and their latency (change -> post). Default: none. */
+  metrics?: DeliveryMetrics;
 }
 
 type Unit =
@@ -193,6 +196,7 @@ export class DeliveryWorker {
         const head = queue[0]!;
         log.error('a notification could not be prepared; it is dropped', { error, deliveryId: head.id });
         store.dropDeliveries([head.id], 'the notification could not be prepared');
+        this.options.metrics?.deliveriesDropped(head.platform, 1);
         continue;
       }
       const send = this.sendUnit(key, unit)
@@ -360,6 +364,7 @@ export class DeliveryWorker {
         store.markDelivered(ids, unit.post?.(messageId));
       }
       this.succeeded(key, unit.deliveries);
+      this.options.metrics?.delivered(head.platform, this.latenciesMs(unit.deliveries));
       return ids.length;
     } catch (error) {
       const failure =
@@ -398,6 +403,15 @@ export class DeliveryWorker {
     return `${this.keyPrefix}-${deliveries[0]!.id.toString(36)}-${deliveries.length.toString(36)}`;
   }
 
+  /** For each delivery, from the change it announces (as the poller saw it) to now. */
+  private latenciesMs(deliveries: Delivery[]): number[] {
+    const now = this.options.clock.now();
+    return deliveries.map((d) => {
+      const at = Date.parse(d.event.at);
+      return Number.isFinite(at) ? Math.max(0, now - at) : 0;
+    });
+  }
+
   private succeeded(key: string, deliveries: Delivery[]): void {
     const head = deliveries[0]!;
     this.channelReadyAt.set(key, this.options.clock.monotonic() + this.pacing[head.platform]);
@@ -418,6 +432,8 @@ export class DeliveryWorker {
     const head = deliveries[0]!;
     // The platform refused the token meanwhile (another channel's call found out first): nothing to count.
     if (this.refused.has(head.platform)) return;
+    const metrics = this.options.metrics;
+    metrics?.deliveryFailed(head.platform, failure.kind);
     const context = {
       platform: head.platform,
       channelId: head.channelId,
@@ -442,11 +458,13 @@ export class DeliveryWorker {
           deliveries.map((d) => d.id),
           failure.message,
         );
+        metrics?.deliveriesDropped(head.platform, deliveries.length);
         log.error('platform refused a notification; it is dropped, the channel stays subscribed', context);
         return;
       }
       case 'Permanent': {
         const dropped = this.pause(key, channelOf(head), reasonOf(failure));
+        metrics?.deliveriesDropped(head.platform, dropped);
         log.error('channel cannot receive notifications; its subscription is paused', {
           ...context,
           dropped,
@@ -462,6 +480,7 @@ export class DeliveryWorker {
         if (failingFor >= this.transientGiveUpMs) {
           const reason = `${reasonOf(failure)} (failing for ${duration(this.transientGiveUpMs)} or more)`;
           const dropped = this.pause(key, channelOf(head), reason);
+          metrics?.deliveriesDropped(head.platform, dropped);
           log.error('channel has failed for too long; its subscription is paused', {
             ...context,
             failingForMs: failingFor,

@@ -2,11 +2,12 @@
 import { type Clock, systemClock } from '../clock.js';
 import type { NotifyConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import { createRealtimeKitClient, type RealtimeKitClientOptions } from '../realtimekit/client.js';
 import type { Platform, Sink } from '../sink.js';
 import { RequestBudget } from './budget.js';
 import { type DeliveryOptions, DeliveryWorker, platformRefusedKey } from './delivery.js';
-import { Poller } from './poller.js';
+import { type CycleResult, Poller } from './poller.js';
 import type { NotifyStore } from './store.js';
 import type { ChannelRef } from './types.js';
 
@@ -26,6 +27,8 @@ export interface NotificationsOptions {
   delivery?: Pick<DeliveryOptions, 'transientGiveUpMs' | 'retentionMs'>;
   /** The API token's one budget, shared with commands (startApp's); default: one for the poller alone. */
   budget?: RequestBudget;
+  /** Health and metrics (METRICS_PORT): API answers, poll cycles, deliveries. Default: none. */
+  metrics?: Metrics;
 }
 
 export interface Notifications {
@@ -39,8 +42,16 @@ export function startNotifications(options: NotificationsOptions): Notifications
   const clock = options.clock ?? systemClock;
   const budget = options.budget ?? new RequestBudget(config.requestBudget);
   const onRequest = () => budget.record(clock.monotonic());
-  const client = createRealtimeKitClient({ ...options.api, onRequest });
-  const lookupClient = createRealtimeKitClient({ ...options.api, onRequest, retries: 0, timeoutMs: 3_000 });
+  const { metrics } = options;
+  const observe = metrics ? { onResponse: metrics.apiAnswer } : {};
+  const client = createRealtimeKitClient({ ...options.api, onRequest, ...observe });
+  const lookupClient = createRealtimeKitClient({
+    ...options.api,
+    onRequest,
+    ...observe,
+    retries: 0,
+    timeoutMs: 3_000,
+  });
   const platforms = [...new Set(options.sinks.map((sink) => sink.platform))];
 
   // A channel no longer named by SLACK_NOTIFY_CHANNEL / DISCORD_NOTIFY_CHANNEL stops being a default.
@@ -91,6 +102,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
       : {}),
     ...(config.retentionDays !== undefined ? { retentionMs: config.retentionDays * 86_400_000 } : {}),
     ...options.delivery,
+    ...(metrics ? { metrics } : {}),
   });
   const poller = new Poller({
     client,
@@ -104,6 +116,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
     alertAfterMs: config.alertAfterSeconds * 1000,
     onEnqueued: () => delivery.wake(),
   });
+  if (metrics) observeCycles(poller, metrics, clock);
   delivery.start();
   poller.start();
   log.info('notifications running', {
@@ -118,5 +131,29 @@ export function startNotifications(options: NotificationsOptions): Notifications
       await poller.stop();
       await delivery.stop();
     },
+  };
+}
+
+/**
+ * Reports each poll cycle (duration, outcome, transitions found) by wrapping `runCycle`, which the
+ * poller's own loop calls through `this`: the poller needs no metrics of its own. A call that joins the
+ * cycle already running is not counted twice.
+ */
+function observeCycles(poller: Poller, metrics: Metrics, clock: Clock): void {
+  const runCycle = poller.runCycle.bind(poller);
+  let current: Promise<CycleResult> | null = null;
+  poller.runCycle = () => {
+    const started = clock.monotonic();
+    const cycle = runCycle();
+    if (cycle === current) return cycle;
+    current = cycle;
+    void cycle.then((result) => {
+      metrics.pollCycle({
+        durationMs: clock.monotonic() - started,
+        ok: result.ok,
+        transitions: result.ok ? result.events : 0,
+      });
+    });
+    return cycle;
   };
 }

@@ -53,6 +53,8 @@ it('a failed start closes the store: its DATA_DIR is free again', async () => {
 it('a failed demo start removes its temporary DATA_DIR', async () => {
   process.env.TMPDIR = scratch;
   const config = loadConfig({ ...slackEnv() });
-  await expect(startApp(config, silentLogger, io())).rejects.toThrow(/SLACK_BOT_TOKEN/);
+  await expect(startApp(config, silentLogger, { ...io(), allowDemo: true })).rejects.toThrow(
+    /SLACK_BOT_TOKEN/,
+  );
   expect(readdirSync(scratch).filter((name) => name.startsWith('livestream-chatops-demo-'))).toEqual([]);
 });

@@ -45,6 +45,20 @@ describe('terminal demo (no credentials)', () => {
     expect(stdout).not.toMatch(/"success"|\{"data"/); // never raw JSON
   });
 
+  it('fits 80 columns, shows local times and never says who can see a reply', async () => {
+    // TZ makes the zone deterministic; stdout is a pipe, so the width is the default 80.
+    const { code, stdout } = await runBot('list\nhelp\n', { TZ: 'Europe/Paris' });
+    expect(code).toBe(0);
+    for (const line of stdout.split('\n')) {
+      // Only a word longer than the line (a playback URL) may pass it, alone after its indent.
+      if (line.length > 80) expect(line.trim()).toMatch(/^https:\/\/\S+$/);
+    }
+    expect(stdout).toMatch(/ {5}https:\/\/\S+\/manifest\/video\.m3u8\n/);
+    expect(stdout).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    expect(stdout).toMatch(/Created: (\w{3} \d{1,2} \w{3} )?\d{2}:\d{2} CES?T \((\d+ h|\d+ days|1 day) ago\)/);
+    expect(stdout).not.toContain('only you can see this');
+  });
+
   it('accepts the slash form and answers bad input with usage', async () => {
     const { code, stdout } = await runBot('/livestream list live\nfrobnicate\nmeeting 42\n');
     expect(code).toBe(0);
@@ -69,14 +83,16 @@ describe('terminal demo (no credentials)', () => {
   it('the bundle loads the Slack and Discord adapters (separate chunks) when they are configured', async () => {
     // Nothing listens on 127.0.0.1:9, so each adapter stops at its first request, after its chunk loaded.
     const slack = await runBot('', {
+      DEMO: '1', // a chat platform on demo data must be asked for
       SLACK_BOT_TOKEN: 'xoxb-bundle-test',
       SLACK_SIGNING_SECRET: 'bundle-signing-secret',
       SLACK_API_URL: 'http://127.0.0.1:9/api/',
       PORT: '0',
     });
     expect(slack.code).toBe(1);
-    expect(slack.stderr).toContain('Slack did not accept SLACK_BOT_TOKEN');
+    expect(slack.stderr).toContain('Start-up failed: could not reach Slack (');
     const discord = await runBot('', {
+      DEMO: '1',
       DISCORD_BOT_TOKEN: 'discord-bundle-test',
       DISCORD_APPLICATION_ID: '123456789012345678',
       DISCORD_API_URL: 'http://127.0.0.1:9/api',

@@ -58,10 +58,33 @@ function redactValue(value: unknown, secrets: readonly string[], depth = 0): unk
   return out;
 }
 
+/** Wraps each line the default writer puts on stderr (see `aroundStderrLines`); null: written as is. */
+let aroundStderrLine: ((writeLine: () => void) => void) | null = null;
+
+/**
+ * While a terminal chat shows its prompt, a log line written at the cursor would land on the prompt
+ * line: the chat passes `around`, which clears that line, runs `writeLine`, then draws the prompt again.
+ * Returns the function that stops it.
+ */
+export function aroundStderrLines(around: (writeLine: () => void) => void): () => void {
+  aroundStderrLine = around;
+  return () => {
+    if (aroundStderrLine === around) aroundStderrLine = null;
+  };
+}
+
+function writeStderrLine(line: string): void {
+  const writeLine = () => {
+    process.stderr.write(`${line}\n`);
+  };
+  if (aroundStderrLine) aroundStderrLine(writeLine);
+  else writeLine();
+}
+
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
   const threshold = LEVELS[options.level ?? 'info'];
   const secrets = options.secrets ?? [];
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = options.write ?? writeStderrLine;
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold) return;

@@ -2,9 +2,12 @@
  * The terminal chat: a person (or a script) types `/livestream list live` or just `list live`, and reads
  * the rendered reply. Reads lines until the input ends, answers them in order, then resolves.
  */
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
+import { aroundStderrLines } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
-import { renderForTerminal } from './render.js';
+import { DEFAULT_TERMINAL_WIDTH, renderForTerminal } from './render.js';
+import type { TerminalView } from './sink.js';
+import { wrapText } from './wrap.js';
 
 export interface ConsoleChatOptions {
   input: NodeJS.ReadableStream;
@@ -14,6 +17,10 @@ export interface ConsoleChatOptions {
   /** A prompt and colours for a person at a terminal; plain lines for scripts. */
   interactive: boolean;
   banner?: string;
+  /** Epoch ms, for "3 min ago" (default: the system clock). */
+  now?: () => number;
+  /** The zone times are shown in (default: the host's, TZ). */
+  timeZone?: string;
 }
 
 const PROMPT = 'livestream> ';
@@ -23,6 +30,8 @@ export interface ConsoleChat {
   done: Promise<void>;
   /** Prints text (a notification) without breaking the person's half-typed line. */
   print(text: string): void;
+  /** How this terminal shows text (its width now, colours, time zone): the notification sink uses it. */
+  view: TerminalView;
 }
 
 export function startConsoleChat(options: ConsoleChatOptions): ConsoleChat {
@@ -33,29 +42,68 @@ export function startConsoleChat(options: ConsoleChatOptions): ConsoleChat {
     terminal: interactive,
     prompt: PROMPT,
   });
-  const write = (text: string) => output.write(`${text}\n`);
-  const print = (text: string) => {
-    if (interactive) {
-      output.write('\r\u001b[K');
-      write(text);
-      rl.prompt(true);
-    } else write(text);
+  const view: TerminalView = {
+    width: () => columnsOf(output) ?? DEFAULT_TERMINAL_WIDTH,
+    colour: interactive,
+    now: options.now ?? Date.now,
+    ...(options.timeZone ? { timeZone: options.timeZone } : {}),
   };
-  if (options.banner) write(options.banner);
+  const write = (text: string) => output.write(`${text}\n`);
+
+  // True while the prompt is on screen waiting for a line: anything printed then must move it out of
+  // the way and draw it again. While a command runs there is no prompt to protect.
+  let prompting = false;
+  const prompt = () => {
+    prompting = true;
+    rl.prompt();
+  };
+  rl.on('line', () => {
+    prompting = false;
+  });
+  const aside = (show: () => void) => {
+    if (!interactive || !prompting) return show();
+    cursorTo(output, 0);
+    clearLine(output, 0);
+    show();
+    rl.prompt(true);
+  };
+  const print = (text: string) => aside(() => write(text));
+  // Log lines go to stderr, usually the same terminal: they too must not land on the prompt line.
+  const releaseLogs = interactive ? aroundStderrLines(aside) : () => {};
+
+  if (options.banner) write(wrapText(options.banner, view.width()));
 
   const done = (async () => {
-    if (interactive) rl.prompt();
-    for await (const line of rl) {
-      const text = line.trim();
-      if (text === 'quit' || text === 'exit') break;
-      if (text !== '') {
-        const answer = await options.handleText(text);
-        write(renderForTerminal(answer, { colour: interactive }));
-        if (interactive) write('');
+    try {
+      if (interactive) prompt();
+      for await (const line of rl) {
+        const text = line.trim();
+        if (text === 'quit' || text === 'exit') break;
+        if (text !== '') {
+          const answer = await options.handleText(text);
+          write(
+            renderForTerminal(answer, {
+              colour: interactive,
+              width: view.width(),
+              now: view.now(),
+              ...(view.timeZone ? { timeZone: view.timeZone } : {}),
+            }),
+          );
+          if (interactive) write('');
+        }
+        if (interactive) prompt();
       }
-      if (interactive) rl.prompt();
+    } finally {
+      prompting = false;
+      releaseLogs();
+      rl.close();
     }
-    rl.close();
   })();
-  return { done, print };
+  return { done, print, view };
+}
+
+/** The terminal's width, when the output is one that says it (a TTY's `columns`). */
+function columnsOf(output: NodeJS.WritableStream): number | null {
+  const columns = (output as { columns?: unknown }).columns;
+  return typeof columns === 'number' && columns > 0 ? columns : null;
 }

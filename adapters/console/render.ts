@@ -1,6 +1,11 @@
-/** Reply -> terminal text. Plain text with optional ANSI colour for badges. */
+/**
+ * Reply -> terminal text: plain text with local times, wrapped to the terminal's width, with optional
+ * ANSI colour for the first line.
+ */
 import { withoutInvisible } from '../../src/plain-text.js';
-import { type Reply, replyToPlainText, type Tone } from '../../src/reply.js';
+import { type Reply, type ReplyField, replyToPlainText, type Tone } from '../../src/reply.js';
+import { localTime, localTimesIn, type TimeView } from './time.js';
+import { wrapText } from './wrap.js';
 
 const TONE_COLOURS: Record<Tone, number> = {
   live: 32,
@@ -14,6 +19,15 @@ const TONE_COLOURS: Record<Tone, number> = {
   unknown: 33,
 };
 
+/** Columns when the output is not a terminal that says its width (a pipe, a file, a test). */
+export const DEFAULT_TERMINAL_WIDTH = 80;
+
+export interface TerminalLayout extends Partial<TimeView> {
+  colour: boolean;
+  /** Columns to wrap to; default `DEFAULT_TERMINAL_WIDTH`. */
+  width?: number;
+}
+
 /** Control characters other than the line break: ESC (ANSI codes), carriage return, bell, C1 codes... */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const TERMINAL_CONTROLS = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/g;
@@ -26,18 +40,43 @@ export function terminalSafe(text: string): string {
   return withoutInvisible(text).replace(TERMINAL_CONTROLS, '');
 }
 
-/** The reply as plain terminal text, cleaned (see `terminalSafe`); the notification sink uses it too. */
-export function terminalText(value: Reply): string {
-  return terminalSafe(replyToPlainText(value));
+/**
+ * The reply as plain terminal text, cleaned (see `terminalSafe`), its times local (see time.ts);
+ * not wrapped. Who may see it is not said: a terminal has one reader.
+ */
+export function terminalText(value: Reply, view: Partial<TimeView> = {}): string {
+  const times: TimeView = {
+    now: view.now ?? Date.now(),
+    ...(view.timeZone ? { timeZone: view.timeZone } : {}),
+  };
+  const local = (fields: ReplyField[]) =>
+    fields.map((field) =>
+      field.format === 'time' ? { ...field, value: localTime(field.value, times) } : field,
+    );
+  const shown: Reply = {
+    ...value,
+    ...(value.text ? { text: localTimesIn(value.text, times) } : {}),
+    fields: local(value.fields),
+    ...(value.list
+      ? {
+          list: {
+            ...value.list,
+            items: value.list.items.map((item) => ({ ...item, fields: local(item.fields) })),
+          },
+        }
+      : {}),
+  };
+  return terminalSafe(replyToPlainText(shown));
 }
 
-export function renderForTerminal(value: Reply, options: { colour: boolean }): string {
-  let text = terminalText(value);
-  if (options.colour) {
-    const paint = (s: string, tone: Tone) => `\u001b[${TONE_COLOURS[tone]}m${s}\u001b[0m`;
-    const first = text.split('\n', 1)[0] ?? '';
-    text = paint(first, value.tone) + text.slice(first.length);
-  }
-  const tag = value.visibility === 'requester' ? ' (only you can see this)' : '';
-  return `${text}${tag ? `\n${tag.trim()}` : ''}`;
+/** `text` (already terminal-safe) wrapped, its first line in `tone`'s colour when asked. */
+export function layOut(text: string, tone: Tone | null, layout: TerminalLayout): string {
+  const wrapped = wrapText(text, layout.width ?? DEFAULT_TERMINAL_WIDTH);
+  if (!layout.colour || tone === null) return wrapped;
+  const first = wrapped.split('\n', 1)[0] ?? '';
+  return `\u001b[${TONE_COLOURS[tone]}m${first}\u001b[0m${wrapped.slice(first.length)}`;
+}
+
+export function renderForTerminal(value: Reply, layout: TerminalLayout): string {
+  return layOut(terminalText(value, layout), value.tone, layout);
 }

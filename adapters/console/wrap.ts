@@ -1,0 +1,53 @@
+/**
+ * Word-wrap for the terminal: lines are cut between words, never inside one, so a URL or an id stays
+ * whole (a word longer than the width gets a line of its own and runs past the edge, where the
+ * terminal folds it; copying it still gives the whole word).
+ */
+
+/** Narrower than this, wrapping would cost more lines than it saves: lines are cut no shorter. */
+const MIN_WIDTH = 20;
+/** How far a field's further lines sit under its label's start. */
+const FIELD_HANG = 2;
+/** `  Label: value`: a field line of replyToPlainText (short label, then colon and space). */
+const FIELD_LINE = /^\s*[^\s:][^:]{0,40}: /;
+/** `12. Title`: a list item, whose further lines go under its title. */
+const ITEM_LINE = /^\s*\d+\. /;
+
+/** Each line of `text` wrapped to `width` columns (characters; wide characters count as one). */
+export function wrapText(text: string, width: number): string {
+  const columns = Math.max(MIN_WIDTH, Math.floor(width));
+  return text
+    .split('\n')
+    .flatMap((line) => wrapLine(line, columns))
+    .join('\n');
+}
+
+function wrapLine(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const indent = line.length - line.trimStart().length;
+  const hang = ' '.repeat(Math.min(hangOf(line, indent), width - MIN_WIDTH / 2));
+  const words = line.slice(indent).split(/ +/).filter(Boolean);
+  const lines: string[] = [];
+  let current = line.slice(0, indent);
+  let empty = true;
+  for (const word of words) {
+    if (empty) {
+      current += word;
+      empty = false;
+    } else if (current.length + 1 + word.length <= width) {
+      current += ` ${word}`;
+    } else {
+      lines.push(current);
+      current = hang + word;
+    }
+  }
+  lines.push(current);
+  return lines;
+}
+
+/** Where a line's continuation starts: under an item's title, a little deeper than a field, else aligned. */
+function hangOf(line: string, indent: number): number {
+  const item = ITEM_LINE.exec(line);
+  if (item) return item[0].length;
+  return FIELD_LINE.test(line) ? indent + FIELD_HANG : indent;
+}

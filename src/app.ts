@@ -129,9 +129,10 @@ async function startParts(
       handleText: (text) =>
         core.replyToText(text, { platform: 'console', channelId: CONSOLE_CHANNEL, userId: 'terminal' }),
       banner: banner(config, io.interactive),
+      now: () => clock.now(),
     });
     done = chat.done;
-    sinks.push(createConsoleSink(chat.print));
+    sinks.push(createConsoleSink(chat.print, chat.view));
     defaultChannels.push({ platform: 'console', channelId: CONSOLE_CHANNEL });
   }
 

@@ -45,6 +45,22 @@ describe('terminal demo (no credentials)', () => {
     expect(stdout).not.toMatch(/"success"|\{"data"/); // never raw JSON
   });
 
+  it('fits 80 columns, shows local times and never says who can see a reply', async () => {
+    // TZ makes the zone deterministic; stdout is a pipe, so the width is the default 80.
+    const { code, stdout } = await runBot('list\nhelp\n', { TZ: 'Europe/Paris' });
+    expect(code).toBe(0);
+    for (const line of stdout.split('\n')) {
+      // Only a word longer than the line (a playback URL) may pass it, alone after its indent.
+      if (line.length > 80) expect(line.trim()).toMatch(/^https:\/\/\S+$/);
+    }
+    expect(stdout).toMatch(/ {5}https:\/\/\S+\/manifest\/video\.m3u8\n/);
+    expect(stdout).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    expect(stdout).toMatch(
+      /Created: (\w{3} \d{1,2} \w{3} )?\d{2}:\d{2} CES?T \((\d+ h|\d+ days|1 day) ago\)/,
+    );
+    expect(stdout).not.toContain('only you can see this');
+  });
+
   it('accepts the slash form and answers bad input with usage', async () => {
     const { code, stdout } = await runBot('/livestream list live\nfrobnicate\nmeeting 42\n');
     expect(code).toBe(0);

@@ -12,6 +12,7 @@ import { CommandLimits } from './command-limits.js';
 import { type Config, DEFAULT_LIMITS } from './config.js';
 import { createCore } from './core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from './emulator/emulator.js';
+import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { RequestBudget } from './notify/budget.js';
 import { startNotifications } from './notify/service.js';
@@ -19,6 +20,8 @@ import { openSqliteStore } from './notify/sqlite-store.js';
 import type { ChannelRef } from './notify/types.js';
 import { createRealtimeKitClient, type RealtimeKitClient } from './realtimekit/client.js';
 import type { Sink } from './sink.js';
+import { WEBHOOK_PATH } from './webhooks/config.js';
+import { answerNotReady } from './webhooks/receiver.js';
 
 export interface AppIo {
   stdin: NodeJS.ReadableStream;
@@ -103,10 +106,28 @@ async function startParts(
     defaultChannels.push({ platform: 'slack', channelId: config.slack.notifyChannel });
   if (config.discord?.notifyChannel)
     defaultChannels.push({ platform: 'discord', channelId: config.discord.notifyChannel });
+  // One HTTP server on PORT for Slack's HTTP mode and webhooks, listening before either is mounted so a
+  // busy PORT stops the start early; webhooks answer 503 (retry later) until notifications run.
+  const webhooks = config.webhooks ?? null;
+  const slackHttp = config.slack !== null && config.slack.appToken === null;
+  let http: HttpServer | null = null;
+  if (slackHttp || webhooks) {
+    const server = createHttpServer({ log });
+    if (webhooks) server.route(WEBHOOK_PATH, answerNotReady);
+    const port = await server.listen(webhooks?.port ?? config.slack!.port);
+    stops.push(() => server.close());
+    log.info('HTTP server listening', { port });
+    http = server;
+  }
   if (config.slack) {
     // Loaded only when configured: Bolt is a large import the terminal demo does not need.
     const { startSlackAdapter } = await import('../adapters/slack/app.js');
-    const slack = await startSlackAdapter({ config: config.slack, core, log });
+    const slack = await startSlackAdapter({
+      config: config.slack,
+      core,
+      log,
+      ...(http ? { server: http } : {}),
+    });
     platforms.push(slack.platform);
     sinks.push(slack.sink);
     stops.push(() => slack.stop());
@@ -150,6 +171,20 @@ async function startParts(
   });
   // Stop polling and sending before the store closes.
   stops.push(() => notifications.stop());
+  if (webhooks && http) {
+    // Loaded only when configured, like the platforms.
+    const { startWebhooks } = await import('./webhooks/service.js');
+    const running = await startWebhooks({
+      config: webhooks,
+      server: http,
+      store,
+      checker: notifications.poller,
+      clock,
+      log,
+    });
+    // First thing on stop: no hint may reach a poller that is stopping.
+    stops.push(async () => running.stop());
+  }
 
   return { done, stop: stopAll };
 }

@@ -7,6 +7,7 @@
  */
 import { CLOUDFLARE_REQUEST_LIMIT } from './notify/budget.js';
 import { type Env, readSettings, SETTINGS, type SettingsReader } from './settings.js';
+import { readWebhooks, type WebhooksConfig } from './webhooks/config.js';
 
 export type { Env } from './settings.js';
 
@@ -80,6 +81,8 @@ export interface Config {
   notify: NotifyConfig;
   /** loadConfig always fills it; a Config written in code (tests) may leave it out for the defaults. */
   limits?: LimitsConfig;
+  /** RealtimeKit webhooks, on when PUBLIC_URL is set; null or absent: the bot polls only. */
+  webhooks?: WebhooksConfig | null;
 }
 
 export const DEFAULT_API_BASE_URL = SETTINGS.CLOUDFLARE_API_BASE_URL.default;
@@ -129,6 +132,7 @@ export function loadConfig(env: Env): Config {
     retentionDays: settings.get('NOTIFY_RETENTION_DAYS'),
   };
   const limits = readLimits(settings);
+  const webhooks = readWebhooks(settings);
   if (
     !settings.isWrong('API_REQUEST_BUDGET') &&
     !settings.isWrong('API_TOKEN_REQUEST_LIMIT') &&
@@ -140,7 +144,7 @@ export function loadConfig(env: Env): Config {
   }
 
   if (settings.problems.length > 0) throw new ConfigError([...settings.problems]);
-  return { realtimekit, logLevel, slack, discord, notify, limits };
+  return { realtimekit, logLevel, slack, discord, notify, limits, webhooks };
 }
 
 const CLOUDFLARE_CREDENTIALS = [
@@ -187,9 +191,9 @@ function readSlack(settings: SettingsReader): SlackConfig | null {
   // Socket Mode when an app token is given, even a wrong one (that is its own problem).
   const httpMode = !settings.isSet('SLACK_APP_TOKEN');
   if (httpMode && signingSecret === null) settings.missing('SLACK_SIGNING_SECRET');
-  // PORT is read only by what listens on it, today Slack's HTTP mode: a bad PORT must not stop a bot
-  // that listens nowhere. (Another listener, such as webhooks or a health check, joins this condition.)
-  const port = httpMode ? settings.get('PORT') : SETTINGS.PORT.default;
+  // PORT is read only by what listens on it, Slack's HTTP mode and webhooks (PUBLIC_URL): a bad PORT
+  // must not stop a bot that listens nowhere.
+  const port = httpMode || settings.isSet('PUBLIC_URL') ? settings.get('PORT') : SETTINGS.PORT.default;
   const apiUrl = settings.get('SLACK_API_URL');
   if (botToken === null) return null;
   return {

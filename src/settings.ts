@@ -46,6 +46,9 @@ export const SETTING_GROUPS: Readonly<Record<SettingGroupId, SettingGroup>> = {
     title: 'Notifications',
     intro:
       'The poller lists the livestreams, notices when one goes LIVE, ends or goes ERRORED, and posts to the channels subscribed to it.',
+    notes: [
+      'With `PUBLIC_URL` set, RealtimeKit webhooks make notifications near-instant: each signed `livestreaming.statusUpdate` triggers an immediate check of that livestream, and polling goes on beside them. Register the webhook with `npm run webhooks:register`. See [webhooks.md](webhooks.md).',
+    ],
   },
   limits: {
     title: 'Limits',
@@ -186,7 +189,7 @@ export const SETTINGS = {
     min: 0,
     max: 65_535,
     description:
-      'HTTP mode: the port Slack posts to (path `/slack/events`); 0 picks a free one. Read only in HTTP mode.',
+      "The port of the bot's HTTP server: Slack's HTTP mode (path `/slack/events`) and RealtimeKit webhooks (path `/webhooks/realtimekit`, when `PUBLIC_URL` is set) share it; 0 picks a free one. Read only when one of them is on.",
   },
   SLACK_API_URL: {
     type: 'url',
@@ -308,6 +311,26 @@ export const SETTINGS = {
     unit: 'seconds',
     description:
       'Once the API has failed this many seconds, subscribed channels are told notifications are delayed (and told again when it recovers).',
+  },
+  PUBLIC_URL: {
+    type: 'url',
+    group: 'notifications',
+    description:
+      "The bot's public HTTPS base URL (a path prefix is allowed). Setting it turns RealtimeKit webhooks on: they are received at `PUBLIC_URL/webhooks/realtimekit`, served on `PORT`. Unset: the bot polls only.",
+  },
+  REALTIMEKIT_WEBHOOK_PUBLIC_KEY: {
+    type: 'text',
+    group: 'notifications',
+    defaultText: 'fetched from `REALTIMEKIT_WEBHOOK_KEY_URL`',
+    description:
+      'The PEM public key webhook signatures are checked with (`-----BEGIN PUBLIC KEY-----…`; line breaks may be written `\\n`). Unset: fetched at start and again when a signature fails (a key rotation).',
+  },
+  REALTIMEKIT_WEBHOOK_KEY_URL: {
+    type: 'url',
+    group: 'notifications',
+    default: 'https://api.realtime.cloudflare.com/.well-known/webhooks.json',
+    description:
+      'Where the webhook public key is published: change it only for the emulator (`npm run emulator` prints its own).',
   },
 
   API_REQUEST_BUDGET: {

@@ -1,11 +1,13 @@
 /**
  * The Slack adapter: a Bolt app with one slash command, over Socket Mode when SLACK_APP_TOKEN is set
- * (no public URL needed) or over HTTP on PORT at /slack/events otherwise, plus the channel Sink.
+ * (no public URL needed) or over HTTP at /slack/events otherwise, plus the channel Sink. In HTTP mode
+ * Bolt's receiver is a route on the bot's one HTTP server (src/http/server.ts), which webhooks share;
+ * started alone, the adapter runs such a server of its own on PORT.
  */
-import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, type Receiver, SocketModeReceiver, type webApi } from '@slack/bolt';
 import type { SlackConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
+import { createHttpServer, type HttpServer, HttpListenError, sendText } from '../../src/http/server.js';
 import type { Logger } from '../../src/log.js';
 import type { Sink } from '../../src/sink.js';
 import { createBoltLogger } from './bolt-logger.js';
@@ -23,6 +25,11 @@ export interface SlackAdapterOptions {
   log: Logger;
   /** HTTP mode only: the interface to listen on; default every interface. Tests pass 127.0.0.1. */
   host?: string;
+  /**
+   * HTTP mode only: the bot's shared server, already listening, to mount /slack/events on (its owner
+   * closes it). Without it the adapter listens on `config.port` itself.
+   */
+  server?: HttpServer;
 }
 
 export interface SlackAdapter {
@@ -55,6 +62,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     logger,
     slackApiUrl,
     ...(options.host ? { host: options.host } : {}),
+    ...(options.server ? { server: options.server } : {}),
   });
 
   const app = new App({
@@ -89,10 +97,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   } catch (error) {
     // Socket Mode may still be retrying in the background: make sure it gives up.
     await transport.stop(app).catch(() => {});
+    // HTTP mode: the server's HttpListenError already names PORT.
+    if (error instanceof HttpListenError) throw error;
     throw startError(
       transport.mode === 'socket'
         ? 'could not open a Socket Mode connection: check SLACK_APP_TOKEN (xapp-…, with connections:write)'
-        : `could not listen on port ${config.port}: set PORT to a free port`,
+        : 'could not serve Slack over HTTP',
       error,
     );
   }
@@ -124,6 +134,7 @@ function createTransport(args: {
   logger: ReturnType<typeof createBoltLogger>;
   slackApiUrl: string | undefined;
   host?: string;
+  server?: HttpServer;
 }): Transport {
   const { config, logger, slackApiUrl } = args;
   if (config.appToken) {
@@ -156,15 +167,33 @@ function createTransport(args: {
   });
   // Bolt checks only that a signed request is not too old; it must not be dated too far ahead either.
   refuseFutureDatedRequests(receiver, args.log);
+  const shared = args.server;
+  let own: HttpServer | null = null;
+  let unmount: (() => void) | null = null;
   return {
     mode: 'http',
     receiver,
-    start: async (app) => {
-      const server = await app.start({ port: config.port, ...(args.host ? { host: args.host } : {}) });
-      return (server.address() as AddressInfo).port;
+    // Bolt's own server (app.start()) is not used: its request listener is a route on ours.
+    start: async () => {
+      const server = shared ?? (own = createHttpServer({ log: args.log }));
+      unmount = server.route(SLACK_EVENTS_PATH, (request, response) => {
+        if (request.method !== 'POST') {
+          request.resume();
+          response.setHeader('allow', 'POST');
+          sendText(response, 405, 'Method not allowed');
+          return;
+        }
+        // Read at each request: refuseFutureDatedRequests replaced the receiver's listener.
+        receiver.requestListener(request, response);
+      });
+      if (own) return own.listen(config.port, args.host);
+      return shared?.port ?? undefined;
     },
-    stop: async (app) => {
-      await app.stop();
+    stop: async () => {
+      unmount?.();
+      unmount = null;
+      await own?.close();
+      own = null;
     },
   };
 }

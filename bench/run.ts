@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every figure in one run, all servers on 127.0.0.1; prints tables and writes JSON
  * (bench/results/latest.json and a timestamped copy). Environment:
- *   BENCH_PARTS   which parts, comma separated: slack,discord,poller,delivery (default all, in that order);
- *                 delivery includes the broken-channel run and the outbox read times
+ *   BENCH_PARTS   which parts, comma separated: slack,discord,poller,delivery,push (default all, in that
+ *                 order); delivery includes the broken-channel run and the outbox read times; push is the
+ *                 webhook latency (bench/push.ts)
  *   BENCH_SIZES   livestream counts for the poller part, 200 of them LIVE (default 10000,100000,1000000)
  *   BENCH_LIVE    LIVE counts among 100,000 for the poller part (default 200,2000,10000)
  *   BENCH_POLLER_SECONDS  real seconds per poller scenario (default 22: 5.5 minutes of poller time)
@@ -19,6 +20,7 @@ import { benchBrokenChannel, benchDelivery, benchOutboxRead } from './delivery.j
 import { benchDiscord } from './discord.js';
 import { startChild } from './child.js';
 import { missedGoals, platformLibraryRss, type PollerRow, pollerScenarios, TIME_SCALE } from './poller.js';
+import { benchPush, PUSH_GOAL } from './push.js';
 import { benchSlack } from './slack.js';
 
 function consoleTable(title: string, rows: object[]): void {
@@ -26,7 +28,7 @@ function consoleTable(title: string, rows: object[]): void {
   console.table(rows);
 }
 
-const PARTS = ['slack', 'discord', 'poller', 'delivery'] as const;
+const PARTS = ['slack', 'discord', 'poller', 'delivery', 'push'] as const;
 type Part = (typeof PARTS)[number];
 const asked = (process.env.BENCH_PARTS ?? PARTS.join(','))
   .split(',')
@@ -156,6 +158,17 @@ if (parts.includes('delivery')) {
   consoleTable(
     'Outbox read per sender pass (median ms): every channel’s next digest-full, vs. the old read of the first 10,000 pending rows',
     outboxReads,
+  );
+}
+
+if (parts.includes('push')) {
+  const push = await benchPush({ changes: 100 });
+  results.push = push;
+  consoleTable(
+    `Push: a change in the emulator -> its signed webhook -> the message at the fake Slack and Discord; ` +
+      `${push.changes} streams go LIVE ${push.spacingMs} ms apart, polling every ${push.pollIntervalMs} ms beside ` +
+      `(goal p50 < ${PUSH_GOAL.p50Ms} ms, p99 < ${PUSH_GOAL.p99Ms} ms); deliveries answered ${JSON.stringify(push.deliveryAnswers)}`,
+    push.rows,
   );
 }
 

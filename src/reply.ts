@@ -2,6 +2,7 @@
  * The platform-neutral reply: what to show and who may see it. Every adapter renders this and nothing
  * else (Block Kit, embeds, terminal text). No markup in here: renderers decide how things look.
  */
+import type { Command } from './commands/command.js';
 import { oneLine } from './plain-text.js';
 import type { LivestreamStatus } from './realtimekit/types.js';
 
@@ -31,11 +32,46 @@ export interface ReplyLink {
   url: string;
 }
 
+/** A dialog that asks before a button runs its command (Slack's `confirm` object; others show none). */
+export interface ActionConfirm {
+  title: string;
+  text: string;
+  confirm: string;
+  deny: string;
+}
+
+/**
+ * A button that runs a command: a click comes back into the core as that Command, from the person who
+ * clicked, authorised, limited and deduplicated like the same command typed.
+ */
+export interface CommandAction {
+  label: string;
+  command: Command;
+  style?: 'primary' | 'danger';
+  confirm?: ActionConfirm;
+  /** The answer replaces the message the button is on (paging), instead of coming as a new message. */
+  inPlace?: boolean;
+}
+
+/** A button that opens a URL (Watch): the platform opens it, no command runs. */
+export interface LinkAction {
+  label: string;
+  url: string;
+}
+
+export type ReplyAction = CommandAction | LinkAction;
+
+export function isLinkAction(action: ReplyAction): action is LinkAction {
+  return 'url' in action;
+}
+
 export interface ReplyItem {
   title: string;
   badge?: Badge;
   fields: ReplyField[];
   link?: ReplyLink;
+  /** Buttons for this item alone (Details). */
+  actions?: ReplyAction[];
 }
 
 export interface ReplyList {
@@ -62,6 +98,13 @@ export interface Reply {
   footer?: string;
   /** Who to ping, as the subscriber wrote it (`@here`, `<@&role>`): renderers put it in the message text. */
   mention?: string;
+  /** Buttons under the message (Previous / Next, Details, Stop, Watch), in order. */
+  actions?: ReplyAction[];
+  /**
+   * Who changed shared state with this answer ("Stopped by @ana"): a platform user id, which each
+   * renderer shows as its own mention of that person (never a ping).
+   */
+  actor?: { userId: string; did: string };
   visibility: Visibility;
 }
 
@@ -108,16 +151,44 @@ export function containsSecret(value: Reply): boolean {
   return secret(value.fields) || (value.list?.items.some((item) => secret(item.fields)) ?? false);
 }
 
+/** How the plain text shows what is not text: buttons and the person who acted. */
+export interface PlainTextOptions {
+  /**
+   * The command a button stands for, as a person would type it (`list --page 2`); null leaves that
+   * button out. Without it no button is shown: a notification's fallback text has no use for them.
+   */
+  actionText?: (action: CommandAction) => string | null;
+  /** A person, from their platform user id; default: the id as is. */
+  person?: (userId: string) => string;
+}
+
 /**
  * A reply as plain text: the terminal's renderer and every platform's notification fallback. Titles,
  * badges, labels and values are one line each (a name holding a line break cannot fake a field line);
  * the paragraph, multi-line code and the footer keep their lines.
  */
-export function replyToPlainText(value: Reply): string {
+export function replyToPlainText(value: Reply, options: PlainTextOptions = {}): string {
   const lines: string[] = [];
   const badge = (b: Badge | undefined) => (b ? ` [${oneLine(b.text)}]` : '');
   const fieldLine = (indent: string, field: ReplyField) =>
     `${indent}${oneLine(field.label)}: ${field.format === 'code' ? field.value : oneLine(field.value)}`;
+  const { actionText } = options;
+  // A link button to a URL the text already shows (Watch) would say it twice.
+  const shownUrls = new Set([
+    ...value.links.map((link) => link.url),
+    ...(value.list?.items.flatMap((item) => (item.link ? [item.link.url] : [])) ?? []),
+  ]);
+  const actionLines = (indent: string, actions: readonly ReplyAction[] | undefined) => {
+    if (!actionText) return;
+    for (const action of actions ?? []) {
+      if (isLinkAction(action) && shownUrls.has(action.url)) continue;
+      const target = isLinkAction(action) ? action.url : actionText(action);
+      if (target !== null) lines.push(`${indent}→ ${oneLine(action.label)}: ${oneLine(target)}`);
+    }
+  };
+  // Paging shown as buttons makes the typed next-page hint say the same thing twice.
+  const pagingShown =
+    actionText !== undefined && (value.actions ?? []).some((a) => !isLinkAction(a) && a.inPlace === true);
   lines.push(`${oneLine(value.title)}${badge(value.badge)}`);
   if (value.text) lines.push(value.text);
   for (const field of value.fields) lines.push(fieldLine('  ', field));
@@ -128,13 +199,21 @@ export function replyToPlainText(value: Reply): string {
       lines.push(`${offset + index}. ${oneLine(item.title)}${badge(item.badge)}`);
       for (const field of item.fields) lines.push(fieldLine('     ', field));
       if (item.link) lines.push(`     ${oneLine(item.link.label)}: ${item.link.url}`);
+      actionLines('     ', item.actions);
     });
     if (items.length > 0) lines.push(showingLine(value.list, total));
-    if (value.list.next) lines.push(`Next page: ${value.list.next}`);
+    if (value.list.next && !pagingShown) lines.push(`Next page: ${value.list.next}`);
   }
   for (const link of value.links) lines.push(`${oneLine(link.label)}: ${link.url}`);
+  actionLines('', value.actions);
+  if (value.actor) lines.push(actorLine(value.actor, options.person));
   if (value.footer) lines.push(value.footer);
   return lines.join('\n');
+}
+
+/** "Stopped by U123": who changed shared state, one line. */
+export function actorLine(actor: NonNullable<Reply['actor']>, person = (userId: string) => userId): string {
+  return `${oneLine(actor.did)} by ${person(actor.userId)}`;
 }
 
 export function showingLine(list: ReplyList, total: number | null = list.total): string {

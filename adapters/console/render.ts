@@ -2,6 +2,7 @@
  * Reply -> terminal text: plain text with local times, wrapped to the terminal's width, with optional
  * ANSI colour for the first line.
  */
+import { commandText } from '../../src/commands/index.js';
 import { withoutInvisible } from '../../src/plain-text.js';
 import { type Reply, type ReplyField, replyToPlainText, type Tone } from '../../src/reply.js';
 import { localTime, localTimesIn, type TimeView } from './time.js';
@@ -66,7 +67,8 @@ export function terminalText(value: Reply, view: Partial<TimeView> = {}): string
         }
       : {}),
   };
-  return terminalSafe(replyToPlainText(shown));
+  // A button reads as the command it stands for: `→ Next: list --page 2`.
+  return terminalSafe(replyToPlainText(shown, { actionText: (action) => commandText(action.command) }));
 }
 
 /** `text` (already terminal-safe) wrapped, its first line in `tone`'s colour when asked. */

@@ -2,12 +2,23 @@
  * Reply -> Discord message: embeds coloured by tone, with Discord's limits as data. Anything that
  * does not fit is cut with an ellipsis or left out with a note, never sent for Discord to reject.
  */
-import { type APIEmbed, type APIEmbedField, MessageFlags } from 'discord.js';
+import {
+  type APIActionRowComponent,
+  type APIButtonComponent,
+  type APIEmbed,
+  type APIEmbedField,
+  ButtonStyle,
+  ComponentType,
+  MessageFlags,
+} from 'discord.js';
+import { encodeButton } from '../../src/commands/index.js';
 import { oneLine, withoutInvisible } from '../../src/plain-text.js';
 import {
   type Badge,
   containsSecret,
+  isLinkAction,
   type Reply,
+  type ReplyAction,
   type ReplyField,
   type ReplyItem,
   showingLine,
@@ -26,6 +37,17 @@ export const DISCORD_LIMITS = {
   fieldValue: 1024,
   footer: 2048,
 } as const;
+
+/** https://discord.com/developers/docs/components/reference#button */
+export const DISCORD_COMPONENT_LIMITS = {
+  actionRows: 5,
+  buttonsPerRow: 5,
+  buttonLabel: 80,
+  customId: 100,
+  url: 512,
+} as const;
+
+export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
 
 /** Embed colours: LIVE is an "on air" red, ERRORED a darker red, IDLE grey, INVOKED blue. */
 export const TONE_COLOURS: Record<Tone, number> = {
@@ -65,6 +87,11 @@ export interface DiscordMessage {
   content?: string;
   embeds: APIEmbed[];
   allowed_mentions: AllowedMentions;
+  /**
+   * The reply's buttons, in rows. Always present, empty when there are none: an edit then also takes
+   * away buttons the message had (a LIVE post that ended loses its Stop).
+   */
+  components: ButtonRow[];
   /** Set when only the requester may see the message. */
   flags?: MessageFlags.Ephemeral;
 }
@@ -185,6 +212,9 @@ export function renderReply(value: Reply, options: RenderOptions = {}): DiscordM
   if (value.text) description.push(escapeText(value.text));
   for (const link of value.links) description.push(`[${escapeText(link.label)}](${link.url})`);
   if (value.list && value.list.items.length === 0) description.push(value.list.empty ?? 'Nothing to show.');
+  // A user mention in an embed shows the person and pings nobody.
+  if (value.actor)
+    description.push(`${escapeLine(value.actor.did, 100)} by ${userMention(value.actor.userId)}`);
   if (description.length > 0) {
     const room = Math.min(DISCORD_LIMITS.description, DISCORD_LIMITS.totalCharacters - used - FIELDS_RESERVE);
     main.description = clip(description.join('\n\n'), room);
@@ -240,10 +270,72 @@ export function renderReply(value: Reply, options: RenderOptions = {}): DiscordM
     current.footer = { text: clip(footer.join('\n'), Math.min(DISCORD_LIMITS.footer, room)) };
   }
 
-  const message: DiscordMessage = { embeds, ...mentionOf(value.mention) };
+  const message: DiscordMessage = {
+    embeds,
+    ...mentionOf(value.mention),
+    components: buttonRows(value),
+  };
   // A secret is only ever shown to the person who asked, whatever the reply says about visibility.
   if (value.visibility === 'requester' || containsSecret(value)) message.flags = MessageFlags.Ephemeral;
   return message;
+}
+
+/** `<@id>` for a Discord user id; anything else as escaped text. */
+function userMention(userId: string): string {
+  return /^\d{15,21}$/.test(userId) ? `<@${userId}>` : escapeLine(userId, 100);
+}
+
+const BUTTON_STYLES = { primary: ButtonStyle.Primary, danger: ButtonStyle.Danger } as const;
+
+/** One button, or null when it cannot be one (a URL Discord would refuse, a command too long for an id). */
+function toButton(action: ReplyAction, label: string): APIButtonComponent | null {
+  const text = clip(oneLine(withoutInvisible(label)), DISCORD_COMPONENT_LIMITS.buttonLabel) || '…';
+  if (isLinkAction(action)) {
+    if (!/^https?:\/\//i.test(action.url) || action.url.length > DISCORD_COMPONENT_LIMITS.url) return null;
+    return { type: ComponentType.Button, style: ButtonStyle.Link, label: text, url: action.url };
+  }
+  const customId = encodeButton(action);
+  if (customId === null) return null;
+  return {
+    type: ComponentType.Button,
+    style: action.style ? BUTTON_STYLES[action.style] : ButtonStyle.Secondary,
+    label: text,
+    custom_id: customId,
+  };
+}
+
+/**
+ * The reply's buttons as action rows: its own buttons last (Previous / Next, Watch, Stop), each list
+ * item's before them, numbered as the list is, while rows are left. Discord refuses a message with a
+ * custom_id twice, so a repeat is left out. Slack's confirm dialogs have no Discord form: a stop's
+ * prompt is the question there.
+ */
+function buttonRows(value: Reply): ButtonRow[] {
+  const { actionRows, buttonsPerRow } = DISCORD_COMPONENT_LIMITS;
+  const seen = new Set<string>();
+  const make = (action: ReplyAction, label: string): APIButtonComponent[] => {
+    const button = toButton(action, label);
+    if (!button) return [];
+    const key = 'custom_id' in button ? button.custom_id : `url:${'url' in button ? button.url : ''}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [button];
+  };
+  const own = (value.actions ?? []).flatMap((action) => make(action, action.label));
+  const ownRows = Math.ceil(own.length / buttonsPerRow);
+  const itemRoom = Math.max(0, actionRows - ownRows) * buttonsPerRow;
+  const itemButtons: APIButtonComponent[] = [];
+  value.list?.items.forEach((item, index) => {
+    for (const action of item.actions ?? []) {
+      if (itemButtons.length >= itemRoom) return;
+      itemButtons.push(...make(action, `${value.list!.offset + index}. ${action.label}`));
+    }
+  });
+  const rows: ButtonRow[] = [];
+  for (const buttons of [itemButtons, own])
+    for (let i = 0; i < buttons.length; i += buttonsPerRow)
+      rows.push({ type: ComponentType.ActionRow, components: buttons.slice(i, i + buttonsPerRow) });
+  return rows.slice(0, actionRows);
 }
 
 /** `@here`, `@everyone`, `<@&role>` or `<@user>` ping; any other text is shown without pinging. */

@@ -5,9 +5,13 @@
  * Slack rejects a whole message that breaks a Block Kit limit, so every limit is enforced here, as data.
  */
 import type { types } from '@slack/bolt';
+import { encodeButton } from '../../src/commands/index.js';
 import { oneLine, withoutInvisible } from '../../src/plain-text.js';
 import {
+  type CommandAction,
+  isLinkAction,
   type Reply,
+  type ReplyAction,
   type ReplyField,
   type ReplyItem,
   type ReplyLink,
@@ -32,7 +36,27 @@ export const SLACK_LIMITS = {
   contextText: 3000,
   /** Top-level `text`: Slack truncates at 40,000 and recommends staying under 4,000. */
   fallbackText: 4000,
+  /** Elements in one actions block. */
+  actionsElements: 25,
+  /** A button's text. */
+  buttonText: 75,
+  /** A button's value: the button id (at most 100 characters, see src/commands/buttons.ts). */
+  buttonValue: 2000,
+  /** A button's url. */
+  buttonUrl: 3000,
+  /** A confirm dialog's title, text and button texts. */
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
 } as const;
+
+/**
+ * Every button the bot renders has an action_id with this prefix (then its position, unique in the
+ * message): the action listener registers for exactly these. Link buttons get `LINK_ACTION_PREFIX`:
+ * Slack sends a click on them too, which is acked and otherwise ignored.
+ */
+export const ACTION_PREFIX = 'livestream:';
+export const LINK_ACTION_PREFIX = 'livestream:link:';
 
 /** `ephemeral`: only the requester sees it, so secrets may be shown. `channel`: everyone does. */
 export type SlackSurface = 'ephemeral' | 'channel';
@@ -186,11 +210,22 @@ function listBlocks(
   list: NonNullable<Reply['list']>,
   surface: SlackSurface,
   budget: number,
+  makeButton: (action: ReplyAction) => Button | null,
 ): { blocks: KnownBlock[]; hidden: number } {
   if (list.items.length === 0)
     return { blocks: [section(`_${mrkdwnText(list.empty ?? 'Nothing to show.')}_`)], hidden: 0 };
   const texts = list.items.map((item, index) => itemText(item, list.offset + index, surface));
-  if (texts.length <= budget) return { blocks: texts.map(section), hidden: 0 };
+  if (texts.length <= budget) {
+    // One section per item: its first button (Details) sits beside it. Packed items get none.
+    return {
+      blocks: texts.map((text, index) => {
+        const first = list.items[index]?.actions?.[0];
+        const accessory = first ? makeButton(first) : null;
+        return accessory ? { ...section(text), accessory } : section(text);
+      }),
+      hidden: 0,
+    };
+  }
   const chunks: { text: string; count: number }[] = [];
   for (const text of texts) {
     const last = chunks.at(-1);
@@ -202,6 +237,66 @@ function listBlocks(
   const kept = chunks.slice(0, Math.max(budget, 0));
   const shown = kept.reduce((sum, chunk) => sum + chunk.count, 0);
   return { blocks: kept.map((chunk) => section(chunk.text)), hidden: texts.length - shown };
+}
+
+type Button = types.Button;
+
+/** Numbers the buttons of one message: Slack wants every action_id in a message to differ. */
+function buttonMaker(): (action: ReplyAction) => Button | null {
+  let position = 0;
+  return (action) => {
+    position += 1;
+    const text = {
+      type: 'plain_text' as const,
+      text: truncate(inertEmojiCodes(oneLine(action.label)), SLACK_LIMITS.buttonText),
+      emoji: true,
+    };
+    if (isLinkAction(action)) {
+      if (!/^https?:\/\//i.test(action.url) || action.url.length > SLACK_LIMITS.buttonUrl) return null;
+      return { type: 'button', action_id: `${LINK_ACTION_PREFIX}${position}`, text, url: action.url };
+    }
+    // A command the id cannot carry (too long) gets no button; the reply still says what to type.
+    const value = encodeButton(action);
+    if (value === null) return null;
+    return {
+      type: 'button',
+      action_id: `${ACTION_PREFIX}${position}`,
+      text,
+      value,
+      ...(action.style ? { style: action.style } : {}),
+      ...(action.confirm ? { confirm: confirmDialog(action) } : {}),
+    };
+  };
+}
+
+function confirmDialog(action: CommandAction): types.ConfirmationDialog | undefined {
+  const { confirm } = action;
+  if (!confirm) return undefined;
+  const plain = (text: string, max: number) => ({
+    type: 'plain_text' as const,
+    text: truncate(inertEmojiCodes(oneLine(text)), max),
+    emoji: true,
+  });
+  return {
+    title: plain(confirm.title, SLACK_LIMITS.confirmTitle),
+    text: plain(confirm.text, SLACK_LIMITS.confirmText),
+    confirm: plain(confirm.confirm, SLACK_LIMITS.confirmButton),
+    deny: plain(confirm.deny, SLACK_LIMITS.confirmButton),
+    ...(action.style === 'danger' ? { style: 'danger' as const } : {}),
+  };
+}
+
+/** Buttons as actions blocks of at most 25 each. */
+function actionsBlocks(buttons: Button[]): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  for (let i = 0; i < buttons.length; i += SLACK_LIMITS.actionsElements)
+    blocks.push({ type: 'actions', elements: buttons.slice(i, i + SLACK_LIMITS.actionsElements) });
+  return blocks;
+}
+
+/** `<@U…>` for a Slack user id; anything else is shown as text. */
+export function slackUser(userId: string): string {
+  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
 }
 
 function contextBlock(lines: string[]): KnownBlock[] {
@@ -227,6 +322,7 @@ export function slackMention(raw: string): string {
 /** The reply as Block Kit. `surface` decides whether secret fields are shown or hidden. */
 export function renderReply(args: { reply: Reply; surface: SlackSurface }): SlackMessage {
   const { reply, surface } = args;
+  const makeButton = buttonMaker();
   const blocks: KnownBlock[] = [
     // A mention only pings from a text block or the fallback text, never from a header.
     ...(reply.mention ? [section(slackMention(reply.mention))] : []),
@@ -255,18 +351,24 @@ export function renderReply(args: { reply: Reply; surface: SlackSurface }): Slac
     blocks.push(section(chunk));
 
   const links = reply.links.length > 0 ? packLines([linkLine(reply.links)], '\n').map(section) : [];
+  const buttons = actionsBlocks(
+    (reply.actions ?? []).map(makeButton).filter((button): button is Button => button !== null),
+  );
   const context: string[] = [];
+  if (reply.actor)
+    context.push(`${mrkdwnText(oneLine(reply.actor.did))} by ${slackUser(reply.actor.userId)}`);
   if (reply.list && reply.list.items.length > 0) context.push(escapeMrkdwn(showingLine(reply.list)));
   if (reply.list?.next) context.push(`Next page: \`${escapeMrkdwn(reply.list.next)}\``);
   if (reply.footer) context.push(mrkdwnText(reply.footer));
 
   if (reply.list) {
-    // Room is kept for the links and the one context block (paging line, "not shown" note, footer).
-    const reserved = links.length + 1;
+    // Room is kept for the links, the buttons and the one context block (paging, "not shown", footer).
+    const reserved = links.length + buttons.length + 1;
     const { blocks: items, hidden } = listBlocks(
       reply.list,
       surface,
       SLACK_LIMITS.blocks - blocks.length - reserved,
+      makeButton,
     );
     blocks.push(...items);
     if (hidden > 0) {
@@ -275,16 +377,21 @@ export function renderReply(args: { reply: Reply; surface: SlackSurface }): Slac
       );
     }
   }
-  blocks.push(...links, ...contextBlock(context));
+  blocks.push(...links, ...buttons, ...contextBlock(context));
   return { text: renderPlainText({ reply, surface }), blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }
 
 /** The notification and screen-reader text: the neutral plain text, secrets hidden off the ephemeral surface. */
 export function renderPlainText(args: { reply: Reply; surface: SlackSurface }): string {
   const { reply, surface } = args;
-  const safe = surface === 'ephemeral' ? reply : hideSecrets(reply);
+  const { actor, ...rest } = surface === 'ephemeral' ? reply : hideSecrets(reply);
   const mention = reply.mention ? `${slackMention(reply.mention)} ` : '';
-  return truncate(`${mention}${escapeMrkdwn(replyToPlainText(inertReply(safe)))}`, SLACK_LIMITS.fallbackText);
+  // The person is Slack markup (`<@U…>`), so it joins the text after the escaping.
+  const credit = actor ? `\n${escapeMrkdwn(inertMrkdwn(actor.did))} by ${slackUser(actor.userId)}` : '';
+  return truncate(
+    `${mention}${escapeMrkdwn(replyToPlainText(inertReply(rest)))}${credit}`,
+    SLACK_LIMITS.fallbackText,
+  );
 }
 
 /** The reply with its text made inert for mrkdwn; URLs, times and code are left exact. */

@@ -3,6 +3,27 @@
  * that their grammar, options and help derive from, and the replies for bad input). Adapters import
  * this module, never the files behind it (test/architecture.test.ts checks).
  */
+export {
+  detailsAction,
+  listPagingActions,
+  livestreamActions,
+  stopAction,
+  stopConfirmAction,
+  watchAction,
+} from './actions.js';
+export {
+  alreadyClickedReply,
+  type ClickGuard,
+  commandText,
+  createClickGuard,
+  creditClick,
+  changesSharedState,
+  type DecodedButton,
+  decodeButton,
+  encodeButton,
+  expiredButtonReply,
+  MAX_BUTTON_ID_LENGTH,
+} from './buttons.js';
 export { acceptValue, type ArgSpec, type ArgValueMap, type Choice, type RawValue, wordOf } from './args.js';
 export type { Command, CommandProblem, InputError } from './command.js';
 export { internalErrorReply, usageReply } from './describe-error.js';

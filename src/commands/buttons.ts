@@ -1,0 +1,174 @@
+/**
+ * A click, as the core sees it: the id a button carries, read back into a Command through the same
+ * grammar and validation as typed text; the once-only rule for clicks that change shared state; and
+ * who gets credited for the change.
+ *
+ * A button id is `v1:<mode>:<command as typed>`, e.g. `v1:p:list live --page 2` or
+ * `v1:n:show 3fd739f4-…`: only ids and choices, never a secret, at most 100 characters (Discord's
+ * custom_id limit). `mode` is `p` when the answer replaces the message the button is on (paging), `n`
+ * when it comes as a new message. An id is never trusted: it is parsed by the command grammar, must
+ * name a command buttons run, and must be exactly what this version would write for that command.
+ * Anything else (another version's id, a forged one) is answered as an expired button.
+ */
+import type { CommandAction, Reply } from '../reply.js';
+import { containsSecret, reply } from '../reply.js';
+import type { Command } from './command.js';
+import { formatCommandText, parseCommandText } from './parse.js';
+
+export const BUTTON_ID_VERSION = 'v1';
+/** Discord's custom_id limit; Slack's button value allows 2,000, so Discord's decides for both. */
+export const MAX_BUTTON_ID_LENGTH = 100;
+
+/** What a button may run: reads, and the stop (whose unconfirmed form only asks). */
+const BUTTON_COMMANDS: ReadonlySet<Command['name']> = new Set([
+  'list',
+  'show',
+  'status',
+  'session',
+  'meeting',
+  'stop',
+]);
+
+/**
+ * A command as a person types it after `/livestream` (`list live --page 2`), for the commands buttons
+ * run; null for the others.
+ */
+export function commandText(command: Command): string | null {
+  switch (command.name) {
+    case 'list': {
+      const q = command.query;
+      return formatCommandText('list', {
+        status: q.status,
+        page: q.pageNo,
+        per_page: q.perPage,
+        since: q.startTime,
+        until: q.endTime,
+        sort: q.sortOrder,
+        exclude_meetings: q.excludeMeetings ? true : undefined,
+      });
+    }
+    case 'show':
+      return formatCommandText('show', { livestream_id: command.livestreamId, page: command.pageNo });
+    case 'status':
+      return formatCommandText('status', { livestream_id: command.livestreamId });
+    case 'session':
+      return formatCommandText('session', { session_id: command.sessionId });
+    case 'meeting':
+      return formatCommandText('meeting', { meeting_id: command.meetingId });
+    case 'stop':
+      return formatCommandText('stop', {
+        meeting_id: command.meetingId,
+        yes: command.confirmed ? true : undefined,
+      });
+    default:
+      return null;
+  }
+}
+
+/** The id a button carries for this action, or null when it cannot carry one (too long, not a button command). */
+export function encodeButton(action: Pick<CommandAction, 'command' | 'inPlace'>): string | null {
+  const text = commandText(action.command);
+  if (text === null) return null;
+  const id = `${BUTTON_ID_VERSION}:${action.inPlace ? 'p' : 'n'}:${text}`;
+  return id.length <= MAX_BUTTON_ID_LENGTH ? id : null;
+}
+
+export type DecodedButton =
+  | { ok: true; command: Command; inPlace: boolean; text: string }
+  /** `version`: another version's button (an old message); `invalid`: not an id this bot writes. */
+  | { ok: false; reason: 'version' | 'invalid' };
+
+const BUTTON_ID = /^v(\d{1,3}):([np]):(.+)$/s;
+
+/** Reads a button's id back into a Command, validated as if typed. */
+export function decodeButton(id: string): DecodedButton {
+  if (id.length > MAX_BUTTON_ID_LENGTH) return { ok: false, reason: 'invalid' };
+  const match = BUTTON_ID.exec(id);
+  if (!match) return { ok: false, reason: /^v\d/.test(id) ? 'invalid' : 'version' };
+  const [, version, mode, text] = match;
+  if (`v${version}` !== BUTTON_ID_VERSION) return { ok: false, reason: 'version' };
+  const parsed = parseCommandText(text!);
+  if (!parsed.ok || !BUTTON_COMMANDS.has(parsed.command.name)) return { ok: false, reason: 'invalid' };
+  // Only the exact form this version writes: no extra words, quotes or flags smuggled in.
+  if (commandText(parsed.command) !== text) return { ok: false, reason: 'invalid' };
+  return { ok: true, command: parsed.command, inPlace: mode === 'p', text: text! };
+}
+
+/** The answer to a button that cannot be read: clearly expired, with what to type instead. */
+export function expiredButtonReply(): Reply {
+  return reply({
+    title: 'This button has expired',
+    tone: 'error',
+    text: 'It belongs to an older message this version of the bot no longer reads. Type the command instead: `/livestream help` lists them.',
+  });
+}
+
+/** The answer to a second click on a button whose first click is still running, or has just finished. */
+export function alreadyClickedReply(): Reply {
+  return reply({
+    title: 'Already done',
+    tone: 'info',
+    text: 'Someone clicked this a moment ago, and it ran once. Look for its answer above.',
+  });
+}
+
+/** Clicks that change what everyone sees: they run once, and their answer names who did it. */
+export function changesSharedState(command: Command): boolean {
+  return command.name === 'stop' && command.confirmed;
+}
+
+const DONE_VERBS: Partial<Record<Command['name'], string>> = { stop: 'Stopped', start: 'Started' };
+
+/**
+ * The answer to a click that changed shared state, for the channel: it says who did it ("Stopped by
+ * @ana"). A failure or a refusal stays with the person who clicked, as does anything secret.
+ */
+export function creditClick(command: Command, answer: Reply, userId: string): Reply {
+  if (!changesSharedState(command) || answer.tone !== 'success') return answer;
+  const did = DONE_VERBS[command.name] ?? 'Done';
+  return {
+    ...answer,
+    actor: { userId, did },
+    visibility: containsSecret(answer) ? 'requester' : 'channel',
+  };
+}
+
+export interface ClickGuard {
+  /**
+   * True when this click may run: no click with the same key is running or finished successfully in
+   * the last `windowMs`. Call `finish` when it is done.
+   */
+  begin(key: string): boolean;
+  /** `ok` false (failed, refused): a later click may try again at once. */
+  finish(key: string, ok: boolean): void;
+}
+
+/** In memory: a double click arrives within seconds, long before a restart could matter. */
+export function createClickGuard(args: {
+  windowMs: number;
+  now?: () => number;
+  maxKeys?: number;
+}): ClickGuard {
+  const now = args.now ?? Date.now;
+  const maxKeys = args.maxKeys ?? 10_000;
+  /** key -> null while running, or when its success stops counting. */
+  const seen = new Map<string, number | null>();
+  const sweep = (at: number) => {
+    for (const [key, until] of seen) {
+      if (seen.size > maxKeys || (until !== null && until <= at)) seen.delete(key);
+    }
+  };
+  return {
+    begin(key) {
+      const at = now();
+      sweep(at);
+      if (seen.has(key)) return false;
+      seen.set(key, null);
+      return true;
+    },
+    finish(key, ok) {
+      if (ok) seen.set(key, now() + args.windowMs);
+      else seen.delete(key);
+    },
+  };
+}

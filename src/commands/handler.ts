@@ -2,10 +2,16 @@
  * Runs a parsed Command against the RealtimeKit client and returns a Reply. Knows no platform.
  * Every failure becomes a reply through describe-error.ts; nothing here throws.
  */
+import { livestreamName } from '../livestream-name.js';
 import type { Logger } from '../log.js';
 import type { RealtimeKitClient } from '../realtimekit/client.js';
 import { isRealtimeKitError } from '../realtimekit/errors.js';
-import type { Livestream, LivestreamSession } from '../realtimekit/types.js';
+import {
+  type ActiveLivestreamSession,
+  type Livestream,
+  type LivestreamSession,
+  MAX_PER_PAGE,
+} from '../realtimekit/types.js';
 import { type Reply, type ReplyField, type ReplyItem, reply, statusBadge } from '../reply.js';
 import { type Command, DEFAULT_PER_PAGE } from './command.js';
 import { type ErrorSubject, errorReply } from './describe-error.js';
@@ -24,7 +30,7 @@ export type ApiCommand = Extract<Command, { name: 'list' | 'create' | 'status' |
 export async function handleCommand(command: ApiCommand, deps: HandlerDeps): Promise<Reply> {
   const subject = subjectOf(command);
   try {
-    return await run(command, deps.client);
+    return await run(command, deps.client, deps.log);
   } catch (error) {
     if (!isRealtimeKitError(error))
       deps.log?.error('command failed unexpectedly', { command: command.name, error });
@@ -53,7 +59,7 @@ function subjectOf(command: ApiCommand): ErrorSubject {
   }
 }
 
-async function run(command: ApiCommand, client: RealtimeKitClient): Promise<Reply> {
+async function run(command: ApiCommand, client: RealtimeKitClient, log?: Logger): Promise<Reply> {
   switch (command.name) {
     case 'list':
       return listReply(command, client);
@@ -63,24 +69,8 @@ async function run(command: ApiCommand, client: RealtimeKitClient): Promise<Repl
       );
       return createdReply(created);
     }
-    case 'status': {
-      const active = await client.getActiveLivestreamSession(command.livestreamId);
-      const name = active.livestream?.name ?? command.livestreamId;
-      return reply({
-        title: `Active session of ${name}`,
-        tone: active.livestream
-          ? statusBadge(active.livestream.status, active.livestream.rawStatus).tone
-          : 'info',
-        ...(active.livestream
-          ? { badge: statusBadge(active.livestream.status, active.livestream.rawStatus) }
-          : {}),
-        fields: [
-          { label: 'Livestream ID', value: command.livestreamId, format: 'code' },
-          ...(active.session ? sessionFields(active.session) : []),
-        ],
-        links: active.livestream?.playbackUrl ? [{ label: 'Watch', url: active.livestream.playbackUrl }] : [],
-      });
-    }
+    case 'status':
+      return statusReply(command.livestreamId, client, log);
     case 'session': {
       const session = await client.getLivestreamSession(command.sessionId);
       return reply({
@@ -105,6 +95,66 @@ async function run(command: ApiCommand, client: RealtimeKitClient): Promise<Repl
       });
     }
   }
+}
+
+/** Pages of the list (newest first, 100 a page) `status` reads to find a livestream that is not live. */
+export const STATUS_LOOKUP_PAGES = 3;
+
+async function statusReply(livestreamId: string, client: RealtimeKitClient, log?: Logger): Promise<Reply> {
+  let active: ActiveLivestreamSession;
+  try {
+    active = await client.getActiveLivestreamSession(livestreamId);
+  } catch (error) {
+    // The API answers 404 alike for a livestream that is not streaming and for no livestream at all:
+    // the list tells them apart (a failed lookup leaves the 404's own answer).
+    if (!isRealtimeKitError(error) || error.kind !== 'NotFound') throw error;
+    const found = await findInList(client, livestreamId).catch((lookup: unknown) => {
+      log?.info('status: the list lookup after a 404 failed', { error: lookup });
+      return null;
+    });
+    if (!found) throw error;
+    return notLiveReply(found);
+  }
+  const { livestream, session } = active;
+  // Without the livestream in the answer its name is unknown, not absent: say its id.
+  const name = livestream ? livestreamName(livestream.name) : `livestream ${livestreamId}`;
+  return reply({
+    title: `Active session of ${name}`,
+    tone: livestream ? statusBadge(livestream.status, livestream.rawStatus).tone : 'info',
+    ...(livestream ? { badge: statusBadge(livestream.status, livestream.rawStatus) } : {}),
+    fields: [
+      { label: 'Livestream ID', value: livestreamId, format: 'code' },
+      ...(session ? sessionFields(session) : []),
+    ],
+    links: livestream?.playbackUrl ? [{ label: 'Watch', url: livestream.playbackUrl }] : [],
+  });
+}
+
+/** The livestream with this id among the newest `STATUS_LOOKUP_PAGES` pages, or null. */
+async function findInList(client: RealtimeKitClient, livestreamId: string): Promise<Livestream | null> {
+  let pages = 0;
+  // Leaving the loop ends the walk: no page is read past the one that had it.
+  for await (const page of client.allLivestreamPages({ perPage: MAX_PER_PAGE, sortOrder: 'DSC' })) {
+    const found = page.find((livestream) => livestream.id === livestreamId);
+    if (found) return found;
+    if (++pages >= STATUS_LOOKUP_PAGES) break;
+  }
+  return null;
+}
+
+/** A livestream with no active session: what it is, and that it is not live. */
+function notLiveReply(livestream: Livestream): Reply {
+  const badge = statusBadge(livestream.status, livestream.rawStatus);
+  const name = livestreamName(livestream.name);
+  // LIVE or ERRORED in the list but no session yet: the two reads crossed a change.
+  const active = livestream.status === 'LIVE' || livestream.status === 'ERRORED';
+  return reply({
+    title: active ? `${name} is ${badge.text}` : `${name} is ${badge.text} (not live now)`,
+    tone: badge.tone,
+    badge,
+    ...(active ? { text: 'Its session is not available yet: try again in a moment.' } : {}),
+    fields: livestreamFields(livestream),
+  });
 }
 
 async function listReply(
@@ -150,7 +200,7 @@ function listItem(livestream: Livestream): ReplyItem {
   if (livestream.createdAt) fields.push({ label: 'Created', value: livestream.createdAt, format: 'time' });
   if (livestream.meetingId) fields.push({ label: 'Meeting', value: livestream.meetingId, format: 'code' });
   return {
-    title: livestream.name ?? 'Unnamed livestream',
+    title: livestreamName(livestream.name),
     badge: statusBadge(livestream.status, livestream.rawStatus),
     fields,
     ...(livestream.playbackUrl ? { link: { label: 'Watch', url: livestream.playbackUrl } } : {}),
@@ -190,7 +240,7 @@ function createdReply(livestream: Livestream): Reply {
   if (livestream.streamKey)
     fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
   return reply({
-    title: `Livestream created: ${livestream.name ?? 'unnamed'}`,
+    title: `Livestream created: ${livestreamName(livestream.name)}`,
     tone: 'success',
     badge: statusBadge(livestream.status, livestream.rawStatus),
     text: 'Point your encoder (OBS, ffmpeg…) at the RTMPS server with this stream key. Keep the key secret: anyone who has it can broadcast on this stream.',

@@ -1,9 +1,10 @@
 /** Notification events -> Reply, for every platform. Never a stream key: events carry none. */
 import { durationBetween, formatSeconds } from '../commands/format.js';
+import { livestreamName } from '../livestream-name.js';
 import { type Reply, type ReplyField, type ReplyItem, reply } from '../reply.js';
 import type { StreamEvent, SystemEvent } from './types.js';
 
-const streamName = (event: StreamEvent) => event.stream.name ?? `Livestream ${event.stream.id}`;
+const streamName = (event: StreamEvent) => livestreamName(event.stream.name);
 const idField = (event: StreamEvent): ReplyField => ({
   label: 'Livestream ID',
   value: event.stream.id,
@@ -65,7 +66,7 @@ export function endedMessage(live: StreamEvent | null, ended: StreamEvent, menti
     fields.push({ label: 'Ingest time', value: formatSeconds(ended.ingestSeconds) });
   if (ended.viewerSeconds != null)
     fields.push({ label: 'Viewer time', value: formatSeconds(ended.viewerSeconds) });
-  const name = ended.stream.name ?? live?.stream.name ?? `Livestream ${ended.stream.id}`;
+  const name = livestreamName(ended.stream.name ?? live?.stream.name);
   const { status, rawStatus } = ended.stream;
   const now = ended.vanished
     ? 'It is no longer in the list of livestreams.'

@@ -9,6 +9,7 @@
 import { errorReply } from '../commands/describe-error.js';
 import type { Command } from '../commands/command.js';
 import type { RequestContext } from '../context.js';
+import { livestreamName } from '../livestream-name.js';
 import type { RealtimeKitClient } from '../realtimekit/client.js';
 import { isRealtimeKitError } from '../realtimekit/errors.js';
 import { type Reply, type ReplyItem, reply } from '../reply.js';
@@ -289,7 +290,7 @@ function unknownIdsReply(lookup: {
 }
 
 function livestreamLabel(id: string, name: string | null | undefined): string {
-  return name ? `${name} (${id})` : `Livestream ${id}`;
+  return `${livestreamName(name)} (${id})`;
 }
 
 function eventsOf(wants: Wants): string {

@@ -9,16 +9,21 @@ import { startConsoleChat } from '../adapters/console/chat.js';
 import { CONSOLE_CHANNEL, createConsoleSink } from '../adapters/console/sink.js';
 import { type Clock, systemClock } from './clock.js';
 import { CommandLimits } from './command-limits.js';
-import { type Config, DEFAULT_LIMITS } from './config.js';
+import { type Config, ConfigError, DEFAULT_LIMITS } from './config.js';
 import { createCore } from './core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from './emulator/emulator.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import { RequestBudget } from './notify/budget.js';
 import { startNotifications } from './notify/service.js';
 import { openSqliteStore } from './notify/sqlite-store.js';
 import type { ChannelRef } from './notify/types.js';
 import { createRealtimeKitClient, type RealtimeKitClient } from './realtimekit/client.js';
+import { throwIfAborted, unlessAborted } from './ops/abort.js';
+import { API_CHECK_CLIENT_OPTIONS, checkApiToken } from './ops/api-check.js';
+import { demoCore, demoRefusal, demoSink } from './ops/demo.js';
+import { startOps } from './ops/ops.js';
 import type { Sink } from './sink.js';
 import { WEBHOOK_PATH } from './webhooks/config.js';
 import { answerNotReady } from './webhooks/receiver.js';
@@ -29,12 +34,22 @@ export interface AppIo {
   interactive: boolean;
   /** Time, for the poller, the sender and command limits. Default: the system clock (tests move their own). */
   clock?: Clock;
+  /** A stop signal during the start: startApp gives up at once (StartAborted) and undoes what started. */
+  signal?: AbortSignal;
+  /** DEMO=1: Slack or Discord may run on the demo emulator's made-up livestreams, every answer marked DEMO. */
+  allowDemo?: boolean;
+  /** METRICS_PORT: /healthz, /readyz and /metrics on this port (0: a free one); absent or null: off. */
+  metricsPort?: number | null;
 }
 
 export interface RunningApp {
   /** Resolves when the app has nothing left to do (the terminal chat's input ended). */
   done: Promise<void>;
   stop(): Promise<void>;
+  /** What parts started later (webhooks) report to; does nothing when METRICS_PORT is off. */
+  metrics: Metrics;
+  /** The port health and metrics listen on, or null when off. */
+  metricsPort: number | null;
 }
 
 const DEMO_STREAMS = 8;
@@ -65,20 +80,33 @@ async function startParts(
   stopAll: () => Promise<void>,
 ): Promise<RunningApp> {
   const clock = io.clock ?? systemClock;
+  const refusal = demoRefusal(config, io.allowDemo ?? false);
+  if (refusal) throw new ConfigError([refusal]);
+  // Real people would see made-up livestreams: every answer and notification says DEMO.
+  const demoOnChat = config.realtimekit.mode === 'demo' && (config.slack !== null || config.discord !== null);
+  const ops = await startOps({
+    port: io.metricsPort ?? null,
+    clock,
+    log,
+    pollIntervalMs: config.notify.pollIntervalSeconds * 1000,
+  });
+  stops.push(() => ops.stop());
+  const observe = ops.enabled ? { onResponse: ops.metrics.apiAnswer } : {};
   const limits = config.limits ?? DEFAULT_LIMITS;
   // One budget for the API token: the poller's requests and every command's are counted together.
   // (A Config written in code without limits gets the default token limit, or its poller budget if higher.)
   const budget = new RequestBudget(config.notify.requestBudget, config.limits?.tokenRequestLimit);
+  ops.watchBudget(budget, clock);
   const onRequest = () => budget.record(clock.monotonic(), 'commands');
   let emulator: Emulator | null = null;
   let client: RealtimeKitClient;
   if (config.realtimekit.mode === 'api') {
-    client = createRealtimeKitClient({ ...config.realtimekit, onRequest });
+    client = createRealtimeKitClient({ ...config.realtimekit, onRequest, ...observe });
   } else {
     emulator = createEmulator({ livestreams: DEMO_STREAMS });
     await emulator.start();
     emulator.startSimulation(DEMO_STEP_MS);
-    client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), onRequest });
+    client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), onRequest, ...observe });
     const running = emulator;
     stops.push(() => running.stop());
     log.info('demo mode: using the embedded RealtimeKit emulator', {
@@ -93,12 +121,25 @@ async function startParts(
   if (emulator) stops.push(() => rm(dataDir, { recursive: true, force: true }));
   const store = openSqliteStore(dataDir);
   stops.push(async () => store.close());
+  ops.watchStore(store);
+  if (config.realtimekit.mode === 'api') {
+    // After DATA_DIR (a local problem is told first): a refused token, or one without the Realtime
+    // permission, stops the start here in one sentence; an unreachable API is only a warning.
+    const check = createRealtimeKitClient({
+      ...config.realtimekit,
+      onRequest,
+      ...observe,
+      ...API_CHECK_CLIENT_OPTIONS,
+    });
+    await unlessAborted(checkApiToken(check, config.realtimekit, log), io.signal);
+  }
   const commandLimits = new CommandLimits({
     budget,
     commands: { count: limits.userCommandsPerMinute, perMs: 60_000 },
     creates: { count: limits.userCreatesPer10Minutes, perMs: 10 * 60_000 },
   });
-  const core = createCore({ client, log, store, clock, limits: commandLimits });
+  const plainCore = ops.timeCommands(createCore({ client, log, store, clock, limits: commandLimits }));
+  const core = demoOnChat ? demoCore(plainCore) : plainCore;
   const platforms: string[] = [];
   const sinks: Sink[] = [];
   const defaultChannels: ChannelRef[] = [];
@@ -122,12 +163,17 @@ async function startParts(
   if (config.slack) {
     // Loaded only when configured: Bolt is a large import the terminal demo does not need.
     const { startSlackAdapter } = await import('../adapters/slack/app.js');
-    const slack = await startSlackAdapter({
-      config: config.slack,
-      core,
-      log,
-      ...(http ? { server: http } : {}),
-    });
+    const slack = await unlessAborted(
+      startSlackAdapter({
+        config: config.slack,
+        core,
+        log,
+        ...(http ? { server: http } : {}),
+      }),
+      io.signal,
+      (late) => late.stop(),
+    );
+    ops.watchPlatform('Slack', () => slack.connected());
     platforms.push(slack.platform);
     sinks.push(slack.sink);
     stops.push(() => slack.stop());
@@ -135,7 +181,13 @@ async function startParts(
   if (config.discord) {
     // Loaded only when configured, like Slack: discord.js is a large import the terminal demo does not need.
     const { startDiscordAdapter } = await import('../adapters/discord/app.js');
-    const discord = await startDiscordAdapter({ config: config.discord, core, log });
+    // A hanging Discord must not hold a stop signal up: the start gives up at once (see ops/abort.ts).
+    const discord = await unlessAborted(
+      startDiscordAdapter({ config: config.discord, core, log }),
+      io.signal,
+      (late) => late.stop(),
+    );
+    ops.watchPlatform('Discord', () => discord.connected());
     platforms.push(discord.platform);
     sinks.push(discord.sink);
     stops.push(() => discord.stop());
@@ -157,20 +209,23 @@ async function startParts(
     defaultChannels.push({ platform: 'console', channelId: CONSOLE_CHANNEL });
   }
 
+  throwIfAborted(io.signal);
   const api = config.realtimekit.mode === 'api' ? config.realtimekit : clientSettingsOf(emulator!.settings());
   const notifications = startNotifications({
     config: config.notify,
     store,
-    sinks,
+    sinks: demoOnChat ? sinks.map(demoSink) : sinks,
     api,
     realApi: config.realtimekit.mode === 'api',
     defaultChannels,
     log,
     budget,
     clock,
+    ...(ops.enabled ? { metrics: ops.metrics } : {}),
   });
   // Stop polling and sending before the store closes.
   stops.push(() => notifications.stop());
+  ops.watchPoller();
   if (webhooks && http) {
     // Loaded only when configured, like the platforms.
     const { startWebhooks } = await import('./webhooks/service.js');
@@ -186,7 +241,8 @@ async function startParts(
     stops.push(async () => running.stop());
   }
 
-  return { done, stop: stopAll };
+  ops.markStarted();
+  return { done, stop: stopAll, metrics: ops.metrics, metricsPort: ops.port };
 }
 
 function banner(config: Config, interactive: boolean): string {

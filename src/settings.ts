@@ -13,7 +13,7 @@ import { CLOUDFLARE_REQUEST_LIMIT, DEFAULT_TOKEN_REQUEST_LIMIT } from './notify/
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export type SettingGroupId =
-  'realtimekit' | 'slack' | 'discord' | 'notifications' | 'limits' | 'logging' | 'emulator';
+  'realtimekit' | 'slack' | 'discord' | 'notifications' | 'limits' | 'logging' | 'operations' | 'emulator';
 
 export interface SettingGroup {
   title: string;
@@ -64,6 +64,11 @@ export const SETTING_GROUPS: Readonly<Record<SettingGroupId, SettingGroup>> = {
   logging: {
     title: 'Logging',
     intro: 'Logs are JSON lines on stderr, with tokens, secrets and stream keys redacted.',
+  },
+  operations: {
+    title: 'Health and metrics',
+    intro:
+      'For operators: `/healthz`, `/readyz` and `/metrics` (Prometheus) on a port of their own, never on the public Slack or webhook port. See [operations.md](operations.md).',
   },
   emulator: {
     title: 'Emulator',
@@ -148,6 +153,14 @@ export const SETTINGS = {
     group: 'realtimekit',
     description: 'RealtimeKit app id.',
     check: CLOUDFLARE_ID,
+  },
+  DEMO: {
+    type: 'choice',
+    group: 'realtimekit',
+    choices: ['1', 'true', 'yes', '0', 'false', 'no'],
+    defaultText: 'off',
+    description:
+      'Without Cloudflare credentials, Slack or Discord refuse to start on the demo emulator’s made-up livestreams unless this is `1`; then every reply and notification says DEMO. The terminal demo needs no setting.',
   },
   CLOUDFLARE_API_BASE_URL: {
     type: 'url',
@@ -378,6 +391,15 @@ export const SETTINGS = {
     choices: ['debug', 'info', 'warn', 'error'],
     defaultText: '`info` (`warn` under the terminal chat)',
     description: 'How much to log.',
+  },
+
+  METRICS_PORT: {
+    type: 'text',
+    group: 'operations',
+    defaultText: 'off',
+    description:
+      'Port for `GET /healthz`, `/readyz` and `/metrics` (Prometheus), on every interface: keep it off the public ingress. Unset: not served.',
+    check: { pattern: /^[1-9]\d{0,4}$/, must: 'be a port number from 1 to 65535' },
   },
 
   EMULATOR_PORT: {

@@ -15,6 +15,7 @@ import { createClaims } from './claims.js';
 import { createCommandListener } from './command.js';
 import { SLASH_COMMAND } from './manifest.js';
 import { refuseFutureDatedRequests } from './request-window.js';
+import { describeSlackStartError } from './start-errors.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from './sink.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -39,6 +40,8 @@ export interface SlackAdapter {
   sink: Sink;
   /** HTTP mode: the port actually listened on (PORT=0 picks a free one). */
   port?: number;
+  /** Whether Slack can reach the bot now (/readyz): Socket Mode's WebSocket is up; HTTP mode listens. */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -89,8 +92,12 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   try {
     await app.init();
   } catch (error) {
-    throw startError('Slack did not accept SLACK_BOT_TOKEN (auth.test failed)', error);
+    // Unreachable (no network, DNS, timeout) is not a refused token: see start-errors.ts.
+    throw new Error(describeSlackStartError(error, { timeoutMs: SLACK_CLIENT_OPTIONS.timeout }), {
+      cause: error,
+    });
   }
+  const connected = watchConnection(transport.receiver);
   let port: number | undefined;
   try {
     port = await transport.start(app);
@@ -113,6 +120,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     mode: transport.mode,
     sink: createSlackSink({ client: app.client, log }),
     ...(port !== undefined ? { port } : {}),
+    connected,
     stop: async () => {
       await transport.stop(app);
       log.info('Slack adapter stopped');
@@ -196,6 +204,21 @@ function createTransport(args: {
       own = null;
     },
   };
+}
+
+/** Socket Mode: follows the client's WebSocket (it reconnects by itself). HTTP mode: always up. */
+function watchConnection(receiver: Receiver): () => boolean {
+  if (!(receiver instanceof SocketModeReceiver)) return () => true;
+  let up = false;
+  receiver.client.on('connected', () => {
+    up = true;
+  });
+  // 'close': the WebSocket dropped ('reconnecting' comes only after the client's delay before retrying).
+  for (const state of ['close', 'reconnecting', 'disconnecting', 'disconnected'])
+    receiver.client.on(state, () => {
+      up = false;
+    });
+  return () => up;
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

@@ -1,7 +1,8 @@
 /** Notification events -> Reply, for every platform. Never a stream key: events carry none. */
+import { detailsAction, stopAction, watchAction } from '../commands/actions.js';
 import { durationBetween, formatSeconds } from '../commands/format.js';
 import { livestreamName } from '../livestream-name.js';
-import { type Reply, type ReplyField, type ReplyItem, reply } from '../reply.js';
+import { type Reply, type ReplyAction, type ReplyField, type ReplyItem, reply } from '../reply.js';
 import type { StreamEvent, SystemEvent } from './types.js';
 
 const streamName = (event: StreamEvent) => livestreamName(event.stream.name);
@@ -12,6 +13,16 @@ const idField = (event: StreamEvent): ReplyField => ({
 });
 const watch = (event: StreamEvent) =>
   event.stream.playbackUrl ? [{ label: 'Watch', url: event.stream.playbackUrl }] : [];
+
+/**
+ * A live stream's buttons: Watch, Details (answered to whoever clicks, only them), and Stop for a
+ * meeting's livestream (operators only: the click runs the unconfirmed stop, which asks first).
+ */
+const liveActions = (event: StreamEvent): ReplyAction[] => [
+  ...(event.stream.playbackUrl ? [watchAction(event.stream.playbackUrl)] : []),
+  detailsAction(event.stream.id),
+  ...(event.stream.meetingId ? [stopAction(event.stream.meetingId)] : []),
+];
 
 function withMention(value: Reply, mention: string | null): Reply {
   return mention ? { ...value, mention } : value;
@@ -29,6 +40,7 @@ export function liveMessage(event: StreamEvent, mention: string | null, resumedA
       ...(resumedAt ? { text: `It dropped briefly and was back live at ${resumedAt}.` } : {}),
       fields,
       links: watch(event),
+      actions: liveActions(event),
       visibility: 'channel',
     }),
     mention,
@@ -48,6 +60,7 @@ export function erroredMessage(event: StreamEvent, mention: string | null): Repl
         { label: 'More', value: `/livestream status ${event.stream.id}`, format: 'code' },
       ],
       links: watch(event),
+      actions: [detailsAction(event.stream.id)],
       visibility: 'channel',
     }),
     mention,
@@ -83,6 +96,8 @@ export function endedMessage(live: StreamEvent | null, ended: StreamEvent, menti
       text: now,
       fields,
       links: live ? watch(live) : [],
+      // The edit replaces the LIVE post's buttons: nothing left to stop.
+      actions: [detailsAction(ended.stream.id)],
       visibility: 'channel',
     }),
     mention,
@@ -115,6 +130,7 @@ export function digestMessage(all: StreamEvent[], mention: string | null): Reply
         tone: event.kind === 'ended' ? 'idle' : event.kind,
       },
       fields,
+      actions: [detailsAction(event.stream.id)],
       ...(event.stream.playbackUrl && event.kind === 'live'
         ? { link: { label: 'Watch', url: event.stream.playbackUrl } }
         : {}),

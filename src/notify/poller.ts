@@ -557,5 +557,6 @@ function snapshot(livestream: Livestream): StreamEvent['stream'] {
     status: livestream.status,
     rawStatus: livestream.rawStatus,
     playbackUrl: livestream.playbackUrl,
+    meetingId: livestream.meetingId,
   };
 }

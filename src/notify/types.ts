@@ -16,6 +16,8 @@ export interface StreamSnapshot {
   /** The status as the API sent it, for one the bot does not know ("WEIRD"). */
   rawStatus?: string | null;
   playbackUrl: string | null;
+  /** The meeting it livestreams, for a Stop button; absent in events stored before it was recorded. */
+  meetingId?: string | null;
 }
 
 export interface StreamEvent {

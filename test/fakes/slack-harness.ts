@@ -10,7 +10,15 @@ import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emula
 import { createLogger, type Logger } from '../../src/log.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { type ResponseRecorder, startResponseRecorder } from './slack-responses.js';
-import { type SentCommand, sendSlashCommand } from './slack-signer.js';
+import type { Command } from '../../src/commands/command.js';
+import {
+  type BlockActionsFields,
+  blockActionsPayload,
+  type ClickedButton,
+  type SentCommand,
+  sendInteraction,
+  sendSlashCommand,
+} from './slack-signer.js';
 import { type FakeSlackWebApi, startFakeSlackWebApi } from './slack-web-api.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -28,6 +36,8 @@ export interface SlackHarness {
   adapter: SlackAdapter;
   /** Every call the adapter made into the core. */
   coreCalls: CoreCall[];
+  /** Every Command the adapter handed the core itself (clicks). */
+  commandCalls: { command: Command; context: RequestContext }[];
   /** Every log line (JSON) written while the harness ran. */
   logLines: string[];
   /** Resolves with the first log record (past or future) whose `msg` contains `text` and that `where` accepts. */
@@ -48,13 +58,21 @@ export interface SlackHarness {
       headers?: Record<string, string>;
     },
   ): Promise<SentCommand & { id: string }>;
+  /**
+   * Clicks a button the bot rendered: a signed `block_actions` POST. `id` names its response_url and
+   * trigger_id; the rest of `fields` as Slack would send them (default: on an ephemeral message).
+   */
+  click(
+    button: ClickedButton,
+    options?: Partial<Omit<BlockActionsFields, 'button' | 'response_url'>> & { id?: string },
+  ): Promise<SentCommand & { id: string; payload: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
 let counter = 0;
 
 export async function startSlackHarness(
-  options: { managers?: string[]; core?: (core: Core) => Core; seed?: number } = {},
+  options: { managers?: string[]; operators?: string[]; core?: (core: Core) => Core; seed?: number } = {},
 ): Promise<SlackHarness> {
   const logLines: string[] = [];
   const logWaiters = new Set<() => void>();
@@ -78,13 +96,17 @@ export async function startSlackHarness(
     retries: 0,
   });
   const coreCalls: CoreCall[] = [];
+  const commandCalls: SlackHarness['commandCalls'] = [];
   const real = createCore({ client, log });
   const spied: Core = {
     replyToText: (text, context) => {
       coreCalls.push({ text, context });
       return real.replyToText(text, context);
     },
-    replyToCommand: (command, context) => real.replyToCommand(command, context),
+    replyToCommand: (command, context) => {
+      commandCalls.push({ command, context });
+      return real.replyToCommand(command, context);
+    },
   };
   const core = options.core ? options.core(spied) : spied;
   const webApi = await startFakeSlackWebApi();
@@ -97,6 +119,7 @@ export async function startSlackHarness(
     port: 0,
     notifyChannel: null,
     managers: options.managers ?? [],
+    operators: options.operators ?? [],
   };
   const adapter = await startSlackAdapter({ config, core, log, host: '127.0.0.1' });
   const eventsUrl = `http://127.0.0.1:${adapter.port ?? 0}/slack/events`;
@@ -107,6 +130,7 @@ export async function startSlackHarness(
     responses,
     adapter,
     coreCalls,
+    commandCalls,
     logLines,
     eventsUrl,
     waitForLog(text, where = () => true) {
@@ -146,6 +170,19 @@ export async function startSlackHarness(
       });
       return { ...sent, id };
     },
+    async click(button, opts = {}) {
+      counter += 1;
+      const { id: given, ...fields } = opts;
+      const id = given ?? `click-${counter}`;
+      const payload = blockActionsPayload({
+        trigger_id: `trigger-${id}`,
+        ...fields,
+        button,
+        response_url: responses.urlFor(id),
+      });
+      const sent = await sendInteraction({ url: eventsUrl, signingSecret: SIGNING_SECRET, payload });
+      return { ...sent, id, payload };
+    },
     async stop() {
       await adapter.stop();
       await Promise.all([webApi.close(), responses.close(), emulator.stop()]);
@@ -167,4 +204,29 @@ export function blocksText(blocks: unknown): string {
   };
   walk(blocks);
   return out.join('\n');
+}
+
+/** Every button in a Block Kit array (actions blocks and section accessories), in order. */
+export function buttonsIn(blocks: unknown): ClickedButton[] {
+  const out: ClickedButton[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      if (record.type === 'button') out.push(record as unknown as ClickedButton);
+      else Object.values(record).forEach(walk);
+    }
+  };
+  walk(blocks);
+  return out;
+}
+
+/** The button with this text; fails the test when there is none. */
+export function buttonNamed(blocks: unknown, text: string): ClickedButton {
+  const found = buttonsIn(blocks).find((button) => button.text?.text === text);
+  if (!found) {
+    const seen = buttonsIn(blocks).map((button) => button.text?.text);
+    throw new Error(`no button "${text}" (buttons: ${seen.join(', ') || 'none'})`);
+  }
+  return found;
 }

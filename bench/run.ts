@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every figure in one run, all servers on 127.0.0.1; prints tables and writes JSON
  * (bench/results/latest.json and a timestamped copy). Environment:
- *   BENCH_PARTS   which parts, comma separated: slack,discord,poller,delivery,push (default all, in that
- *                 order); delivery includes the broken-channel run and the outbox read times; push is the
- *                 webhook latency (bench/push.ts)
+ *   BENCH_PARTS   which parts, comma separated: slack,slack-metrics,discord,poller,delivery,push (default
+ *                 all, in that order); slack-metrics is the Slack part with METRICS_PORT on; delivery
+ *                 includes the broken-channel run and the outbox read times; push is the webhook latency
+ *                 (bench/push.ts)
  *   BENCH_SIZES   livestream counts for the poller part, 200 of them LIVE (default 10000,100000,1000000)
  *   BENCH_LIVE    LIVE counts among 100,000 for the poller part (default 200,2000,10000)
  *   BENCH_POLLER_SECONDS  real seconds per poller scenario (default 22: 5.5 minutes of poller time)
@@ -28,7 +29,7 @@ function consoleTable(title: string, rows: object[]): void {
   console.table(rows);
 }
 
-const PARTS = ['slack', 'discord', 'poller', 'delivery', 'push'] as const;
+const PARTS = ['slack', 'slack-metrics', 'discord', 'poller', 'delivery', 'push'] as const;
 type Part = (typeof PARTS)[number];
 const asked = (process.env.BENCH_PARTS ?? PARTS.join(','))
   .split(',')
@@ -70,6 +71,17 @@ if (parts.includes('slack')) {
   );
   process.stdout.write(
     `ack ratio ours/bare: p99 ${slack.ackP99Ratio}x, p50 ${slack.ackP50Ratio}x; ` +
+      `p99 ratio within each round, median: ${slack.pairedAckP99Ratio}x (goal ≤ 1.2x)\n`,
+  );
+}
+
+if (parts.includes('slack-metrics')) {
+  // The same run with health and metrics on: their cost on the command path (the ack ratio must hold).
+  const slack = await benchSlack({ concurrency: 100, rounds, childScript: bundled('slack'), metrics: true });
+  results.slackMetrics = slack;
+  consoleTable(`Slack HTTP mode with METRICS_PORT on, median of ${slack.rounds} rounds (ms)`, slack.rows);
+  process.stdout.write(
+    `ack ratio ours (metrics on)/bare: p99 ${slack.ackP99Ratio}x, p50 ${slack.ackP50Ratio}x; ` +
       `p99 ratio within each round, median: ${slack.pairedAckP99Ratio}x (goal ≤ 1.2x)\n`,
   );
 }

@@ -22,7 +22,9 @@ import { SLACK_CLIENT_OPTIONS } from '../adapters/slack/sink.js';
 import type { SlackConfig } from '../src/config.js';
 import { createCore } from '../src/core.js';
 import { clientSettingsOf, type EmulatorSettings } from '../src/emulator/settings.js';
+import { systemClock } from '../src/clock.js';
 import { createLogger } from '../src/log.js';
+import { startOps } from '../src/ops/ops.js';
 import { createRealtimeKitClient } from '../src/realtimekit/client.js';
 import { signSlackRequest, slashCommandForm } from '../test/fakes/slack-signer.js';
 import { startFakeSlackWebApi } from '../test/fakes/slack-web-api.js';
@@ -51,7 +53,9 @@ const COMMAND_TEXT = 'list';
 const ROUND_TIMEOUT_MS = 30_000;
 
 type ChildMessage =
-  { start: Target; apiUrl: string; emulator: EmulatorSettings } | { stats: true } | { stop: true };
+  | { start: Target; apiUrl: string; emulator: EmulatorSettings; metrics?: boolean }
+  | { stats: true }
+  | { stop: true };
 
 export interface SlackBenchOptions {
   concurrency?: number;
@@ -60,6 +64,8 @@ export interface SlackBenchOptions {
   livestreams?: number;
   /** The script forked for each server under test: this file, or its bundle (run.ts builds one). */
   childScript?: string;
+  /** Our adapter with health and metrics on (METRICS_PORT served, every hook live): their cost. */
+  metrics?: boolean;
 }
 
 export interface SlackRound {
@@ -118,6 +124,7 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
           start: target,
           apiUrl: webApi.apiUrl,
           emulator: settings,
+          metrics: options.metrics ?? false,
         } satisfies ChildMessage),
         60_000,
         `starting the ${target} child`,
@@ -149,7 +156,10 @@ export async function benchSlack(options: SlackBenchOptions = {}): Promise<Slack
     return {
       concurrency,
       rounds,
-      rows: [row('bare Bolt (ack only)', bare), row('our adapter (list)', ours)],
+      rows: [
+        row('bare Bolt (ack only)', bare),
+        row(options.metrics ? 'our adapter (list, metrics on)' : 'our adapter (list)', ours),
+      ],
       ackP99Ratio: p99Ratio,
       ackP50Ratio: p50Ratio,
       pairedAckP99Ratio: pairedP99Ratio,
@@ -300,7 +310,16 @@ async function startServer(message: Extract<ChildMessage, { start: Target }>) {
   // As in production: info level, every line formatted and redacted, then dropped (not the bench's stderr).
   const log = createLogger({ level: 'info', secrets: [SIGNING_SECRET, BOT_TOKEN], write: () => {} });
   if (message.start === 'adapter') {
-    const client = createRealtimeKitClient(clientSettingsOf(message.emulator));
+    // Metrics on: the production wiring (startApp's), a served port and every hook on the command path.
+    const ops = await startOps({
+      port: message.metrics ? 0 : null,
+      host: '127.0.0.1',
+      clock: systemClock,
+      log,
+      pollIntervalMs: 15_000,
+    });
+    const observe = ops.enabled ? { onResponse: ops.metrics.apiAnswer } : {};
+    const client = createRealtimeKitClient({ ...clientSettingsOf(message.emulator), ...observe });
     const config: SlackConfig = {
       botToken: BOT_TOKEN,
       signingSecret: SIGNING_SECRET,
@@ -312,11 +331,17 @@ async function startServer(message: Extract<ChildMessage, { start: Target }>) {
     };
     const adapter: SlackAdapter = await startSlackAdapter({
       config,
-      core: timedCore(createCore({ client, log }), coreMs),
+      core: timedCore(ops.timeCommands(createCore({ client, log })), coreMs),
       log,
       host: '127.0.0.1',
     });
-    return { port: adapter.port!, stop: () => adapter.stop() };
+    return {
+      port: adapter.port!,
+      stop: async () => {
+        await adapter.stop();
+        await ops.stop();
+      },
+    };
   }
   // The bare framework: the adapter's App and HTTPReceiver options, a listener that only acks.
   const logger = createBoltLogger({ log: log.child({ component: 'slack' }) });

@@ -73,6 +73,7 @@ const LITERAL_SEGMENTS = new Set([
   'overall',
   'daywise',
   'webhooks',
+  'stop',
 ]);
 
 /** `livestreams/4f1e…/active-livestream-session` -> `livestreams/:id/active-livestream-session`. */

@@ -10,18 +10,22 @@ import type {
   ActiveLivestreamSession,
   ListQuery,
   Livestream,
+  LivestreamDetails,
   LivestreamPage,
   LivestreamSession,
+  StopResult,
 } from './types.js';
 import { MAX_PER_PAGE } from './types.js';
-import { assertId, assertListQuery, assertName, assertUuid } from './validate.js';
+import { assertId, assertListQuery, assertName, assertPage, assertUuid } from './validate.js';
 import {
   errorDetails,
   isObject,
   parseActiveSessionBody,
   parseLivestreamBody,
+  parseLivestreamDetailsBody,
   parseLivestreamPage,
   parseSessionBody,
+  parseStopBody,
   parseWebhookBody,
   parseWebhookList,
   type Webhook,
@@ -72,6 +76,15 @@ export interface RealtimeKitClient {
   getActiveLivestreamSession(livestreamId: string): Promise<ActiveLivestreamSession>;
   getLivestreamSession(sessionId: string): Promise<LivestreamSession>;
   getMeetingActiveLivestream(meetingId: string): Promise<Livestream>;
+  /** Starts livestreaming a meeting (`POST /meetings/{id}/livestreams`); never retried. */
+  startMeetingLivestream(meetingId: string, input?: { name?: string }): Promise<Livestream>;
+  /** Stops the meeting's active livestream; NotFound when it has none. Never retried. */
+  stopMeetingLivestream(meetingId: string): Promise<StopResult>;
+  /** One livestream, whatever its status, with a page of its sessions (`GET /livestreams/{id}`). */
+  getLivestreamDetails(
+    livestreamId: string,
+    page?: { pageNo?: number; perPage?: number },
+  ): Promise<LivestreamDetails>;
   /** The app's registered webhooks. */
   listWebhooks(): Promise<Webhook[]>;
   createWebhook(input: WebhookInput): Promise<Webhook>;
@@ -233,6 +246,46 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     );
   }
 
+  async function startMeetingLivestream(
+    meetingId: string,
+    input: { name?: string } = {},
+  ): Promise<Livestream> {
+    assertUuid(meetingId, 'the meeting id');
+    const json: { name?: string } = {};
+    const name = withoutInvisible(input.name ?? '').trim();
+    if (name !== '') {
+      assertName(name);
+      json.name = name;
+    }
+    const started = parseLivestreamBody(
+      await call('post', `meetings/${encodeURIComponent(meetingId)}/livestreams`, { json }),
+    );
+    // The 201 answer carries only id, ingest_server, playback_url, status and stream_key.
+    return { ...started, meetingId: started.meetingId ?? meetingId, name: started.name ?? json.name ?? null };
+  }
+
+  async function stopMeetingLivestream(meetingId: string): Promise<StopResult> {
+    assertUuid(meetingId, 'the meeting id');
+    return parseStopBody(
+      await call('post', `meetings/${encodeURIComponent(meetingId)}/active-livestream/stop`),
+    );
+  }
+
+  async function getLivestreamDetails(
+    livestreamId: string,
+    page: { pageNo?: number; perPage?: number } = {},
+  ): Promise<LivestreamDetails> {
+    assertId(livestreamId, 'the livestream id');
+    assertPage(page);
+    const searchParams = new URLSearchParams();
+    if (page.pageNo !== undefined) searchParams.set('page_no', String(page.pageNo));
+    if (page.perPage !== undefined) searchParams.set('per_page', String(page.perPage));
+    return parseLivestreamDetailsBody(
+      await call('get', `livestreams/${encodeURIComponent(livestreamId)}`, { searchParams }),
+      livestreamId,
+    );
+  }
+
   async function listWebhooks(): Promise<Webhook[]> {
     return parseWebhookList(await call('get', 'webhooks'));
   }
@@ -255,6 +308,9 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     getActiveLivestreamSession,
     getLivestreamSession,
     getMeetingActiveLivestream,
+    startMeetingLivestream,
+    stopMeetingLivestream,
+    getLivestreamDetails,
     listWebhooks,
     createWebhook,
     updateWebhook,

@@ -39,6 +39,19 @@ export interface ActiveLivestreamSession {
   session: LivestreamSession | null;
 }
 
+/** One livestream with a page of its sessions (`GET /livestreams/{id}`), whatever shape the answer had. */
+export interface LivestreamDetails {
+  livestream: Livestream;
+  /** In the order the API sent them. */
+  sessions: LivestreamSession[];
+  paging: Paging;
+}
+
+/** What a stop answered: its wording varies between sources, and may be absent. */
+export interface StopResult {
+  message: string | null;
+}
+
 export interface Paging {
   totalCount: number | null;
   startOffset: number | null;

@@ -132,6 +132,16 @@ export function assertName(name: string): void {
   }
 }
 
+/** A page of a paged answer other than the list (a livestream's sessions). */
+export function assertPage(page: { pageNo?: number; perPage?: number }): void {
+  if (page.pageNo !== undefined && !inRange(page.pageNo, PAGE_RANGE)) {
+    throw invalid('the page must be a whole number of 1 or more');
+  }
+  if (page.perPage !== undefined && !inRange(page.perPage, PER_PAGE_RANGE)) {
+    throw invalid(`per-page must be a whole number from 1 to ${MAX_PER_PAGE}`);
+  }
+}
+
 export function assertListQuery(query: ListQuery): void {
   if (query.status !== undefined && !KNOWN_STATUSES.includes(query.status))
     throw invalid('unknown status filter');

@@ -11,8 +11,10 @@ import {
   type Livestream,
   type LivestreamPage,
   type LivestreamSession,
+  type LivestreamDetails,
   type LivestreamStatus,
   type Paging,
+  type StopResult,
 } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -194,6 +196,49 @@ export function parseActiveSessionBody(body: unknown): ActiveLivestreamSession {
   const session = parseSession(data.session);
   if (!livestream && !session) throw malformed('neither a livestream nor a session in "data"');
   return { livestream, session };
+}
+
+/**
+ * One livestream with its sessions, from any of the shapes the sources show: the SDK's typed
+ * `data: {livestream, session, paging}` (one session object), Dyte's `data: {livestream, sessions: [...]}`
+ * with `paging` beside `data`, or a flat `data` that is the livestream itself (`status: "OFFLINE"` in one
+ * guide), with or without sessions. A livestream without an id takes `requestedId`, when given.
+ */
+export function parseLivestreamDetailsBody(body: unknown, requestedId?: string): LivestreamDetails {
+  const data = envelopeData(body);
+  if (!isObject(data)) throw malformed('expected an object with a livestream');
+  const nested = isObject(data.livestream) ? data.livestream : null;
+  // A flat `data` must be a livestream by its own id; a nested one may lack it (we know which we asked).
+  const livestream = nested
+    ? (parseLivestream(nested) ??
+      (requestedId === undefined ? null : parseLivestream({ ...nested, id: requestedId })))
+    : parseLivestream(data);
+  if (!livestream) throw malformed('no livestream in "data"');
+  const rawSessions = Array.isArray(data.sessions)
+    ? data.sessions
+    : isObject(data.sessions)
+      ? [data.sessions]
+      : isObject(data.session)
+        ? [data.session]
+        : Array.isArray(data.session)
+          ? data.session
+          : [];
+  const sessions: LivestreamSession[] = [];
+  for (const raw of rawSessions) {
+    const session = parseSession(raw);
+    if (session) sessions.push(session);
+  }
+  const paging =
+    (isObject(body) ? parsePaging(body.paging) : null) ?? parsePaging(data.paging) ?? EMPTY_PAGING;
+  return { livestream, sessions, paging };
+}
+
+/** A stop's answer: `data.message`, `data` as the message itself, or a top-level `message`. */
+export function parseStopBody(body: unknown): StopResult {
+  const data = envelopeData(body);
+  const message =
+    (isObject(data) ? text(data.message) : text(data)) ?? (isObject(body) ? text(body.message) : null);
+  return { message };
 }
 
 /** The API's own message from any of the error shapes in docs/emulator.md. */

@@ -17,7 +17,7 @@ import type { EmulatorSettings } from './settings.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { demoLivestreams } from './demo.js';
+import { DEMO_MEETINGS, demoLivestreams } from './demo.js';
 import { type Fault, FaultQueue, isDestroyFault, isRawBodyFault, isStatusFault } from './faults.js';
 import { createPrng, type Prng, randomSeed } from './prng.js';
 import { type Answer, gatewayError, matchRoute, noRoute, rtkError } from './routes.js';
@@ -31,14 +31,23 @@ import {
 import {
   type LivestreamInput,
   LivestreamStore,
+  type MeetingInput,
   type StatusChange,
   type WireLivestream,
+  type WireMeeting,
   type WireSession,
 } from './store.js';
 
 export type { DelayFault, DestroyFault, Fault, RawBodyFault, StatusFault } from './faults.js';
 export { DEFAULT_PER_PAGE } from './routes.js';
-export type { LivestreamInput, StatusChange, WireLivestream, WireSession } from './store.js';
+export type {
+  LivestreamInput,
+  MeetingInput,
+  StatusChange,
+  WireLivestream,
+  WireMeeting,
+  WireSession,
+} from './store.js';
 
 export interface EmulatorOptions {
   /** The API token clients must send; default: generated from the seed. */
@@ -50,7 +59,7 @@ export interface EmulatorOptions {
   now?: () => Date;
   /** Seeds ids, keys and the simulation, so a run replays exactly; default random. */
   seed?: number;
-  /** How many friendly demo livestreams to start with; default 0. */
+  /** How many friendly demo livestreams to start with; default 0. With any, the demo's meetings too. */
   livestreams?: number;
   /** Webhook delivery: retry waits and per-attempt timeout (tests shorten them). */
   webhooks?: EmulatorWebhookOptions;
@@ -108,6 +117,18 @@ export interface Emulator {
   getSession(id: string): WireSession | null;
   sessionsOf(livestreamId: string): WireSession[];
 
+  /** A meeting to livestream; its id is a UUID (from the seed unless given). */
+  addMeeting(input?: MeetingInput): WireMeeting;
+  /** The meetings added, oldest first. */
+  meetings(): WireMeeting[];
+  /**
+   * What `POST meetings/{id}/livestreams` does: a new livestream, INVOKED, LIVE on the next step().
+   * Throws when the meeting is unknown or already livestreaming.
+   */
+  startMeetingLivestream(meetingId: string, input?: { name?: string }): WireLivestream;
+  /** The meeting's active livestream (LIVE, or INVOKED while starting), or null. */
+  activeLivestreamOf(meetingId: string): WireLivestream | null;
+
   /** Advances every livestream one step of the lifecycle; returns the status changes. */
   step(): StatusChange[];
   startSimulation(intervalMs?: number): void;
@@ -139,7 +160,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const accountId = options.accountId ?? ids.hex(16);
   const appId = options.appId ?? ids.hex(16);
   const store = new LivestreamStore(ids, now);
-  if (options.livestreams) store.addMany(demoLivestreams(options.livestreams, now(), ids));
+  if (options.livestreams) {
+    store.addMany(demoLivestreams(options.livestreams, now(), ids));
+    for (const meeting of DEMO_MEETINGS) store.addMeeting(meeting);
+  }
   const webhooks = createWebhookService({
     now,
     newId: () => ids.uuid(),
@@ -176,6 +200,8 @@ function buildEmulator(parts: Parts): Emulator {
     timer = null;
   };
   const step = (): StatusChange[] => emit(store.step(parts.simulation));
+  // A request that changes a status (a stop) is heard like a step's changes.
+  http.changed = (changes) => emit([...changes]);
 
   return {
     token: parts.token,
@@ -240,6 +266,15 @@ function buildEmulator(parts: Parts): Emulator {
     },
     getSession: (id) => store.session(id),
     sessionsOf: (id) => store.sessionsOf(id),
+    addMeeting: (input = {}) => store.addMeeting(input),
+    meetings: () => store.meetings(),
+    startMeetingLivestream: (meetingId, input = {}) => {
+      const started = store.startForMeeting(meetingId, input.name ?? null);
+      if (started === 'no-meeting') throw new Error(`no meeting ${meetingId}`);
+      if (typeof started === 'string') throw new Error(`meeting ${meetingId} is already livestreaming`);
+      return started;
+    },
+    activeLivestreamOf: (meetingId) => store.activeForMeeting(meetingId),
     step,
     startSimulation: (intervalMs = 3000) => {
       stopSimulation();
@@ -281,6 +316,8 @@ interface HttpFrontOptions {
 class HttpFront {
   readonly faults = new FaultQueue();
   readonly log: RecordedRequest[] = [];
+  /** Told of the status changes a request made (set by the emulator). */
+  changed: (changes: readonly StatusChange[]) => void = () => {};
   private readonly listeners = new Set<(request: RecordedRequest) => void>();
   /** Cancels for delayed answers still waiting, so stop() never waits for them. */
   private readonly pendingDelays = new Set<() => void>();
@@ -367,7 +404,9 @@ class HttpFront {
     const fault = this.faults.take(method, search ? `${pathname}?${search}` : pathname);
     if (fault && (await this.applyFault(fault, req, res))) return;
     if (body === null) return this.sendAnswer(res, rtkError(413, 'The request body is too large'));
-    this.sendAnswer(res, this.answer(method, pathname, query, body, req.headers.authorization));
+    const answer = this.answer(method, pathname, query, body, req.headers.authorization);
+    if (answer.changes) this.changed(answer.changes);
+    this.sendAnswer(res, answer);
   }
 
   /** True when the fault answered (or dropped) the request; false to answer it normally. */

@@ -4,12 +4,14 @@
  */
 import { MAX_PER_PAGE } from '../realtimekit/types.js';
 import { isUuid } from '../realtimekit/validate.js';
-import type { LivestreamStore } from './store.js';
+import type { LivestreamStore, StatusChange } from './store.js';
 
 export interface Answer {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Status changes the request made (a stop): the emulator tells its listeners, webhooks first. */
+  changes?: readonly StatusChange[];
 }
 
 export interface RouteRequest {
@@ -47,9 +49,19 @@ export function matchRoute(method: string, segments: readonly string[]): Handler
     if (segments.length === 3 && third === 'active-livestream-session' && method === 'GET') {
       return (_, store) => getActiveSession(second!, store);
     }
+    if (segments.length === 2 && method === 'GET') {
+      return (r, store) => getLivestreamDetails(second!, r.query, store);
+    }
   }
   if (first === 'meetings' && segments.length === 3 && third === 'active-livestream' && method === 'GET') {
     return (_, store) => getMeetingActiveLivestream(second!, store);
+  }
+  if (first === 'meetings' && segments.length === 3 && third === 'livestreams' && method === 'POST') {
+    return (r, store) => startMeetingLivestream(second!, r.body, store);
+  }
+  const stop = segments.length === 4 && third === 'active-livestream' && segments[3] === 'stop';
+  if (first === 'meetings' && stop && method === 'POST') {
+    return (_, store) => stopMeetingLivestream(second!, store);
   }
   return null;
 }
@@ -185,7 +197,85 @@ function getSession(sessionId: string, store: LivestreamStore): Answer {
 
 function getMeetingActiveLivestream(meetingId: string, store: LivestreamStore): Answer {
   if (!isUuid(meetingId)) return rtkError(400, 'meeting_id must be a UUID');
-  const livestream = store.liveForMeeting(meetingId);
-  if (!livestream) return rtkError(404, 'No active livestream found for this meeting');
+  const livestream = store.activeForMeeting(meetingId);
+  if (!livestream) return rtkError(404, NO_ACTIVE_LIVESTREAM);
   return { status: 200, body: { success: true, data: livestream } };
+}
+
+const NO_ACTIVE_LIVESTREAM = 'No active livestream found for this meeting';
+
+/**
+ * Start livestreaming a meeting. The 201 answer has the five fields the reference shows (no name, no
+ * meeting_id, no timestamps); the livestream is INVOKED and goes LIVE on the simulation's next step.
+ * Where the reference says nothing: an unknown meeting is 404, a meeting already livestreaming is 409.
+ */
+function startMeetingLivestream(meetingId: string, rawBody: string, store: LivestreamStore): Answer {
+  if (!isUuid(meetingId)) return rtkError(400, 'meeting_id must be a UUID');
+  const body = parseStartBody(rawBody);
+  if ('error' in body) return rtkError(400, body.error);
+  const started = store.startForMeeting(meetingId, body.name);
+  if (started === 'no-meeting') return rtkError(404, 'Meeting not found');
+  if (started === 'already-active') return rtkError(409, 'This meeting is already being livestreamed');
+  if (typeof started === 'string') return rtkError(500, `Emulator error: ${started}`);
+  const { id, ingest_server, playback_url, status, stream_key } = started;
+  return {
+    status: 201,
+    body: { success: true, data: { id, ingest_server, playback_url, status, stream_key } },
+  };
+}
+
+/** `{name?: string | null, video_config?: {height?, width?}}`; an empty body is `{}`. */
+function parseStartBody(rawBody: string): { name: string | null } | { error: string } {
+  const name = parseCreateBody(rawBody);
+  if (typeof name === 'object' && name !== null) return name;
+  // parseCreateBody accepted the JSON as an object (or nothing): check video_config too.
+  const body = rawBody.trim() === '' ? {} : (JSON.parse(rawBody) as Record<string, unknown> | null);
+  const config = body?.video_config;
+  if (config !== undefined && config !== null) {
+    if (typeof config !== 'object' || Array.isArray(config))
+      return { error: 'video_config must be an object' };
+    for (const side of ['height', 'width'] as const) {
+      const value = (config as Record<string, unknown>)[side];
+      if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0))
+        return { error: `video_config.${side} must be a whole number of pixels` };
+    }
+  }
+  return { name };
+}
+
+function stopMeetingLivestream(meetingId: string, store: LivestreamStore): Answer {
+  if (!isUuid(meetingId)) return rtkError(400, 'meeting_id must be a UUID');
+  const stopped = store.stopForMeeting(meetingId);
+  if (typeof stopped === 'string') return rtkError(404, NO_ACTIVE_LIVESTREAM);
+  return {
+    status: 200,
+    body: { success: true, data: { message: 'Stopped live stream successfully' } },
+    ...(stopped.change ? { changes: [stopped.change] } : {}),
+  };
+}
+
+/**
+ * One livestream with a page of its sessions, newest first, in Dyte's example shape:
+ * `data: {livestream, sessions: [...]}` with `paging` beside `data` (the bot parses the other shapes too).
+ */
+function getLivestreamDetails(livestreamId: string, params: URLSearchParams, store: LivestreamStore): Answer {
+  const livestream = store.get(livestreamId);
+  if (!livestream) return rtkError(404, 'Livestream not found');
+  const get = (name: string): string | null => params.get(name)?.trim() || null;
+  const pageNo = parseWhole(get('page_no'), 1);
+  if (pageNo === null || pageNo < 1) return rtkError(400, 'page_no must be a whole number of 1 or more');
+  const perPage = parseWhole(get('per_page'), DEFAULT_PER_PAGE);
+  if (perPage === null || perPage < 1) return rtkError(400, 'per_page must be a whole number of 1 or more');
+  const limit = Math.min(perPage, MAX_PER_PAGE);
+  const sessions = store.sessionsOf(livestreamId).reverse();
+  const offset = (pageNo - 1) * limit;
+  const page = sessions.slice(offset, offset + limit);
+  return {
+    status: 200,
+    body: {
+      success: true,
+      data: { livestream, sessions: page },
+      paging: { total_count: sessions.length, start_offset: offset + 1, end_offset: offset + page.length },
+    },
+  };
 }

@@ -11,6 +11,7 @@
  * Objects hold values in the wire shape (snake_case), so answers serialise them as they are.
  */
 import { type CompactBatch, compactWire, INGEST_SERVER, newBatch, rowOfCompactId } from './compact-batch.js';
+import { isUuid } from '../realtimekit/validate.js';
 import type { Prng } from './prng.js';
 import { SortedRows } from './sorted-rows.js';
 
@@ -44,6 +45,18 @@ export interface WireSession {
 }
 
 export type LivestreamInput = Partial<WireLivestream>;
+
+/** A meeting that can be livestreamed. RealtimeKit's meetings have more; the livestream needs only these. */
+export interface WireMeeting {
+  id: string;
+  title: string | null;
+  created_at: string;
+}
+
+export type MeetingInput = { id?: string; title?: string | null };
+
+/** Why a meeting's livestream could not be started or stopped. */
+export type MeetingRefusal = 'no-meeting' | 'already-active' | 'none-active';
 
 export interface StatusChange {
   livestreamId: string;
@@ -131,6 +144,13 @@ export class LivestreamStore {
   /** Rows of objects by meeting: only objects can be LIVE, which is all a meeting lookup asks. */
   private readonly byMeeting = new Map<string, Set<number>>();
   private readonly sessions = new Map<string, WireSession>();
+  /** Meetings created here; a meeting is also known by any livestream that names it (see hasMeeting). */
+  private readonly meetingsById = new Map<string, WireMeeting>();
+  /**
+   * Rows of livestreams started for a meeting: the meeting drives them, not the simulation's dice. They
+   * go LIVE on the next step and stay LIVE until stopped (or set to another status by hand).
+   */
+  private readonly meetingRows = new Set<number>();
 
   constructor(
     private readonly ids: Prng,
@@ -228,6 +248,7 @@ export class LivestreamStore {
   remove(id: string): boolean {
     const row = this.rowOf(id);
     if (row === null) return false;
+    this.meetingRows.delete(row);
     for (const index of this.indexesOf(row)) index.remove(row);
     const stored = this.objects.get(row);
     if (stored) this.unkeep(row, stored);
@@ -268,14 +289,47 @@ export class LivestreamStore {
     return session ? { livestream: { ...stored.wire }, session: { ...session } } : null;
   }
 
-  /** The newest LIVE livestream of a meeting. */
-  liveForMeeting(meetingId: string): WireLivestream | null {
-    let best: number | null = null;
-    for (const row of this.byMeeting.get(meetingId) ?? []) {
-      if (this.statusNames[this.statusCodes[row]!] !== 'LIVE') continue;
-      if (best === null || this.compareRows(row, best) > 0) best = row;
-    }
-    return best === null ? null : { ...this.wireOf(best) };
+  /** The newest active livestream of a meeting: LIVE, or INVOKED (being started). */
+  activeForMeeting(meetingId: string): WireLivestream | null {
+    const row = this.activeRowOfMeeting(meetingId);
+    return row === null ? null : { ...this.wireOf(row) };
+  }
+
+  addMeeting(input: MeetingInput): WireMeeting {
+    const id = input.id ?? this.ids.uuid();
+    if (!isUuid(id)) throw new Error(`a meeting id must be a UUID (got "${id}")`);
+    if (this.meetingsById.has(id)) throw new Error(`meeting ${id} already exists`);
+    const meeting: WireMeeting = { id, title: input.title ?? null, created_at: this.now().toISOString() };
+    this.meetingsById.set(id, meeting);
+    return { ...meeting };
+  }
+
+  /** The meetings created, oldest first (copies). */
+  meetings(): WireMeeting[] {
+    return [...this.meetingsById.values()].map((meeting) => ({ ...meeting }));
+  }
+
+  hasMeeting(meetingId: string): boolean {
+    return this.meetingsById.has(meetingId) || this.byMeeting.has(meetingId);
+  }
+
+  /** Starts livestreaming a meeting: a new livestream, INVOKED, that the next step() makes LIVE. */
+  startForMeeting(meetingId: string, name: string | null): WireLivestream | MeetingRefusal {
+    if (!this.hasMeeting(meetingId)) return 'no-meeting';
+    if (this.activeRowOfMeeting(meetingId) !== null) return 'already-active';
+    const added = this.add({ name, status: 'INVOKED', meeting_id: meetingId });
+    this.meetingRows.add(this.rowOf(added.id)!);
+    return added;
+  }
+
+  /** Stops the meeting's active livestream: IDLE, its session closed. */
+  stopForMeeting(
+    meetingId: string,
+  ): { livestream: WireLivestream; change: StatusChange | null } | MeetingRefusal {
+    const row = this.activeRowOfMeeting(meetingId);
+    if (row === null) return 'none-active';
+    const change = this.transition(row, 'IDLE', null);
+    return { livestream: { ...this.wireOf(row) }, change };
   }
 
   /**
@@ -317,6 +371,12 @@ export class LivestreamStore {
       if (this.statusCodes[row] === REMOVED || this.isDisabled(row)) continue;
       const status = this.statusNames[this.statusCodes[row]!]!;
       if (status === 'LIVE') this.accrue(this.objects.get(row), viewers);
+      if (this.meetingRows.has(row)) {
+        // A meeting's livestream runs while the meeting does: LIVE once started, until stopped.
+        const change = status === 'INVOKED' ? this.transition(row, 'LIVE', null) : null;
+        if (change) changes.push(change);
+        continue;
+      }
       const next = nextStatus(status, roll);
       if (next === null) continue;
       const message = next === 'ERRORED' ? errMessageFor(status, rng) : null;
@@ -346,6 +406,16 @@ export class LivestreamStore {
       updated_at: input.updated_at ?? createdAt,
     };
     return { wire, createdMs };
+  }
+
+  private activeRowOfMeeting(meetingId: string): number | null {
+    let best: number | null = null;
+    for (const row of this.byMeeting.get(meetingId) ?? []) {
+      const status = this.statusNames[this.statusCodes[row]!];
+      if (status !== 'LIVE' && status !== 'INVOKED') continue;
+      if (best === null || this.compareRows(row, best) > 0) best = row;
+    }
+    return best;
   }
 
   /** The row of a stream by id, or null when there is none (or it was removed). */
@@ -562,6 +632,8 @@ export class LivestreamStore {
       this.closeSession(stored, active, nowIso);
     }
     if (to === 'INVOKED') stored.invokedAt = nowIso;
+    // Stopped, failed or set aside by hand: the meeting no longer holds it LIVE.
+    if (to !== 'LIVE' && to !== 'INVOKED') this.meetingRows.delete(row);
     // Leave the old status's indexes and join the new one's (the any-status ones stay as they are).
     const solo = (this.flags[row]! & HAS_MEETING) === 0;
     if (reindex) this.index(this.statusCodes[row]!, false).remove(row);

@@ -375,8 +375,10 @@ describe('gateway behaviour', () => {
   });
 
   it.each([
-    ['GET', 'livestreams/abc'],
+    // GET livestreams/abc is a route now (one livestream with its sessions); PUT is not.
+    ['PUT', 'livestreams/abc'],
     ['DELETE', 'livestreams'],
+    ['GET', 'meetings/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e/livestreams'],
     ['POST', 'livestreams/sessions/abc'],
     ['GET', 'livestreams//active-livestream-session'],
     ['GET', 'recordings'],

@@ -92,6 +92,36 @@ describe('the Cloudflare SDK against the emulator', () => {
     expect(answer.data).toMatchObject({ id: stream.id, meeting_id: MEETING_ID });
   });
 
+  it('starts a meeting’s livestream, reads it with its sessions, and stops it', async () => {
+    const meeting = emulator.addMeeting({ title: 'From the SDK' });
+    const started = await client.realtimeKit.livestreams.startLivestreamingAMeeting(meeting.id, {
+      ...ids,
+      name: 'SDK stream',
+      video_config: { height: 720, width: 1280 },
+    });
+    expect(started.success).toBe(true);
+    expect(started.data).toMatchObject({ status: 'INVOKED', stream_key: expect.any(String) });
+    const id = started.data?.id as string;
+    emulator.step();
+
+    const details = await client.realtimeKit.livestreams.getLivestreamSessionForLivestreamID(id, {
+      ...ids,
+      page_no: 1,
+      per_page: 5,
+    });
+    expect(details.data?.livestream).toMatchObject({ id, name: 'SDK stream', status: 'LIVE' });
+    // The SDK types one `session`; the emulator sends Dyte's `sessions` list (the bot parses both).
+    const sessions: unknown = (details.data as { sessions?: unknown }).sessions;
+    expect(sessions).toEqual([expect.objectContaining({ livestream_id: id, stopped_time: null })]);
+
+    const stopped = await client.realtimeKit.livestreams.stopLivestreamingAMeeting(meeting.id, ids);
+    expect(stopped.data?.message).toEqual(expect.any(String));
+    expect(emulator.getLivestream(id)?.status).toBe('IDLE');
+    await expect(
+      client.realtimeKit.livestreams.stopLivestreamingAMeeting(meeting.id, ids),
+    ).rejects.toBeInstanceOf(Cloudflare.NotFoundError);
+  });
+
   it('gets the SDK error classes for 404 and 403', async () => {
     await expect(
       client.realtimeKit.livestreams.getLivestreamSessionDetailsForSessionID('missing', ids),

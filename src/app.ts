@@ -11,6 +11,7 @@ import { type Clock, systemClock } from './clock.js';
 import { CommandLimits } from './command-limits.js';
 import { type Config, ConfigError, DEFAULT_LIMITS } from './config.js';
 import { createCore } from './core.js';
+import { startDemoScript } from './emulator/demo-script.js';
 import { clientSettingsOf, createEmulator, type Emulator } from './emulator/emulator.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
@@ -53,7 +54,10 @@ export interface RunningApp {
 }
 
 const DEMO_STREAMS = 8;
-const DEMO_STEP_MS = 5_000;
+/** The demo's first change comes this soon after the start (after the poller's first read)... */
+const DEMO_FIRST_STEP_MS = 5_000;
+/** ...then one livestream changes every this often: each change is seen on its own, never in a digest. */
+const DEMO_STEP_MS = 20_000;
 
 export async function startApp(config: Config, log: Logger, io: AppIo): Promise<RunningApp> {
   // What has started, to stop in reverse order: on stop(), or at once when a later step of the start
@@ -105,7 +109,6 @@ async function startParts(
   } else {
     emulator = createEmulator({ livestreams: DEMO_STREAMS });
     await emulator.start();
-    emulator.startSimulation(DEMO_STEP_MS);
     client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), onRequest, ...observe });
     const running = emulator;
     stops.push(() => running.stop());
@@ -225,6 +228,30 @@ async function startParts(
   });
   // Stop polling and sending before the store closes.
   stops.push(() => notifications.stop());
+  if (emulator) {
+    // Each change of the demo reaches the poller at once, as RealtimeKit webhooks would (it polls too).
+    const stage = emulator;
+    const checks = new Set<Promise<void>>();
+    const unhook = stage.onStatusChange((change) => {
+      const checking = notifications.poller.check(change.livestreamId);
+      checks.add(checking);
+      void checking.finally(() => checks.delete(checking));
+    });
+    const script = startDemoScript({
+      stage,
+      clock,
+      firstStepMs: DEMO_FIRST_STEP_MS,
+      stepMs: DEMO_STEP_MS,
+      // Joins the poller's first cycle, under way since it started.
+      after: notifications.poller.runCycle(),
+    });
+    stops.push(async () => {
+      await script.stop();
+      unhook();
+      // A check under way writes to the store: it ends before the store closes (check never rejects).
+      await Promise.all(checks);
+    });
+  }
   ops.watchPoller();
   if (webhooks && http) {
     // Loaded only when configured, like the platforms.
@@ -249,7 +276,7 @@ function banner(config: Config, interactive: boolean): string {
   const lines =
     config.realtimekit.mode === 'demo'
       ? [
-          'livestream-chatops DEMO: no Cloudflare credentials are set, so this talks to a local RealtimeKit emulator with made-up livestreams that change status every few seconds.',
+          `livestream-chatops DEMO: no Cloudflare credentials are set, so this talks to a local RealtimeKit emulator with made-up livestreams, one of which changes status every ${DEMO_STEP_MS / 1000} seconds.`,
           'Set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and REALTIMEKIT_APP_ID (see .env.example) to use your real account.',
         ]
       : ['livestream-chatops terminal chat, connected to the RealtimeKit API.'];

@@ -102,7 +102,12 @@ function apiCallsOf(command: Command): number {
     case 'status':
     case 'session':
     case 'meeting':
+    case 'show':
+    case 'start':
       return 1;
+    case 'stop':
+      // The livestream and its session, to name them, then the stop.
+      return 3;
     case 'subscribe':
       // Ids are checked against the API, a bounded number of list pages.
       return command.livestreamIds.length > 0 ? DEFAULT_SUBSCRIPTION_LIMITS.lookupPages : 0;

@@ -29,6 +29,8 @@ export interface SlackConfig {
   notifyChannel: string | null;
   /** User ids allowed to change subscriptions; empty: everyone. */
   managers: string[];
+  /** User ids allowed to start, stop and create livestreams; empty or absent: the managers. */
+  operators?: string[];
 }
 
 export interface DiscordConfig {
@@ -39,6 +41,8 @@ export interface DiscordConfig {
   notifyChannel: string | null;
   /** Role ids allowed to change subscriptions (Manage Channels always may); empty: everyone. */
   managerRoles: string[];
+  /** Role ids allowed to start, stop and create livestreams (and Manage Channels); empty or absent: the manager roles. */
+  operatorRoles?: string[];
 }
 
 export interface NotifyConfig {
@@ -204,6 +208,7 @@ function readSlack(settings: SettingsReader): SlackConfig | null {
     port,
     notifyChannel: settings.get('SLACK_NOTIFY_CHANNEL'),
     managers: settings.get('SLACK_SUBSCRIPTION_MANAGERS'),
+    operators: settings.get('SLACK_OPERATORS'),
   };
 }
 
@@ -232,6 +237,7 @@ function readDiscord(settings: SettingsReader): DiscordConfig | null {
     apiUrl,
     notifyChannel: settings.get('DISCORD_NOTIFY_CHANNEL'),
     managerRoles: settings.get('DISCORD_SUBSCRIPTION_ROLES'),
+    operatorRoles: settings.get('DISCORD_OPERATOR_ROLES'),
   };
 }
 

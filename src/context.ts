@@ -10,6 +10,14 @@ export interface RequestContext {
   /** The platform says this person may manage the channel (Discord Manage Channels, a Slack manager). */
   canManage?: boolean;
   /**
+   * This person may run livestreams: start, stop and create (SLACK_OPERATORS, Discord Manage Channels
+   * or DISCORD_OPERATOR_ROLES; by default whoever may manage subscriptions). Absent: no limit (the
+   * terminal). False: the core refuses those commands, naming `operators`.
+   */
+  canOperate?: boolean;
+  /** Who may operate here, for a refusal to name them (the adapter's configuration). */
+  operators?: Operators;
+  /**
    * When the platform says the person issued the command (epoch ms; Discord: the interaction's id). An
    * identical read answered after that moment serves them too (see shareInFlight).
    */
@@ -20,4 +28,16 @@ export interface RequestContext {
    * behalf that they could not make; absent: the platform set no limit.
    */
   canMention?: (mention: string) => boolean;
+}
+
+/** Who may run livestreams on a platform, as its adapter is configured. */
+export interface Operators {
+  /** People named by their platform user id (Slack). */
+  userIds: readonly string[];
+  /** Roles named by id (Discord). */
+  roleIds: readonly string[];
+  /** A platform permission that qualifies on its own (Discord: "Manage Channels"); null for none. */
+  permission: string | null;
+  /** The setting the bot's admin changes to name someone. */
+  setting: string;
 }

@@ -4,8 +4,9 @@
  */
 import { type Clock, systemClock } from './clock.js';
 import type { CommandLimits } from './command-limits.js';
+import { operatorRefusal } from './commands/authorize.js';
 import type { Command } from './commands/command.js';
-import { errorReply, refusalReply, usageReply } from './commands/describe-error.js';
+import { errorReply, notOperatorReply, refusalReply, usageReply } from './commands/describe-error.js';
 import { type ApiCommand, handleCommand, helpReply } from './commands/handler.js';
 import { parseCommandText } from './commands/parse.js';
 import { shareInFlight } from './in-flight.js';
@@ -51,18 +52,19 @@ export function createCore(deps: CoreDeps): Core {
    * up to SHARED_ANSWER_KEEP_MS: never older than if we had reached it while the request was in flight.
    * Discord says (the interaction's snowflake); Slack's request timestamp has whole seconds only, so
    * Slack and terminal commands share answers in flight only.
-   * Not `create` (never repeated) nor help and subscriptions (no API call, or per channel).
+   * Not `create`, `start` or `stop` (they change something, and their answers say who did it) nor help
+   * and subscriptions (no API call, or per channel).
    */
   const shared = shareInFlight<Reply>({ keepMs: SHARED_ANSWER_KEEP_MS });
-  const sharedRead = (command: ApiCommand, issuedAt: number | undefined): Promise<Reply> =>
-    command.name === 'create'
-      ? handleCommand(command, deps)
-      : shared(JSON.stringify(command), () => handleCommand(command, deps), issuedAt);
+  const sharedRead = (command: ApiCommand, context: RequestContext): Promise<Reply> =>
+    command.name === 'create' || command.name === 'start' || command.name === 'stop'
+      ? handleCommand(command, deps, context)
+      : shared(JSON.stringify(command), () => handleCommand(command, deps), context.issuedAt);
   const runCommand = async (
     command: Exclude<Command, { name: 'help' }>,
     context: RequestContext,
   ): Promise<Reply> => {
-    if (!isSubscriptionCommand(command)) return sharedRead(command, context.issuedAt);
+    if (!isSubscriptionCommand(command)) return sharedRead(command, context);
     try {
       return await handleSubscriptionCommand({
         command,
@@ -78,6 +80,16 @@ export function createCore(deps: CoreDeps): Core {
   const clock = deps.clock ?? systemClock;
   const replyToCommand = async (command: Command, context: RequestContext): Promise<Reply> => {
     if (command.name === 'help') return helpReply(command.topic);
+    // Who may run livestreams, before any limit: a refusal costs the person nothing.
+    const notOperator = operatorRefusal(command, context);
+    if (notOperator) {
+      deps.log.info('command refused: not an operator', {
+        command: command.name,
+        platform: context.platform,
+        userId: context.userId,
+      });
+      return notOperatorReply(notOperator);
+    }
     // Before sharing an answer: each person's command counts against their own limit.
     const admission = deps.limits?.admit(command, context, clock.monotonic());
     if (admission?.ok === false) {

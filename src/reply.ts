@@ -13,8 +13,12 @@ export type Visibility = 'requester' | 'channel';
 export type Tone =
   'live' | 'idle' | 'errored' | 'invoked' | 'offline' | 'unknown' | 'info' | 'success' | 'error';
 
-/** How a field's value should be shown: `time` is ISO 8601, `secret` must never reach a channel. */
-export type FieldFormat = 'text' | 'code' | 'time' | 'url' | 'secret';
+/**
+ * How a field's value should be shown: `time` is ISO 8601, `secret` must never reach a channel, `user`
+ * and `role` are a platform's id of a person or a role, which renderers show as their mention (that
+ * pings nobody).
+ */
+export type FieldFormat = 'text' | 'code' | 'time' | 'url' | 'secret' | 'user' | 'role';
 
 export interface ReplyField {
   label: string;
@@ -170,8 +174,17 @@ export interface PlainTextOptions {
 export function replyToPlainText(value: Reply, options: PlainTextOptions = {}): string {
   const lines: string[] = [];
   const badge = (b: Badge | undefined) => (b ? ` [${oneLine(b.text)}]` : '');
+  const person = options.person ?? ((userId: string) => userId);
+  const fieldValue = (field: ReplyField) =>
+    field.format === 'code'
+      ? field.value
+      : field.format === 'user'
+        ? person(oneLine(field.value))
+        : field.format === 'role'
+          ? `role ${oneLine(field.value)}`
+          : oneLine(field.value);
   const fieldLine = (indent: string, field: ReplyField) =>
-    `${indent}${oneLine(field.label)}: ${field.format === 'code' ? field.value : oneLine(field.value)}`;
+    `${indent}${oneLine(field.label)}: ${fieldValue(field)}`;
   const { actionText } = options;
   // A link button to a URL the text already shows (Watch) would say it twice.
   const shownUrls = new Set([

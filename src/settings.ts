@@ -222,6 +222,13 @@ export const SETTINGS = {
     defaultText: 'everyone',
     description: 'Slack user ids, separated by commas or spaces, allowed to change subscriptions.',
   },
+  SLACK_OPERATORS: {
+    type: 'list',
+    group: 'slack',
+    defaultText: 'the subscription managers',
+    description:
+      'Slack user ids, separated by commas or spaces, allowed to start, stop and create livestreams (everyone when neither this nor `SLACK_SUBSCRIPTION_MANAGERS` is set).',
+  },
 
   DISCORD_BOT_TOKEN: {
     type: 'text',
@@ -262,6 +269,13 @@ export const SETTINGS = {
     defaultText: 'everyone',
     description:
       'Role ids, separated by commas or spaces, allowed to change subscriptions; members with Manage Channels always may.',
+  },
+  DISCORD_OPERATOR_ROLES: {
+    type: 'list',
+    group: 'discord',
+    defaultText: 'the subscription roles',
+    description:
+      'Role ids, separated by commas or spaces, allowed to start, stop and create livestreams; members with Manage Channels always may (everyone when neither this nor `DISCORD_SUBSCRIPTION_ROLES` is set).',
   },
 
   POLL_INTERVAL_SECONDS: {

@@ -33,7 +33,7 @@ export const DEFAULT_DEFER_AFTER_MS = 1_500;
 export interface HandleInteractionArgs {
   interaction: ChatInputCommandInteraction;
   core: Core;
-  config: Pick<DiscordConfig, 'managerRoles'>;
+  config: Pick<DiscordConfig, 'managerRoles' | 'operatorRoles'>;
   log: Logger;
   deferAfterMs?: number;
 }
@@ -56,6 +56,32 @@ export function canManage({
   // A cached GuildMember has a role manager; an uncached one arrives as the raw API member.
   const roles = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
   return roles.some((role) => managerRoles.includes(role));
+}
+
+/**
+ * Who may run livestreams (start, stop, create): Manage Channels, or one of DISCORD_OPERATOR_ROLES (else
+ * of the subscription roles); with no roles configured, everyone. The refusal names them (`operators`).
+ */
+export function operatorContext({
+  interaction,
+  managerRoles,
+  operatorRoles = [],
+}: {
+  interaction: Pick<ChatInputCommandInteraction, 'memberPermissions' | 'member'>;
+  managerRoles: readonly string[];
+  operatorRoles?: readonly string[] | undefined;
+}): Pick<RequestContext, 'canOperate' | 'operators'> {
+  const own = operatorRoles.length > 0;
+  const roles = own ? operatorRoles : managerRoles;
+  return {
+    canOperate: canManage({ interaction, managerRoles: roles }),
+    operators: {
+      userIds: [],
+      roleIds: roles,
+      permission: 'Manage Channels',
+      setting: own ? 'DISCORD_OPERATOR_ROLES' : 'DISCORD_SUBSCRIPTION_ROLES',
+    },
+  };
 }
 
 /**
@@ -178,6 +204,11 @@ export async function handleInteraction({
     channelId: interaction.channelId,
     userId: interaction.user.id,
     canManage: canManage({ interaction, managerRoles: config.managerRoles }),
+    ...operatorContext({
+      interaction,
+      managerRoles: config.managerRoles,
+      operatorRoles: config.operatorRoles,
+    }),
     // Discord's own time of the command (from its snowflake id), not when this process got to it.
     issuedAt: interaction.createdTimestamp,
     canMention: canMention(interaction),

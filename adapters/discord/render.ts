@@ -158,6 +158,11 @@ export function formatValue(field: ReplyField, max: number = DISCORD_LIMITS.fiel
       return discordTime(field.value) ?? escapeText(field.value, max);
     case 'url':
       return clip(field.value, max);
+    // Mentions in an embed show the person or role and ping nobody.
+    case 'user':
+      return userMention(field.value);
+    case 'role':
+      return /^\d{15,21}$/.test(field.value) ? `<@&${field.value}>` : escapeLine(field.value, max);
     default:
       return escapeLine(field.value, max) || '\u200b';
   }

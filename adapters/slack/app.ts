@@ -82,6 +82,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       core,
       log,
       managers: config.managers,
+      operators: config.operators ?? [],
       claims: createClaims({ ttlMs: CLAIM_TTL_MS }),
     }),
   );

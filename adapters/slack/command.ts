@@ -19,6 +19,8 @@ export interface CommandListenerDeps {
   log: Logger;
   /** User ids allowed to manage; empty: everyone. */
   managers: readonly string[];
+  /** User ids allowed to start, stop and create livestreams (SLACK_OPERATORS); empty: the managers. */
+  operators?: readonly string[];
   /** Deduplicates deliveries by trigger_id. */
   claims: Claims;
 }
@@ -41,10 +43,32 @@ export function canMention(args: {
   return (mention) => !slackMention(mention).startsWith('<!');
 }
 
+/**
+ * Who may run livestreams (start, stop, create): the people in SLACK_OPERATORS, else the subscription
+ * managers; with neither set, everyone. The refusal names them (`operators`).
+ */
+export function operatorContext(args: {
+  managers: readonly string[];
+  operators: readonly string[];
+  userId: string;
+}): Pick<RequestContext, 'canOperate' | 'operators'> {
+  const own = args.operators.length > 0;
+  const named = own ? args.operators : args.managers;
+  return {
+    canOperate: named.length === 0 || named.includes(args.userId),
+    operators: {
+      userIds: named,
+      roleIds: [],
+      permission: null,
+      setting: own ? 'SLACK_OPERATORS' : 'SLACK_SUBSCRIPTION_MANAGERS',
+    },
+  };
+}
+
 const INTERNAL_ERROR_REPLY: Reply = internalErrorReply();
 
 export function createCommandListener(deps: CommandListenerDeps): (args: CommandArgs) => Promise<void> {
-  const { core, log, managers, claims } = deps;
+  const { core, log, managers, claims, operators = [] } = deps;
   // Replies go out one per event-loop turn, so a burst of them never holds up the acks of later requests.
   const takeTurn = createTurns();
   return async ({ command, ack, respond, context }) => {
@@ -64,6 +88,7 @@ export function createCommandListener(deps: CommandListenerDeps): (args: Command
       userId: command.user_id,
       canManage: managers.length === 0 || managers.includes(command.user_id),
       canMention: canMention({ managers, userId: command.user_id }),
+      ...operatorContext({ managers, operators, userId: command.user_id }),
     };
     let answer: Reply;
     try {

@@ -158,7 +158,10 @@ export function fieldValue(field: ReplyField, surface: SlackSurface): string {
       return slackDate(field.value);
     case 'url':
       return slackLink(field.value, field.value);
+    case 'user':
+      return slackUser(field.value);
     default:
+      // `role` too: Slack has no roles to mention (a user group would ping).
       return mrkdwnText(oneLine(field.value));
   }
 }

@@ -3,7 +3,8 @@ import type { CommandRefusal } from '../command-limits.js';
 import { CLOUDFLARE_REQUEST_LIMIT } from '../notify/budget.js';
 import type { Rate } from '../rate-limit.js';
 import { isRealtimeKitError, type RealtimeKitError } from '../realtimekit/errors.js';
-import { type Reply, reply } from '../reply.js';
+import { type Reply, type ReplyField, reply } from '../reply.js';
+import type { NotOperator } from './authorize.js';
 import { describeInputErrors } from './describe-input.js';
 import type { CommandProblem } from './problem.js';
 
@@ -12,6 +13,9 @@ export type ErrorSubject =
   | { kind: 'livestream-session'; livestreamId: string }
   | { kind: 'session'; sessionId: string }
   | { kind: 'meeting'; meetingId: string }
+  | { kind: 'meeting-start'; meetingId: string }
+  | { kind: 'meeting-stop'; meetingId: string }
+  | { kind: 'livestream'; livestreamId: string }
   | { kind: 'list' }
   | { kind: 'create' };
 
@@ -23,6 +27,12 @@ export function notFoundText(subject: ErrorSubject): string {
       return `No livestream session has the id ${subject.sessionId}.`;
     case 'meeting':
       return `Meeting ${subject.meetingId} has no active livestream: it is not being livestreamed, or no meeting has that id.`;
+    case 'meeting-start':
+      return `No meeting has the id ${subject.meetingId}: check it in your RealtimeKit app.`;
+    case 'meeting-stop':
+      return `Meeting ${subject.meetingId} has no active livestream, so there is nothing to stop (or no meeting has that id).`;
+    case 'livestream':
+      return `No livestream has the id ${subject.livestreamId}.`;
     case 'list':
     case 'create':
       return 'RealtimeKit could not find this app: check REALTIMEKIT_APP_ID and CLOUDFLARE_ACCOUNT_ID.';
@@ -49,9 +59,21 @@ export function internalErrorReply(): Reply {
  */
 function mayHaveCreated(error: RealtimeKitError, subject: ErrorSubject): boolean {
   return (
-    subject.kind === 'create' &&
+    (subject.kind === 'create' || subject.kind === 'meeting-start' || subject.kind === 'meeting-stop') &&
     (error.kind === 'Timeout' || error.kind === 'Network' || error.kind === 'ServerError')
   );
+}
+
+/** After an answer that never arrived: how to find out whether it happened, before doing it again. */
+function checkFirst(subject: ErrorSubject): string {
+  switch (subject.kind) {
+    case 'meeting-start':
+      return `The livestream may have been started anyway: check \`/livestream meeting ${subject.meetingId}\` before starting again.`;
+    case 'meeting-stop':
+      return `The livestream may have been stopped anyway: \`/livestream meeting ${subject.meetingId}\` shows whether it is still live.`;
+    default:
+      return CHECK_LIST_FIRST;
+  }
 }
 
 const CHECK_LIST_FIRST =
@@ -60,13 +82,14 @@ const CHECK_LIST_FIRST =
 export function errorText(error: unknown, subject: ErrorSubject): string {
   if (!isRealtimeKitError(error)) return INTERNAL_ERROR_TEXT;
   if (mayHaveCreated(error, subject)) {
+    const check = checkFirst(subject);
     switch (error.kind) {
       case 'Timeout':
-        return `RealtimeKit did not answer in time. ${CHECK_LIST_FIRST}`;
+        return `RealtimeKit did not answer in time. ${check}`;
       case 'ServerError':
-        return `RealtimeKit had trouble answering (HTTP ${error.status ?? '5xx'}). ${CHECK_LIST_FIRST}`;
+        return `RealtimeKit had trouble answering (HTTP ${error.status ?? '5xx'}). ${check}`;
       default:
-        return `The connection to RealtimeKit broke before its answer arrived. ${CHECK_LIST_FIRST}`;
+        return `The connection to RealtimeKit broke before its answer arrived. ${check}`;
     }
   }
   const said = error.apiMessage ? ` (RealtimeKit said: “${error.apiMessage.slice(0, 200)}”)` : '';
@@ -94,13 +117,21 @@ export function errorText(error: unknown, subject: ErrorSubject): string {
   }
 }
 
+const UNSURE_TITLES = {
+  create: 'Not sure the livestream was created',
+  'meeting-start': 'Not sure the livestream was started',
+  'meeting-stop': 'Not sure the livestream was stopped',
+} as const;
+
 export function errorReply(error: unknown, subject: ErrorSubject): Reply {
   const title = !isRealtimeKitError(error)
     ? 'That did not work'
     : error.kind === 'NotFound'
-      ? 'Not found'
+      ? subject.kind === 'meeting-stop'
+        ? 'Nothing to stop'
+        : 'Not found'
       : mayHaveCreated(error, subject)
-        ? 'Not sure the livestream was created'
+        ? UNSURE_TITLES[subject.kind as 'create' | 'meeting-start' | 'meeting-stop']
         : 'That did not work';
   return reply({ title, tone: 'error', text: errorText(error, subject), visibility: 'requester' });
 }
@@ -142,6 +173,42 @@ export function refusalReply(refusal: CommandRefusal): Reply {
         visibility: 'requester',
       });
   }
+}
+
+/** Operators named at most, one field each; the rest are counted. */
+const MAX_OPERATORS_SHOWN = 10;
+
+/** A person who may not start, stop or create: who may, and who names them. */
+export function notOperatorReply(refusal: NotOperator): Reply {
+  const { operators } = refusal;
+  const sentences = ['Only operators may start, stop or create livestreams.'];
+  const fields: ReplyField[] = [];
+  if (operators) {
+    const named = operators.userIds.length > 0 ? 'the people below' : 'one of the roles below';
+    const who =
+      operators.permission === null
+        ? named
+        : operators.roleIds.length > 0 || operators.userIds.length > 0
+          ? `members with ${operators.permission} or ${named}`
+          : `members with ${operators.permission}`;
+    sentences.push(
+      `Here that is ${who}: ask one of them, or ask the bot’s admin to add you to ${operators.setting}.`,
+    );
+    const people: ReplyField[] = [
+      ...operators.userIds.map((id): ReplyField => ({ label: 'Operator', value: id, format: 'user' })),
+      ...operators.roleIds.map((id): ReplyField => ({ label: 'Operator role', value: id, format: 'role' })),
+    ];
+    fields.push(...people.slice(0, MAX_OPERATORS_SHOWN));
+    if (people.length > MAX_OPERATORS_SHOWN)
+      fields.push({ label: 'And', value: `${people.length - MAX_OPERATORS_SHOWN} more` });
+  } else sentences.push('Ask the bot’s admin who may.');
+  return reply({
+    title: 'Not allowed',
+    tone: 'error',
+    text: sentences.join(' '),
+    fields,
+    visibility: 'requester',
+  });
 }
 
 /** Bad input: every problem with it, and the usage that would have been right. */

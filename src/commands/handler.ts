@@ -3,6 +3,8 @@
  * Every failure becomes a reply through describe-error.ts; nothing here throws.
  */
 import { livestreamName } from '../livestream-name.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { RequestContext } from '../context.js';
 import type { Logger } from '../log.js';
 import type { RealtimeKitClient } from '../realtimekit/client.js';
 import { isRealtimeKitError } from '../realtimekit/errors.js';
@@ -12,7 +14,16 @@ import {
   type LivestreamSession,
   MAX_PER_PAGE,
 } from '../realtimekit/types.js';
-import { type Reply, type ReplyField, type ReplyItem, reply, statusBadge } from '../reply.js';
+import {
+  type Badge,
+  type CommandAction,
+  type Reply,
+  type ReplyField,
+  type ReplyItem,
+  reply,
+  statusBadge,
+} from '../reply.js';
+import { livestreamActions, stopConfirmAction } from './actions.js';
 import { type Command, DEFAULT_PER_PAGE } from './command.js';
 import { type ErrorSubject, errorReply } from './describe-error.js';
 import { durationBetween, formatSeconds } from './format.js';
@@ -22,14 +33,32 @@ export { helpReply } from './help.js';
 export interface HandlerDeps {
   client: RealtimeKitClient;
   log?: Logger;
+  /** "Live for" is measured on its wall clock; default the system clock. */
+  clock?: Clock;
 }
 
 /** Commands answered by the RealtimeKit API (the rest are help and subscriptions). */
-export type ApiCommand = Extract<Command, { name: 'list' | 'create' | 'status' | 'session' | 'meeting' }>;
+export type ApiCommand = Extract<
+  Command,
+  { name: 'list' | 'create' | 'status' | 'session' | 'meeting' | 'show' | 'start' | 'stop' }
+>;
 
-export async function handleCommand(command: ApiCommand, deps: HandlerDeps): Promise<Reply> {
+/** Commands that run a meeting's livestream: the answer names who did it, and "live for" needs the time. */
+type MeetingCommand = Extract<ApiCommand, { name: 'start' | 'stop' }>;
+
+function isMeetingCommand(command: ApiCommand): command is MeetingCommand {
+  return command.name === 'start' || command.name === 'stop';
+}
+
+/** `context`: who asked, for the answers that say who changed something (start, stop). */
+export async function handleCommand(
+  command: ApiCommand,
+  deps: HandlerDeps,
+  context?: RequestContext,
+): Promise<Reply> {
   const subject = subjectOf(command);
   try {
+    if (isMeetingCommand(command)) return await runMeetingCommand(command, deps, context);
     return await run(command, deps.client, deps.log);
   } catch (error) {
     if (!isRealtimeKitError(error))
@@ -56,10 +85,20 @@ function subjectOf(command: ApiCommand): ErrorSubject {
       return { kind: 'session', sessionId: command.sessionId };
     case 'meeting':
       return { kind: 'meeting', meetingId: command.meetingId };
+    case 'show':
+      return { kind: 'livestream', livestreamId: command.livestreamId };
+    case 'start':
+      return { kind: 'meeting-start', meetingId: command.meetingId };
+    case 'stop':
+      return { kind: 'meeting-stop', meetingId: command.meetingId };
   }
 }
 
-async function run(command: ApiCommand, client: RealtimeKitClient, log?: Logger): Promise<Reply> {
+async function run(
+  command: Exclude<ApiCommand, MeetingCommand>,
+  client: RealtimeKitClient,
+  log?: Logger,
+): Promise<Reply> {
   switch (command.name) {
     case 'list':
       return listReply(command, client);
@@ -84,6 +123,8 @@ async function run(command: ApiCommand, client: RealtimeKitClient, log?: Logger)
         ],
       });
     }
+    case 'show':
+      return showReply(command, client);
     case 'meeting': {
       const livestream = await client.getMeetingActiveLivestream(command.meetingId);
       return reply({
@@ -249,4 +290,218 @@ function createdReply(livestream: Livestream): Reply {
     // The stream key is a secret: only the person who asked may ever see it.
     visibility: 'requester',
   });
+}
+
+async function runMeetingCommand(
+  command: MeetingCommand,
+  deps: HandlerDeps,
+  context: RequestContext | undefined,
+): Promise<Reply> {
+  const { client } = deps;
+  const now = (deps.clock ?? systemClock).now();
+  switch (command.name) {
+    case 'start': {
+      const started = await client.startMeetingLivestream(
+        command.meetingId,
+        command.livestreamName ? { name: command.livestreamName } : {},
+      );
+      deps.log?.info('livestream started', {
+        meetingId: command.meetingId,
+        livestreamId: started.id,
+        platform: context?.platform,
+        userId: context?.userId,
+      });
+      return startedReply(started, context);
+    }
+    case 'stop':
+      return command.confirmed
+        ? stopNow(command.meetingId, deps, now, context)
+        : stopPrompt(command.meetingId, client, now, context);
+  }
+}
+
+/** A meeting's livestream just started: the stream key is a secret, so only the requester sees this. */
+function startedReply(livestream: Livestream, context: RequestContext | undefined): Reply {
+  const fields = livestreamFields(livestream);
+  if (livestream.ingestServer)
+    fields.push({ label: 'RTMPS server', value: livestream.ingestServer, format: 'code' });
+  if (livestream.streamKey)
+    fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
+  return reply({
+    title: `Livestream started: ${livestream.name ?? 'unnamed'}`,
+    tone: 'success',
+    badge: statusBadge(livestream.status, livestream.rawStatus),
+    text: 'RealtimeKit is starting the meeting’s livestream: it goes LIVE in a few seconds. Share the Watch link with viewers. Keep the stream key secret: anyone who has it can broadcast on this stream.',
+    fields,
+    links: livestream.playbackUrl ? [{ label: 'Watch', url: livestream.playbackUrl }] : [],
+    actions: livestreamActions(livestream),
+    ...(context ? { actor: { userId: context.userId, did: 'Started' } } : {}),
+    visibility: 'requester',
+  });
+}
+
+/**
+ * `stop` without `--yes`: what it would stop (the meeting's active livestream, and how long it has been
+ * live) and how to confirm. Nothing is stopped.
+ */
+async function stopPrompt(
+  meetingId: string,
+  client: RealtimeKitClient,
+  now: number,
+  context: RequestContext | undefined,
+): Promise<Reply> {
+  const livestream = await client.getMeetingActiveLivestream(meetingId);
+  const session = await activeSessionOf(client, livestream.id);
+  const badge = statusBadge(livestream.status, livestream.rawStatus);
+  const liveFor = session?.startedTime
+    ? durationBetween(session.startedTime, new Date(now).toISOString())
+    : null;
+  const fields = livestreamFields(livestream);
+  if (session?.startedTime) fields.push({ label: 'Live since', value: session.startedTime, format: 'time' });
+  if (liveFor) fields.push({ label: 'Live for', value: liveFor });
+  fields.push({ label: 'To confirm', value: confirmHint(meetingId, context), format: 'code' });
+  return reply({
+    title: `Stop ${livestream.name ?? 'this livestream'}?`,
+    tone: badge.tone,
+    badge,
+    text: `This stops the livestream of meeting ${meetingId} for everyone watching${liveFor ? `: it has been live for ${liveFor}` : livestream.status === 'INVOKED' ? ': it is still starting' : ''}. Nothing is stopped until you confirm.`,
+    fields,
+    actions: [stopConfirmAction(meetingId, livestream.name)],
+    visibility: 'requester',
+  });
+}
+
+/** The confirming command, as typed where the person is. */
+function confirmHint(meetingId: string, context: RequestContext | undefined): string {
+  return context?.platform === 'discord'
+    ? `/livestream stop meeting_id:${meetingId} yes:True`
+    : `/livestream stop ${meetingId} --yes`;
+}
+
+/**
+ * `stop --yes`: stops the meeting's livestream and tells the channel which one, for how long it was
+ * live, and who stopped it. What is about to stop is read first, only to name it: the stop itself
+ * decides whether anything was live (404: nothing to stop).
+ */
+async function stopNow(
+  meetingId: string,
+  deps: HandlerDeps,
+  now: number,
+  context: RequestContext | undefined,
+): Promise<Reply> {
+  const { client, log } = deps;
+  const before = await client.getMeetingActiveLivestream(meetingId).catch((error: unknown) => {
+    log?.info('stop: could not read the livestream before stopping it', { meetingId, error });
+    return null;
+  });
+  const session = before ? await activeSessionOf(client, before.id) : null;
+  const result = await client.stopMeetingLivestream(meetingId);
+  log?.info('livestream stopped', {
+    meetingId,
+    livestreamId: before?.id ?? null,
+    platform: context?.platform,
+    userId: context?.userId,
+    apiMessage: result.message,
+  });
+  const fields: ReplyField[] = before
+    ? livestreamFields(before).filter((field) => field.label !== 'Created')
+    : [{ label: 'Meeting', value: meetingId, format: 'code' }];
+  const wasLiveFor = session?.startedTime
+    ? durationBetween(session.startedTime, new Date(now).toISOString())
+    : null;
+  if (wasLiveFor) fields.push({ label: 'Was live for', value: wasLiveFor });
+  return reply({
+    title: before ? `Livestream stopped: ${before.name ?? 'unnamed'}` : 'Livestream stopped',
+    tone: 'success',
+    badge: { text: 'STOPPED', tone: 'idle' },
+    text: `The livestream of meeting ${meetingId} has stopped.`,
+    fields,
+    ...(context ? { actor: { userId: context.userId, did: 'Stopped' } } : {}),
+    // It changed what everyone sees: the channel is told, and by whom.
+    visibility: 'channel',
+  });
+}
+
+/** The open session of a livestream, for its start time; null when there is none or it cannot be read. */
+async function activeSessionOf(
+  client: RealtimeKitClient,
+  livestreamId: string,
+): Promise<LivestreamSession | null> {
+  try {
+    return (await client.getActiveLivestreamSession(livestreamId)).session;
+  } catch {
+    // Only "live for" is lost: the answer names the livestream all the same.
+    return null;
+  }
+}
+
+/** Sessions a page of `show` lists. */
+export const SHOW_SESSIONS_PER_PAGE = 5;
+
+/** One livestream, whatever its status (IDLE included), with a page of its sessions, newest first. */
+async function showReply(
+  command: Extract<Command, { name: 'show' }>,
+  client: RealtimeKitClient,
+): Promise<Reply> {
+  const pageNo = command.pageNo ?? 1;
+  const { livestream, sessions, paging } = await client.getLivestreamDetails(command.livestreamId, {
+    pageNo,
+    perPage: SHOW_SESSIONS_PER_PAGE,
+  });
+  const total = paging.totalCount;
+  const offset = (pageNo - 1) * SHOW_SESSIONS_PER_PAGE + 1;
+  const more =
+    total !== null ? offset - 1 + sessions.length < total : sessions.length >= SHOW_SESSIONS_PER_PAGE;
+  const page = (to: number, label: string): CommandAction => ({
+    label,
+    command: { name: 'show', livestreamId: command.livestreamId, pageNo: to },
+    inPlace: true,
+  });
+  const actions: CommandAction[] = [];
+  if (pageNo > 1) actions.push(page(pageNo - 1, 'Newer sessions'));
+  if (more) actions.push(page(pageNo + 1, 'Older sessions'));
+  const badge = statusBadge(livestream.status, livestream.rawStatus);
+  return reply({
+    title: livestream.name ?? 'Unnamed livestream',
+    tone: badge.tone,
+    badge,
+    fields: livestreamFields(livestream),
+    list: {
+      items: newestFirst(sessions).map(sessionItem),
+      total,
+      offset,
+      empty:
+        pageNo > 1 ? `No sessions on page ${pageNo}.` : 'No sessions yet: this livestream has not gone live.',
+      ...(more ? { next: `/livestream show ${command.livestreamId} --page ${pageNo + 1}` } : {}),
+    },
+    links: livestream.playbackUrl ? [{ label: 'Watch', url: livestream.playbackUrl }] : [],
+    ...(actions.length > 0 ? { actions } : {}),
+  });
+}
+
+/** Newest first by when each began; sessions without any time keep their order, after the others. */
+function newestFirst(sessions: readonly LivestreamSession[]): LivestreamSession[] {
+  const began = (session: LivestreamSession) =>
+    Date.parse(session.startedTime ?? session.invokedTime ?? session.createdAt ?? '');
+  return sessions
+    .map((session, index) => ({ session, index, at: began(session) }))
+    .sort((a, b) => {
+      const aKnown = !Number.isNaN(a.at);
+      const bKnown = !Number.isNaN(b.at);
+      if (aKnown && bKnown && a.at !== b.at) return b.at - a.at;
+      if (aKnown !== bKnown) return aKnown ? -1 : 1;
+      return a.index - b.index;
+    })
+    .map(({ session }) => session);
+}
+
+function sessionItem(session: LivestreamSession): ReplyItem {
+  const badge: Badge = session.errMessage
+    ? { text: 'ERRORED', tone: 'errored' }
+    : session.stoppedTime
+      ? { text: 'ENDED', tone: 'idle' }
+      : session.startedTime
+        ? { text: 'LIVE', tone: 'live' }
+        : { text: 'STARTING', tone: 'invoked' };
+  return { title: 'Session', badge, fields: sessionFields(session) };
 }

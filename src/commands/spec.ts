@@ -210,6 +210,68 @@ const meeting = defineCommand({
   }),
 });
 
+/**
+ * A meeting id the examples of `start` and `stop` use: the demo's emulator (`npm start` without
+ * credentials) has a meeting with this id, so the examples work there as typed
+ * (test/emulator/meetings.test.ts checks that they agree).
+ */
+export const EXAMPLE_MEETING_ID = '3d8e6a10-5c2b-4f7e-9a41-7b0c2e5d9f13';
+
+const start = defineCommand({
+  name: 'start',
+  summary: 'Start livestreaming a meeting (a UUID). The stream key is shown only to you.',
+  details:
+    'Only the people this bot’s admin named as operators may start, stop or create livestreams. The reply shows the livestream and its playback link.',
+  args: {
+    meeting_id: { kind: 'id', rule: UUID_RULE, required: true, description: 'The meeting id (a UUID)' },
+    name: {
+      kind: 'text',
+      rest: true,
+      maxLength: NAME_RULE.maxLength,
+      description: 'A name for the livestream (optional)',
+    },
+  },
+  examples: [`start ${EXAMPLE_MEETING_ID}`, `start ${EXAMPLE_MEETING_ID} Design review`],
+  toCommand: ({ meeting_id, name }): { name: 'start'; meetingId: string; livestreamName?: string } =>
+    name
+      ? { name: 'start', meetingId: meeting_id, livestreamName: name }
+      : { name: 'start', meetingId: meeting_id },
+});
+
+const stop = defineCommand({
+  name: 'stop',
+  summary: 'Stop the livestream of a meeting (a UUID), after you confirm.',
+  details:
+    'Without --yes the bot says which livestream it would stop and how long it has been live, and asks you to confirm. Only operators may stop a livestream.',
+  args: {
+    meeting_id: { kind: 'id', rule: UUID_RULE, required: true, description: 'The meeting id (a UUID)' },
+    yes: { kind: 'boolean', flag: true, description: 'Stop it now: you have confirmed' },
+  },
+  examples: [`stop ${EXAMPLE_MEETING_ID}`, `stop ${EXAMPLE_MEETING_ID} --yes`],
+  toCommand: ({ meeting_id, yes }): { name: 'stop'; meetingId: string; confirmed: boolean } => ({
+    name: 'stop',
+    meetingId: meeting_id,
+    confirmed: yes === true,
+  }),
+});
+
+const show = defineCommand({
+  name: 'show',
+  summary: 'Show one livestream, whatever its status, with its recent sessions.',
+  args: {
+    livestream_id: { kind: 'id', rule: ID_RULE, required: true, description: 'The livestream id' },
+    page: { kind: 'integer', flag: true, range: PAGE_RANGE, description: 'Page of sessions, from 1' },
+  },
+  examples: [
+    'show 3fd739f4-3c41-456e-bfba-6ebd51e16d2d',
+    'show 3fd739f4-3c41-456e-bfba-6ebd51e16d2d --page 2',
+  ],
+  toCommand: ({ livestream_id, page }): { name: 'show'; livestreamId: string; pageNo?: number } =>
+    page === undefined
+      ? { name: 'show', livestreamId: livestream_id }
+      : { name: 'show', livestreamId: livestream_id, pageNo: page },
+});
+
 const subscribe = defineCommand({
   name: 'subscribe',
   summary: 'Post to this channel when livestreams go LIVE or ERRORED (default: both, every livestream).',
@@ -311,6 +373,9 @@ export const COMMAND_SPECS = [
   status,
   session,
   meeting,
+  start,
+  stop,
+  show,
   subscribe,
   unsubscribe,
   subscriptions,

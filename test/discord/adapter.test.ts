@@ -85,6 +85,9 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
       'status',
       'session',
       'meeting',
+      'start',
+      'stop',
+      'show',
       'subscribe',
       'unsubscribe',
       'subscriptions',
@@ -188,7 +191,8 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
   });
 
   it('create: replies ephemerally (flags 64) and the stream key appears only there', async () => {
-    const interaction = h.run('create', { name: 'Launch day' });
+    // create is an operator's (here: the subscription role, DISCORD_OPERATOR_ROLES being unset).
+    const interaction = h.run('create', { name: 'Launch day' }, { roles: [MANAGER_ROLE] });
     const { body } = await h.callback(interaction);
     expect(body.type).toBe(CHANNEL_MESSAGE);
     expect(body.data?.flags).toBe(EPHEMERAL);
@@ -250,7 +254,7 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
     expect(embedsOf(edit.body)[0]?.title).toBe('Active session of Friday town hall');
   });
 
-  it('passes the platform context to the core: channel, user, the manager check and when it was issued', async () => {
+  it('passes the platform context to the core: channel, user, the manager and operator checks and when it was issued', async () => {
     const before = h.contexts.length;
     const plain = h.run('list', {}, { roles: [] });
     await h.callback(plain);
@@ -263,6 +267,14 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
       channelId: CHANNEL_ID,
       userId: '1200000000000000001',
       canManage,
+      // Operators default to the subscription managers (DISCORD_OPERATOR_ROLES is unset here).
+      canOperate: canManage,
+      operators: {
+        userIds: [],
+        roleIds: [MANAGER_ROLE],
+        permission: 'Manage Channels',
+        setting: 'DISCORD_SUBSCRIPTION_ROLES',
+      },
       // Discord's time of the command, read from its snowflake id.
       issuedAt: SnowflakeUtil.timestampFrom(interaction.id),
       canMention: expect.any(Function),

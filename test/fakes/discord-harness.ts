@@ -22,6 +22,7 @@ export const BOT_TOKEN = 'fake-bot-token-do-not-log';
 export interface HarnessOptions {
   guildId?: string | null;
   managerRoles?: string[];
+  operatorRoles?: string[];
   deferAfterMs?: number;
   /** The notification store: enables the subscription commands. */
   store?: NotifyStore;
@@ -43,12 +44,12 @@ export interface DiscordHarness {
   run(
     subcommand: string,
     options?: Record<string, OptionValue>,
-    extra?: { roles?: string[]; permissions?: string },
+    extra?: { roles?: string[]; permissions?: string; userId?: string },
   ): ChatInputInteraction;
   issue(
     subcommand: string,
     options?: Record<string, OptionValue>,
-    extra?: { roles?: string[]; permissions?: string },
+    extra?: { roles?: string[]; permissions?: string; userId?: string },
   ): ChatInputInteraction;
   deliver(interaction: ChatInputInteraction): void;
   callback(interaction: ChatInputInteraction): Promise<DiscordRequest & { body: InteractionCallback }>;
@@ -88,6 +89,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     apiUrl: discord.restUrl,
     notifyChannel: null,
     managerRoles: options.managerRoles ?? [],
+    operatorRoles: options.operatorRoles ?? [],
   };
   let adapter: DiscordAdapter;
   try {

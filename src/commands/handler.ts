@@ -23,7 +23,7 @@ import {
   reply,
   statusBadge,
 } from '../reply.js';
-import { livestreamActions, stopConfirmAction } from './actions.js';
+import { detailsAction, livestreamActions, stopConfirmAction } from './actions.js';
 import { type Command, DEFAULT_PER_PAGE } from './command.js';
 import { type ErrorSubject, errorReply } from './describe-error.js';
 import { durationBetween, formatSeconds } from './format.js';
@@ -193,8 +193,11 @@ function notLiveReply(livestream: Livestream): Reply {
     title: active ? `${name} is ${badge.text}` : `${name} is ${badge.text} (not live now)`,
     tone: badge.tone,
     badge,
-    ...(active ? { text: 'Its session is not available yet: try again in a moment.' } : {}),
+    text: active
+      ? 'Its session is not available yet: try again in a moment.'
+      : `\`/livestream show ${livestream.id}\` shows it with its recent sessions.`,
     fields: livestreamFields(livestream),
+    actions: [detailsAction(livestream.id)],
   });
 }
 

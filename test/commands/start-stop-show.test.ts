@@ -298,3 +298,16 @@ describe('show <livestream_id>', () => {
     expect(reply.text).toContain('No livestream has the id no-such-stream');
   });
 });
+
+describe('status <id> of a livestream that is not live', () => {
+  it('says its status and points at show, as words and as a Details button', async () => {
+    const idle = emulator.addLivestream({ name: 'Quiet stream', status: 'IDLE' });
+    const reply = await ask(`status ${idle.id}`);
+    expect(reply.badge?.text).toBe('IDLE');
+    expect(reply.text).toContain(`/livestream show ${idle.id}`);
+    expect(reply.actions).toContainEqual({
+      label: 'Details',
+      command: { name: 'show', livestreamId: idle.id },
+    });
+  });
+});

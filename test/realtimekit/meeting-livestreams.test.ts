@@ -1,7 +1,7 @@
 /**
  * Starting and stopping a meeting's livestream, and one livestream's details with its sessions: what the
- * real client sends, what it refuses to send, and every shape of answer the sources disagree on
- * (../shared/realtimekit-api/BEYOND-SEEDS.md), parsed by wire.ts.
+ * real client sends, what it refuses to send, and every shape of answer the sources disagree on (the
+ * shapes docs/emulator.md lists for GET /livestreams/{id}), parsed by wire.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { RealtimeKitError } from '../../src/realtimekit/errors.js';

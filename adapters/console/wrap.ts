@@ -1,15 +1,15 @@
 /**
  * Word-wrap for the terminal: lines are cut between words, never inside one, so a URL or an id stays
- * whole (a word longer than the width gets a line of its own and runs past the edge, where the
- * terminal folds it; copying it still gives the whole word).
+ * whole. A word longer than the room left by its indent gets a line of its own at the left edge; one
+ * longer than the width runs past the edge, where the terminal folds it (copying still gives it whole).
  */
 
 /** Narrower than this, wrapping would cost more lines than it saves: lines are cut no shorter. */
 const MIN_WIDTH = 20;
 /** How far a field's further lines sit under its label's start. */
 const FIELD_HANG = 2;
-/** `  Label: value`: a field line of replyToPlainText (short label, then colon and space). */
-const FIELD_LINE = /^\s*[^\s:][^:]{0,40}: /;
+/** `  Label: value`: an indented field line of replyToPlainText (short label, then colon and space). */
+const FIELD_LINE = /^\s+[^\s:][^:]{0,40}: /;
 /** `12. Title`: a list item, whose further lines go under its title. */
 const ITEM_LINE = /^\s*\d+\. /;
 
@@ -38,7 +38,8 @@ function wrapLine(line: string, width: number): string[] {
       current += ` ${word}`;
     } else {
       lines.push(current);
-      current = hang + word;
+      // A word too long for its indent (a URL) starts at the edge when it fits there: unfolded, it copies whole.
+      current = hang.length + word.length > width && word.length <= width ? word : hang + word;
     }
   }
   lines.push(current);

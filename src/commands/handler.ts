@@ -196,7 +196,8 @@ function notLiveReply(livestream: Livestream): Reply {
     text: active
       ? 'Its session is not available yet: try again in a moment.'
       : `\`/livestream show ${livestream.id}\` shows it with its recent sessions.`,
-    fields: livestreamFields(livestream),
+    // The title names it already.
+    fields: livestreamFields(livestream).filter((field) => field.label !== 'Name'),
     actions: [detailsAction(livestream.id)],
   });
 }

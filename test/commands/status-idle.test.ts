@@ -36,6 +36,7 @@ it('an IDLE livestream: its name and status, not "Not found"', async () => {
   expect(reply.badge).toEqual({ text: 'IDLE', tone: 'idle' });
   expect(reply.tone).toBe('idle');
   expect(reply.fields).toContainEqual({ label: 'Livestream ID', value: idle.id, format: 'code' });
+  expect(reply.fields.map((f) => f.label)).not.toContain('Name'); // the title says it
   const text = replyToPlainText(reply);
   expect(text).not.toMatch(/Not found|no livestream has that id/);
   expect(text).not.toContain(idle.stream_key);

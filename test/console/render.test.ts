@@ -99,6 +99,23 @@ describe('replies fit the terminal', () => {
     );
   });
 
+  it('a word too long for its indent starts at the left edge when it fits there, so the terminal does not fold it', () => {
+    const width = URL.length + 2;
+    const lines = renderForTerminal(long, { colour: false, width, ...PARIS }).split('\n');
+    expect(lines).toContain(URL);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(width);
+  });
+
+  it('a sentence with a colon is a paragraph, not a field: its lines are not indented', () => {
+    const banner = reply({
+      title: 'livestream-chatops DEMO: no Cloudflare credentials are set, so this talks to a local emulator.',
+    });
+    expect(renderForTerminal(banner, { colour: false, width: 50, ...PARIS }).split('\n')).toEqual([
+      'livestream-chatops DEMO: no Cloudflare credentials',
+      'are set, so this talks to a local emulator.',
+    ]);
+  });
+
   it('colours the first line after wrapping, so a code never splits a word', () => {
     const text = renderForTerminal(long, { colour: true, width: 40, ...PARIS });
     const first = text.split('\n')[0]!;

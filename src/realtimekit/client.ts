@@ -52,6 +52,23 @@ export interface RealtimeKitClientOptions {
   maxBodyBytes?: number;
   /** Called for every HTTP request sent, retries included (request budgets, metrics). */
   onRequest?: (request: { method: string; path: string }) => void;
+  /** Called when each of those requests ends: answered (with its status) or not (metrics, health). */
+  onResponse?: (answer: ApiAnswer) => void;
+}
+
+/** How one HTTP request ended: refused is 401/403 (the token), before any retry. */
+export type ApiOutcome =
+  'ok' | 'refused' | 'rate_limited' | 'client_error' | 'server_error' | 'timeout' | 'network';
+
+export interface ApiAnswer {
+  method: string;
+  /** Relative to the app's prefix, without the query: `livestreams/<id>/active-livestream-session`. */
+  path: string;
+  /** Null when no answer arrived. */
+  status: number | null;
+  outcome: ApiOutcome;
+  /** Until the headers arrived, or the request failed. */
+  durationMs: number;
 }
 
 export const DEFAULT_CLIENT_OPTIONS = {
@@ -127,6 +144,8 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
         return undefined;
       },
     },
+    // Only when someone listens: every attempt's answer (or failure) seen where fetch is called.
+    ...(settings.onResponse ? { fetch: observedFetch(settings.onResponse, prefixPathLength) } : {}),
     hooks: {
       beforeRequest: [
         (request) => {
@@ -315,6 +334,42 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     createWebhook,
     updateWebhook,
   };
+}
+
+/** fetch, reporting how each request ended. ky calls it with a Request; its timeout aborts it. */
+function observedFetch(
+  report: (answer: ApiAnswer) => void,
+  prefixPathLength: number,
+): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const started = performance.now();
+    const method = input instanceof Request ? input.method : (init?.method ?? 'GET');
+    const path = new URL(input instanceof Request ? input.url : input).pathname.slice(prefixPathLength);
+    try {
+      const response = await fetch(input, init);
+      const { status } = response;
+      report({ method, path, status, outcome: outcomeOf(status), durationMs: performance.now() - started });
+      return response;
+    } catch (error) {
+      const timedOut =
+        error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+      report({
+        method,
+        path,
+        status: null,
+        outcome: timedOut ? 'timeout' : 'network',
+        durationMs: performance.now() - started,
+      });
+      throw error;
+    }
+  };
+}
+
+function outcomeOf(status: number): ApiOutcome {
+  if (status < 400) return 'ok';
+  if (status === 401 || status === 403) return 'refused';
+  if (status === 429) return 'rate_limited';
+  return status >= 500 ? 'server_error' : 'client_error';
 }
 
 function toSearchParams(query: ListQuery): URLSearchParams {

@@ -4,16 +4,27 @@
  * Bolt's receiver is a route on the bot's one HTTP server (src/http/server.ts), which webhooks share;
  * started alone, the adapter runs such a server of its own on PORT.
  */
-import { App, HTTPReceiver, type Receiver, SocketModeReceiver, type webApi } from '@slack/bolt';
+import {
+  App,
+  type BlockAction,
+  type ButtonAction,
+  HTTPReceiver,
+  type Receiver,
+  SocketModeReceiver,
+  type webApi,
+} from '@slack/bolt';
 import type { SlackConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
 import { createHttpServer, type HttpServer, HttpListenError, sendText } from '../../src/http/server.js';
 import type { Logger } from '../../src/log.js';
 import type { Sink } from '../../src/sink.js';
+import { createClickGuard } from '../../src/commands/index.js';
+import { createActionListener } from './actions.js';
 import { createBoltLogger } from './bolt-logger.js';
 import { createClaims } from './claims.js';
 import { createCommandListener } from './command.js';
 import { SLASH_COMMAND } from './manifest.js';
+import { ACTION_PREFIX } from './render.js';
 import { refuseFutureDatedRequests } from './request-window.js';
 import { describeSlackStartError } from './start-errors.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from './sink.js';
@@ -47,6 +58,8 @@ export interface SlackAdapter {
 
 /** A redelivered command is recognised by its trigger_id for this long (Slack redelivers within minutes). */
 const CLAIM_TTL_MS = 10 * 60_000;
+/** After a click that changed shared state (Stop), the same click is "already done" for this long. */
+const DOUBLE_CLICK_WINDOW_MS = 10_000;
 /** stop() waits this long at most for Slack to answer the WebSocket close. */
 const SOCKET_CLOSE_TIMEOUT_MS = 5_000;
 
@@ -84,6 +97,18 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       managers: config.managers,
       operators: config.operators ?? [],
       claims: createClaims({ ttlMs: CLAIM_TTL_MS }),
+    }),
+  );
+  // Button clicks: every button the renderer makes has an action_id with this prefix.
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: new RegExp(`^${ACTION_PREFIX}`) },
+    createActionListener({
+      core,
+      log,
+      managers: config.managers,
+      operators: config.operators ?? [],
+      claims: createClaims({ ttlMs: CLAIM_TTL_MS }),
+      guard: createClickGuard({ windowMs: DOUBLE_CLICK_WINDOW_MS }),
     }),
   );
   app.error(async (error) => {

@@ -14,6 +14,13 @@ export const SLASH_COMMAND = '/livestream';
  */
 export const BOT_SCOPES = ['commands', 'chat:write'] as const;
 
+/**
+ * Buttons (list paging, Details, Stop) need interactivity on. Clicks come the way commands do (over the
+ * socket, or signed POSTs to /slack/events in HTTP mode) and are answered through their response_url,
+ * so they need no scope of their own.
+ */
+export const INTERACTIVITY = true;
+
 /** `list [live|idle|errored|invoked] | create [name...] | …`: each command with its arguments, no options. */
 export function usageHint(): string {
   return COMMAND_SPECS.map((spec) => spec.usage.split(' [--')[0]).join(' | ');

@@ -23,7 +23,7 @@ import {
   reply,
   statusBadge,
 } from '../reply.js';
-import { detailsAction, livestreamActions, stopConfirmAction } from './actions.js';
+import { detailsAction, listPagingActions, livestreamActions, stopConfirmAction } from './actions.js';
 import { type Command, DEFAULT_PER_PAGE } from './command.js';
 import { type ErrorSubject, errorReply } from './describe-error.js';
 import { durationBetween, formatSeconds } from './format.js';
@@ -224,6 +224,8 @@ async function listReply(
         pageNo > 1 ? `Nothing on page ${pageNo}.` : `No livestreams${filter ? ` are ${query.status}` : ''}.`,
       ...(more ? { next: nextPageCommand(command.query, pageNo + 1) } : {}),
     },
+    // Previous / Next page in place; each item's Details is in listItem.
+    actions: listPagingActions(command.query, pageNo, more),
   });
 }
 
@@ -249,6 +251,7 @@ function listItem(livestream: Livestream): ReplyItem {
     badge: statusBadge(livestream.status, livestream.rawStatus),
     fields,
     ...(livestream.playbackUrl ? { link: { label: 'Watch', url: livestream.playbackUrl } } : {}),
+    actions: [detailsAction(livestream.id)],
   };
 }
 
@@ -284,6 +287,9 @@ function createdReply(livestream: Livestream): Reply {
     fields.push({ label: 'RTMPS server', value: livestream.ingestServer, format: 'code' });
   if (livestream.streamKey)
     fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
+  // As code too, so it copies cleanly (the link below opens it).
+  if (livestream.playbackUrl)
+    fields.push({ label: 'Playback URL', value: livestream.playbackUrl, format: 'code' });
   return reply({
     title: `Livestream created: ${livestreamName(livestream.name)}`,
     tone: 'success',
@@ -291,6 +297,7 @@ function createdReply(livestream: Livestream): Reply {
     text: 'Point your encoder (OBS, ffmpeg…) at the RTMPS server with this stream key. Keep the key secret: anyone who has it can broadcast on this stream.',
     fields,
     links: livestream.playbackUrl ? [{ label: 'Playback URL', url: livestream.playbackUrl }] : [],
+    actions: [detailsAction(livestream.id)],
     // The stream key is a secret: only the person who asked may ever see it.
     visibility: 'requester',
   });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOT_SCOPES, SLASH_COMMAND, usageHint } from '../../adapters/slack/manifest.js';
+import { BOT_SCOPES, INTERACTIVITY, SLASH_COMMAND, usageHint } from '../../adapters/slack/manifest.js';
 import { reply } from '../../src/reply.js';
 import { type SlackHarness, startSlackHarness } from '../fakes/slack-harness.js';
 import { parseYaml, type YamlValue } from '../fakes/slack-yaml.js';
@@ -41,10 +41,13 @@ describe('manifest.yml', () => {
     expect(at('oauth_config.scopes.user')).toBeNull();
   });
 
-  it('turns Socket Mode on and everything unused off', () => {
+  it('turns Socket Mode and interactivity (buttons) on, and everything unused off', () => {
     expect(at('settings.socket_mode_enabled')).toBe(true);
     expect(at('settings.org_deploy_enabled')).toBe(false);
-    expect(at('settings.interactivity.is_enabled')).toBe(false);
+    expect(at('settings.interactivity.is_enabled')).toBe(INTERACTIVITY);
+    expect(INTERACTIVITY).toBe(true);
+    // Socket Mode: clicks come over the socket, so no request URL (HTTP mode adds /slack/events).
+    expect(at('settings.interactivity.request_url')).toBeNull();
     expect(at('settings.event_subscriptions')).toBeNull();
   });
 
@@ -65,9 +68,12 @@ describe('the scopes are the ones the code uses', () => {
     await h?.stop();
   });
 
-  it('every Web API method called (start, command, notification post and edit) is covered, and nothing more', async () => {
+  it('every Web API method called (start, command, button click, notification post and edit) is covered, and nothing more', async () => {
     const sent = await h.command('help');
     await h.responses.next(sent.id);
+    // A click is answered through its response_url, which needs no scope either.
+    const clicked = await h.click({ action_id: 'livestream:1', value: 'v1:p:list --page 1' });
+    await h.responses.next(clicked.id);
     const posted = await h.adapter.sink.post('C0NOTIFY', reply({ title: 'LIVE', visibility: 'channel' }));
     await h.adapter.sink.edit('C0NOTIFY', posted.messageId, reply({ title: 'ended', visibility: 'channel' }));
 

@@ -121,7 +121,8 @@ describe('per-person limits on Discord', () => {
     );
     expect(answers.filter((text) => text.includes('Slow down: try again in 3 s'))).toHaveLength(6);
     expect(answers.filter((text) => text.includes('Livestreams'))).toHaveLength(20);
-    expect(apiRequests).toHaveLength(20);
+    // The API saw the 20 commands' requests (the poller's own lists, on their own clock, aside).
+    expect(apiRequests.filter((request) => request.query.status === undefined)).toHaveLength(20);
     // Another member is not held back.
     expect(await run('1300000000000000002', 'list')).toContain('Livestreams');
   });

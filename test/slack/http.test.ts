@@ -80,7 +80,8 @@ describe('every subcommand answers through respond()', () => {
   });
 
   it('create answers ephemeral only, with the stream key in a code span', async () => {
-    const { body, shown } = await ask('create Friday town hall');
+    // create is an operator's: the subscription managers, SLACK_OPERATORS being unset.
+    const { body, shown } = await ask('create Friday town hall', { userId: 'U0BOSS' });
     expect(body.response_type).toBe('ephemeral');
     const created = h.emulator.livestreams().find((l) => l.name === 'Friday town hall');
     expect(created).toBeDefined();
@@ -90,7 +91,9 @@ describe('every subcommand answers through respond()', () => {
   });
 
   it('create drops bidi controls and zero-width characters from the name before it reaches the API', async () => {
-    const { shown } = await ask('create Quiet\u202Egnol\u202C \u2066show\u2069\u200B\uFEFF');
+    const { shown } = await ask('create Quiet\u202Egnol\u202C \u2066show\u2069\u200B\uFEFF', {
+      userId: 'U0BOSS',
+    });
     const created = h.emulator.livestreams().filter((l) => l.name?.startsWith('Quiet'));
     expect(created.map((l) => l.name)).toEqual(['Quietgnol show']);
     expect(shown).toContain('Quietgnol show');
@@ -141,7 +144,7 @@ describe('every subcommand answers through respond()', () => {
 });
 
 describe('context handed to the core', () => {
-  it('carries the channel, the user and whether they may manage', async () => {
+  it('carries the channel, the user and whether they may manage and operate', async () => {
     const before = h.coreCalls.length;
     await ask('help', { userId: 'U0HUMAN' });
     await ask('help', { userId: 'U0BOSS' });
@@ -152,8 +155,17 @@ describe('context handed to the core', () => {
       userId: 'U0HUMAN',
       canManage: false,
       canMention: expect.any(Function),
+      // Operators default to the subscription managers.
+      canOperate: false,
+      operators: {
+        userIds: ['U0BOSS'],
+        roleIds: [],
+        permission: null,
+        setting: 'SLACK_SUBSCRIPTION_MANAGERS',
+      },
     });
     expect(boss?.context.canManage).toBe(true);
+    expect(boss?.context.canOperate).toBe(true);
     expect(human?.text).toBe('help');
   });
 });
@@ -222,9 +234,10 @@ describe('failures', () => {
   it('a redelivered command (x-slack-retry-num) does not create twice', async () => {
     const posts = () => h.emulator.requests.filter((r) => r.method === 'POST').length;
     const before = posts();
-    const first = await h.command('create Once only', { id: 'dup' });
+    const first = await h.command('create Once only', { id: 'dup', userId: 'U0BOSS' });
     const again = await h.command('create Once only', {
       id: 'dup',
+      userId: 'U0BOSS',
       headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
     });
     expect([first.status, again.status]).toEqual([200, 200]);

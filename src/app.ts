@@ -263,6 +263,7 @@ async function startParts(
       checker: notifications.poller,
       clock,
       log,
+      metrics: ops.metrics,
     });
     // First thing on stop: no hint may reach a poller that is stopping.
     stops.push(async () => running.stop());

@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import type { RouteHandler } from '../http/server.js';
 import type { Logger } from '../log.js';
+import { type Metrics, noMetrics } from '../metrics.js';
 import type { NotifyStore } from '../notify/store.js';
 import { verifySignature, type WebhookKeys } from './keys.js';
 import { parseWebhookNotice } from './payload.js';
@@ -31,6 +32,8 @@ export interface WebhookReceiverOptions {
   log: Logger;
   /** The largest body read; a larger one is refused with 413. Default 64 KB (a delivery is under 2 KB). */
   maxBodyBytes?: number;
+  /** Told of each delivery accepted or refused (the refusal's fixed reason word, never input). */
+  metrics?: Pick<Metrics, 'webhook'>;
 }
 
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
@@ -57,8 +60,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): RouteHan
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
   const refusals = refusalLog(log, clock);
 
+  const metrics = options.metrics ?? noMetrics;
   const refuse = (response: ServerResponse, status: number, reason: Refusal, message: string) => {
     refusals.note(reason);
+    metrics.webhook('refused', reason);
     sendJson(response, status, { error: message });
   };
 
@@ -122,8 +127,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): RouteHan
     };
     if (!first) {
       log.debug('webhook delivery already seen; ignored', fields);
+      metrics.webhook('accepted', 'duplicate');
       return sendJson(response, 200, { ok: true, duplicate: true });
     }
+    metrics.webhook('accepted');
     sendJson(response, 200, { ok: true });
     if (notice.streamId === null) {
       log.debug('webhook event names no livestream; nothing to check', fields);

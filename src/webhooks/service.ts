@@ -6,6 +6,7 @@
 import type { Clock } from '../clock.js';
 import type { HttpServer } from '../http/server.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { NotifyStore } from '../notify/store.js';
 import { WEBHOOK_PATH, type WebhooksConfig } from './config.js';
 import { fixedWebhookKey, publishedWebhookKey, type WebhookKeys } from './keys.js';
@@ -18,6 +19,7 @@ export interface WebhooksOptions {
   checker: LivestreamChecker;
   clock: Clock;
   log: Logger;
+  metrics?: Pick<Metrics, 'webhook'>;
 }
 
 export interface Webhooks {
@@ -35,7 +37,11 @@ export async function startWebhooks(options: WebhooksOptions): Promise<Webhooks>
     await published.load();
     keys = published;
   }
-  server.route(WEBHOOK_PATH, createWebhookReceiver({ keys, store, checker, clock, log }));
+  const metrics = options.metrics;
+  server.route(
+    WEBHOOK_PATH,
+    createWebhookReceiver({ keys, store, checker, clock, log, ...(metrics ? { metrics } : {}) }),
+  );
   log.info('RealtimeKit webhooks on', {
     url: config.url,
     key: config.publicKeyPem !== null ? 'REALTIMEKIT_WEBHOOK_PUBLIC_KEY' : config.keyUrl,

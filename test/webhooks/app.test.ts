@@ -100,6 +100,7 @@ async function start() {
     stdin: new PassThrough(),
     stdout: new PassThrough(),
     interactive: false,
+    metricsPort: 0,
   });
   const port = Number((await waitForLog('HTTP server listening')).port);
   return { port, waitForLog, records };
@@ -145,6 +146,17 @@ it('Slack commands and RealtimeKit webhooks share one port; a delivery posts LIV
 
   // Any other path is a 404.
   expect((await fetch(`http://127.0.0.1:${port}/elsewhere`)).status).toBe(404);
+
+  // A forged delivery is refused; /metrics counts both, by outcome and the refusal's reason word.
+  const forged = await fetch(`http://127.0.0.1:${port}/webhooks/realtimekit`, {
+    method: 'POST',
+    headers: { 'rtk-signature': 'Zm9yZ2Vk', 'rtk-uuid': 'forged-1', 'content-type': 'application/json' },
+    body: JSON.stringify({ event: 'livestreaming.statusUpdate', streamId: show.id, status: 'IDLE' }),
+  });
+  expect(forged.status).toBe(401);
+  const metrics = await (await fetch(`http://127.0.0.1:${app!.metricsPort}/metrics`)).text();
+  expect(metrics).toMatch(/webhook_deliveries_total\{outcome="accepted",reason=""\} 1\b/);
+  expect(metrics).toMatch(/webhook_deliveries_total\{outcome="refused",reason="bad-signature"\} 1\b/);
 
   await app!.stop();
   app = null;

@@ -12,7 +12,6 @@ import {
   type ActiveLivestreamSession,
   type Livestream,
   type LivestreamSession,
-  MAX_PER_PAGE,
 } from '../realtimekit/types.js';
 import {
   type Badge,
@@ -138,23 +137,24 @@ async function run(
   }
 }
 
-/** Pages of the list (newest first, 100 a page) `status` reads to find a livestream that is not live. */
-export const STATUS_LOOKUP_PAGES = 3;
-
 async function statusReply(livestreamId: string, client: RealtimeKitClient, log?: Logger): Promise<Reply> {
   let active: ActiveLivestreamSession;
   try {
     active = await client.getActiveLivestreamSession(livestreamId);
   } catch (error) {
     // The API answers 404 alike for a livestream that is not streaming and for no livestream at all:
-    // the list tells them apart (a failed lookup leaves the 404's own answer).
+    // the livestream itself tells them apart (a failed lookup leaves the 404's own answer).
     if (!isRealtimeKitError(error) || error.kind !== 'NotFound') throw error;
-    const found = await findInList(client, livestreamId).catch((lookup: unknown) => {
-      log?.info('status: the list lookup after a 404 failed', { error: lookup });
-      return null;
-    });
+    const found = await client
+      // One session is enough: only the livestream is shown.
+      .getLivestreamDetails(livestreamId, { perPage: 1 })
+      .catch((lookup: unknown) => {
+        if (!isRealtimeKitError(lookup) || lookup.kind !== 'NotFound')
+          log?.info('status: the livestream lookup after a 404 failed', { error: lookup });
+        return null;
+      });
     if (!found) throw error;
-    return notLiveReply(found);
+    return notLiveReply(found.livestream);
   }
   const { livestream, session } = active;
   // Without the livestream in the answer its name is unknown, not absent: say its id.
@@ -169,18 +169,6 @@ async function statusReply(livestreamId: string, client: RealtimeKitClient, log?
     ],
     links: livestream?.playbackUrl ? [{ label: 'Watch', url: livestream.playbackUrl }] : [],
   });
-}
-
-/** The livestream with this id among the newest `STATUS_LOOKUP_PAGES` pages, or null. */
-async function findInList(client: RealtimeKitClient, livestreamId: string): Promise<Livestream | null> {
-  let pages = 0;
-  // Leaving the loop ends the walk: no page is read past the one that had it.
-  for await (const page of client.allLivestreamPages({ perPage: MAX_PER_PAGE, sortOrder: 'DSC' })) {
-    const found = page.find((livestream) => livestream.id === livestreamId);
-    if (found) return found;
-    if (++pages >= STATUS_LOOKUP_PAGES) break;
-  }
-  return null;
 }
 
 /** A livestream with no active session: what it is, and that it is not live. */

@@ -1,7 +1,7 @@
 /**
  * `status <id>` of a livestream that is not streaming: the active-session endpoint answers 404 for it
- * as for an unknown id, so the bot looks the id up in the list (newest first, a few pages at most) and
- * says what the livestream is and that it is not live, instead of "Not found".
+ * as for an unknown id, so the bot looks the livestream up (`GET /livestreams/{id}`, one request) and
+ * says what it is and that it is not live, instead of "Not found".
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createCore, type RequestContext } from '../../src/core.js';
@@ -18,6 +18,8 @@ const ask = (text: string) =>
     log: silentLogger,
   }).replyToText(text, context);
 const listRequests = () => emulator.requests.filter((r) => r.method === 'GET' && r.path === 'livestreams');
+const detailsRequests = (id: string) =>
+  emulator.requests.filter((r) => r.method === 'GET' && r.path === `livestreams/${id}`);
 
 beforeAll(async () => {
   emulator = createEmulator({ seed: 23 });
@@ -49,19 +51,27 @@ it('an INVOKED one the same way, unnamed under the one name for that', async () 
   expect(reply.badge?.text).toBe('INVOKED');
 });
 
-it('an id no livestream has: still "not found", after a bounded search of the list', async () => {
+it('an id no livestream has: still "not found", after one lookup of that id (never a walk of the list)', async () => {
   emulator.seed(450, { status: 'IDLE' });
-  const reply = await ask('status 00000000-0000-4000-8000-000000000000');
+  const unknown = '00000000-0000-4000-8000-000000000000';
+  const reply = await ask(`status ${unknown}`);
   expect(reply.title).toBe('Not found');
   expect(replyToPlainText(reply)).toMatch(/has no active session/);
-  // At most a few pages of the newest, never the whole list.
-  expect(listRequests().length).toBeGreaterThan(0);
-  expect(listRequests().length).toBeLessThanOrEqual(3);
+  expect(detailsRequests(unknown)).toHaveLength(1);
+  expect(listRequests()).toEqual([]);
 });
 
-it('a list that fails during the lookup: the plain "not found" answer, not the list’s error', async () => {
+it('one far down the list (past the newest few hundred) is found all the same', async () => {
+  const old = emulator.addLivestream({ name: 'Archive', status: 'IDLE' });
+  emulator.seed(450, { status: 'IDLE' });
+  const reply = await ask(`status ${old.id}`);
+  expect(reply.title).toBe('Archive is IDLE (not live now)');
+  expect(listRequests()).toEqual([]);
+});
+
+it('a lookup that fails: the plain "not found" answer, not the lookup’s error', async () => {
   const idle = emulator.addLivestream({ name: 'Quiet', status: 'IDLE' });
-  // Only the list (its query has per_page), not the active-session lookup before it.
+  // Only the lookup (its query has per_page), not the active-session request before it.
   emulator.injectFault({ method: 'GET', path: 'per_page', status: 500, times: 5 });
   const reply = await ask(`status ${idle.id}`);
   expect(reply.title).toBe('Not found');

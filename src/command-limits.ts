@@ -27,7 +27,7 @@ export interface CommandLimitsOptions {
   budget: RequestBudget;
   /** Per person: every command that may call the API. */
   commands: Rate;
-  /** Per person: creates, on top of `commands`. */
+  /** Per person: livestreams made (`create` and `start`), on top of `commands`. */
   creates: Rate;
   /**
    * HTTP requests one API call may take: the first try and the client's retries. A command is let
@@ -61,7 +61,8 @@ export class CommandLimits {
     const person = `${context.platform}:${context.userId}`;
 
     const commandsWait = this.perPerson.waitMs(person, now);
-    const createsWait = command.name === 'create' ? this.creates.waitMs(person, now) : 0;
+    const makes = makesLivestream(command);
+    const createsWait = makes ? this.creates.waitMs(person, now) : 0;
     if (commandsWait > 0 || createsWait > 0) {
       const byCreates = createsWait >= commandsWait;
       return {
@@ -80,7 +81,7 @@ export class CommandLimits {
     if (budgetWait > 0) return { ok: false, refusal: { kind: 'NearRequestLimit', retryAfterMs: budgetWait } };
 
     this.perPerson.take(person, now);
-    if (command.name === 'create') this.creates.take(person, now);
+    if (makes) this.creates.take(person, now);
     this.reserved += cost;
     let released = false;
     return {
@@ -92,6 +93,11 @@ export class CommandLimits {
       },
     };
   }
+}
+
+/** `create` and `start` both make a livestream (with a stream key): both count against `creates`. */
+function makesLivestream(command: Command): boolean {
+  return command.name === 'create' || command.name === 'start';
 }
 
 /** The most RealtimeKit calls a command may make (0: it never calls the API). */

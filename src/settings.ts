@@ -396,7 +396,8 @@ export const SETTINGS = {
     integer: true,
     min: 1,
     unit: 'creates',
-    description: 'Livestream creates per person per 10 minutes, on top of the command limit.',
+    description:
+      'Livestreams one person may make (`create` and `start`) per 10 minutes, on top of the command limit.',
   },
 
   LOG_LEVEL: {

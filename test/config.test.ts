@@ -138,6 +138,7 @@ describe('Slack', () => {
       port: 3000,
       notifyChannel: null,
       managers: [],
+      operators: [],
     });
   });
 
@@ -159,6 +160,7 @@ describe('Slack', () => {
       port: 8080,
       notifyChannel: 'C0123456789',
       managers: ['U1', 'U2', 'U3', 'U4'],
+      operators: [],
     });
   });
 
@@ -241,7 +243,8 @@ describe('Discord', () => {
       botToken: 'discord.bot.token',
       applicationId: DISCORD.DISCORD_APPLICATION_ID,
       guildId: '987654321098765',
-      apiUrl: 'http://127.0.0.1:7777/api',
+      managerRoles: ['222222222222222222', '333333333333333333'],
+      operatorRoles: [],
       notifyChannel: '111111111111111111',
       managerRoles: ['222222222222222222', '333333333333333333'],
     });

@@ -315,6 +315,17 @@ describe('per-person limits and the token’s budget', () => {
     expect((await limited.replyToText('list', alice)).title).toBe('Livestreams');
   });
 
+  it('counts a start, which makes a livestream too, against the stricter create limit', async () => {
+    const meetings = [emulator.addMeeting(), emulator.addMeeting()];
+    emulator.resetRequests();
+    expect((await limited.replyToText('create One', alice)).title).toBe('Livestream created: One');
+    expect((await limited.replyToText(`start ${meetings[0]!.id} Town hall`, alice)).tone).toBe('success');
+    const third = await limited.replyToText(`start ${meetings[1]!.id}`, alice);
+    expect(third.title).toBe('Slow down');
+    expect(third.text).toContain('2 livestreams every 10 minutes');
+    expect(emulator.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+  });
+
   it('refuses commands politely near the token limit, saying when to try again', async () => {
     // The poller (or anyone) has used all but 3 of the token's 40 in this window.
     for (let i = 0; i < 37; i++) budget.record(clock.monotonic());

@@ -243,10 +243,10 @@ describe('Discord', () => {
       botToken: 'discord.bot.token',
       applicationId: DISCORD.DISCORD_APPLICATION_ID,
       guildId: '987654321098765',
-      managerRoles: ['222222222222222222', '333333333333333333'],
-      operatorRoles: [],
+      apiUrl: 'http://127.0.0.1:7777/api',
       notifyChannel: '111111111111111111',
       managerRoles: ['222222222222222222', '333333333333333333'],
+      operatorRoles: [],
     });
   });
 

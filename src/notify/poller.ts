@@ -166,6 +166,7 @@ export class Poller {
    * checked are checked together next. Never throws: the poll reconciles whatever a check missed.
    */
   check(livestreamId: string): Promise<void> {
+    if (this.abort.signal.aborted) return Promise.resolve(); // stopping: the next start's poll covers it
     this.pendingChecks.add(livestreamId);
     this.queuedCheck ??= this.exclusive(async () => {
       this.queuedCheck = null;
@@ -215,8 +216,8 @@ export class Poller {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
-    await this.running;
-    await this.queuedCheck;
+    // Every cycle and check already queued or under way runs on `turn`: they all end before this does.
+    await this.turn;
   }
 
   /** The wait before the next cycle: the interval, stretched to fit the budget, or a backoff after failures. */

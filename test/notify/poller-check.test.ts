@@ -98,4 +98,22 @@ describe('poller.check', () => {
     await h.drainAll();
     expect(titles()).toEqual(['post Later is live']);
   });
+
+  it('stop() waits for a check under way, so it never writes to a closed store', async () => {
+    h = await createHarness();
+    const show = h.emulator.addLivestream({ name: 'Slow', status: 'IDLE' });
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    h.emulator.setStatus(show.id, 'LIVE');
+    h.emulator.injectFault({ path: 'active-livestream-session', delayMs: 150 });
+    const checked = h.poller.check(show.id);
+    await h.emulator.waitForRequest((r) => r.path.endsWith('/active-livestream-session'));
+    await h.poller.stop();
+    // The check had written its LIVE event before stop() resolved.
+    expect(h.store.countPending()).toBe(1);
+    await checked;
+    // A hint after stop() is ignored.
+    await h.poller.check(show.id);
+    expect(h.store.countPending()).toBe(1);
+  });
 });

@@ -17,6 +17,7 @@ import type { Core } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
 import type { Sink } from '../../src/sink.js';
 import { COMMAND_NAME } from './commands.js';
+import { createButtonHandler } from './components.js';
 import { handleInteraction } from './interactions.js';
 import { discordInviteUrl } from './invite.js';
 import { registerCommands } from './register.js';
@@ -78,7 +79,20 @@ export async function startDiscordAdapter({
   client.on(Events.ShardResume, () => (gatewayUp = true));
   client.on(Events.ShardReconnecting, () => (gatewayUp = false));
   client.on(Events.ShardDisconnect, () => (gatewayUp = false));
+  // Clicks on the bot's buttons (see components.ts).
+  const handleButton = createButtonHandler({
+    core,
+    config,
+    log,
+    ...(deferAfterMs !== undefined ? { deferAfterMs } : {}),
+  });
   client.on(Events.InteractionCreate, (interaction) => {
+    if (interaction.isButton()) {
+      handleButton(interaction).catch((error: unknown) =>
+        log.error('a Discord button click failed', { error }),
+      );
+      return;
+    }
     if (!interaction.isChatInputCommand() || interaction.commandName !== COMMAND_NAME) return;
     handleInteraction({
       interaction,

@@ -140,11 +140,13 @@ async function replyWith(interaction: ChatInputCommandInteraction, message: Disc
   interaction.ephemeral = message.flags === MessageFlags.Ephemeral;
 }
 
-function editOptions(message: DiscordMessage): InteractionEditReplyOptions {
+/** A rendered message as discord.js's edit options: its buttons too, so an edit keeps (or drops) them. */
+export function editOptions(message: DiscordMessage): InteractionEditReplyOptions {
   return {
     embeds: message.embeds,
     ...(message.content ? { content: message.content } : {}),
     allowedMentions: message.allowed_mentions,
+    components: message.components,
   };
 }
 
@@ -157,7 +159,7 @@ function helpTopic(command: DiscordCommand): DiscordSubcommand | undefined {
 /** The core shares one Reply among identical commands in flight: render it once for all of them. */
 const rendered = new WeakMap<Reply, { command: string; message: DiscordMessage }>();
 
-function render(command: DiscordCommand, value: Reply): DiscordMessage {
+export function render(command: DiscordCommand, value: Reply): DiscordMessage {
   const key = JSON.stringify(command);
   const seen = rendered.get(value);
   if (seen?.command === key) return seen.message;

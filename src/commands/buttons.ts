@@ -1,7 +1,7 @@
 /**
  * A click, as the core sees it: the id a button carries, read back into a Command through the same
- * grammar and validation as typed text; the once-only rule for clicks that change shared state; and
- * who gets credited for the change.
+ * grammar and validation as typed text, and the once-only rule for clicks that change shared state
+ * (their answers say who did it: the handler puts the person in `Reply.actor`).
  *
  * A button id is `v1:<mode>:<command as typed>`, e.g. `v1:p:list live --page 2` or
  * `v1:n:show 3fd739f4-…`: only ids and choices, never a secret, at most 100 characters (Discord's
@@ -10,8 +10,7 @@
  * name a command buttons run, and must be exactly what this version would write for that command.
  * Anything else (another version's id, a forged one) is answered as an expired button.
  */
-import type { CommandAction, Reply } from '../reply.js';
-import { containsSecret, reply } from '../reply.js';
+import { type CommandAction, type Reply, reply } from '../reply.js';
 import type { Command } from './command.js';
 import { formatCommandText, parseCommandText } from './parse.js';
 
@@ -112,25 +111,9 @@ export function alreadyClickedReply(): Reply {
   });
 }
 
-/** Clicks that change what everyone sees: they run once, and their answer names who did it. */
+/** Clicks that change what everyone sees: a double click runs them once. */
 export function changesSharedState(command: Command): boolean {
   return command.name === 'stop' && command.confirmed;
-}
-
-const DONE_VERBS: Partial<Record<Command['name'], string>> = { stop: 'Stopped', start: 'Started' };
-
-/**
- * The answer to a click that changed shared state, for the channel: it says who did it ("Stopped by
- * @ana"). A failure or a refusal stays with the person who clicked, as does anything secret.
- */
-export function creditClick(command: Command, answer: Reply, userId: string): Reply {
-  if (!changesSharedState(command) || answer.tone !== 'success') return answer;
-  const did = DONE_VERBS[command.name] ?? 'Done';
-  return {
-    ...answer,
-    actor: { userId, did },
-    visibility: containsSecret(answer) ? 'requester' : 'channel',
-  };
 }
 
 export interface ClickGuard {

@@ -16,7 +16,6 @@ export {
   type ClickGuard,
   commandText,
   createClickGuard,
-  creditClick,
   changesSharedState,
   type DecodedButton,
   decodeButton,

@@ -11,7 +11,13 @@ import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emula
 import { createLogger } from '../../src/log.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
-import { type ChatInputInteraction, chatInputInteraction, type OptionValue } from './discord-interactions.js';
+import {
+  type ChatInputInteraction,
+  chatInputInteraction,
+  type ClickedMessage,
+  componentInteraction,
+  type OptionValue,
+} from './discord-interactions.js';
 import { type DiscordRequest, type FakeDiscord, startFakeDiscord } from './discord-server.js';
 
 export const APP_ID = '1100000000000000001';
@@ -30,7 +36,16 @@ export interface HarnessOptions {
 
 export interface InteractionCallback {
   type: number;
-  data?: { flags?: number; embeds?: Record<string, unknown>[]; content?: string; allowed_mentions?: unknown };
+  data?: {
+    flags?: number;
+    embeds?: Record<string, unknown>[];
+    content?: string;
+    allowed_mentions?: unknown;
+    components?: {
+      type: number;
+      components: { label?: string; custom_id?: string; url?: string; style?: number }[];
+    }[];
+  };
 }
 
 export interface DiscordHarness {
@@ -52,6 +67,18 @@ export interface DiscordHarness {
     extra?: { roles?: string[]; permissions?: string; userId?: string },
   ): ChatInputInteraction;
   deliver(interaction: ChatInputInteraction): void;
+  /**
+   * Dispatches a click on a button whose custom_id is `customId`, on `message` (default: an ephemeral
+   * reply), by a member (default: no Manage Channels, no roles).
+   */
+  click(
+    customId: string,
+    extra?: { message?: ClickedMessage; userId?: string; roles?: string[]; permissions?: string },
+  ): ChatInputInteraction;
+  /** The first follow-up message the bot sent for the interaction (POST /webhooks/{app}/{token}). */
+  followUp(
+    interaction: ChatInputInteraction,
+  ): Promise<DiscordRequest & { body: InteractionCallback['data'] }>;
   callback(interaction: ChatInputInteraction): Promise<DiscordRequest & { body: InteractionCallback }>;
   edit(
     interaction: ChatInputInteraction,
@@ -126,6 +153,21 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     logs,
     issue,
     deliver,
+    click(customId, extra = {}) {
+      const interaction = componentInteraction({
+        applicationId: APP_ID,
+        guildId: GUILD_ID,
+        channelId: CHANNEL_ID,
+        customId,
+        ...extra,
+      });
+      deliver(interaction);
+      return interaction;
+    },
+    followUp: (interaction) =>
+      discord.waitForRequest(
+        (r) => r.method === 'POST' && r.route === `/webhooks/${APP_ID}/${interaction.token}`,
+      ) as Promise<DiscordRequest & { body: InteractionCallback['data'] }>,
     run(subcommand, values = {}, extra = {}) {
       const interaction = issue(subcommand, values, extra);
       deliver(interaction);

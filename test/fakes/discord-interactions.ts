@@ -3,7 +3,7 @@
  * them to a guild channel (testing-offline.md; `entitlements` and `authorizing_integration_owners`
  * are required or discord.js crashes, pitfall D5).
  */
-import { snowflake } from './discord-server.js';
+import { messageObject, snowflake } from './discord-server.js';
 
 /** A role picked in a Role option: Discord sends its id as the value and the role in `data.resolved`. */
 export interface RoleOption {
@@ -136,6 +136,48 @@ export function chatInputInteraction(args: ChatInputArgs): ChatInputInteraction 
       authorizing_integration_owners: { '0': args.guildId },
       context: 0,
       attachment_size_limit: 10_485_760,
+    },
+  };
+}
+
+/** The message a clicked button is on, as the bot sent it. */
+export interface ClickedMessage {
+  id?: string;
+  /** 64 (EPHEMERAL) for a reply only the clicker sees; 0 for a channel message (a LIVE post). */
+  flags?: number;
+  embeds?: unknown[];
+  components?: unknown[];
+}
+
+export interface ComponentArgs extends Omit<ChatInputArgs, 'subcommand' | 'options' | 'commandName'> {
+  customId: string;
+  message?: ClickedMessage;
+  /** 2: a button. */
+  componentType?: number;
+}
+
+/**
+ * A MESSAGE_COMPONENT interaction (type 3): a click on a button of one of the bot's messages, with the
+ * message as Discord includes it, and the same member, channel and required fields as a command.
+ */
+export function componentInteraction(args: ComponentArgs): ChatInputInteraction {
+  const base = chatInputInteraction({ ...args, subcommand: 'unused' });
+  const message = args.message ?? {};
+  const sent = {
+    embeds: message.embeds ?? [],
+    components: message.components ?? [],
+    flags: message.flags ?? 64,
+  };
+  return {
+    ...base,
+    payload: {
+      ...base.payload,
+      type: 3,
+      data: { custom_id: args.customId, component_type: args.componentType ?? 2 },
+      message: {
+        ...messageObject(args.channelId, sent, args.applicationId, message.id),
+        components: sent.components,
+      },
     },
   };
 }

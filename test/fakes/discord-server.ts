@@ -177,6 +177,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     if (webhook && (method === 'PATCH' || method === 'POST')) {
       return { body: messageObject('0', request.body, applicationId) };
     }
+    // deleteReply(): the deferred or original response goes.
+    if (webhook?.[1] && method === 'DELETE') return { status: 204 };
     const channel = /^\/channels\/(\d+)\/messages(\/\d+)?$/.exec(route);
     if (channel && (method === 'POST' || method === 'PATCH')) {
       return { body: messageObject(channel[1]!, request.body, applicationId) };

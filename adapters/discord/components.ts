@@ -1,0 +1,216 @@
+/**
+ * Button clicks (MESSAGE_COMPONENT interactions): the custom_id is read back into a Command
+ * (src/commands/buttons.ts: never trusted), run through the core as the member who clicked, with the
+ * same rights, limits and once-only rule as the command typed, and answered within Discord's 3 s.
+ *
+ * Where the answer goes: paging replaces the ephemeral message it is on (UPDATE_MESSAGE, type 7);
+ * anything else comes as a new ephemeral message (type 4), never over what the channel sees. A click
+ * that changed shared state (a confirmed Stop) replaces its ephemeral prompt with the answer, so the
+ * button cannot be clicked again, and the channel is told in a follow-up ("Stopped by @ana").
+ * As for commands, the core call starts at once and the answer goes out directly when it is ready
+ * within `deferAfterMs`; otherwise the click is deferred first (type 6 to update, type 5 ephemeral)
+ * and the answer edits the message after.
+ */
+import {
+  type ButtonInteraction,
+  InteractionResponseType,
+  MessageFlags,
+  type MessageComponentInteraction,
+  Routes,
+} from 'discord.js';
+import {
+  alreadyClickedReply,
+  changesSharedState,
+  type ClickGuard,
+  createClickGuard,
+  decodeButton,
+  expiredButtonReply,
+  internalErrorReply,
+} from '../../src/commands/index.js';
+import type { DiscordConfig } from '../../src/config.js';
+import type { Core, RequestContext } from '../../src/core.js';
+import type { Logger } from '../../src/log.js';
+import type { Reply } from '../../src/reply.js';
+import {
+  canManage,
+  DEFAULT_DEFER_AFTER_MS,
+  editOptions,
+  operatorContext,
+  type Outcome,
+  render,
+} from './interactions.js';
+import { type DiscordMessage, renderReply } from './render.js';
+
+export interface ButtonHandlerArgs {
+  core: Core;
+  config: Pick<DiscordConfig, 'managerRoles' | 'operatorRoles'>;
+  log: Logger;
+  deferAfterMs?: number;
+  /** Milliseconds since the epoch, for the once-only windows; default Date.now. */
+  now?: () => number;
+}
+
+/** After a click that changed shared state (Stop), the same click is "already done" for this long. */
+const DOUBLE_CLICK_WINDOW_MS = 10_000;
+/** An interaction id is remembered this long (its token is valid for 15 minutes). */
+const REPLAY_WINDOW_MS = 15 * 60_000;
+
+/** One handler per adapter: it holds the memory of clicks in flight and just done. */
+export function createButtonHandler(
+  args: ButtonHandlerArgs,
+): (interaction: ButtonInteraction) => Promise<Outcome> {
+  const now = args.now ?? Date.now;
+  const guard = createClickGuard({ windowMs: DOUBLE_CLICK_WINDOW_MS, now });
+  const replays = createClickGuard({ windowMs: REPLAY_WINDOW_MS, now });
+  return (interaction) => handleButton({ ...args, interaction, guard, replays });
+}
+
+/** `update`: the answer replaces the message the button is on; `reply`: a message of its own. */
+type Placement = 'update' | 'reply';
+
+async function handleButton(
+  args: ButtonHandlerArgs & { interaction: ButtonInteraction; guard: ClickGuard; replays: ClickGuard },
+): Promise<Outcome> {
+  const { interaction, core, config, guard, replays, deferAfterMs = DEFAULT_DEFER_AFTER_MS } = args;
+  const started = Date.now();
+  const log = args.log.child({ interaction: interaction.id });
+  // The gateway may deliver an interaction again after a resume: it was answered the first time.
+  if (!replays.begin(interaction.id)) {
+    log.info('ignoring a repeated delivery of a button click');
+    return 'replied';
+  }
+  replays.finish(interaction.id, true);
+  const attempt = async (what: string, call: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      log.warn(`could not ${what} to a Discord button click`, { error, ms: Date.now() - started });
+      return false;
+    }
+  };
+
+  const decoded = decodeButton(interaction.customId);
+  if (!decoded.ok) {
+    log.info('a button could not be read', { reason: decoded.reason, userId: interaction.user.id });
+    const ok = await attempt('reply', () =>
+      callback(interaction, 'reply', renderReply(expiredButtonReply())),
+    );
+    return ok ? 'replied' : 'failed';
+  }
+  const { command, inPlace } = decoded;
+  const userId = interaction.user.id;
+  log.info('button clicked', { command: command.name, inPlace, userId, platform: 'discord' });
+  const context: RequestContext = {
+    platform: 'discord',
+    channelId: interaction.channelId,
+    userId,
+    canManage: canManage({ interaction, managerRoles: config.managerRoles }),
+    ...operatorContext({
+      interaction,
+      managerRoles: config.managerRoles,
+      operatorRoles: config.operatorRoles,
+    }),
+    issuedAt: interaction.createdTimestamp,
+  };
+
+  const once = changesSharedState(command) ? `discord:${interaction.channelId}:${decoded.text}` : null;
+  if (once !== null && !guard.begin(once)) {
+    log.info('a second click on a button that is running or just ran', { command: command.name, userId });
+    const ok = await attempt('reply', () =>
+      callback(interaction, 'reply', renderReply(alreadyClickedReply())),
+    );
+    return ok ? 'replied' : 'failed';
+  }
+  // Only an ephemeral message is ever replaced: what the channel sees stays as it is.
+  const onEphemeral = interaction.message.flags.has(MessageFlags.Ephemeral);
+  const placement: Placement = onEphemeral && (inPlace || once !== null) ? 'update' : 'reply';
+
+  const pending = core
+    .replyToCommand(command, context)
+    .catch((error: unknown) => {
+      log.error('the core failed a Discord button click', { error });
+      return internalErrorReply();
+    })
+    .then((answer) => {
+      // A refusal or a failure frees the button at once: the next click may try again.
+      if (once !== null) guard.finish(once, answer.tone === 'success');
+      return answer;
+    });
+
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => {
+    timer = setTimeout(() => resolve('slow'), deferAfterMs);
+  });
+  const first = await Promise.race([pending, slow]);
+  clearTimeout(timer);
+
+  if (first !== 'slow') {
+    const message = render(command, first);
+    // A channel answer replaces no channel message: it goes to the channel as a follow-up.
+    const ok = await attempt('answer', () =>
+      callback(interaction, placement, placement === 'update' ? ownCopy(message) : message),
+    );
+    if (ok) await tellChannel(first, message);
+    log.debug('answered a Discord button click', { ms: Date.now() - started, deferred: false });
+    return ok ? 'replied' : 'failed';
+  }
+
+  const deferred = await attempt('defer an answer', () =>
+    placement === 'update'
+      ? interaction.deferUpdate()
+      : interaction.deferReply({ flags: MessageFlags.Ephemeral }),
+  );
+  if (!deferred) return 'failed';
+  const answer = await pending;
+  const message = render(command, answer);
+  const ok = await attempt('edit the deferred answer', () =>
+    interaction.editReply(editOptions(placement === 'update' ? ownCopy(message) : message)),
+  );
+  if (ok) await tellChannel(answer, message);
+  log.debug('answered a Discord button click', { ms: Date.now() - started, deferred: true });
+  return ok ? 'deferred' : 'failed';
+
+  /** A channel answer (Stopped by …) is also posted for everyone, after the clicker's own copy. */
+  async function tellChannel(answer: Reply, message: DiscordMessage): Promise<void> {
+    if (answer.visibility !== 'channel' || message.flags === MessageFlags.Ephemeral) return;
+    if (placement === 'reply' && first !== 'slow') return;
+    await attempt('post to the channel', () =>
+      interaction.followUp({
+        embeds: message.embeds,
+        ...(message.content ? { content: message.content } : {}),
+        allowedMentions: message.allowed_mentions,
+        components: message.components,
+      }),
+    );
+  }
+}
+
+/** The clicker's copy of an answer: what replaces their ephemeral message (its flags cannot change). */
+function ownCopy(message: DiscordMessage): DiscordMessage {
+  const { flags: _flags, ...rest } = message;
+  return rest;
+}
+
+/**
+ * The first answer to a click, as Discord's API body: UPDATE_MESSAGE replaces the message the button
+ * is on, CHANNEL_MESSAGE_WITH_SOURCE answers with a new one (ephemeral unless it is for the channel).
+ */
+async function callback(
+  interaction: MessageComponentInteraction,
+  placement: Placement,
+  message: DiscordMessage,
+): Promise<void> {
+  const type =
+    placement === 'update'
+      ? InteractionResponseType.UpdateMessage
+      : InteractionResponseType.ChannelMessageWithSource;
+  await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
+    body: { type, data: message },
+    // Authorised by the token in the route, never the bot token.
+    auth: false,
+  });
+  // What interaction.update() / reply() record, for anything that looks at the interaction afterwards.
+  interaction.replied = true;
+  interaction.ephemeral = message.flags === MessageFlags.Ephemeral;
+}

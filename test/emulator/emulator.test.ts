@@ -276,6 +276,15 @@ describe('sessions', () => {
     expect(emulator.sessionsOf(stream.id)).toHaveLength(2);
   });
 
+  it('a session closed without simulation steps still counts its live time and some viewers', () => {
+    const stream = emulator.addLivestream({ status: 'IDLE' });
+    emulator.setStatus(stream.id, 'LIVE');
+    clock.advance(65 * 60_000);
+    emulator.setStatus(stream.id, 'IDLE');
+    const [session] = emulator.sessionsOf(stream.id);
+    expect(session).toMatchObject({ ingest_seconds: 3_900, viewer_seconds: 17_550 });
+  });
+
   it('opens an errored session with no started_time when INVOKED fails', () => {
     const stream = emulator.addLivestream({});
     emulator.setStatus(stream.id, 'ERRORED');

@@ -6,7 +6,7 @@
  * store's typed arrays; a stream that changes status becomes an ordinary object there.
  */
 import type { Prng } from './prng.js';
-import type { LivestreamInput, WireLivestream } from './store.js';
+import type { LivestreamInput, WireLivestream } from './wire-types.js';
 
 export const INGEST_SERVER = 'rtmps://live.cloudflare.com:443/live/';
 

@@ -13,38 +13,12 @@
 import { type CompactBatch, compactWire, INGEST_SERVER, newBatch, rowOfCompactId } from './compact-batch.js';
 import { isUuid } from '../realtimekit/validate.js';
 import type { Prng } from './prng.js';
+import type { LivestreamInput, WireLivestream, WireSession } from './wire-types.js';
 import { SortedRows } from './sorted-rows.js';
 
 export { INGEST_SERVER } from './compact-batch.js';
 
-export interface WireLivestream {
-  id: string;
-  name: string | null;
-  /** Usually one of LIVE, IDLE, ERRORED, INVOKED; tests may set anything (OFFLINE, WEIRD). */
-  status: string;
-  disabled: boolean;
-  ingest_server: string;
-  stream_key: string;
-  playback_url: string;
-  meeting_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface WireSession {
-  id: string;
-  livestream_id: string;
-  err_message: string | null;
-  ingest_seconds: number;
-  viewer_seconds: number;
-  invoked_time: string | null;
-  started_time: string | null;
-  stopped_time: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export type LivestreamInput = Partial<WireLivestream>;
+export type { LivestreamInput, WireLivestream, WireSession } from './wire-types.js';
 
 /** A meeting that can be livestreamed. RealtimeKit's meetings have more; the livestream needs only these. */
 export interface WireMeeting {

@@ -4,6 +4,7 @@
  * Slack adapter (Bolt) in HTTP mode on 127.0.0.1.
  */
 import { type SlackAdapter, startSlackAdapter } from '../../adapters/slack/app.js';
+import type { CommandLimits } from '../../src/command-limits.js';
 import type { SlackConfig } from '../../src/config.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
@@ -72,7 +73,14 @@ export interface SlackHarness {
 let counter = 0;
 
 export async function startSlackHarness(
-  options: { managers?: string[]; operators?: string[]; core?: (core: Core) => Core; seed?: number } = {},
+  options: {
+    managers?: string[];
+    operators?: string[];
+    core?: (core: Core) => Core;
+    seed?: number;
+    /** Per-person limits for the core (startApp always sets them); default none. */
+    limits?: CommandLimits;
+  } = {},
 ): Promise<SlackHarness> {
   const logLines: string[] = [];
   const logWaiters = new Set<() => void>();
@@ -97,7 +105,7 @@ export async function startSlackHarness(
   });
   const coreCalls: CoreCall[] = [];
   const commandCalls: SlackHarness['commandCalls'] = [];
-  const real = createCore({ client, log });
+  const real = createCore({ client, log, ...(options.limits ? { limits: options.limits } : {}) });
   const spied: Core = {
     replyToText: (text, context) => {
       coreCalls.push({ text, context });

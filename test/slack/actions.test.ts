@@ -5,9 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SlackAdapter, startSlackAdapter } from '../../adapters/slack/app.js';
+import { CommandLimits } from '../../src/command-limits.js';
 import { createCore } from '../../src/core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
+import { RequestBudget } from '../../src/notify/budget.js';
 import { liveMessage } from '../../src/notify/messages.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import {
@@ -312,6 +314,31 @@ describe('buttons that cannot be trusted or read', () => {
     expect(logged).toMatchObject({ platform: 'slack' });
     expect(all).not.toContain(h.responses.urlFor('slow-click'));
     expect(all).not.toContain(SIGNING_SECRET);
+  });
+});
+
+describe('limits', () => {
+  it('clicks count against the person’s command limit, like commands', async () => {
+    const limited = await startSlackHarness({
+      limits: new CommandLimits({
+        budget: new RequestBudget(900),
+        commands: { count: 2, perMs: 60_000 },
+        creates: { count: 3, perMs: 600_000 },
+      }),
+    });
+    try {
+      const page: ClickedButton = { action_id: 'livestream:1', value: 'v1:p:list --page 1' };
+      const answers: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const sent = await limited.click(page);
+        answers.push(blocksText((await limited.responses.next(sent.id)).body.blocks));
+      }
+      expect(answers[0]).not.toContain('Slow down');
+      expect(answers[1]).not.toContain('Slow down');
+      expect(answers[2]).toContain('Slow down');
+    } finally {
+      await limited.stop();
+    }
   });
 });
 

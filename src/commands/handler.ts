@@ -326,6 +326,9 @@ function startedReply(livestream: Livestream, context: RequestContext | undefine
     fields.push({ label: 'RTMPS server', value: livestream.ingestServer, format: 'code' });
   if (livestream.streamKey)
     fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
+  // As code too, so it copies cleanly (the Watch link opens it).
+  if (livestream.playbackUrl)
+    fields.push({ label: 'Playback URL', value: livestream.playbackUrl, format: 'code' });
   return reply({
     title: `Livestream started: ${livestream.name ?? 'unnamed'}`,
     tone: 'success',

@@ -131,6 +131,7 @@ describe('create and start replies', () => {
     const started = await ask('start', { meeting_id: meeting.id, name: 'Started here' }, [OPERATOR_ROLE]);
     const stream = h.emulator.activeLivestreamOf(meeting.id)!;
     expect(textOf(started)).toContain(`\`${stream.id}\``);
+    expect(textOf(started)).toContain(`\`${stream.playback_url}\``);
     const details = button(started, 'Details');
     const answer = (await h.callback(h.click(details.custom_id!, { roles: [OPERATOR_ROLE] }))).body;
     expect(textOf(answer.data as Body)).toContain('Started here');

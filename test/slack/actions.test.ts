@@ -154,6 +154,7 @@ describe('create and start replies', () => {
     const started = await ask(`start ${meeting.id} Started here`, OPERATOR);
     const stream = h.emulator.activeLivestreamOf(meeting.id)!;
     expect(blocksText(started.blocks)).toContain(`\`${stream.id}\``);
+    expect(blocksText(started.blocks)).toContain(`\`${stream.playback_url}\``);
     const { responses } = await click(buttonNamed(started.blocks, 'Details'), { user_id: OPERATOR });
     expect(blocksText(responses[0]!.body.blocks)).toContain('Started here');
   });

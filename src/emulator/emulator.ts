@@ -17,6 +17,7 @@ import type { EmulatorSettings } from './settings.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { addDemoHistory, matchAnalyticsRoute } from './analytics.js';
 import { DEMO_MEETINGS, demoLivestreams } from './demo.js';
 import { type Fault, FaultQueue, isDestroyFault, isRawBodyFault, isStatusFault } from './faults.js';
 import { createPrng, type Prng, randomSeed } from './prng.js';
@@ -32,6 +33,7 @@ import {
   type LivestreamInput,
   LivestreamStore,
   type MeetingInput,
+  type PastSessionInput,
   type StatusChange,
   type WireLivestream,
   type WireMeeting,
@@ -43,6 +45,7 @@ export { DEFAULT_PER_PAGE } from './routes.js';
 export type {
   LivestreamInput,
   MeetingInput,
+  PastSessionInput,
   StatusChange,
   WireLivestream,
   WireMeeting,
@@ -61,6 +64,11 @@ export interface EmulatorOptions {
   seed?: number;
   /** How many friendly demo livestreams to start with; default 0. With any, the demo's meetings too. */
   livestreams?: number;
+  /**
+   * Days of past sessions to start with (a few regular livestreams that have streamed for weeks), so
+   * the analytics (`stats`) have a picture; default 0. Drawn from the seed too.
+   */
+  historyDays?: number;
   /** Webhook delivery: retry waits and per-attempt timeout (tests shorten them). */
   webhooks?: EmulatorWebhookOptions;
 }
@@ -115,6 +123,8 @@ export interface Emulator {
   /** Every livestream, oldest first; or those with `status`, at most `limit` (read from the index). */
   livestreams(filter?: { status?: string; limit?: number }): WireLivestream[];
   getSession(id: string): WireSession | null;
+  /** A closed session in the past (history for analytics); the livestream's status is unchanged. */
+  addPastSession(livestreamId: string, input: PastSessionInput): WireSession;
   sessionsOf(livestreamId: string): WireSession[];
 
   /** A meeting to livestream; its id is a UUID (from the seed unless given). */
@@ -163,6 +173,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   if (options.livestreams) {
     store.addMany(demoLivestreams(options.livestreams, now(), ids));
     for (const meeting of DEMO_MEETINGS) store.addMeeting(meeting);
+  }
+  // A generator of its own: the history leaves the ids and the simulation a seed gives as they were.
+  if (options.historyDays) {
+    addDemoHistory({ store, days: options.historyDays, now: now(), rng: createPrng(seed ^ 0x2f6b_1a3d) });
   }
   const webhooks = createWebhookService({
     now,
@@ -265,6 +279,7 @@ function buildEmulator(parts: Parts): Emulator {
       return items.map((item) => ({ ...item }));
     },
     getSession: (id) => store.session(id),
+    addPastSession: (id, input) => store.addPastSession(id, input),
     sessionsOf: (id) => store.sessionsOf(id),
     addMeeting: (input = {}) => store.addMeeting(input),
     meetings: () => store.meetings(),
@@ -443,7 +458,9 @@ class HttpFront {
     const match = PATH_PATTERN.exec(pathname);
     const segments = match ? decodeSegments(match[3]!) : null;
     const handler = segments
-      ? (matchRoute(method, segments) ?? this.options.webhooks.matchRoute(method, segments))
+      ? (matchRoute(method, segments) ??
+        matchAnalyticsRoute(method, segments) ??
+        this.options.webhooks.matchRoute(method, segments))
       : null;
     if (!match || !handler) return noRoute();
     const denied = this.authorize(authorization, decodeSegment(match[1]!), decodeSegment(match[2]!));

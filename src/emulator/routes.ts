@@ -130,7 +130,7 @@ export function parseListQuery(params: URLSearchParams): ParsedListQuery | strin
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Milliseconds; null when absent, NaN when not an ISO date-time or the day does not exist. */
-function parseTime(value: string | null): number | null {
+export function parseTime(value: string | null): number | null {
   if (value === null) return null;
   const match = ISO_DATE_TIME.exec(value);
   if (!match) return Number.NaN;

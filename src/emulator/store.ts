@@ -29,6 +29,15 @@ export interface WireMeeting {
 
 export type MeetingInput = { id?: string; title?: string | null };
 
+/** A closed session from the past (ISO times), as history for analytics. */
+export interface PastSessionInput {
+  startedAt: string;
+  stoppedAt: string;
+  ingestSeconds: number;
+  viewerSeconds: number;
+  errMessage?: string | null;
+}
+
 /** Why a meeting's livestream could not be started or stopped. */
 export type MeetingRefusal = 'no-meeting' | 'already-active' | 'none-active';
 
@@ -252,6 +261,37 @@ export class LivestreamStore {
   /** Every session of one livestream, oldest first (copies). */
   sessionsOf(livestreamId: string): WireSession[] {
     return [...this.sessions.values()].filter((s) => s.livestream_id === livestreamId).map((s) => ({ ...s }));
+  }
+
+  /** Every session of every livestream, as stored: read them, never change them (analytics.ts). */
+  allSessions(): Iterable<Readonly<WireSession>> {
+    return this.sessions.values();
+  }
+
+  /**
+   * A session that began and ended in the past, for history (analytics): closed, so the livestream's
+   * status and active session stay as they are. Its id comes from `ids` (default: the store's).
+   */
+  addPastSession(livestreamId: string, input: PastSessionInput, ids: Prng = this.ids): WireSession {
+    if (this.rowOf(livestreamId) === null) throw new Error(`no livestream ${livestreamId}`);
+    const startedMs = Date.parse(input.startedAt);
+    const stoppedMs = Date.parse(input.stoppedAt);
+    if (Number.isNaN(startedMs) || Number.isNaN(stoppedMs) || stoppedMs < startedMs)
+      throw new Error(`a past session must start before it stops (${input.startedAt}, ${input.stoppedAt})`);
+    const session: WireSession = {
+      id: ids.uuid(),
+      livestream_id: livestreamId,
+      err_message: input.errMessage ?? null,
+      ingest_seconds: input.ingestSeconds,
+      viewer_seconds: round3(input.viewerSeconds),
+      invoked_time: input.startedAt,
+      started_time: input.startedAt,
+      stopped_time: input.stoppedAt,
+      created_at: input.startedAt,
+      updated_at: input.stoppedAt,
+    };
+    this.sessions.set(session.id, session);
+    return { ...session };
   }
 
   /** The stream and its open session, or null when it has none (or does not exist). */

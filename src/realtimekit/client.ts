@@ -10,10 +10,13 @@ import type {
   ActiveLivestreamSession,
   ListQuery,
   Livestream,
+  LivestreamDay,
   LivestreamDetails,
   LivestreamPage,
   LivestreamSession,
+  LivestreamTotals,
   StopResult,
+  TimeRange,
 } from './types.js';
 import { MAX_PER_PAGE } from './types.js';
 import { assertId, assertListQuery, assertName, assertPage, assertUuid } from './validate.js';
@@ -22,8 +25,10 @@ import {
   isObject,
   parseActiveSessionBody,
   parseLivestreamBody,
+  parseLivestreamDaysBody,
   parseLivestreamDetailsBody,
   parseLivestreamPage,
+  parseLivestreamTotalsBody,
   parseSessionBody,
   parseStopBody,
   parseWebhookBody,
@@ -102,6 +107,10 @@ export interface RealtimeKitClient {
     livestreamId: string,
     page?: { pageNo?: number; perPage?: number },
   ): Promise<LivestreamDetails>;
+  /** The app's livestream totals over the range (`GET /analytics/livestreams/overall`). */
+  getLivestreamTotals(range: TimeRange): Promise<LivestreamTotals>;
+  /** The same, day by day, oldest first; days without activity may be absent (`…/daywise`). */
+  getLivestreamDays(range: TimeRange): Promise<LivestreamDay[]>;
   /** The app's registered webhooks. */
   listWebhooks(): Promise<Webhook[]>;
   createWebhook(input: WebhookInput): Promise<Webhook>;
@@ -305,6 +314,18 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     );
   }
 
+  async function getLivestreamTotals(range: TimeRange): Promise<LivestreamTotals> {
+    return parseLivestreamTotalsBody(
+      await call('get', 'analytics/livestreams/overall', { searchParams: analyticsParams(range) }),
+    );
+  }
+
+  async function getLivestreamDays(range: TimeRange): Promise<LivestreamDay[]> {
+    return parseLivestreamDaysBody(
+      await call('get', 'analytics/livestreams/daywise', { searchParams: analyticsParams(range) }),
+    );
+  }
+
   async function listWebhooks(): Promise<Webhook[]> {
     return parseWebhookList(await call('get', 'webhooks'));
   }
@@ -330,6 +351,8 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     startMeetingLivestream,
     stopMeetingLivestream,
     getLivestreamDetails,
+    getLivestreamTotals,
+    getLivestreamDays,
     listWebhooks,
     createWebhook,
     updateWebhook,
@@ -382,6 +405,21 @@ function toSearchParams(query: ListQuery): URLSearchParams {
   if (query.sortOrder) params.set('sort_order', query.sortOrder);
   if (query.excludeMeetings) params.set('exclude_meetings', 'true');
   return params;
+}
+
+/**
+ * The analytics range as the API takes it: Unix seconds (the SDK since May 2026; older docs showed ISO
+ * strings, which the emulator accepts too). Widened to whole seconds, so the range covers what was asked.
+ */
+function analyticsParams(range: TimeRange): URLSearchParams {
+  const { startMs, endMs } = range;
+  if (!Number.isFinite(startMs) || !Number.isFinite(endMs) || startMs < 0 || startMs > endMs) {
+    throw new RealtimeKitError({ kind: 'Invalid', message: 'the analytics range must start before it ends' });
+  }
+  return new URLSearchParams({
+    start_time: String(Math.floor(startMs / 1000)),
+    end_time: String(Math.ceil(endMs / 1000)),
+  });
 }
 
 /** How much of an answer is read, and for how long. */

@@ -85,3 +85,25 @@ export interface ListQuery {
 /** The largest page we ask for. The API documents no maximum; 100 is what RealtimeKit lists accept. */
 export const MAX_PER_PAGE = 100;
 export const MAX_NAME_LENGTH = 200;
+
+/** The app's livestream figures over a time range (`GET /analytics/livestreams/overall`). */
+export interface LivestreamTotals {
+  /** Livestreams that streamed (the API's `count`). */
+  count: number;
+  /** How long input was received (RealtimeKit: "the meeting was streamed"). */
+  ingestSeconds: number;
+  /** Watch time, summed over every viewer. */
+  viewerSeconds: number;
+}
+
+/** One day of them (`GET /analytics/livestreams/daywise`); `count` is that day's sessions. */
+export interface LivestreamDay extends LivestreamTotals {
+  /** The UTC day, `YYYY-MM-DD`. */
+  date: string;
+}
+
+/** A time range in epoch milliseconds, both ends included; sent to the API as Unix seconds. */
+export interface TimeRange {
+  startMs: number;
+  endMs: number;
+}

@@ -11,8 +11,10 @@ import {
   type Livestream,
   type LivestreamPage,
   type LivestreamSession,
+  type LivestreamDay,
   type LivestreamDetails,
   type LivestreamStatus,
+  type LivestreamTotals,
   type Paging,
   type StopResult,
 } from './types.js';
@@ -317,4 +319,75 @@ export function parseWebhookBody(body: unknown): Webhook {
   const webhook = parseWebhook(candidate);
   if (!webhook) throw malformed('expected a webhook with an id and a url');
   return webhook;
+}
+
+/**
+ * A figure of an analytics answer: absent or null is 0 (an empty range may leave it out), a number or a
+ * numeric string is read, anything else fails: a made-up zero would draw a chart that lies.
+ */
+function figure(value: unknown, what: string): number {
+  if (value === undefined || value === null) return 0;
+  const read = num(value);
+  if (read === null || read < 0) throw malformed(`analytics: ${what} is not a number`);
+  return read;
+}
+
+function totalsOf(value: Json): LivestreamTotals {
+  return {
+    count: figure(value.count, 'count'),
+    ingestSeconds: figure(value.total_ingest_seconds, 'total_ingest_seconds'),
+    viewerSeconds: figure(value.total_viewer_seconds, 'total_viewer_seconds'),
+  };
+}
+
+/** `data: {count, total_ingest_seconds, total_viewer_seconds}`; `data: null` or `{}`: nothing streamed. */
+export function parseLivestreamTotalsBody(body: unknown): LivestreamTotals {
+  const data = envelopeData(body);
+  if (data === null || data === undefined) return { count: 0, ingestSeconds: 0, viewerSeconds: 0 };
+  if (!isObject(data)) throw malformed('analytics: expected the totals as an object');
+  return totalsOf(data);
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The UTC day of an analytics `date` (`2026-11-01`, or a date-time), or null when it has none. */
+function utcDay(value: unknown): string | null {
+  const raw = text(value)?.trim() ?? null;
+  if (raw === null) return null;
+  if (DAY.test(raw)) return Number.isNaN(Date.parse(raw)) ? null : raw;
+  return time(raw) === null ? null : new Date(Date.parse(raw)).toISOString().slice(0, 10);
+}
+
+/**
+ * `data: [{date, count, total_ingest_seconds, total_viewer_seconds}]` (or that list inside an object),
+ * oldest day first, one entry per day (a day sent twice is summed). A day without a usable date has no
+ * place on a chart and is left out; the overall totals still count it.
+ */
+export function parseLivestreamDaysBody(body: unknown): LivestreamDay[] {
+  const data = envelopeData(body);
+  let items: unknown[];
+  if (Array.isArray(data)) items = data;
+  else if (isObject(data)) items = Object.values(data).find(Array.isArray) ?? [];
+  else if (data === null || data === undefined) items = [];
+  else throw malformed('analytics: "data" is neither a list nor an object');
+  const byDate = new Map<string, LivestreamDay>();
+  for (const item of items) {
+    if (!isObject(item)) continue;
+    const date = utcDay(item.date);
+    if (date === null) continue;
+    const totals = totalsOf(item);
+    const seen = byDate.get(date);
+    byDate.set(
+      date,
+      seen
+        ? {
+            date,
+            count: seen.count + totals.count,
+            ingestSeconds: seen.ingestSeconds + totals.ingestSeconds,
+            viewerSeconds: seen.viewerSeconds + totals.viewerSeconds,
+          }
+        : { date, ...totals },
+    );
+  }
+  return [...byDate.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }

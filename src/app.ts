@@ -9,7 +9,7 @@ import { startConsoleChat } from '../adapters/console/chat.js';
 import { CONSOLE_CHANNEL, createConsoleSink } from '../adapters/console/sink.js';
 import { type Clock, systemClock } from './clock.js';
 import { CommandLimits } from './command-limits.js';
-import { type Config, ConfigError, DEFAULT_LIMITS } from './config.js';
+import { type Config, ConfigError, DEFAULT_LIMITS, type DiscordConfig, type SlackConfig } from './config.js';
 import { createCore } from './core.js';
 import { startDemoScript } from './emulator/demo-script.js';
 import { clientSettingsOf, createEmulator, type Emulator } from './emulator/emulator.js';
@@ -25,6 +25,7 @@ import { throwIfAborted, unlessAborted } from './ops/abort.js';
 import { API_CHECK_CLIENT_OPTIONS, checkApiToken } from './ops/api-check.js';
 import { demoCore, demoRefusal, demoSink } from './ops/demo.js';
 import { startOps } from './ops/ops.js';
+import type { PlatformAdapter } from './platform-adapter.js';
 import type { Sink } from './sink.js';
 import { WEBHOOK_PATH } from './webhooks/config.js';
 import { answerNotReady } from './webhooks/receiver.js';
@@ -143,13 +144,11 @@ async function startParts(
   });
   const plainCore = ops.timeCommands(createCore({ client, log, store, clock, limits: commandLimits }));
   const core = demoOnChat ? demoCore(plainCore) : plainCore;
-  const platforms: string[] = [];
+  const adapters = platformAdapters(config, io, clock);
   const sinks: Sink[] = [];
-  const defaultChannels: ChannelRef[] = [];
-  if (config.slack?.notifyChannel)
-    defaultChannels.push({ platform: 'slack', channelId: config.slack.notifyChannel });
-  if (config.discord?.notifyChannel)
-    defaultChannels.push({ platform: 'discord', channelId: config.discord.notifyChannel });
+  const defaultChannels: ChannelRef[] = adapters.flatMap(({ platform, notifyChannel }) =>
+    notifyChannel ? [{ platform, channelId: notifyChannel }] : [],
+  );
   // One HTTP server on PORT for Slack's HTTP mode and webhooks, listening before either is mounted so a
   // busy PORT stops the start early; webhooks answer 503 (retry later) until notifications run.
   const webhooks = config.webhooks ?? null;
@@ -163,53 +162,14 @@ async function startParts(
     log.info('HTTP server listening', { port });
     http = server;
   }
-  if (config.slack) {
-    // Loaded only when configured: Bolt is a large import the terminal demo does not need.
-    const { startSlackAdapter } = await import('../adapters/slack/app.js');
-    const slack = await unlessAborted(
-      startSlackAdapter({
-        config: config.slack,
-        core,
-        log,
-        ...(http ? { server: http } : {}),
-      }),
-      io.signal,
-      (late) => late.stop(),
-    );
-    ops.watchPlatform('Slack', () => slack.connected());
-    platforms.push(slack.platform);
-    sinks.push(slack.sink);
-    stops.push(() => slack.stop());
-  }
-  if (config.discord) {
-    // Loaded only when configured, like Slack: discord.js is a large import the terminal demo does not need.
-    const { startDiscordAdapter } = await import('../adapters/discord/app.js');
-    // A hanging Discord must not hold a stop signal up: the start gives up at once (see ops/abort.ts).
-    const discord = await unlessAborted(
-      startDiscordAdapter({ config: config.discord, core, log }),
-      io.signal,
-      (late) => late.stop(),
-    );
-    ops.watchPlatform('Discord', () => discord.connected());
-    platforms.push(discord.platform);
-    sinks.push(discord.sink);
-    stops.push(() => discord.stop());
-  }
-
   let done: Promise<void> = new Promise<void>(() => {});
-  if (platforms.length === 0) {
-    const chat = startConsoleChat({
-      input: io.stdin,
-      output: io.stdout,
-      interactive: io.interactive,
-      handleText: (text) =>
-        core.replyToText(text, { platform: 'console', channelId: CONSOLE_CHANNEL, userId: 'terminal' }),
-      banner: banner(config, io.interactive),
-      now: () => clock.now(),
-    });
-    done = chat.done;
-    sinks.push(createConsoleSink(chat.print, chat.view));
-    defaultChannels.push({ platform: 'console', channelId: CONSOLE_CHANNEL });
+  for (const adapter of adapters) {
+    // A hanging platform must not hold a stop signal up: the start gives up at once (see ops/abort.ts).
+    const started = await unlessAborted(adapter.start({ core, log, http }), io.signal, (late) => late.stop());
+    if (started.connected) ops.watchPlatform(adapter.name, started.connected.bind(started));
+    if (started.done) done = started.done;
+    sinks.push(started.sink);
+    stops.push(() => started.stop());
   }
 
   throwIfAborted(io.signal);
@@ -271,6 +231,61 @@ async function startParts(
 
   ops.markStarted();
   return { done, stop: stopAll, metrics: ops.metrics, metricsPort: ops.port };
+}
+
+/** The chat platforms that are configured, in the order they start; the terminal chat when none is. */
+function platformAdapters(config: Config, io: AppIo, clock: Clock): PlatformAdapter[] {
+  const chat = [config.slack && slackAdapter(config.slack), config.discord && discordAdapter(config.discord)];
+  const configured = chat.filter((adapter): adapter is PlatformAdapter => adapter !== null);
+  return configured.length > 0 ? configured : [terminalAdapter(config, io, clock)];
+}
+
+function slackAdapter(config: SlackConfig): PlatformAdapter {
+  return {
+    platform: 'slack',
+    name: 'Slack',
+    notifyChannel: config.notifyChannel,
+    async start({ core, log, http }) {
+      // Loaded only when configured: Bolt is a large import the terminal demo does not need.
+      const { startSlackAdapter } = await import('../adapters/slack/app.js');
+      return startSlackAdapter({ config, core, log, ...(http ? { server: http } : {}) });
+    },
+  };
+}
+
+function discordAdapter(config: DiscordConfig): PlatformAdapter {
+  return {
+    platform: 'discord',
+    name: 'Discord',
+    notifyChannel: config.notifyChannel,
+    async start({ core, log }) {
+      // Loaded only when configured, like Slack: discord.js is a large import the terminal demo does not need.
+      const { startDiscordAdapter } = await import('../adapters/discord/app.js');
+      return startDiscordAdapter({ config, core, log });
+    },
+  };
+}
+
+/** The terminal chat: commands typed at the prompt, notifications printed between them. */
+function terminalAdapter(config: Config, io: AppIo, clock: Clock): PlatformAdapter {
+  return {
+    platform: 'console',
+    name: 'terminal',
+    notifyChannel: CONSOLE_CHANNEL,
+    async start({ core }) {
+      const chat = startConsoleChat({
+        input: io.stdin,
+        output: io.stdout,
+        interactive: io.interactive,
+        handleText: (text) =>
+          core.replyToText(text, { platform: 'console', channelId: CONSOLE_CHANNEL, userId: 'terminal' }),
+        banner: banner(config, io.interactive),
+        now: () => clock.now(),
+      });
+      // Nothing to stop: the chat ends with its input.
+      return { sink: createConsoleSink(chat.print, chat.view), done: chat.done, stop: async () => {} };
+    },
+  };
 }
 
 function banner(config: Config, interactive: boolean): string {

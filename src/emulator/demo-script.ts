@@ -7,14 +7,27 @@
  * Each story is two steps: a stream goes LIVE, then the same stream ends (every third one fails
  * instead). Streams that are LIVE when the demo starts stay LIVE, so `list live` always shows some.
  * A stream someone just created (INVOKED) is the next to go live, as if its encoder had connected.
+ *
+ * A meeting's livestream is the people's, not the story's: one someone started goes LIVE on the next
+ * step (as the emulator's own step() would) and stays LIVE, since only `stop` ends it; the story never
+ * picks one to end, or it would end a town hall under way and `stop` would find nothing to stop.
  */
 import type { Clock } from '../clock.js';
 
 /** What the script needs of the emulator. */
 export interface DemoStage {
   /** Every livestream, oldest first. */
-  livestreams(): readonly { id: string; name: string | null; status: string; created_at: string }[];
+  livestreams(): readonly DemoStream[];
   setStatus(id: string, status: string, errMessage?: string): unknown;
+}
+
+/** What the story reads of a livestream. */
+export interface DemoStream {
+  id: string;
+  status: string;
+  created_at: string;
+  /** Set when the livestream is a meeting's (`start <meeting_id>`): the story leaves it to people. */
+  meeting_id: string | null;
 }
 
 export interface DemoChange {
@@ -36,8 +49,11 @@ export class DemoStory {
   private readonly lastPicked = new Map<string, number>();
   private steps = 0;
 
-  next(streams: readonly { id: string; status: string; created_at: string }[]): DemoChange | null {
+  next(streams: readonly DemoStream[]): DemoChange | null {
     this.steps++;
+    // A meeting's livestream someone started connects first; the story's own stream waits a step.
+    const started = streams.find((s) => s.meeting_id !== null && s.status === 'INVOKED');
+    if (started) return { id: started.id, status: 'LIVE' };
     const current = this.current === null ? undefined : streams.find((s) => s.id === this.current);
     this.current = null;
     if (current?.status === 'LIVE') {
@@ -53,11 +69,12 @@ export class DemoStory {
     return { id: next.id, status: 'LIVE' };
   }
 
-  /** The newest INVOKED stream (one someone just created), else the one whose turn is longest ago. */
-  private pick<T extends { id: string; status: string; created_at: string }>(
-    streams: readonly T[],
-  ): T | null {
-    const waiting = streams.filter((s) => s.status !== 'LIVE');
+  /**
+   * The newest INVOKED stream (one someone just created), else the one whose turn is longest ago;
+   * never a meeting's.
+   */
+  private pick<T extends DemoStream>(streams: readonly T[]): T | null {
+    const waiting = streams.filter((s) => s.status !== 'LIVE' && s.meeting_id === null);
     const invoked = waiting.filter((s) => s.status === 'INVOKED' && !this.lastPicked.has(s.id));
     if (invoked.length > 0) return invoked.reduce((a, b) => (b.created_at >= a.created_at ? b : a));
     let best: T | null = null;

@@ -31,9 +31,10 @@ it('makes one stream LIVE, then ends that same stream; every third one fails ins
   }
   expect(changes.filter((c) => c.endsWith('ERRORED'))).toHaveLength(2);
   expect(changes[5]).toMatch(/ ERRORED$/);
-  // The streams live at the start were never touched; six different streams had a turn.
+  // The streams live at the start were never touched; every other one that is not a meeting's had a
+  // turn (five of them, so the sixth story is the first one's second).
   for (const id of liveAtStart) expect(statusOf(id)).toBe('LIVE');
-  expect(new Set(changes.filter((c) => c.endsWith(' LIVE'))).size).toBe(6);
+  expect(new Set(changes.filter((c) => c.endsWith(' LIVE'))).size).toBe(5);
 });
 
 it('a stream someone just created goes live next, as if its encoder had connected', () => {
@@ -82,3 +83,34 @@ async function expectChanges(changes: string[], count: number): Promise<void> {
   for (let i = 0; i < 10 && changes.length < count; i++) await Promise.resolve();
   expect(changes).toHaveLength(count);
 }
+
+it("a meeting's livestream someone started goes LIVE and stays LIVE: only `stop` ends it", () => {
+  const story = new DemoStory();
+  const meeting = emulator.meetings()[0]!;
+  const started = emulator.startMeetingLivestream(meeting.id, { name: 'Design review live' });
+  const seen: string[] = [];
+  for (let step = 0; step < 3; step++) {
+    const change = story.next(emulator.livestreams());
+    if (change) emulator.setStatus(change.id, change.status, change.errMessage);
+    seen.push(statusOf(started.id));
+  }
+  expect(seen).toEqual(['LIVE', 'LIVE', 'LIVE']); // LIVE on the next step, as if its encoder had connected
+  for (let step = 0; step < 12; step++) {
+    const change = story.next(emulator.livestreams());
+    if (change) emulator.setStatus(change.id, change.status, change.errMessage);
+  }
+  expect(statusOf(started.id)).toBe('LIVE');
+  expect(emulator.activeLivestreamOf(meeting.id)?.id).toBe(started.id);
+});
+
+it("never picks a meeting's livestream for its story, LIVE or not", () => {
+  const story = new DemoStory();
+  const meetingStreams = emulator.livestreams().filter((s) => s.meeting_id !== null);
+  expect(meetingStreams.length).toBeGreaterThan(0); // the demo data has some
+  const before = new Map(meetingStreams.map((s) => [s.id, s.status]));
+  for (let step = 0; step < 30; step++) {
+    const change = story.next(emulator.livestreams());
+    if (change) emulator.setStatus(change.id, change.status, change.errMessage);
+  }
+  for (const [id, status] of before) expect(statusOf(id)).toBe(status);
+});

@@ -114,9 +114,13 @@ function apiCallsOf(command: Command): number {
     case 'stop':
       // The livestream and its session, to name them, then the stop.
       return 3;
+    case 'stats':
+      // The totals and the days.
+      return 2;
     case 'subscribe':
       // Ids are checked against the API, a bounded number of list pages.
-      return command.livestreamIds.length > 0 ? DEFAULT_SUBSCRIPTION_LIMITS.lookupPages : 0;
+      // One lookup per id the poller does not watch (at most the per-command cap).
+      return Math.min(command.livestreamIds.length, DEFAULT_SUBSCRIPTION_LIMITS.maxIdsPerCommand);
     case 'help':
     case 'unsubscribe':
     case 'subscriptions':

@@ -14,7 +14,7 @@ import type { RealtimeKitClient } from '../realtimekit/client.js';
 import { isRealtimeKitError } from '../realtimekit/errors.js';
 import { type Reply, type ReplyItem, reply } from '../reply.js';
 import type { Platform } from '../sink.js';
-import { lookupLivestreams } from './livestream-lookup.js';
+import { type LivestreamLookup, lookupLivestreams } from './livestream-lookup.js';
 import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './subscription-limits.js';
 import type { NotifyStore } from './store.js';
 import type { ChannelRef, Subscription } from './types.js';
@@ -194,7 +194,7 @@ async function subscribe(args: {
 
   let names: Map<string, string | null>;
   try {
-    const lookup = await lookupLivestreams({ ids, client, store, maxPages: settings.lookupPages });
+    const lookup = await lookupLivestreams({ ids, client, store });
     if (lookup.missing.length > 0) return unknownIdsReply(lookup);
     names = lookup.found;
   } catch (error) {
@@ -273,15 +273,8 @@ function mentionRefusal(platform: Platform, mention: string): string {
   return `Posts here would ping ${mention}, which you cannot ping yourself. ${right} Nothing was changed: subscribe without the mention, or ask someone who may.`;
 }
 
-function unknownIdsReply(lookup: {
-  found: Map<string, string | null>;
-  missing: string[];
-  searchedAll: boolean;
-  searched: number;
-}): Reply {
-  const where = lookup.searchedAll
-    ? 'No livestream of this app has'
-    : `Neither the livestreams the bot has seen nor the ${lookup.searched} newest have`;
+function unknownIdsReply(lookup: LivestreamLookup): Reply {
+  const where = 'No livestream of this app has';
   const known = [...lookup.found].map(([id, name]) => livestreamLabel(id, name));
   return problem(
     'Unknown livestream',

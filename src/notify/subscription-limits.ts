@@ -4,12 +4,9 @@ export interface SubscriptionLimits {
   maxIdsPerCommand: number;
   /** Subscriptions one channel may hold (the every-livestream one included). */
   maxPerChannel: number;
-  /** List pages (100 livestreams each, newest first) searched for ids the poller has not seen. */
-  lookupPages: number;
 }
 
 export const DEFAULT_SUBSCRIPTION_LIMITS = {
   maxIdsPerCommand: 25,
   maxPerChannel: 100,
-  lookupPages: 5,
 } as const satisfies SubscriptionLimits;

@@ -178,6 +178,16 @@ describe('ids are checked against the API', () => {
     expect(apiRequests()).toEqual([]);
   });
 
+  it('an idle livestream far down the list (older than the 600 newest) is found by its id', async () => {
+    const old = emulator.addLivestream({ name: 'Last year', status: 'IDLE' });
+    emulator.seed(600, { status: 'IDLE' });
+    const answer = await core().replyToText(`subscribe ${old.id}`, slack());
+    expect(answer.title).toBe('Subscribed');
+    expect(text(answer)).toContain('Last year');
+    // One request for the one id, not a walk of the list.
+    expect(apiRequests().map((r) => r.path)).toEqual([`livestreams/${old.id}`]);
+  });
+
   it('a failing lookup leaves nothing written and says why', async () => {
     emulator.injectFault({ method: 'GET', path: 'livestreams', status: 500, times: Infinity });
     const answer = await core().replyToText(`subscribe ${townHall} ${backup}`, slack());
@@ -190,9 +200,7 @@ describe('ids are checked against the API', () => {
 describe('bounded work per command', () => {
   it('600 made-up ids are refused at once: no request, nothing written', async () => {
     const ids = Array.from({ length: 600 }, (_, i) => `made-up-${i}`);
-    const started = performance.now();
     const answer = await core().replyToText(`subscribe ${ids.join(' ')}`, slack());
-    expect(performance.now() - started).toBeLessThan(100);
     expect(answer.title).toBe('Too many livestreams');
     expect(text(answer)).toContain(`at most ${DEFAULT_SUBSCRIPTION_LIMITS.maxIdsPerCommand}`);
     expect(store.subscriptions()).toEqual([]);

@@ -90,6 +90,33 @@ export interface ReplyList {
   empty?: string;
 }
 
+/** One line of numbers a chart draws: a value per point (per day), oldest first. */
+export interface ReplySeries {
+  /** What the values are: `Viewer hours`. */
+  label: string;
+  values: number[];
+}
+
+/**
+ * An image that is part of the answer (the stats chart): a PNG for the platforms that show images, its
+ * description (alt text, and the words where no image can be shown), and the numbers it draws, for a
+ * surface that draws them itself (the terminal's sparkline).
+ */
+export interface ReplyImage {
+  png: Uint8Array;
+  /** `livestream-stats-2026-11-01-to-2026-11-30.png`: letters, digits, `.`, `-` and `_` only. */
+  filename: string;
+  alt: string;
+  width: number;
+  height: number;
+  data?: {
+    /** Labels of the first and the last point (days). */
+    from: string;
+    to: string;
+    series: ReplySeries[];
+  };
+}
+
 export interface Reply {
   title: string;
   tone: Tone;
@@ -109,6 +136,8 @@ export interface Reply {
    * renderer shows as its own mention of that person (never a ping).
    */
   actor?: { userId: string; did: string };
+  /** A picture with the answer (a chart); the fields and text say the same in words. */
+  image?: ReplyImage;
   visibility: Visibility;
 }
 

@@ -22,6 +22,7 @@ import {
   reply,
   statusBadge,
 } from '../reply.js';
+import { statsReply } from '../stats/stats.js';
 import { detailsAction, listPagingActions, livestreamActions, stopConfirmAction } from './actions.js';
 import { type Command, DEFAULT_PER_PAGE } from './command.js';
 import { type ErrorSubject, errorReply } from './describe-error.js';
@@ -39,7 +40,7 @@ export interface HandlerDeps {
 /** Commands answered by the RealtimeKit API (the rest are help and subscriptions). */
 export type ApiCommand = Extract<
   Command,
-  { name: 'list' | 'create' | 'status' | 'session' | 'meeting' | 'show' | 'start' | 'stop' }
+  { name: 'list' | 'create' | 'status' | 'session' | 'meeting' | 'show' | 'start' | 'stop' | 'stats' }
 >;
 
 /** Commands that run a meeting's livestream: the answer names who did it, and "live for" needs the time. */
@@ -58,6 +59,11 @@ export async function handleCommand(
   const subject = subjectOf(command);
   try {
     if (isMeetingCommand(command)) return await runMeetingCommand(command, deps, context);
+    if (command.name === 'stats')
+      return await statsReply(command.days, {
+        client: deps.client,
+        nowMs: (deps.clock ?? systemClock).now(),
+      });
     return await run(command, deps.client, deps.log);
   } catch (error) {
     if (!isRealtimeKitError(error))
@@ -90,11 +96,14 @@ function subjectOf(command: ApiCommand): ErrorSubject {
       return { kind: 'meeting-start', meetingId: command.meetingId };
     case 'stop':
       return { kind: 'meeting-stop', meetingId: command.meetingId };
+    case 'stats':
+      // App-wide, like a list: a 404 means the app itself was not found.
+      return { kind: 'list' };
   }
 }
 
 async function run(
-  command: Exclude<ApiCommand, MeetingCommand>,
+  command: Exclude<ApiCommand, MeetingCommand | { name: 'stats' }>,
   client: RealtimeKitClient,
   log?: Logger,
 ): Promise<Reply> {

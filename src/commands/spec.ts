@@ -13,6 +13,7 @@ import {
   UUID_RULE,
 } from '../realtimekit/validate.js';
 import { KNOWN_STATUSES, type ListQuery, MAX_PER_PAGE, type SortOrder } from '../realtimekit/types.js';
+import { DEFAULT_STATS_DAYS, STATS_DAYS_RANGE } from '../stats/period.js';
 import type { ArgValueMap, ArgValues } from './args.js';
 import type { InputError } from './problem.js';
 import { type Args, textUsage } from './text-grammar.js';
@@ -272,6 +273,24 @@ const show = defineCommand({
       : { name: 'show', livestreamId: livestream_id, pageNo: page },
 });
 
+const stats = defineCommand({
+  name: 'stats',
+  summary: 'Chart the app’s livestreams over the last days: viewer and ingest hours per day.',
+  details: `Looks back ${DEFAULT_STATS_DAYS} days unless you say how many (UTC days, today included). The chart has viewer hours as bars and ingest hours as a line, with the totals in its title.`,
+  args: {
+    days: {
+      kind: 'integer',
+      range: STATS_DAYS_RANGE,
+      description: `Days to look back, ${STATS_DAYS_RANGE.min} to ${STATS_DAYS_RANGE.max} (default ${DEFAULT_STATS_DAYS})`,
+    },
+  },
+  examples: ['stats', 'stats 7'],
+  toCommand: ({ days }): { name: 'stats'; days: number } => ({
+    name: 'stats',
+    days: days ?? DEFAULT_STATS_DAYS,
+  }),
+});
+
 const subscribe = defineCommand({
   name: 'subscribe',
   summary: 'Post to this channel when livestreams go LIVE or ERRORED (default: both, every livestream).',
@@ -376,6 +395,7 @@ export const COMMAND_SPECS = [
   start,
   stop,
   show,
+  stats,
   subscribe,
   unsubscribe,
   subscriptions,

@@ -88,6 +88,7 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
       'start',
       'stop',
       'show',
+      'stats',
       'subscribe',
       'unsubscribe',
       'subscriptions',

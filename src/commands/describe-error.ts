@@ -53,14 +53,20 @@ export function internalErrorReply(): Reply {
 
 /**
  * A create that timed out, lost its connection or got a 5xx may have been carried out all the same
- * (the request reached Cloudflare; the answer did not reach us). Creates are never retried for that
- * reason, and the person must not be told to "try again": that made a second livestream whose key
- * nobody ever saw. A 429 or a 4xx is a refusal: nothing was created.
+ * (the request reached Cloudflare; the answer did not reach us), and so was one whose 2xx answer could
+ * not be read (cut off, too large, not JSON). Creates are never retried for that reason, and the person
+ * must not be told to "try again": that made a second livestream whose key nobody ever saw. A 429 or a
+ * 4xx is a refusal: nothing was created.
  */
 function mayHaveCreated(error: RealtimeKitError, subject: ErrorSubject): boolean {
+  const unreadableSuccess =
+    error.kind === 'Malformed' && error.status !== null && error.status >= 200 && error.status < 300;
   return (
     (subject.kind === 'create' || subject.kind === 'meeting-start' || subject.kind === 'meeting-stop') &&
-    (error.kind === 'Timeout' || error.kind === 'Network' || error.kind === 'ServerError')
+    (error.kind === 'Timeout' ||
+      error.kind === 'Network' ||
+      error.kind === 'ServerError' ||
+      unreadableSuccess)
   );
 }
 
@@ -88,6 +94,8 @@ export function errorText(error: unknown, subject: ErrorSubject): string {
         return `RealtimeKit did not answer in time. ${check}`;
       case 'ServerError':
         return `RealtimeKit had trouble answering (HTTP ${error.status ?? '5xx'}). ${check}`;
+      case 'Malformed':
+        return `RealtimeKit accepted the request, but its answer could not be read. ${check}`;
       default:
         return `The connection to RealtimeKit broke before its answer arrived. ${check}`;
     }

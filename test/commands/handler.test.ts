@@ -219,6 +219,16 @@ describe('a create that may have worked', () => {
       'lost its connection after sending',
       () => emulator.injectFault({ method: 'POST', path: 'livestreams', destroy: true }),
     ],
+    [
+      'got a 201 it could not read',
+      () =>
+        emulator.injectFault({
+          method: 'POST',
+          path: 'livestreams',
+          status: 201,
+          rawBody: '{"success":true,"da',
+        }),
+    ],
   ])('says so when it %s, and points at list instead of "try again"', async (_name, arrange) => {
     arrange();
     const name = `Maybe ${_name}`;

@@ -35,6 +35,7 @@ import {
   canManage,
   DEFAULT_DEFER_AFTER_MS,
   editOptions,
+  followUpOptions,
   operatorContext,
   type Outcome,
   render,
@@ -175,14 +176,7 @@ async function handleButton(
   async function tellChannel(answer: Reply, message: DiscordMessage): Promise<void> {
     if (answer.visibility !== 'channel' || message.flags === MessageFlags.Ephemeral) return;
     if (placement === 'reply' && first !== 'slow') return;
-    await attempt('post to the channel', () =>
-      interaction.followUp({
-        embeds: message.embeds,
-        ...(message.content ? { content: message.content } : {}),
-        allowedMentions: message.allowed_mentions,
-        components: message.components,
-      }),
-    );
+    await attempt('post to the channel', () => interaction.followUp(followUpOptions(message)));
   }
 }
 

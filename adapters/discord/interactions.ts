@@ -6,13 +6,15 @@
  * `deferAfterMs` (1.5 s, which leaves half the window for our own reply to reach Discord) the reply
  * goes out directly with the flags the core asked for. Otherwise the reply is deferred as ephemeral,
  * because the kind of answer is not known yet and a `create` carries a stream key: an ephemeral
- * "thinking…" can never leak one. The final answer then edits that deferred reply (and so stays
- * visible to the requester only; every core reply today is requester-only anyway).
+ * "thinking…" can never leak one. The final answer then edits that deferred reply, which stays
+ * visible to the requester only; an answer for the channel (a confirmed stop: "Stopped by @ana") is
+ * then also sent to the channel as a follow-up, as a click's is (components.ts).
  * Help and bad options never touch the API, so they are answered at once.
  */
 import {
   type ChatInputCommandInteraction,
   type InteractionEditReplyOptions,
+  type InteractionReplyOptions,
   InteractionResponseType,
   MessageFlags,
   PermissionFlagsBits,
@@ -150,6 +152,16 @@ export function editOptions(message: DiscordMessage): InteractionEditReplyOption
   };
 }
 
+/** A rendered message as a follow-up for the channel to see (a follow-up's flags are its own). */
+export function followUpOptions(message: DiscordMessage): InteractionReplyOptions {
+  return {
+    embeds: message.embeds,
+    ...(message.content ? { content: message.content } : {}),
+    allowedMentions: message.allowed_mentions,
+    components: message.components,
+  };
+}
+
 function helpTopic(command: DiscordCommand): DiscordSubcommand | undefined {
   return command.name === 'help' && command.topic && isDiscordSubcommand(command.topic)
     ? command.topic
@@ -237,9 +249,12 @@ export async function handleInteraction({
     return 'failed';
   }
   const answer = await pending;
-  const ok = await attempt('edit the deferred reply', () =>
-    interaction.editReply(editOptions(render(command, answer))),
-  );
+  const message = render(command, answer);
+  const ok = await attempt('edit the deferred reply', () => interaction.editReply(editOptions(message)));
+  // The deferred reply is ephemeral: an answer for the channel reaches it as a follow-up.
+  if (ok && answer.visibility === 'channel' && message.flags !== MessageFlags.Ephemeral) {
+    await attempt('post to the channel', () => interaction.followUp(followUpOptions(message)));
+  }
   logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: true });
   return ok ? 'deferred' : 'failed';
 }

@@ -155,3 +155,36 @@ describe('Discord without DISCORD_OPERATOR_ROLES', () => {
     }
   });
 });
+
+describe('Discord with a slow API: a typed stop is deferred, and the channel is still told', () => {
+  let slow: DiscordHarness;
+  beforeAll(async () => {
+    slow = await startDiscordHarness({ managerRoles: [MANAGER_ROLE], deferAfterMs: 50 });
+  });
+  afterAll(async () => {
+    await slow?.stop();
+  });
+
+  it('stop yes:True slower than the deferral: an ephemeral "thinking", the answer, then "Stopped by" for the channel', async () => {
+    const meeting = slow.emulator.addMeeting();
+    const started = slow.emulator.startMeetingLivestream(meeting.id, { name: 'Slow keynote' });
+    slow.emulator.step();
+    slow.emulator.injectFault({ method: 'POST', path: 'active-livestream/stop', delayMs: 400 });
+    const interaction = slow.run(
+      'stop',
+      { meeting_id: meeting.id, yes: true },
+      { userId: ANA, roles: [MANAGER_ROLE] },
+    );
+    const ack = (await slow.callback(interaction)).body as Body & { type: number };
+    // Deferred ephemeral: the kind of answer was not known yet.
+    expect(ack).toMatchObject({ type: 5, data: { flags: EPHEMERAL } });
+    const edited = (await slow.edit(interaction)).body as Body['data'];
+    expect(JSON.stringify(edited?.embeds)).toContain('Livestream stopped: Slow keynote');
+    const told = (await slow.followUp(interaction)).body as NonNullable<Body['data']>;
+    expect(told.flags ?? 0).toBe(0);
+    expect(JSON.stringify(told.embeds)).toContain('Livestream stopped: Slow keynote');
+    expect(JSON.stringify(told.embeds)).toContain(`<@${ANA}>`);
+    expect(told.allowed_mentions).toEqual({ parse: [] });
+    expect(slow.emulator.getLivestream(started.id)?.status).toBe('IDLE');
+  });
+});

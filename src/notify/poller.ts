@@ -1,21 +1,24 @@
 /**
  * The poller: reads the LIVE and ERRORED lists (all a transition needs), compares them with the
- * streams it knows in those statuses, and writes the resulting events and their deliveries in one
- * transaction. Its cost follows the number of LIVE and ERRORED streams, not of all livestreams an app
- * ever made. A stream missing from a read is not ended without evidence. A read that fails part-way
- * changes nothing; the next one retries, with backoff while the API keeps failing. Cycles and targeted
- * checks (webhook hints) run one at a time.
+ * streams it knows in those statuses (findings.ts, pure), and writes the resulting events and their
+ * deliveries in one transaction. Its cost follows the number of LIVE and ERRORED streams, not of all
+ * livestreams an app ever made. A stream missing from a read is not ended without evidence. A read that
+ * fails part-way changes nothing; the next one retries, with backoff while the API keeps failing, and
+ * the channels hear of a long outage (api-health.ts). This module schedules: cycles and targeted checks
+ * (webhook hints) run one at a time, paced by the interval and the request budget.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { RealtimeKitClient } from '../realtimekit/client.js';
 import { isRealtimeKitError } from '../realtimekit/errors.js';
-import type { Livestream, LivestreamSession, LivestreamStatus } from '../realtimekit/types.js';
+import type { Livestream } from '../realtimekit/types.js';
+import { ApiHealth } from './api-health.js';
 import type { RequestBudget } from './budget.js';
+import { type Evidence, Findings, judgeMissing, WATCHED_STATUSES } from './findings.js';
 import type { NotifyStore, StoredStatus } from './store.js';
 import { targetsFor } from './targets.js';
 import type { Platform } from '../sink.js';
-import type { StreamEvent, StreamEventKind, Subscription, SystemEvent } from './types.js';
+import type { StreamEvent, Subscription } from './types.js';
 
 export interface PollerOptions {
   /** A client whose `onRequest` feeds `budget`, so every request the poller makes is counted. */
@@ -45,77 +48,11 @@ export type CycleResult =
 const MAX_LOOKUPS_PER_CYCLE = 20;
 /** Targeted lookups of LIVE streams missing from a read; the rest wait for a second absence. */
 const MAX_CONFIRMATIONS_PER_CYCLE = 20;
-/** Reads in a row a stream must be missing from, without other evidence, before it counts as gone. */
-const ABSENCES_TO_CONFIRM = 2;
 /** Streams one targeted check looks up (a burst of webhook hints is checked in batches). */
 const MAX_CHECKS_PER_BATCH = 20;
-
-/**
- * What is known of a watched stream missing from a read: `listed` (a lookup found it in another status,
- * handled like a listed stream), `still-live` (the read was torn), `no-active-session` (it ended), or
- * null (nothing yet).
- */
-type Evidence = 'listed' | 'still-live' | 'no-active-session' | null;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
-/** The statuses a notification can come from or go to: the only ones the poller reads and keeps. */
-const WATCHED = new Set<LivestreamStatus>(['LIVE', 'ERRORED']);
 const WATCHED_LISTS = [{ status: 'LIVE' as const }, { status: 'ERRORED' as const }];
-
-export function transitionKinds(
-  previous: LivestreamStatus | undefined,
-  next: LivestreamStatus,
-): StreamEventKind[] {
-  const kinds: StreamEventKind[] = [];
-  if (previous === 'LIVE' && next !== 'LIVE') kinds.push('ended');
-  if (next === 'LIVE' && previous !== 'LIVE') kinds.push('live');
-  if (next === 'ERRORED' && previous !== 'ERRORED') kinds.push('errored');
-  return kinds;
-}
-
-/** What one read (a cycle, or a targeted check) found, before it is written. */
-class Findings {
-  /** Watched streams whose status or presence changed (new LIVE/ERRORED ones included). */
-  readonly changed = new Map<string, StoredStatus>();
-  /** Streams that are no longer LIVE or ERRORED: nothing more to watch. */
-  readonly removed = new Set<string>();
-  readonly transitions: Omit<StreamEvent, 'at'>[] = [];
-  /** Active sessions the read already fetched, so enriching the events asks for them no second time. */
-  readonly sessions = new Map<string, LivestreamSession | null>();
-
-  constructor(
-    private readonly watched: Map<string, StoredStatus> | null,
-    private readonly announce: boolean,
-  ) {}
-
-  /** A livestream as the API shows it now, compared with what is watched. */
-  readonly visit = (livestream: Livestream): void => {
-    const before = this.watched?.get(livestream.id);
-    if (before?.status === livestream.status) return;
-    if (WATCHED.has(livestream.status)) {
-      this.changed.set(livestream.id, {
-        status: livestream.status,
-        name: livestream.name,
-        sessionId: livestream.status === 'LIVE' ? null : (before?.sessionId ?? null),
-      });
-    } else if (before) this.removed.add(livestream.id);
-    if (!this.announce) return;
-    for (const kind of transitionKinds(before?.status, livestream.status)) {
-      this.transitions.push({ kind, stream: snapshot(livestream), previousStatus: before?.status ?? null });
-    }
-  };
-
-  /** A watched stream that has left LIVE/ERRORED for a status nobody saw (confirmed missing, or 404). */
-  left(id: string, before: StoredStatus): void {
-    this.removed.add(id);
-    if (before.status !== 'LIVE' || !this.announce) return;
-    this.transitions.push({
-      kind: 'ended',
-      stream: { id, name: before.name, status: 'UNKNOWN', playbackUrl: null },
-      previousStatus: 'LIVE',
-    });
-  }
-}
 
 export class Poller {
   /** The streams last known LIVE or ERRORED; null before the first successful read (no baseline yet). */
@@ -126,9 +63,8 @@ export class Poller {
   private running: Promise<CycleResult> | null = null;
   private failures = 0;
   private lastError: unknown = null;
-  private lastReason = '';
-  /** Monotonic ms since when the API has been failing (this run of failures); null while it answers. */
-  private failingSince: number | null = null;
+  /** Whether the API answers, and the outage alert: announced through the outbox like any event. */
+  private readonly health: ApiHealth;
   /** Requests the last cycle took: what the next one is expected to cost. */
   private cost = 1;
   private stretchedTo = 0;
@@ -142,7 +78,15 @@ export class Poller {
   private loop: Promise<void> | null = null;
   private readonly abort = new AbortController();
 
-  constructor(private readonly options: PollerOptions) {}
+  constructor(private readonly options: PollerOptions) {
+    const { store, clock, alertAfterMs } = options;
+    this.health = new ApiHealth({
+      meta: store,
+      clock,
+      alertAfterMs,
+      announce: (event) => store.enqueue(event, targetsFor(event, this.subscriptions())),
+    });
+  }
 
   /** Runs one cycle now (after a check under way), or joins the one already waiting or running. */
   runCycle(): Promise<CycleResult> {
@@ -201,11 +145,11 @@ export class Poller {
         let delay = this.nextDelayMs(result);
         // A backoff may reach past the moment the outage notice is due: tell the channels on time (the
         // API has not answered since it started failing), then wait out the rest.
-        const untilAlert = this.msUntilAlert();
+        const untilAlert = this.health.msUntilAlert();
         if (untilAlert !== null && untilAlert < delay) {
           await clock.sleep(untilAlert, this.abort.signal);
           if (this.abort.signal.aborted) break;
-          this.alertIfDue(this.lastReason);
+          this.alertIfDue();
           delay -= untilAlert;
         }
         await clock.sleep(delay, this.abort.signal);
@@ -268,7 +212,7 @@ export class Poller {
     if (stored === null) return null;
     this.watched = new Map();
     for (const [id, status] of stored) {
-      if (WATCHED.has(status.status)) this.watched.set(id, status);
+      if (WATCHED_STATUSES.has(status.status)) this.watched.set(id, status);
       else this.stale.push(id);
     }
     return this.watched;
@@ -343,21 +287,14 @@ export class Poller {
       }),
     );
     for (const { id, before, evidence } of missing) {
-      if (evidence === 'still-live' || evidence === 'listed') {
-        this.absences.delete(id);
+      const absences = this.absences.get(id) ?? 0;
+      const verdict = judgeMissing(evidence, absences);
+      if (verdict === 'wait') {
+        this.absences.set(id, absences + 1);
         continue;
       }
-      if (evidence === null) {
-        // No evidence yet: one list read may be torn (a stream created or deleted between two pages shifts
-        // another out of sight). Missing from two reads in a row, it has left as far as anyone can tell.
-        const absences = (this.absences.get(id) ?? 0) + 1;
-        if (absences < ABSENCES_TO_CONFIRM) {
-          this.absences.set(id, absences);
-          continue;
-        }
-      }
       this.absences.delete(id);
-      findings.left(id, before);
+      if (verdict === 'left') findings.left(id, before);
     }
   }
 
@@ -472,50 +409,28 @@ export class Poller {
   }
 
   private async failed(error: unknown, requests: number): Promise<CycleResult> {
-    const { store, clock, log } = this.options;
+    const { log } = this.options;
     this.failures++;
     this.lastError = error;
     const reason = isRealtimeKitError(error) ? error.message : 'unexpected error';
-    this.lastReason = reason;
-    const stored = store.getMeta('api_failing_since');
-    if (stored === null) store.setMeta('api_failing_since', new Date(clock.now()).toISOString());
-    if (this.failingSince === null) {
-      // Since when, on the monotonic clock: a failure that began before a restart counts from then.
-      const before = stored === null ? 0 : Math.max(0, clock.now() - Date.parse(stored));
-      this.failingSince = clock.monotonic() - (Number.isFinite(before) ? before : 0);
-    }
+    this.health.failed(reason);
     log.warn('poll cycle failed; statuses unchanged, will retry', {
       failures: this.failures,
       kind: isRealtimeKitError(error) ? error.kind : 'unknown',
       reason,
     });
-    this.alertIfDue(reason);
+    this.alertIfDue();
     return { ok: false, error: reason, requests };
   }
 
-  /** Milliseconds until the outage notice is due; null when the API is not failing or it was sent. */
-  private msUntilAlert(): number | null {
-    if (this.failingSince === null || this.options.store.getMeta('api_alerted') !== null) return null;
-    return Math.max(0, this.failingSince + this.options.alertAfterMs - this.options.clock.monotonic());
-  }
-
   /** Tells the subscribed channels, once, that the API has been failing for API_ALERT_AFTER_SECONDS. */
-  private alertIfDue(reason: string): void {
-    const { store, clock, log } = this.options;
-    if (this.msUntilAlert() !== 0) return;
-    const since = store.getMeta('api_failing_since') ?? new Date(clock.now()).toISOString();
-    const event: SystemEvent = {
-      kind: 'api-delayed',
-      at: new Date(clock.now()).toISOString(),
-      failingSince: since,
-      reason,
-    };
-    store.enqueue(event, targetsFor(event, this.subscriptions()));
-    store.setMeta('api_alerted', event.at);
-    log.error('RealtimeKit has been failing; subscribed channels are told notifications are delayed', {
-      since,
-      reason,
-    });
+  private alertIfDue(): void {
+    const event = this.health.alertIfDue();
+    if (event === null) return;
+    this.options.log.error(
+      'RealtimeKit has been failing; subscribed channels are told notifications are delayed',
+      { since: event.failingSince, reason: event.reason },
+    );
     this.options.onEnqueued?.();
   }
 
@@ -532,32 +447,11 @@ export class Poller {
 
   /** The API answered: end the failure alert (the backoff ends only once the whole cycle succeeded). */
   private async recovered(): Promise<void> {
-    const { store, clock, log } = this.options;
-    this.failingSince = null;
-    const since = store.getMeta('api_failing_since');
-    if (since === null) return;
-    store.setMeta('api_failing_since', null);
-    if (store.getMeta('api_alerted') === null) return;
-    store.setMeta('api_alerted', null);
-    const event: SystemEvent = {
-      kind: 'api-recovered',
-      at: new Date(clock.now()).toISOString(),
-      failingSince: since,
-      reason: '',
-    };
-    store.enqueue(event, targetsFor(event, this.subscriptions()));
-    log.info('RealtimeKit recovered; subscribed channels are told', { since });
+    const event = this.health.recovered();
+    if (event === null) return;
+    this.options.log.info('RealtimeKit recovered; subscribed channels are told', {
+      since: event.failingSince,
+    });
     this.options.onEnqueued?.();
   }
-}
-
-function snapshot(livestream: Livestream): StreamEvent['stream'] {
-  return {
-    id: livestream.id,
-    name: livestream.name,
-    status: livestream.status,
-    rawStatus: livestream.rawStatus,
-    playbackUrl: livestream.playbackUrl,
-    meetingId: livestream.meetingId,
-  };
 }

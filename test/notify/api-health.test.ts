@@ -1,0 +1,159 @@
+/**
+ * The API-health state machine on its own: a ManualClock and a real SQLite store (its meta), no poller
+ * and no API. poller-timing.test.ts and the fault tests cover it through the poller's loop.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { ApiHealth } from '../../src/notify/api-health.js';
+import { openSqliteStore } from '../../src/notify/sqlite-store.js';
+import type { NotifyStore } from '../../src/notify/store.js';
+import type { SystemEvent } from '../../src/notify/types.js';
+
+const ALERT_AFTER_MS = 60_000;
+
+let dir: string;
+let store: NotifyStore;
+let clock: ManualClock;
+let announced: SystemEvent[];
+
+function health(announce: (event: SystemEvent) => void = (event) => announced.push(event)): ApiHealth {
+  return new ApiHealth({ meta: store, clock, alertAfterMs: ALERT_AFTER_MS, announce });
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'api-health-'));
+  store = openSqliteStore(dir);
+  clock = new ManualClock();
+  announced = [];
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('ApiHealth', () => {
+  it('answering: no alert is due, and a recovery says nothing', () => {
+    const h = health();
+    expect(h.msUntilAlert()).toBeNull();
+    expect(h.alertIfDue()).toBeNull();
+    expect(h.recovered()).toBeNull();
+    expect(announced).toEqual([]);
+  });
+
+  it('failing since T: the alert is due alertAfter later, counted from the first failure', () => {
+    const h = health();
+    const since = new Date(clock.now()).toISOString();
+    h.failed('HTTP 500');
+    expect(store.getMeta('api_failing_since')).toBe(since);
+    expect(h.msUntilAlert()).toBe(ALERT_AFTER_MS);
+    clock.advance(20_000);
+    h.failed('HTTP 502'); // a later failure does not move the start
+    expect(store.getMeta('api_failing_since')).toBe(since);
+    expect(h.msUntilAlert()).toBe(40_000);
+    expect(h.alertIfDue()).toBeNull();
+    expect(announced).toEqual([]);
+  });
+
+  it('alert due: announced once, with since when and the last reason; then alerted, never again', () => {
+    const h = health();
+    const since = new Date(clock.now()).toISOString();
+    h.failed('HTTP 500');
+    clock.advance(30_000);
+    h.failed('timed out');
+    clock.advance(30_000);
+    expect(h.msUntilAlert()).toBe(0);
+    const event = h.alertIfDue();
+    expect(event).toEqual({
+      kind: 'api-delayed',
+      at: new Date(clock.now()).toISOString(),
+      failingSince: since,
+      reason: 'timed out',
+    });
+    expect(announced).toEqual([event]);
+    expect(store.getMeta('api_alerted')).toBe(event!.at);
+    clock.advance(60_000);
+    h.failed('HTTP 500');
+    expect(h.msUntilAlert()).toBeNull();
+    expect(h.alertIfDue()).toBeNull();
+    expect(announced).toHaveLength(1);
+  });
+
+  it('recovered after the alert: "back" is announced with since when, and the state is clear', () => {
+    const h = health();
+    const since = new Date(clock.now()).toISOString();
+    h.failed('HTTP 500');
+    clock.advance(ALERT_AFTER_MS);
+    h.alertIfDue();
+    clock.advance(5_000);
+    const event = h.recovered();
+    expect(event).toEqual({
+      kind: 'api-recovered',
+      at: new Date(clock.now()).toISOString(),
+      failingSince: since,
+      reason: '',
+    });
+    expect(announced.map((e) => e.kind)).toEqual(['api-delayed', 'api-recovered']);
+    expect(store.getMeta('api_failing_since')).toBeNull();
+    expect(store.getMeta('api_alerted')).toBeNull();
+    expect(h.msUntilAlert()).toBeNull();
+    // A new outage counts from its own start.
+    h.failed('HTTP 500');
+    expect(h.msUntilAlert()).toBe(ALERT_AFTER_MS);
+  });
+
+  it('recovered before the alert: nobody heard of the outage, so nobody hears it is over', () => {
+    const h = health();
+    h.failed('HTTP 500');
+    clock.advance(ALERT_AFTER_MS - 1);
+    expect(h.recovered()).toBeNull();
+    expect(store.getMeta('api_failing_since')).toBeNull();
+    clock.advance(1);
+    expect(h.alertIfDue()).toBeNull();
+    expect(announced).toEqual([]);
+  });
+
+  it('a restart during an outage goes on counting from when it began (stored), and does not alert twice', () => {
+    const first = health();
+    first.failed('HTTP 500');
+    clock.advance(40_000);
+    const second = health(); // the next process, same DATA_DIR
+    second.failed('HTTP 500');
+    expect(second.msUntilAlert()).toBe(20_000);
+    clock.advance(20_000);
+    expect(second.alertIfDue()?.kind).toBe('api-delayed');
+    const third = health();
+    third.failed('HTTP 500');
+    expect(third.msUntilAlert()).toBeNull();
+    expect(third.alertIfDue()).toBeNull();
+    expect(third.recovered()?.kind).toBe('api-recovered');
+    expect(announced.map((e) => e.kind)).toEqual(['api-delayed', 'api-recovered']);
+  });
+
+  it('durations run on the monotonic clock: a wall clock stepped back does not delay the alert', () => {
+    const h = health();
+    h.failed('HTTP 500');
+    clock.stepWall(-3_600_000);
+    clock.advance(ALERT_AFTER_MS);
+    expect(h.msUntilAlert()).toBe(0);
+    expect(h.alertIfDue()?.kind).toBe('api-delayed');
+  });
+
+  it('an announcement that fails records nothing: the alert is tried again', () => {
+    let refuse = true;
+    const h = health((event) => {
+      if (refuse) throw new Error('disk full');
+      announced.push(event);
+    });
+    h.failed('HTTP 500');
+    clock.advance(ALERT_AFTER_MS);
+    expect(() => h.alertIfDue()).toThrow('disk full');
+    expect(store.getMeta('api_alerted')).toBeNull();
+    refuse = false;
+    expect(h.alertIfDue()?.kind).toBe('api-delayed');
+    expect(announced).toHaveLength(1);
+  });
+});

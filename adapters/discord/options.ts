@@ -48,7 +48,10 @@ function rawOption(name: string, arg: ArgSpec, options: OptionValues): RawValue 
       return options.getBoolean(name);
     case 'mention': {
       const role = options.getRole(name);
-      return role ? `<@&${role.id}>` : null;
+      if (!role) return null;
+      // The role picker offers @everyone, whose id is the guild's: `<@&guild>` would ping nobody.
+      // (Discord lets no other role be named @everyone.)
+      return role.name === '@everyone' ? '@everyone' : `<@&${role.id}>`;
     }
     default: {
       const text = options.getString(name)?.trim();

@@ -355,6 +355,18 @@ describe('Discord subscribe: who may make the bot ping, and which ids', () => {
     expect(store.subscriptions()).toEqual([expect.objectContaining({ mention: `<@&${ROLE}>` })]);
   });
 
+  it('the @everyone role from the picker is stored as @everyone (a role mention of it pings nobody)', async () => {
+    const everyone = { roleId: GUILD_ID, name: '@everyone', mentionable: false };
+    const refused = await h.callback(
+      h.run('subscribe', { mention: everyone }, { permissions: NO_MENTION_EVERYONE }),
+    );
+    expect(embedText(embedsOf(refused.body))).toContain('Mention Everyone');
+    expect(store.subscriptions()).toEqual([]);
+    const interaction = h.run('subscribe', { mention: everyone }, { permissions: MEMBER_PERMISSIONS });
+    expect(embedsOf((await h.callback(interaction)).body)[0]?.title).toBe('Subscribed');
+    expect(store.subscriptions()).toEqual([expect.objectContaining({ mention: '@everyone' })]);
+  });
+
   it('Mention Everyone may ping any role', async () => {
     const interaction = h.run('subscribe', { mention: role(false) }, { permissions: MEMBER_PERMISSIONS });
     const { body } = await h.callback(interaction);

@@ -339,7 +339,7 @@ function startedReply(livestream: Livestream, context: RequestContext | undefine
   if (livestream.playbackUrl)
     fields.push({ label: 'Playback URL', value: livestream.playbackUrl, format: 'code' });
   return reply({
-    title: `Livestream started: ${livestream.name ?? 'unnamed'}`,
+    title: `Livestream started: ${livestreamName(livestream.name)}`,
     tone: 'success',
     badge: statusBadge(livestream.status, livestream.rawStatus),
     text: 'RealtimeKit is starting the meeting’s livestream: it goes LIVE in a few seconds. Share the Watch link with viewers. Keep the stream key secret: anyone who has it can broadcast on this stream.',
@@ -372,7 +372,7 @@ async function stopPrompt(
   if (liveFor) fields.push({ label: 'Live for', value: liveFor });
   fields.push({ label: 'To confirm', value: confirmHint(meetingId, context), format: 'code' });
   return reply({
-    title: `Stop ${livestream.name ?? 'this livestream'}?`,
+    title: `Stop ${livestreamName(livestream.name)}?`,
     tone: badge.tone,
     badge,
     text: `This stops the livestream of meeting ${meetingId} for everyone watching${liveFor ? `: it has been live for ${liveFor}` : livestream.status === 'INVOKED' ? ': it is still starting' : ''}. Nothing is stopped until you confirm.`,
@@ -422,7 +422,7 @@ async function stopNow(
     : null;
   if (wasLiveFor) fields.push({ label: 'Was live for', value: wasLiveFor });
   return reply({
-    title: before ? `Livestream stopped: ${before.name ?? 'unnamed'}` : 'Livestream stopped',
+    title: before ? `Livestream stopped: ${livestreamName(before.name)}` : 'Livestream stopped',
     tone: 'success',
     badge: { text: 'STOPPED', tone: 'idle' },
     text: `The livestream of meeting ${meetingId} has stopped.`,
@@ -473,7 +473,7 @@ async function showReply(
   if (more) actions.push(page(pageNo + 1, 'Older sessions'));
   const badge = statusBadge(livestream.status, livestream.rawStatus);
   return reply({
-    title: livestream.name ?? 'Unnamed livestream',
+    title: livestreamName(livestream.name),
     tone: badge.tone,
     badge,
     fields: livestreamFields(livestream),

@@ -53,6 +53,38 @@ it('commands call an unnamed livestream the same', async () => {
   }
 });
 
+it('start, stop and show call it the same, and a blank name is no name', async () => {
+  const meeting = h.emulator.addMeeting();
+  const started = await ask(`start ${meeting.id}`);
+  expect(started.title).toBe(`Livestream started: ${UNNAMED_LIVESTREAM}`);
+  const stream = h.emulator.activeLivestreamOf(meeting.id)!;
+  h.emulator.step(); // LIVE
+
+  const prompt = await ask(`stop ${meeting.id}`);
+  expect(prompt.title).toBe(`Stop ${UNNAMED_LIVESTREAM}?`);
+  const shown = await ask(`show ${stream.id}`);
+  expect(shown.title).toBe(UNNAMED_LIVESTREAM);
+  const stopped = await ask(`stop ${meeting.id} --yes`);
+  expect(stopped.title).toBe(`Livestream stopped: ${UNNAMED_LIVESTREAM}`);
+
+  for (const reply of [started, prompt, shown, stopped]) {
+    for (const text of everywhere(reply)) expect(text).toContain(UNNAMED_LIVESTREAM);
+  }
+
+  // Only blanks: the API keeps them, every reply calls it unnamed.
+  const blank = h.emulator.addLivestream({ name: '   ', status: 'IDLE' });
+  expect((await ask(`show ${blank.id}`)).title).toBe(UNNAMED_LIVESTREAM);
+  const blankMeeting = h.emulator.addMeeting();
+  h.emulator.startMeetingLivestream(blankMeeting.id, { name: '  ' });
+  h.emulator.step();
+  const blankPrompt = await ask(`stop ${blankMeeting.id}`);
+  expect(blankPrompt.title).toBe(`Stop ${UNNAMED_LIVESTREAM}?`);
+  expect(JSON.stringify(blankPrompt.actions)).toContain('Viewers of this livestream are cut off');
+  expect((await ask(`stop ${blankMeeting.id} --yes`)).title).toBe(
+    `Livestream stopped: ${UNNAMED_LIVESTREAM}`,
+  );
+});
+
 it('notifications call it the same: live, ended, errored and in a digest', async () => {
   const quiet = h.emulator.addLivestream({ status: 'IDLE' });
   subscribe(h.store, 'C1');

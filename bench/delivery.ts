@@ -18,13 +18,13 @@ import { join } from 'node:path';
 import { webApi } from '@slack/bolt';
 import { REST } from 'discord.js';
 import { discordSinkRestOptions } from '../adapters/discord/rest.js';
-import { createDiscordSink } from '../adapters/discord/sink.js';
-import { createSlackSink, SLACK_CLIENT_OPTIONS } from '../adapters/slack/sink.js';
+import { createDiscordSink, DISCORD_PACING_MS } from '../adapters/discord/sink.js';
+import { createSlackSink, SLACK_CLIENT_OPTIONS, SLACK_PACING_MS } from '../adapters/slack/sink.js';
 import { systemClock } from '../src/clock.js';
 import { clientSettingsOf, type EmulatorSettings } from '../src/emulator/settings.js';
 import { silentLogger } from '../src/log.js';
 import { RequestBudget } from '../src/notify/budget.js';
-import { DEFAULT_PACING_MS, DeliveryWorker } from '../src/notify/delivery.js';
+import { DeliveryWorker } from '../src/notify/delivery.js';
 import { Poller } from '../src/notify/poller.js';
 import { openSqliteStore } from '../src/notify/sqlite-store.js';
 import type { NotifyStore } from '../src/notify/store.js';
@@ -107,6 +107,7 @@ export async function benchDelivery(
     const announced: Record<string, number> = { slack: 0, discord: 0 };
     const counting = (sink: Sink): Sink => ({
       platform: sink.platform,
+      pacingMs: sink.pacingMs,
       post: async (channelId, reply) => {
         const posted = await sink.post(channelId, reply);
         announced[sink.platform] = (announced[sink.platform] ?? 0) + (reply.list?.total ?? 1);
@@ -181,7 +182,7 @@ export async function benchDelivery(
         limitWindowMs: limit.windowMs,
         withinLimit: max <= limit.messages,
         minGapMs: minGap(times),
-        pacingMs: DEFAULT_PACING_MS[platform],
+        pacingMs: platform === 'slack' ? SLACK_PACING_MS : DISCORD_PACING_MS,
       };
     };
     return { transitions, pollCycleMs, rows: [row('slack', slackTimes), row('discord', discordTimes)] };

@@ -12,6 +12,7 @@ async function recordingSink() {
   let n = 0;
   const sink: Sink = {
     platform: 'console',
+    pacingMs: 0,
     async post(_channel: string, _reply: Reply) {
       waiting?.(Date.now());
       waiting = null;

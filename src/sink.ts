@@ -17,8 +17,10 @@ export type SinkErrorKind =
   | 'RateLimited'
   /** The channel is gone, archived, or the bot may not post there: the channel's subscription pauses. */
   | 'Permanent'
-  /** This one message cannot be sent (refused body, message to edit gone, a secret): drop it, keep the channel. */
+  /** This one message cannot be sent (refused body, a secret): drop it, keep the channel. */
   | 'Rejected'
+  /** The message to edit no longer exists (deleted, or too old to edit): say it with a new post. */
+  | 'MessageGone'
   /**
    * The platform refused the bot's own token (revoked, invalid, account deactivated): every channel of
    * that platform would fail alike. Its deliveries stop, and wait, until the token is fixed and the bot
@@ -50,6 +52,11 @@ export interface PostOptions {
 
 export interface Sink {
   readonly platform: Platform;
+  /**
+   * The least time between two posts to one channel: the platform's per-channel limit, with a margin
+   * (the sender paces each channel by it).
+   */
+  readonly pacingMs: number;
   post(channelId: string, reply: Reply, options?: PostOptions): Promise<PostedMessage>;
   edit(channelId: string, messageId: string, reply: Reply): Promise<void>;
 }

@@ -27,6 +27,7 @@ export function createConsoleSink(print: (text: string) => void, view?: Terminal
   };
   return {
     platform: 'console',
+    pacingMs: 0, // a terminal has no rate limit
     async post(_channelId, reply) {
       show('[notification]', reply);
       return { messageId: String(next++) };

@@ -30,6 +30,9 @@ const MAX_NONCE_LENGTH = 25;
 
 const SNOWFLAKE = /^\d{15,21}$/;
 
+/** Discord allows 5 messages per 5 s per channel: posts at least this far apart, with 10 % of margin. */
+export const DISCORD_PACING_MS = 1_100;
+
 /** Errors that say the target is gone or closed to the bot: retrying cannot help. */
 const PERMANENT_CODES: Readonly<Record<number, string>> = {
   [DISCORD_ERROR_CODES.unknownChannel]: 'the channel does not exist (deleted, or a wrong id)',
@@ -78,11 +81,13 @@ export function toSinkError(error: unknown, action: string): SinkError {
         code: 'http-401',
       });
     const why = typeof error.code === 'number' ? PERMANENT_CODES[error.code] : undefined;
-    // The channel codes pause the subscription; any other 4xx (a refused body, a message to edit that is
-    // gone) is about this one message, which Discord will refuse again: drop it, keep the channel.
+    // The channel codes pause the subscription; a message to edit that is gone is said anew; any other
+    // 4xx (a refused body) is about this one message, which Discord will refuse again: drop it, keep
+    // the channel.
     const channelUnusable = typeof error.code === 'number' && CHANNEL_UNUSABLE_CODES.has(error.code);
+    const gone = error.code === DISCORD_ERROR_CODES.unknownMessage;
     return new SinkError(
-      channelUnusable ? 'Permanent' : 'Rejected',
+      channelUnusable ? 'Permanent' : gone ? 'MessageGone' : 'Rejected',
       `Discord refused ${action}: ${why ?? error.message}`,
       {
         code,
@@ -128,6 +133,7 @@ export function createDiscordSink({ rest }: DiscordSinkArgs): Sink {
   }
   return {
     platform: 'discord',
+    pacingMs: DISCORD_PACING_MS,
     async post(channelId: string, reply: Reply, options: PostOptions = {}): Promise<PostedMessage> {
       const body = {
         ...channelMessage(reply),

@@ -55,8 +55,13 @@ const CHANNEL_UNUSABLE_ERRORS = new Set([
   'restricted_action',
 ]);
 
+/** chat.update's answers when the message to edit is gone or may no longer be edited. */
+const MESSAGE_GONE_ERRORS = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+
 /** chat.postMessage allows about one message a second per channel: the wait when Slack gives none. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;
+/** Posts to one channel at least this far apart: that limit, with 10 % of margin. */
+export const SLACK_PACING_MS = 1_100;
 
 export function createSlackSink(args: { client: webApi.WebClient; log: Logger }): Sink {
   const { client, log } = args;
@@ -71,6 +76,7 @@ export function createSlackSink(args: { client: webApi.WebClient; log: Logger })
   };
   return {
     platform: 'slack',
+    pacingMs: SLACK_PACING_MS,
     // Slack has no idempotency key for chat.postMessage: `options.idempotencyKey` cannot be used here.
     async post(channelId: string, reply: Reply): Promise<PostedMessage> {
       assertPublicSafe(reply);
@@ -128,7 +134,9 @@ export function toSinkError(error: unknown): SinkError {
         ? 'Transient'
         : CHANNEL_UNUSABLE_ERRORS.has(code)
           ? 'Permanent'
-          : 'Rejected';
+          : MESSAGE_GONE_ERRORS.has(code)
+            ? 'MessageGone'
+            : 'Rejected';
       return new SinkError(kind, `Slack said ${code}`, { code });
     }
     case 'slack_webapi_http_error': {

@@ -25,12 +25,6 @@ import {
 import type { NotifyStore } from './store.js';
 import { type ChannelRef, type Delivery, isStreamEvent, type StreamEvent, type StreamPost } from './types.js';
 
-/**
- * Per-channel spacing between posts: Slack allows about 1 message a second a channel, Discord 5 per 5 s.
- * Both get 10 % of margin, so clock jitter never lands a post on the limit.
- */
-export const DEFAULT_PACING_MS: Record<Platform, number> = { slack: 1_100, discord: 1_100, console: 0 };
-
 /** A failing channel's first wait; each failure in a row doubles it, up to `MAX_BACKOFF_MS`. */
 export const FIRST_BACKOFF_MS = 2_000;
 export const MAX_BACKOFF_MS = 10 * 60_000;
@@ -52,7 +46,6 @@ const PRUNE_CATCH_UP_MS = 1_000;
 /** How long the sender sleeps when nothing is pending (new deliveries wake it earlier). */
 const IDLE_WAIT_MS = 60_000;
 const DEFAULT_DIGEST_MAX_ITEMS = 20;
-const EDIT_GONE_CODES = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed', '10008']);
 /** The database's own part of every idempotency key (see `idempotencyKey`). */
 const KEY_PREFIX_META = 'delivery_key_prefix';
 
@@ -73,6 +66,7 @@ export interface DeliveryOptions {
   log: Logger;
   /** A LIVE post whose stream comes back within this is edited, not posted again. */
   cooldownMs: number;
+  /** Overrides of the sinks' own pacing (tests); each sink knows its platform's limit. */
   pacingMs?: Partial<Record<Platform, number>>;
   /** This many new posts waiting for one channel become a digest. */
   digestThreshold?: number;
@@ -123,7 +117,9 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<string, Promise<number>>();
 
   constructor(private readonly options: DeliveryOptions) {
-    this.pacing = { ...DEFAULT_PACING_MS, ...options.pacingMs };
+    this.pacing = { slack: 0, discord: 0, console: 0 };
+    for (const [platform, sink] of options.sinks) this.pacing[platform] = sink.pacingMs;
+    Object.assign(this.pacing, options.pacingMs);
     this.digestMaxItems = options.digestMaxItems ?? DEFAULT_DIGEST_MAX_ITEMS;
     this.transientGiveUpMs = options.transientGiveUpMs ?? DEFAULT_TRANSIENT_GIVE_UP_MS;
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
@@ -371,11 +367,7 @@ export class DeliveryWorker {
         error instanceof SinkError
           ? error
           : new SinkError('Transient', error instanceof Error ? error.message : String(error));
-      if (
-        unit.kind === 'edit' &&
-        failure.kind === 'Rejected' &&
-        EDIT_GONE_CODES.has(failure.details.code ?? '')
-      ) {
+      if (unit.kind === 'edit' && failure.kind === 'MessageGone') {
         // The LIVE post was deleted: tell the channel with a new message instead.
         return this.sendUnit(key, unit.fallback);
       }
@@ -450,6 +442,7 @@ export class DeliveryWorker {
         });
         return;
       }
+      case 'MessageGone': // only an edit can find its message gone, and that is handled above
       case 'Rejected': {
         // This message cannot be sent; the channel is fine (the platform answered, so a run of failures
         // is over). Drop it, loudly, and go on with the next.

@@ -36,6 +36,7 @@ export function demoCore(core: Core): Core {
 export function demoSink(sink: Sink): Sink {
   return {
     platform: sink.platform,
+    pacingMs: sink.pacingMs,
     post: (channelId, reply, options) => sink.post(channelId, markDemo(reply), options),
     edit: (channelId, messageId, reply) => sink.edit(channelId, messageId, markDemo(reply)),
   };

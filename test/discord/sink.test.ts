@@ -97,7 +97,7 @@ describe('Discord sink', () => {
     expect(error.message).toContain(why);
   });
 
-  it('maps an unknown message on edit (10008) to Permanent', async () => {
+  it('maps an unknown message on edit (10008) to MessageGone: the sender says it anew', async () => {
     discord.answer(
       'PATCH',
       /\/messages\/1100000000000000099$/,
@@ -105,7 +105,7 @@ describe('Discord sink', () => {
       1,
     );
     const error = await failure(sink.edit(CHANNEL, '1100000000000000099', notice));
-    expect(error).toMatchObject({ kind: 'Rejected', details: { code: '10008' } });
+    expect(error).toMatchObject({ kind: 'MessageGone', details: { code: '10008' } });
   });
 
   it('maps a 5xx to Transient', async () => {

@@ -5,6 +5,7 @@
  * notification four messages), and the sender's retry carries the same nonce, so Discord returns the
  * message it made: exactly one message in the channel, and the "ended" edit targets it.
  */
+import { DISCORD_PACING_MS } from '../../adapters/discord/sink.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DiscordAdapter, startDiscordAdapter } from '../../adapters/discord/app.js';
 import type { Reply } from '../../src/reply.js';
@@ -19,6 +20,7 @@ const TOKEN = 'discord-timeout-token';
 /** The adapter's sink, once the adapter has started (the rig is built first, for its core and log). */
 class LateSink implements Sink {
   readonly platform = 'discord' as const;
+  readonly pacingMs = DISCORD_PACING_MS;
   target: Sink | null = null;
   post(channelId: string, reply: Reply, options?: PostOptions): Promise<PostedMessage> {
     return this.target!.post(channelId, reply, options);

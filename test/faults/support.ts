@@ -318,6 +318,7 @@ export interface SinkCall {
 /** Wraps a real platform sink: what it accepted and what it refused (with the SinkError kind), timed. */
 export class TimedSink implements Sink {
   readonly platform: Platform;
+  readonly pacingMs: number;
   readonly accepted: SinkCall[] = [];
   readonly refused: { op: 'post' | 'edit'; channelId: string; kind: string; at: number }[] = [];
 
@@ -326,6 +327,7 @@ export class TimedSink implements Sink {
     private readonly clock: Clock,
   ) {
     this.platform = inner.platform;
+    this.pacingMs = inner.pacingMs;
   }
 
   async post(channelId: string, reply: Reply, options?: PostOptions): Promise<PostedMessage> {

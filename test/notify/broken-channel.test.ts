@@ -25,6 +25,7 @@ import { createNotifyRig, type NotifyRig, RecordingSink, subscribe } from './har
 /** Fails every call to the channels in `broken` with `error`, records every attempt; others go to `inner`. */
 class BreakableSink implements Sink {
   readonly platform: Platform;
+  readonly pacingMs: number;
   readonly broken = new Map<string, () => SinkError>();
   /** Every call, accepted or not, by the test's clock. */
   readonly attempts: { channelId: string; at: number; ok: boolean; reply: Reply }[] = [];
@@ -34,6 +35,7 @@ class BreakableSink implements Sink {
     private readonly clock: ManualClock,
   ) {
     this.platform = inner.platform;
+    this.pacingMs = inner.pacingMs;
   }
 
   async post(channelId: string, reply: Reply, _options?: PostOptions): Promise<PostedMessage> {

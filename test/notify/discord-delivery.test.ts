@@ -13,7 +13,7 @@ import { ManualClock } from '../../src/clock.js';
 import type { Command } from '../../src/commands/command.js';
 import { createCore, type RequestContext } from '../../src/core.js';
 import { createLogger } from '../../src/log.js';
-import { DEFAULT_PACING_MS } from '../../src/notify/delivery.js';
+import { DISCORD_PACING_MS } from '../../adapters/discord/sink.js';
 import type { Reply } from '../../src/reply.js';
 import type { DiscordRequest, FakeDiscord } from '../fakes/discord-server.js';
 import { startFakeDiscord } from '../fakes/discord-server.js';
@@ -22,7 +22,7 @@ import { createNotifyRig, type NotifyRig } from './harness.js';
 
 const TOKEN = 'fake-delivery-bot-token';
 const APP_ID = '1200000000000000001';
-const PACING = DEFAULT_PACING_MS.discord;
+const PACING = DISCORD_PACING_MS;
 const CH = {
   all: '1200000000000000011',
   errored: '1200000000000000012',

@@ -30,6 +30,8 @@ export class RecordingSink implements Sink {
   constructor(
     readonly platform: Platform,
     private readonly clock: ManualClock,
+    /** Like Slack's and Discord's sinks: about one post a second per channel, with margin. */
+    readonly pacingMs = 1_100,
   ) {}
 
   private held = new Map<string, Promise<void>>();

@@ -15,6 +15,7 @@ let store: NotifyStore;
 const posted: string[] = [];
 const slackSink: Sink = {
   platform: 'slack',
+  pacingMs: 1_100,
   post: async (channelId) => {
     posted.push(channelId);
     return { messageId: '1' };

@@ -11,7 +11,7 @@ import { createSlackSink, SLACK_CLIENT_OPTIONS } from '../../adapters/slack/sink
 import { ManualClock } from '../../src/clock.js';
 import { createCore, type RequestContext } from '../../src/core.js';
 import { createLogger } from '../../src/log.js';
-import { DEFAULT_PACING_MS } from '../../src/notify/delivery.js';
+import { SLACK_PACING_MS } from '../../adapters/slack/sink.js';
 import type { Sink } from '../../src/sink.js';
 import { startFakeHttpServer } from '../fakes/http-server.js';
 import { type PlatformCall, type SlackScript, scriptSlack } from '../fakes/platform-outage.js';
@@ -20,7 +20,7 @@ import { type FakeSlackWebApi, type SlackApiCall, startFakeSlackWebApi } from '.
 import { createNotifyRig, type NotifyRig } from './harness.js';
 
 const BOT_TOKEN = 'xoxb-delivery-test-token';
-const PACING = DEFAULT_PACING_MS.slack;
+const PACING = SLACK_PACING_MS;
 
 interface Rig extends NotifyRig {
   fake: FakeSlackWebApi;

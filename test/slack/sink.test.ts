@@ -75,6 +75,20 @@ describe('failures', () => {
     expect(error.details.code).toBe(code);
   });
 
+  it.each(['message_not_found', 'cant_update_message', 'edit_window_closed'])(
+    'an edit answered %s is MessageGone: the sender says it anew',
+    async (code) => {
+      h.webApi.script('chat.update', { body: { ok: false, error: code } });
+      const error = await h.adapter.sink.edit('C1', '1.2', reply({ title: 'ended' })).then(
+        () => {
+          throw new Error('expected the edit to fail');
+        },
+        (e: unknown) => e as SinkError,
+      );
+      expect(error).toMatchObject({ kind: 'MessageGone', details: { code } });
+    },
+  );
+
   it('HTTP 429 is RateLimited with Retry-After, at once and without a retry', async () => {
     const before = h.webApi.calls.filter((c) => c.method === 'chat.postMessage').length;
     h.webApi.script('chat.postMessage', {

@@ -30,7 +30,7 @@ export interface OptionValues {
   getString(name: string): string | null;
   getInteger(name: string): number | null;
   getBoolean(name: string): boolean | null;
-  getRole(name: string): { id: string } | null;
+  getRole(name: string): { id: string; name: string } | null;
 }
 
 export interface CommandFromOptionsArgs {

@@ -70,7 +70,7 @@ function optionValues(given: Record<string, string | number | boolean | { id: st
     getString: (name) => get<string>(name, 'string'),
     getInteger: (name) => get<number>(name, 'number'),
     getBoolean: (name) => get<boolean>(name, 'boolean'),
-    getRole: (name) => get<{ id: string }>(name, 'object'),
+    getRole: (name) => get<{ id: string; name: string }>(name, 'object'),
   };
 }
 

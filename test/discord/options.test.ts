@@ -23,7 +23,7 @@ function values(options: Record<string, OptionValue> = {}): OptionValues {
     getString: (name) => get<string>(name, 'string'),
     getInteger: (name) => get<number>(name, 'number'),
     getBoolean: (name) => get<boolean>(name, 'boolean'),
-    getRole: (name) => get<{ id: string }>(name, 'object'),
+    getRole: (name) => get<{ id: string; name: string }>(name, 'object'),
   };
 }
 

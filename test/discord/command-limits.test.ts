@@ -3,92 +3,45 @@
  * client against the fake Discord, `/livestream` interactions dispatched on its gateway, the emulator as
  * the RealtimeKit API. Time is a ManualClock the test moves (discord.js keeps its own timers).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type RunningApp, startApp } from '../../src/app.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import type { Config } from '../../src/config.js';
-import {
-  clientSettingsOf,
-  createEmulator,
-  type Emulator,
-  type RecordedRequest,
-} from '../../src/emulator/emulator.js';
-import { createLogger } from '../../src/log.js';
+import type { Emulator, RecordedRequest } from '../../src/emulator/emulator.js';
+import { createDiscordAppRig, type DiscordAppRig } from '../fakes/app-rig.js';
 import {
   type ChatInputInteraction,
   chatInputInteraction,
   type OptionValue,
 } from '../fakes/discord-interactions.js';
-import { type FakeDiscord, startFakeDiscord } from '../fakes/discord-server.js';
+import type { FakeDiscord } from '../fakes/discord-server.js';
 
 const APP_ID = '1100000000000000001';
 const GUILD_ID = '1100000000000000002';
 const CHANNEL_ID = '1100000000000000003';
-const BOT_TOKEN = 'limits-fake-bot-token';
 
+let rig: DiscordAppRig;
 let emulator: Emulator;
 let discord: FakeDiscord;
-let dataDir: string;
-let app: RunningApp;
+let apiRequests: RecordedRequest[];
 const clock = new ManualClock();
-const apiRequests: RecordedRequest[] = [];
 
 beforeAll(async () => {
-  emulator = createEmulator({ seed: 29 });
-  await emulator.start();
-  emulator.seed(30, { status: 'IDLE' });
-  emulator.onRequest((request) => apiRequests.push(request));
-  discord = await startFakeDiscord({
-    applicationId: APP_ID,
-    guilds: [{ id: GUILD_ID, channels: [{ id: CHANNEL_ID }] }],
+  rig = await createDiscordAppRig({
+    seed: 29,
+    discord: { applicationId: APP_ID, guilds: [{ id: GUILD_ID, channels: [{ id: CHANNEL_ID }] }] },
   });
-  dataDir = mkdtempSync(join(tmpdir(), 'discord-limits-'));
-  const config: Config = {
-    realtimekit: { mode: 'api', ...clientSettingsOf(emulator.settings()) },
-    logLevel: 'debug',
-    slack: null,
-    discord: {
-      botToken: BOT_TOKEN,
-      applicationId: APP_ID,
-      guildId: GUILD_ID,
-      apiUrl: discord.restUrl,
-      notifyChannel: null,
-      managerRoles: [],
-    },
-    notify: {
-      pollIntervalSeconds: 15,
-      requestBudget: 900,
-      dataDir,
-      cooldownSeconds: 120,
-      alertAfterSeconds: 300,
-    },
+  ({ emulator, discord, apiRequests } = rig);
+  emulator.seed(30, { status: 'IDLE' });
+  const started = await rig.start({
+    notify: { pollIntervalSeconds: 15, requestBudget: 900 },
     limits: { tokenRequestLimit: 1_100, userCommandsPerMinute: 20, userCreatesPer10Minutes: 3 },
-  };
-  const records: string[] = [];
-  const log = createLogger({ level: 'debug', secrets: [BOT_TOKEN], write: (line) => records.push(line) });
-  app = await startApp(config, log, {
-    stdin: new PassThrough(),
-    stdout: new PassThrough(),
-    interactive: false,
     clock,
   });
   // Registered, connected and the baseline poll done: from here on the API sees commands only.
   await discord.waitForRequest((r) => r.method === 'PUT' && r.route.endsWith('/commands'));
   await emulator.waitForRequest((r) => r.query.per_page === '100');
-  await vi.waitFor(() => expect(records.some((line) => line.includes('discord connected'))).toBe(true), {
-    timeout: 10_000,
-  });
+  await started.waitForLog('discord connected');
 });
-afterAll(async () => {
-  await app?.stop();
-  await discord?.close();
-  await emulator?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => rig?.close());
 
 /** Dispatches `/livestream <subcommand>` from `userId` and resolves with the text of the answer's embeds. */
 async function run(userId: string, subcommand: string, options: Record<string, OptionValue> = {}) {

@@ -6,54 +6,26 @@
  * deliveries. Every count read from /metrics must match what happened, and no secret, stream name or id
  * may appear in it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { type RunningApp, startApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
-import type { Config } from '../../src/config.js';
 import {
-  clientSettingsOf,
-  createEmulator,
-  type Emulator,
-  type RecordedRequest,
-} from '../../src/emulator/emulator.js';
-import { createLogger } from '../../src/log.js';
+  createSlackAppRig,
+  RIG_SLACK_BOT_TOKEN as BOT_TOKEN,
+  RIG_SLACK_SIGNING_SECRET as SIGNING_SECRET,
+  type SlackAppRig,
+} from '../fakes/app-rig.js';
 import { type SlackScript, scriptSlack } from '../fakes/platform-outage.js';
-import { type ResponseRecorder, startResponseRecorder } from '../fakes/slack-responses.js';
-import { sendSlashCommand } from '../fakes/slack-signer.js';
-import { type FakeSlackWebApi, startFakeSlackWebApi } from '../fakes/slack-web-api.js';
 
-const SIGNING_SECRET = 'metrics-test-signing-secret-0123456789';
-const BOT_TOKEN = 'xoxb-metrics-test-bot-token';
 const CHANNEL = 'C0NOTIFY';
 
-let emulator: Emulator;
-let fake: FakeSlackWebApi;
+let rig: SlackAppRig;
 let slack: SlackScript;
-let responses: ResponseRecorder;
-let dataDir: string;
-let app: RunningApp | null = null;
-const apiRequests: RecordedRequest[] = [];
 
 beforeEach(async () => {
-  emulator = createEmulator({ seed: 71 });
-  await emulator.start();
-  emulator.onRequest((request) => apiRequests.push(request));
-  fake = await startFakeSlackWebApi();
-  slack = scriptSlack(fake);
-  responses = await startResponseRecorder();
-  dataDir = mkdtempSync(join(tmpdir(), 'metrics-'));
+  rig = await createSlackAppRig({ seed: 71 });
+  slack = scriptSlack(rig.slackApi);
 });
-afterEach(async () => {
-  await app?.stop();
-  app = null;
-  apiRequests.length = 0;
-  await Promise.all([emulator.stop(), fake.close(), responses.close()]);
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 /** One sample's value from the Prometheus text, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -84,60 +56,17 @@ function total(text: string, name: string, labels: Record<string, string> = {}):
 }
 
 it('counts after a scripted run match what happened', async () => {
+  const { emulator, apiRequests } = rig;
   const show = emulator.addLivestream({ name: 'Quarterly Secret Plans', status: 'IDLE' });
   emulator.addLivestream({ name: 'Other Show', status: 'IDLE' });
   const clock = new ManualClock();
-  const records: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  const log = createLogger({
-    level: 'debug',
-    write: (line) => {
-      records.push(JSON.parse(line) as Record<string, unknown>);
-      for (const wake of [...waiters]) wake();
-    },
-  });
-  const waitForLog = (text: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no log "${text}"`)), 10_000);
-      const check = () => {
-        const hit = records.find((record) => String(record.msg).includes(text));
-        if (!hit) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(hit);
-      };
-      waiters.add(check);
-      check();
-    });
-  const config: Config = {
-    realtimekit: { mode: 'api', ...clientSettingsOf(emulator.settings()) },
-    logLevel: 'debug',
-    slack: {
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      appToken: null,
-      apiUrl: fake.apiUrl,
-      port: 0,
-      notifyChannel: CHANNEL,
-      managers: [],
-    },
-    discord: null,
-    notify: {
-      pollIntervalSeconds: 15,
-      requestBudget: 900,
-      dataDir,
-      cooldownSeconds: 120,
-      alertAfterSeconds: 300,
-    },
-  };
-  app = await startApp(config, log, {
-    stdin: new PassThrough(),
-    stdout: new PassThrough(),
-    interactive: false,
+  const started = await rig.start({
+    notify: { pollIntervalSeconds: 15, requestBudget: 900 },
+    slack: { notifyChannel: CHANNEL },
     clock,
     metricsPort: 0,
   });
-  const slackPort = Number((await waitForLog('Slack adapter started')).port);
+  const { app, waitForLog } = started;
   await waitForLog('baseline recorded');
   // Both loops (poller and sender) parked on the clock before it moves: a move before a sleep is lost.
   const parked = () => vi.waitFor(() => expect(clock.sleeping).toBe(2), { timeout: 5_000, interval: 5 });
@@ -157,18 +86,8 @@ it('counts after a scripted run match what happened', async () => {
 
   // A command whose first API try gets a 503 (the client retries it).
   emulator.injectFault({ status: 503, path: 'per_page=10' });
-  const sent = await sendSlashCommand({
-    url: `http://127.0.0.1:${slackPort}/slack/events`,
-    signingSecret: SIGNING_SECRET,
-    fields: {
-      text: 'list',
-      channel_id: 'C0CMD',
-      response_url: responses.urlFor('list-1'),
-      trigger_id: 'trigger-1',
-    },
-  });
-  expect(sent.status).toBe(200);
-  expect(String((await responses.next('list-1')).body.text)).toContain('Livestreams');
+  const answer = await started.slash('list', { channel_id: 'C0CMD' });
+  expect(String(answer.body.text)).toContain('Livestreams');
 
   // The webhook receiver reports through the same interface.
   app.metrics.webhook('accepted');

@@ -4,140 +4,47 @@
  * real poller beside the commands. Time is a ManualClock the test moves (Bolt keeps its own timers).
  * Issue 12: one person typing 1,000 `list --page N` and 200 `create` made 1,200 requests in 3 s.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type RunningApp, startApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
-import type { Config } from '../../src/config.js';
-import {
-  clientSettingsOf,
-  createEmulator,
-  type Emulator,
-  type RecordedRequest,
-} from '../../src/emulator/emulator.js';
-import { createLogger } from '../../src/log.js';
+import type { RecordedRequest } from '../../src/emulator/emulator.js';
 import { BUDGET_WINDOW_MS } from '../../src/notify/budget.js';
-import { blocksText } from '../fakes/slack-harness.js';
-import { type ResponseRecorder, startResponseRecorder } from '../fakes/slack-responses.js';
-import { sendSlashCommand } from '../fakes/slack-signer.js';
-import { type FakeSlackWebApi, startFakeSlackWebApi } from '../fakes/slack-web-api.js';
+import { answerText, createSlackAppRig, type SlackAppRig, type StartedSlackApp } from '../fakes/app-rig.js';
 
-const SIGNING_SECRET = 'limits-test-signing-secret-0123456789';
-const BOT_TOKEN = 'xoxb-limits-test-bot-token';
-
-let emulator: Emulator;
-let fake: FakeSlackWebApi;
-let responses: ResponseRecorder;
-let dataDir: string;
+let rig: SlackAppRig;
 let clock: ManualClock;
-let app: RunningApp | null = null;
 let apiRequests: RecordedRequest[];
 
 beforeEach(async () => {
-  emulator = createEmulator({ seed: 23 });
-  await emulator.start();
-  emulator.seed(30, { status: 'IDLE' });
-  fake = await startFakeSlackWebApi();
-  responses = await startResponseRecorder();
-  dataDir = mkdtempSync(join(tmpdir(), 'limits-'));
+  rig = await createSlackAppRig({ seed: 23 });
+  rig.emulator.seed(30, { status: 'IDLE' });
   clock = new ManualClock();
-  apiRequests = [];
-  emulator.onRequest((request) => apiRequests.push(request));
+  apiRequests = rig.apiRequests;
 });
-afterEach(async () => {
-  await app?.stop();
-  app = null;
-  await Promise.all([emulator.stop(), fake.close(), responses.close()]);
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-interface Started {
-  eventsUrl: string;
-  waitForLog(text: string): Promise<Record<string, unknown>>;
-}
+afterEach(() => rig.close());
 
 async function start(options: {
   requestBudget?: number;
   tokenRequestLimit?: number;
   userCommandsPerMinute?: number;
-}): Promise<Started> {
-  const config: Config = {
-    realtimekit: { mode: 'api', ...clientSettingsOf(emulator.settings()) },
-    logLevel: 'debug',
-    slack: {
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      appToken: null,
-      apiUrl: fake.apiUrl,
-      port: 0,
-      notifyChannel: null,
-      managers: [],
-    },
-    discord: null,
-    notify: {
-      pollIntervalSeconds: 15,
-      requestBudget: options.requestBudget ?? 900,
-      dataDir,
-      cooldownSeconds: 120,
-      alertAfterSeconds: 300,
-    },
+}): Promise<StartedSlackApp> {
+  const started = await rig.start({
+    notify: { pollIntervalSeconds: 15, requestBudget: options.requestBudget ?? 900 },
     limits: {
       tokenRequestLimit: options.tokenRequestLimit ?? 1_100,
       userCommandsPerMinute: options.userCommandsPerMinute ?? 20,
       userCreatesPer10Minutes: 3,
     },
-  };
-  const records: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  const log = createLogger({
-    level: 'debug',
-    secrets: [BOT_TOKEN, SIGNING_SECRET, emulator.settings().CLOUDFLARE_API_TOKEN],
-    write: (line) => {
-      records.push(JSON.parse(line) as Record<string, unknown>);
-      for (const waiter of waiters) waiter();
-    },
+    clock,
   });
-  const io = { stdin: new PassThrough(), stdout: new PassThrough(), interactive: false, clock };
-  app = await startApp(config, log, io);
-  const waitForLog = (text: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const waiter = () => {
-        const hit = records.find((record) => String(record.msg).includes(text));
-        if (!hit) return;
-        waiters.delete(waiter);
-        clearTimeout(timer);
-        resolve(hit);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        reject(new Error(`no log line with "${text}" within 5 s`));
-      }, 5_000);
-      waiters.add(waiter);
-      waiter();
-    });
-  const started = await waitForLog('Slack adapter started');
   // The first poll (the silent baseline) has run: from here on the API sees commands only, until the
   // test moves the clock.
-  await waitForLog('baseline recorded');
-  return { eventsUrl: `http://127.0.0.1:${String(started.port)}/slack/events`, waitForLog };
+  await started.waitForLog('baseline recorded');
+  return started;
 }
 
-let sent = 0;
 /** A signed `/livestream <text>` from `userId`; resolves with what the bot answered (text and blocks). */
-async function slash(started: Started, userId: string, text: string): Promise<string> {
-  sent += 1;
-  const id = `limits-${sent}`;
-  const answer = await sendSlashCommand({
-    url: started.eventsUrl,
-    signingSecret: SIGNING_SECRET,
-    fields: { text, user_id: userId, response_url: responses.urlFor(id), trigger_id: `trigger-${id}` },
-  });
-  expect(answer.status).toBe(200);
-  const response = await responses.next(id);
-  return `${String(response.body.text)}\n${blocksText(response.body.blocks)}`;
+async function slash(started: StartedSlackApp, userId: string, text: string): Promise<string> {
+  return answerText(await started.slash(text, { user_id: userId }));
 }
 
 const isCommandList = (request: RecordedRequest) =>
@@ -167,14 +74,14 @@ describe('per person', () => {
 
   it('creates past their limit make no livestream', async () => {
     const started = await start({});
-    const before = emulator.livestreams().length;
+    const before = rig.emulator.livestreams().length;
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, i) => slash(started, 'U0MAKER', `create Show ${i + 1}`)),
     );
     expect(answers.filter((answer) => answer.includes('Livestream created'))).toHaveLength(3);
     // 3 every 10 minutes: one more every 200 s.
     expect(answers.filter((answer) => answer.includes('Slow down: try again in 200 s'))).toHaveLength(5);
-    expect(emulator.livestreams()).toHaveLength(before + 3);
+    expect(rig.emulator.livestreams()).toHaveLength(before + 3);
     expect(apiRequests.filter((request) => request.method === 'POST')).toHaveLength(3);
   });
 });

@@ -3,112 +3,44 @@
  * server serves `/slack/events` and `/webhooks/realtimekit` on the same port. The emulator's signed
  * delivery makes the LIVE post at the fake Slack long before the next poll (the interval is a minute).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { type RunningApp, startApp } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
-import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
-import { createLogger } from '../../src/log.js';
+import { clientSettingsOf } from '../../src/emulator/emulator.js';
+import {
+  createSlackAppRig,
+  RIG_SLACK_SIGNING_SECRET as SIGNING_SECRET,
+  type SlackAppRig,
+} from '../fakes/app-rig.js';
 import { blocksText } from '../fakes/slack-harness.js';
-import { type ResponseRecorder, startResponseRecorder } from '../fakes/slack-responses.js';
 import { sendSlashCommand } from '../fakes/slack-signer.js';
-import { type FakeSlackWebApi, startFakeSlackWebApi } from '../fakes/slack-web-api.js';
 
-const SIGNING_SECRET = 'webhook-app-signing-secret-0123456789';
-const BOT_TOKEN = 'xoxb-webhook-app-bot-token';
-
-let emulator: Emulator;
-let slackApi: FakeSlackWebApi;
-let responses: ResponseRecorder;
-let dataDir: string;
-let app: RunningApp | null = null;
+let rig: SlackAppRig;
 
 beforeEach(async () => {
-  emulator = createEmulator({ seed: 23 });
-  await emulator.start();
-  slackApi = await startFakeSlackWebApi();
-  responses = await startResponseRecorder();
-  dataDir = mkdtempSync(join(tmpdir(), 'webhook-app-'));
+  rig = await createSlackAppRig({ seed: 23 });
 });
-afterEach(async () => {
-  await app?.stop();
-  app = null;
-  await Promise.all([emulator.stop(), slackApi.close(), responses.close()]);
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterEach(() => rig.close());
 
 async function start() {
-  const settings = emulator.settings();
-  const config: Config = {
-    realtimekit: { mode: 'api', ...clientSettingsOf(settings) },
-    logLevel: 'debug',
-    slack: {
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      appToken: null,
-      apiUrl: slackApi.apiUrl,
-      port: 0,
-      notifyChannel: 'C0LIVE',
-      managers: [],
-    },
-    discord: null,
-    notify: {
-      pollIntervalSeconds: 60,
-      requestBudget: 900,
-      dataDir,
-      cooldownSeconds: 120,
-      alertAfterSeconds: 300,
-    },
+  const started = await rig.start({
+    notify: { pollIntervalSeconds: 60, requestBudget: 900 },
+    slack: { notifyChannel: 'C0LIVE' },
     webhooks: {
       publicUrl: 'http://127.0.0.1',
       url: 'http://127.0.0.1/webhooks/realtimekit',
       port: 0,
       publicKeyPem: null,
-      keyUrl: settings.REALTIMEKIT_WEBHOOK_KEY_URL,
+      keyUrl: rig.emulator.settings().REALTIMEKIT_WEBHOOK_KEY_URL,
     },
-  };
-  const records: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  const log = createLogger({
-    level: 'debug',
-    secrets: [BOT_TOKEN, SIGNING_SECRET, settings.CLOUDFLARE_API_TOKEN],
-    write: (line) => {
-      records.push(JSON.parse(line) as Record<string, unknown>);
-      for (const waiter of waiters) waiter();
-    },
-  });
-  const waitForLog = (text: string, timeoutMs = 5_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const waiter = () => {
-        const hit = records.find((record) => String(record.msg).includes(text));
-        if (!hit) return;
-        waiters.delete(waiter);
-        clearTimeout(timer);
-        resolve(hit);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        reject(new Error(`no log line with "${text}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      waiters.add(waiter);
-      waiter();
-    });
-  app = await startApp(config, log, {
-    stdin: new PassThrough(),
-    stdout: new PassThrough(),
-    interactive: false,
     metricsPort: 0,
   });
-  const port = Number((await waitForLog('HTTP server listening')).port);
-  return { port, waitForLog, records };
+  const port = Number((await started.waitForLog('HTTP server listening')).port);
+  return { ...started, port };
 }
 
 it('Slack commands and RealtimeKit webhooks share one port; a delivery posts LIVE without waiting for a poll', async () => {
+  const { emulator, slackApi, responses } = rig;
   const show = emulator.addLivestream({ name: 'Pushed', status: 'IDLE' });
-  const { port, waitForLog, records } = await start();
+  const { app, port, waitForLog, records, stop } = await start();
   expect((await waitForLog('Slack adapter started')).port).toBe(port);
   await waitForLog('RealtimeKit webhooks on');
   await waitForLog('baseline recorded');
@@ -154,11 +86,10 @@ it('Slack commands and RealtimeKit webhooks share one port; a delivery posts LIV
     body: JSON.stringify({ event: 'livestreaming.statusUpdate', streamId: show.id, status: 'IDLE' }),
   });
   expect(forged.status).toBe(401);
-  const metrics = await (await fetch(`http://127.0.0.1:${app!.metricsPort}/metrics`)).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
   expect(metrics).toMatch(/webhook_deliveries_total\{outcome="accepted",reason=""\} 1\b/);
   expect(metrics).toMatch(/webhook_deliveries_total\{outcome="refused",reason="bad-signature"\} 1\b/);
 
-  await app!.stop();
-  app = null;
+  await stop();
   await expect(fetch(`http://127.0.0.1:${port}/webhooks/realtimekit`, { method: 'POST' })).rejects.toThrow();
 });

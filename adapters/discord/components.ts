@@ -4,7 +4,8 @@
  * same rights, limits and once-only rule as the command typed, and answered within Discord's 3 s.
  *
  * Where the answer goes: paging replaces the ephemeral message it is on (UPDATE_MESSAGE, type 7);
- * anything else comes as a new ephemeral message (type 4), never over what the channel sees. A click
+ * anything else comes as a new ephemeral message (type 4), never over what the channel sees. A refusal
+ * or a failure (Slow down, an API error) never replaces anything: the page and its buttons stay. A click
  * that changed shared state (a confirmed Stop) replaces its ephemeral prompt with the answer, so the
  * button cannot be clicked again, and the channel is told in a follow-up ("Stopped by @ana").
  * As for commands, the core call starts at once and the answer goes out directly when it is ready
@@ -148,9 +149,11 @@ async function handleButton(
 
   if (first !== 'slow') {
     const message = render(command, first);
+    // A refusal or a failure replaces nothing: the page (or prompt) and its buttons stay.
+    const how: Placement = first.tone === 'error' ? 'reply' : placement;
     // A channel answer replaces no channel message: it goes to the channel as a follow-up.
     const ok = await attempt('answer', () =>
-      callback(interaction, placement, placement === 'update' ? ownCopy(message) : message),
+      callback(interaction, how, how === 'update' ? ownCopy(message) : message),
     );
     if (ok) await tellChannel(first, message);
     log.debug('answered a Discord button click', { ms: Date.now() - started, deferred: false });
@@ -165,6 +168,14 @@ async function handleButton(
   if (!deferred) return 'failed';
   const answer = await pending;
   const message = render(command, answer);
+  if (placement === 'update' && answer.tone === 'error') {
+    // The message was kept while it loaded: a refusal or a failure comes on its own, only to the clicker.
+    const ok = await attempt('follow up', () =>
+      interaction.followUp({ ...followUpOptions(message), flags: MessageFlags.Ephemeral }),
+    );
+    log.debug('answered a Discord button click', { ms: Date.now() - started, deferred: true });
+    return ok ? 'deferred' : 'failed';
+  }
   const ok = await attempt('edit the deferred answer', () =>
     interaction.editReply(editOptions(placement === 'update' ? ownCopy(message) : message)),
   );

@@ -105,8 +105,9 @@ type Placement = 'in-place' | 'new';
 
 /**
  * Where the answer goes. Never over what the channel sees: a requester's answer replaces only an
- * ephemeral message. A channel answer is a new message in the channel, and the ephemeral prompt it
- * came from is deleted, so its button cannot be clicked again.
+ * ephemeral message, and only when it is the page asked for, not an error. A channel answer is a new
+ * message in the channel, and the ephemeral prompt it came from is deleted, so its button cannot be
+ * clicked again.
  */
 async function deliver(args: {
   reply: Reply;
@@ -122,7 +123,8 @@ async function deliver(args: {
     if (reply.visibility === 'channel') {
       bodies.push({ ...rendered, replace_original: false });
       if (onEphemeral) bodies.push({ delete_original: true });
-    } else if (how === 'in-place' && onEphemeral) {
+    } else if (how === 'in-place' && onEphemeral && reply.tone !== 'error') {
+      // A refusal or a failure (Slow down, an API error) comes on its own: the page and its buttons stay.
       const { response_type: _ephemeral, ...page } = rendered;
       bodies.push({ ...page, replace_original: true });
     } else bodies.push({ ...rendered, replace_original: false });

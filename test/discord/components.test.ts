@@ -5,8 +5,16 @@
  * limited, deduplicated, logged like one; its custom_id is never trusted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommandLimits } from '../../src/command-limits.js';
+import { RequestBudget } from '../../src/notify/budget.js';
 import { liveMessage } from '../../src/notify/messages.js';
-import { BOT_TOKEN, CHANNEL_ID, type DiscordHarness, startDiscordHarness } from '../fakes/discord-harness.js';
+import {
+  APP_ID,
+  BOT_TOKEN,
+  CHANNEL_ID,
+  type DiscordHarness,
+  startDiscordHarness,
+} from '../fakes/discord-harness.js';
 import type { ChatInputInteraction } from '../fakes/discord-interactions.js';
 
 const EPHEMERAL = 64;
@@ -221,6 +229,39 @@ describe('Stop on a LIVE post, with its confirmation', () => {
   });
 });
 
+describe('a refused or failed click on a page keeps the page', () => {
+  it('an API error on Older sessions answers as a new ephemeral message, not over the page', async () => {
+    const stream = h.emulator.addLivestream({ name: 'Kept page', status: 'IDLE' });
+    h.emulator.injectFault({ method: 'GET', path: `livestreams/${stream.id}`, status: 500 });
+    try {
+      const answer = (await h.callback(h.click(`v1:p:show ${stream.id} --page 2`))).body;
+      expect(answer).toMatchObject({ type: CHANNEL_MESSAGE, data: { flags: EPHEMERAL } });
+      expect(textOf(answer.data as Body)).toContain('That did not work');
+    } finally {
+      h.emulator.clearFaults();
+    }
+  });
+
+  it('a paging click past the person’s limit gets "Slow down" in a message of its own', async () => {
+    const limited = await startDiscordHarness({
+      limits: new CommandLimits({
+        budget: new RequestBudget(900),
+        commands: { count: 1, perMs: 60_000 },
+        creates: { count: 3, perMs: 600_000 },
+      }),
+    });
+    try {
+      const first = (await limited.callback(limited.click('v1:p:list --page 2'))).body;
+      expect(first.type).toBe(UPDATE_MESSAGE);
+      const refused = (await limited.callback(limited.click('v1:p:list --page 2'))).body;
+      expect(refused).toMatchObject({ type: CHANNEL_MESSAGE, data: { flags: EPHEMERAL } });
+      expect(textOf(refused.data as Body)).toContain('Slow down');
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('custom ids that cannot be trusted or read', () => {
   const expired = async (customId: string) => {
     const before = h.contexts.length;
@@ -281,6 +322,23 @@ describe('a slow API: the click is acknowledged within Discord’s 3 s, then ans
     expect(ack.type).toBe(DEFERRED_UPDATE_MESSAGE);
     expect(textOf(edit)).toContain('Slow 1');
     expect(buttonsOf(edit).map((b) => b.label)).toContain('Previous');
+  });
+
+  it('paging that fails after the deferral: the page stays, the error comes as an ephemeral follow-up', async () => {
+    slow.emulator.injectFault({ method: 'GET', path: 'livestreams', status: 500, delayMs: 600 });
+    try {
+      const click = slow.click('v1:p:list --page 2 --per-page 1', { message: { flags: EPHEMERAL } });
+      expect((await slow.callback(click)).body.type).toBe(DEFERRED_UPDATE_MESSAGE);
+      const told = (await slow.followUp(click)).body as Body;
+      expect(told.flags).toBe(EPHEMERAL);
+      expect(textOf(told)).toContain('That did not work');
+      const edits = slow.discord.requests.filter(
+        (r) => r.method === 'PATCH' && r.route.startsWith(`/webhooks/${APP_ID}/${click.token}/`),
+      );
+      expect(edits).toEqual([]);
+    } finally {
+      slow.emulator.clearFaults();
+    }
   });
 
   it('a new answer: a deferred ephemeral reply, then edited', async () => {

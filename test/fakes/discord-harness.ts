@@ -5,6 +5,7 @@
  * `issue()` only creates one (its id carries the time), for `deliver()` to dispatch later.
  */
 import { type DiscordAdapter, startDiscordAdapter } from '../../adapters/discord/app.js';
+import type { CommandLimits } from '../../src/command-limits.js';
 import type { DiscordConfig } from '../../src/config.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
@@ -32,6 +33,8 @@ export interface HarnessOptions {
   deferAfterMs?: number;
   /** The notification store: enables the subscription commands. */
   store?: NotifyStore;
+  /** Per-person limits for the core (startApp always sets them); default none. */
+  limits?: CommandLimits;
 }
 
 export interface InteractionCallback {
@@ -98,7 +101,12 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
   const logs: string[] = [];
   // No `secrets`: redaction must not be what keeps the token out of the logs.
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
-  const core = createCore({ client, log, store: options.store ?? null });
+  const core = createCore({
+    client,
+    log,
+    store: options.store ?? null,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
   const contexts: RequestContext[] = [];
   const recordingCore: Core = {
     replyToText: (text, context) => core.replyToText(text, context),

@@ -318,7 +318,47 @@ describe('buttons that cannot be trusted or read', () => {
   });
 });
 
+describe('a refused or failed click on a page keeps the page', () => {
+  it('an API error on Older sessions answers as a new ephemeral message, the page stays', async () => {
+    const stream = h.emulator.addLivestream({ name: 'Kept page', status: 'IDLE' });
+    h.emulator.injectFault({ method: 'GET', path: `livestreams/${stream.id}`, status: 500 });
+    try {
+      const { responses } = await click({
+        action_id: 'livestream:1',
+        value: `v1:p:show ${stream.id} --page 2`,
+        text: { type: 'plain_text', text: 'Older sessions' },
+      });
+      const body = responses[0]!.body;
+      expect(body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+      expect(blocksText(body.blocks)).toContain('That did not work');
+    } finally {
+      h.emulator.clearFaults();
+    }
+  });
+});
+
 describe('limits', () => {
+  it('a paging click past the limit is told to slow down in a message of its own, the page stays', async () => {
+    const limited = await startSlackHarness({
+      limits: new CommandLimits({
+        budget: new RequestBudget(900),
+        commands: { count: 1, perMs: 60_000 },
+        creates: { count: 3, perMs: 600_000 },
+      }),
+    });
+    try {
+      const next: ClickedButton = { action_id: 'livestream:1', value: 'v1:p:list --page 2' };
+      const first = await limited.click(next);
+      expect((await limited.responses.next(first.id)).body.replace_original).toBe(true);
+      const second = await limited.click(next);
+      const refused = (await limited.responses.next(second.id)).body;
+      expect(blocksText(refused.blocks)).toContain('Slow down');
+      expect(refused).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it('clicks count against the person’s command limit, like commands', async () => {
     const limited = await startSlackHarness({
       limits: new CommandLimits({

@@ -13,6 +13,7 @@ import { scrubResponseUrls } from './bolt-logger.js';
 import type { Claims } from './claims.js';
 import { renderReply, type SlackSurface, slackMention } from './render.js';
 import { createTurns } from './turns.js';
+import { sharesImage, uploadReplyImage, withoutImage } from './upload.js';
 
 export interface CommandListenerDeps {
   core: Core;
@@ -71,7 +72,7 @@ export function createCommandListener(deps: CommandListenerDeps): (args: Command
   const { core, log, managers, claims, operators = [] } = deps;
   // Replies go out one per event-loop turn, so a burst of them never holds up the acks of later requests.
   const takeTurn = createTurns();
-  return async ({ command, ack, respond, context }) => {
+  return async ({ command, ack, respond, context, client }) => {
     await ack();
     // Yield to the event loop before any other work: under a burst, Bolt then acks every request that has
     // already arrived before this one's core call and reply start (bench/slack.ts: ack p99 ~1.9x the bare
@@ -98,6 +99,18 @@ export function createCommandListener(deps: CommandListenerDeps): (args: Command
       answer = INTERNAL_ERROR_REPLY;
     }
     await takeTurn();
+    // A chart is shared in the channel as a file (see upload.ts); failing that, the words come here.
+    if (sharesImage(answer)) {
+      const shared = await uploadReplyImage({
+        client,
+        channelId: command.channel_id,
+        userId: command.user_id,
+        reply: answer,
+        log,
+      });
+      if (shared.ok) return;
+      answer = withoutImage(answer, shared.error);
+    }
     await deliver({ reply: answer, respond, log, responseUrl: command.response_url });
   };
 }

@@ -10,9 +10,11 @@ export const SLASH_COMMAND = '/livestream';
 /**
  * `commands`: receive /livestream. `chat:write`: the sink's chat.postMessage and chat.update in channels
  * the bot was invited to. Not `chat:write.public`: posting where nobody invited the bot is not wanted.
- * respond() needs no scope: it posts to the command's response_url.
+ * respond() needs no scope: it posts to the command's response_url. `files:write`: `stats` shares its
+ * chart with files.uploadV2 (files.getUploadURLExternal and files.completeUploadExternal), since a
+ * Slack message cannot carry an image file any other way (upload.ts).
  */
-export const BOT_SCOPES = ['commands', 'chat:write'] as const;
+export const BOT_SCOPES = ['commands', 'chat:write', 'files:write'] as const;
 
 /**
  * Buttons (list paging, Details, Stop) need interactivity on. Clicks come the way commands do (over the

@@ -3,6 +3,9 @@
  * Records every call (method, params with JSON values decoded, headers) and answers from per-method
  * scripts, else from defaults good enough to start Bolt (auth.test) and post messages.
  * Point `SLACK_API_URL` (SlackConfig.apiUrl) at `apiUrl`.
+ * Files go the way files.uploadV2 sends them: files.getUploadURLExternal hands out an upload URL on this
+ * server, the bytes arrive there (multipart, as web-api posts them) and are kept in `uploads`, and
+ * files.completeUploadExternal shares only files whose bytes arrived, with the length announced.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -24,10 +27,22 @@ export interface SlackApiAnswer {
 
 export type SlackApiResponder = (call: SlackApiCall) => SlackApiAnswer;
 
+/** A file's bytes as they reached the upload URL. */
+export interface SlackUpload {
+  fileId: string;
+  /** The filename and length given to files.getUploadURLExternal, and its alt text. */
+  filename: string;
+  length: number;
+  altText: string | null;
+  bytes: Uint8Array;
+}
+
 export interface FakeSlackWebApi {
   /** `http://127.0.0.1:PORT/api`: SLACK_API_URL. */
   readonly apiUrl: string;
   readonly calls: SlackApiCall[];
+  /** Every file whose bytes reached its upload URL, in order. */
+  readonly uploads: SlackUpload[];
   /** Answers the next `times` calls of `method` (default 1); later calls fall back to the default. */
   script(method: string, answer: SlackApiAnswer | SlackApiResponder, times?: number): void;
   /** Resolves with the first call (past or future) of `method` that matches. */
@@ -41,8 +56,38 @@ export interface FakeSlackWebApi {
 
 export const FAKE_BOT = { userId: 'U0BOT', botId: 'B0BOT', teamId: 'T0FAKE' } as const;
 
-function defaultAnswer(call: SlackApiCall, nextTs: () => string): SlackApiAnswer {
+/** The upload side of the fake: URLs handed out, and the files whose bytes arrived. */
+interface FileStore {
+  origin: string;
+  nextId: () => string;
+  announced: Map<string, { filename: string; length: number; altText: string | null }>;
+  uploads: SlackUpload[];
+}
+
+function defaultAnswer(call: SlackApiCall, nextTs: () => string, files: FileStore): SlackApiAnswer {
   switch (call.method) {
+    case 'files.getUploadURLExternal': {
+      const { filename, length, alt_text: altText } = call.params;
+      if (typeof filename !== 'string' || !/^\d+$/.test(String(length)))
+        return { body: { ok: false, error: 'invalid_arguments' } };
+      const fileId = files.nextId();
+      files.announced.set(fileId, {
+        filename,
+        length: Number(length),
+        altText: typeof altText === 'string' ? altText : null,
+      });
+      return { body: { ok: true, upload_url: `${files.origin}/upload/v1/${fileId}`, file_id: fileId } };
+    }
+    case 'files.completeUploadExternal': {
+      const shared = Array.isArray(call.params.files) ? (call.params.files as { id?: unknown }[]) : [];
+      const channel = call.params.channel_id;
+      if (channel !== undefined && !/^[CGDZ][A-Z0-9]+$/.test(String(channel)))
+        return { body: { ok: false, error: 'invalid_arguments' } };
+      const uploaded = (id: unknown) => files.uploads.some((upload) => upload.fileId === id);
+      if (shared.length === 0 || !shared.every((file) => uploaded(file.id)))
+        return { body: { ok: false, error: 'file_not_found' } };
+      return { body: { ok: true, files: shared.map((file) => ({ ...file, name: 'file' })) } };
+    }
     case 'auth.test':
       return {
         body: {
@@ -85,6 +130,13 @@ function decodeParams(body: string): Record<string, unknown> {
 
 export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
   const calls: SlackApiCall[] = [];
+  let fileCounter = 0;
+  const files: FileStore = {
+    origin: '',
+    nextId: () => `F0FAKE${String(++fileCounter).padStart(4, '0')}`,
+    announced: new Map(),
+    uploads: [],
+  };
   const scripts = new Map<string, { answer: SlackApiAnswer | SlackApiResponder; remaining: number }[]>();
   const waiters = new Set<(call: SlackApiCall) => void>();
   const sockets = new Set<Socket>();
@@ -95,6 +147,12 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      if ((req.url ?? '').startsWith('/upload/')) {
+        void receiveUpload(req.url ?? '', req.headers, Buffer.concat(chunks), files).then((status) =>
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'OK' : 'Bad'),
+        );
+        return;
+      }
       const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
       const call: SlackApiCall = {
         method,
@@ -113,7 +171,7 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
         ? typeof scripted.answer === 'function'
           ? scripted.answer(call)
           : scripted.answer
-        : defaultAnswer(call, nextTs);
+        : defaultAnswer(call, nextTs, files);
       for (const waiter of waiters) waiter(call);
       if (answer.drop) {
         req.socket.destroy();
@@ -130,10 +188,12 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  files.origin = `http://127.0.0.1:${port}`;
 
   return {
     apiUrl: `http://127.0.0.1:${port}/api`,
     calls,
+    uploads: files.uploads,
     script(method, answer, times = 1) {
       const queue = scripts.get(method) ?? [];
       queue.push({ answer, remaining: times });
@@ -163,4 +223,33 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
       await closed;
     },
   };
+}
+
+/**
+ * The bytes posted to an upload URL, as web-api sends them (multipart/form-data, one file part): kept
+ * when the URL was handed out and the length matches what was announced; 200 then, like Slack.
+ */
+async function receiveUpload(
+  url: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  files: FileStore,
+): Promise<number> {
+  const fileId = /^\/upload\/v1\/([A-Z0-9]+)$/.exec(url)?.[1];
+  const announced = fileId ? files.announced.get(fileId) : undefined;
+  if (!fileId || !announced) return 404;
+  let bytes: Uint8Array;
+  try {
+    const form = await new Response(body, {
+      headers: { 'content-type': String(headers['content-type'] ?? '') },
+    }).formData();
+    const part = [...form.values()].find((value) => typeof value !== 'string');
+    if (part === undefined || typeof part === 'string') return 400;
+    bytes = new Uint8Array(await part.arrayBuffer());
+  } catch {
+    return 400;
+  }
+  if (bytes.length !== announced.length) return 400;
+  files.uploads.push({ fileId, ...announced, bytes });
+  return 200;
 }

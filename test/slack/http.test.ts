@@ -136,6 +136,12 @@ describe('every subcommand answers through respond()', () => {
   it('every example in the grammar gets an answer', async () => {
     for (const spec of COMMAND_SPECS) {
       const example = spec.examples[0] ?? spec.name;
+      if (spec.name === 'stats') {
+        // Its chart is shared in the channel as a file (adapters/slack/upload.ts), not by response_url.
+        await h.command(example);
+        await h.webApi.waitForCall('files.completeUploadExternal');
+        continue;
+      }
       const { body } = await ask(example);
       expect(body.response_type, example).toBe('ephemeral');
       expect(Array.isArray(body.blocks), example).toBe(true);

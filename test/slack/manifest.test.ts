@@ -19,6 +19,9 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'auth.test': null,
   'chat.postMessage': 'chat:write',
   'chat.update': 'chat:write',
+  // files.uploadV2's first and last steps (the bytes go to the URL the first one hands out).
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
 };
 
 describe('manifest.yml', () => {
@@ -68,9 +71,20 @@ describe('the scopes are the ones the code uses', () => {
     await h?.stop();
   });
 
-  it('every Web API method called (start, command, button click, notification post and edit) is covered, and nothing more', async () => {
+  it('every Web API method called (start, command, button click, notification post and edit, a chart) is covered, and nothing more', async () => {
     const sent = await h.command('help');
     await h.responses.next(sent.id);
+    // stats shares its chart in the channel as a file.
+    const livestream = h.emulator.addLivestream({ status: 'IDLE' });
+    const hourAgo = Date.now() - 3_600_000;
+    h.emulator.addPastSession(livestream.id, {
+      startedAt: new Date(hourAgo - 3_600_000).toISOString(),
+      stoppedAt: new Date(hourAgo).toISOString(),
+      ingestSeconds: 3600,
+      viewerSeconds: 7200,
+    });
+    await h.command('stats 2');
+    await h.webApi.waitForCall('files.completeUploadExternal');
     // A click is answered through its response_url, which needs no scope either.
     const clicked = await h.click({ action_id: 'livestream:1', value: 'v1:p:list --page 1' });
     await h.responses.next(clicked.id);

@@ -102,12 +102,15 @@ export function expiredButtonReply(): Reply {
   });
 }
 
-/** The answer to a second click on a button whose first click is still running, or has just finished. */
+/**
+ * The answer to a second click on a button whose first click is still running, or has just succeeded.
+ * It cannot say "done": the first may still fail, and then the button is free to click again.
+ */
 export function alreadyClickedReply(): Reply {
   return reply({
-    title: 'Already done',
+    title: 'Already clicked',
     tone: 'info',
-    text: 'Someone clicked this a moment ago, and it ran once. Look for its answer above.',
+    text: 'Someone clicked this a moment ago: it is running or has just run, once. Look for its answer above; if that says it failed, click again.',
   });
 }
 

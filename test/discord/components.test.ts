@@ -197,7 +197,7 @@ describe('Stop on a LIVE post, with its confirmation', () => {
     expect(stopRequests()).toHaveLength(before);
   });
 
-  it('a double click stops once; the second click is told it already ran', async () => {
+  it('a double click stops once; the second click is told it is running or has just run', async () => {
     const { meeting } = await liveMeetingPost('Double click');
     const before = stopRequests().length;
     const id = `v1:n:stop ${meeting.id} --yes`;
@@ -211,8 +211,29 @@ describe('Stop on a LIVE post, with its confirmation', () => {
       ),
     );
     expect(texts.filter((t) => t.includes(`Stopped by <@${OPERATOR}>`))).toHaveLength(1);
-    expect(texts.filter((t) => t.includes('Already done'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('Already clicked'))).toHaveLength(1);
     expect(stopRequests().length - before).toBe(1);
+  });
+
+  it('a second click while the first Stop is running is not told it ran; if the first fails, a later click stops it', async () => {
+    const { meeting } = await liveMeetingPost('Failing stop');
+    const id = `v1:n:stop ${meeting.id} --yes`;
+    const operator = { userId: OPERATOR, roles: [OPERATOR_ROLE] };
+    const stopPath = `meetings/${meeting.id}/active-livestream/stop`;
+    h.emulator.injectFault({ method: 'POST', path: stopPath, status: 500, delayMs: 1_000 });
+    const a = h.click(id, operator);
+    await h.emulator.waitForRequest((r) => r.method === 'POST' && r.path === stopPath);
+    const second = textOf((await h.callback(h.click(id, operator))).body.data as Body);
+    expect(second).toContain('is running or has just run');
+    expect(second).not.toContain('ran once');
+    const first = (await h.callback(a)).body;
+    expect(textOf(first.data as Body)).not.toContain('Stopped by');
+    expect(h.emulator.activeLivestreamOf(meeting.id)).not.toBeNull();
+    // The failure freed the button: clicking again stops it.
+    const again = h.click(id, operator);
+    await h.callback(again);
+    expect(textOf((await h.followUp(again)).body as Body)).toContain(`Stopped by <@${OPERATOR}>`);
+    expect(h.emulator.activeLivestreamOf(meeting.id)).toBeNull();
   });
 
   it('the same interaction delivered twice (a gateway replay) is answered once', async () => {

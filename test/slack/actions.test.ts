@@ -214,7 +214,7 @@ describe('Stop on a LIVE post, with its confirmation', () => {
     expect(stopRequests()).toHaveLength(before);
   });
 
-  it('a double click stops once; the second click is told it already ran', async () => {
+  it('a double click stops once; the second click is told it is running or has just run', async () => {
     const { meeting } = await liveMeetingPost('Double click');
     const before = stopRequests().length;
     const confirm: ClickedButton = {
@@ -229,8 +229,34 @@ describe('Stop on a LIVE post, with its confirmation', () => {
     const first = await Promise.all([h.responses.next(a.id), h.responses.next(b.id)]);
     const texts = first.map((r) => blocksText(r.body.blocks));
     expect(texts.filter((t) => t.includes('Stopped by <@U0BOSS>'))).toHaveLength(1);
-    expect(texts.filter((t) => t.includes('Already done'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('Already clicked'))).toHaveLength(1);
     expect(stopRequests().length - before).toBe(1);
+  });
+
+  it('a second click while the first Stop is running is not told it ran; if the first fails, a later click stops it', async () => {
+    const { meeting } = await liveMeetingPost('Failing stop');
+    const confirm: ClickedButton = {
+      action_id: 'livestream:1',
+      value: `v1:n:stop ${meeting.id} --yes`,
+      text: { type: 'plain_text', text: 'Stop livestream' },
+    };
+    const stopPath = `meetings/${meeting.id}/active-livestream/stop`;
+    h.emulator.injectFault({ method: 'POST', path: stopPath, status: 500, delayMs: 1_000 });
+    const a = await h.click(confirm, { user_id: OPERATOR });
+    await h.emulator.waitForRequest((r) => r.method === 'POST' && r.path === stopPath);
+    const b = await h.click(confirm, { user_id: OPERATOR });
+    const second = blocksText((await h.responses.next(b.id)).body.blocks);
+    expect(second).toContain('is running or has just run');
+    expect(second).not.toContain('ran once');
+    const first = blocksText((await h.responses.next(a.id)).body.blocks);
+    expect(first).not.toContain('Stopped by');
+    expect(h.emulator.activeLivestreamOf(meeting.id)).not.toBeNull();
+    // The failure freed the button: clicking again stops it.
+    const again = await click(confirm, { user_id: OPERATOR }, 2);
+    expect(again.responses.map((r) => blocksText(r.body.blocks)).join('\n')).toContain(
+      'Stopped by <@U0BOSS>',
+    );
+    expect(h.emulator.activeLivestreamOf(meeting.id)).toBeNull();
   });
 
   it('a click Slack delivers twice (a retry of the same trigger_id) runs once', async () => {

@@ -1,13 +1,14 @@
 /**
  * Buttons in Slack, through the real Bolt app: signed `block_actions` clicks POSTed to /slack/events
- * (and one over Socket Mode), answered through the click's response_url, RealtimeKit played by the
- * emulator. A click is a command: authorised, limited, deduplicated and logged like one.
+ * (and, for paging and Stop, over Socket Mode too), answered through the click's response_url,
+ * RealtimeKit played by the emulator. A click is a command: authorised, limited, deduplicated and
+ * logged like one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SlackAdapter, startSlackAdapter } from '../../adapters/slack/app.js';
+import { startSlackAdapter } from '../../adapters/slack/app.js';
 import { CommandLimits } from '../../src/command-limits.js';
 import { createCore } from '../../src/core.js';
-import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { clientSettingsOf, createEmulator } from '../../src/emulator/emulator.js';
 import { createLogger } from '../../src/log.js';
 import { RequestBudget } from '../../src/notify/budget.js';
 import { liveMessage } from '../../src/notify/messages.js';
@@ -25,9 +26,14 @@ import {
   type ResponseRecorder,
   startResponseRecorder,
 } from '../fakes/slack-responses.js';
-import { blockActionsPayload, type ClickedButton, sendInteraction } from '../fakes/slack-signer.js';
+import {
+  type BlockActionsFields,
+  blockActionsPayload,
+  type ClickedButton,
+  sendInteraction,
+} from '../fakes/slack-signer.js';
 import { type FakeSocketModeServer, startFakeSocketModeServer } from '../fakes/slack-socket.js';
-import { type FakeSlackWebApi, startFakeSlackWebApi } from '../fakes/slack-web-api.js';
+import { startFakeSlackWebApi } from '../fakes/slack-web-api.js';
 
 const OPERATOR = 'U0BOSS';
 const SOMEONE = 'U0HUMAN';
@@ -60,16 +66,19 @@ async function click(
   return { ack: sent, responses };
 }
 
-const stopRequests = () =>
-  h.emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/active-livestream/stop'));
+/** What a test needs of a running Slack setup, whichever transport its clicks arrive by. */
+type Setup = Pick<SlackHarness, 'emulator' | 'webApi' | 'adapter'>;
+
+const stopRequests = (on: Setup = h) =>
+  on.emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/active-livestream/stop'));
 
 /** A meeting livestreaming now, and its LIVE post in C0FAKE as the notification sink sends it. */
-async function liveMeetingPost(name: string) {
-  const meeting = h.emulator.addMeeting({ title: name });
-  const started = h.emulator.startMeetingLivestream(meeting.id, { name });
-  h.emulator.step();
-  const before = h.webApi.calls.length;
-  const { messageId } = await h.adapter.sink.post(
+async function liveMeetingPost(name: string, on: Setup = h) {
+  const meeting = on.emulator.addMeeting({ title: name });
+  const started = on.emulator.startMeetingLivestream(meeting.id, { name });
+  on.emulator.step();
+  const before = on.webApi.calls.length;
+  const { messageId } = await on.adapter.sink.post(
     'C0FAKE',
     liveMessage(
       {
@@ -87,7 +96,7 @@ async function liveMeetingPost(name: string) {
       null,
     ),
   );
-  const post = h.webApi.calls.slice(before).find((call) => call.method === 'chat.postMessage')!;
+  const post = on.webApi.calls.slice(before).find((call) => call.method === 'chat.postMessage')!;
   return { meeting, livestreamId: started.id, ts: messageId, blocks: post.params.blocks };
 }
 
@@ -160,35 +169,110 @@ describe('create and start replies', () => {
   });
 });
 
-describe('Stop on a LIVE post, with its confirmation', () => {
+/**
+ * A Slack setup whose clicks arrive by one transport: signed HTTP POSTs to /slack/events, or envelopes
+ * over Socket Mode. `click` resolves once the click is acked; its answers go to `responses`.
+ */
+interface ClickTransport extends Setup {
+  responses: ResponseRecorder;
+  click(
+    button: ClickedButton,
+    fields?: Partial<Omit<BlockActionsFields, 'button' | 'response_url' | 'trigger_id'>>,
+  ): Promise<{ id: string }>;
+  stop(): Promise<void>;
+}
+
+let socketClicks = 0;
+const TRANSPORTS: { name: string; start: (managers: string[]) => Promise<ClickTransport> }[] = [
+  {
+    name: 'HTTP',
+    async start(managers) {
+      const harness = await startSlackHarness({ managers });
+      return { ...harness, click: (button, fields) => harness.click(button, fields) };
+    },
+  },
+  {
+    name: 'Socket Mode',
+    async start(managers) {
+      const socket = await startSocketModeSetup({ managers });
+      return {
+        ...socket,
+        async click(button, fields = {}) {
+          socketClicks += 1;
+          const id = `sock-click-${socketClicks}`;
+          const payload = blockActionsPayload({
+            trigger_id: `trigger-${id}`,
+            ...fields,
+            button,
+            response_url: socket.responses.urlFor(id),
+          });
+          await socket.socket.deliver({ type: 'interactive', payload });
+          return { id };
+        },
+      };
+    },
+  },
+];
+
+describe.each(TRANSPORTS)('Stop with its confirmation, over $name', ({ start }) => {
+  let t: ClickTransport;
+  beforeAll(async () => {
+    t = await start([OPERATOR]);
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
   it('Stop only asks; the confirming button (with a confirm dialog) stops it and tells the channel who did', async () => {
-    const { meeting, blocks, ts } = await liveMeetingPost('Town hall');
+    const { meeting, blocks, ts } = await liveMeetingPost('Town hall', t);
     const stop = buttonNamed(blocks, 'Stop');
     expect(stop).toMatchObject({ style: 'danger', value: `v1:n:stop ${meeting.id}` });
 
-    const asked = await click(stop, { user_id: OPERATOR, is_ephemeral: false, message_ts: ts });
-    const prompt = asked.responses[0]!.body;
+    const asked = await t.click(stop, { user_id: OPERATOR, is_ephemeral: false, message_ts: ts });
+    const prompt = (await t.responses.next(asked.id)).body;
     // The LIVE post stays as it is: the question is the clicker's alone.
     expect(prompt).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     expect(blocksText(prompt.blocks)).toContain('Stop Town hall?');
-    expect(h.emulator.activeLivestreamOf(meeting.id)).not.toBeNull();
-    expect(stopRequests()).toHaveLength(0);
+    expect(t.emulator.activeLivestreamOf(meeting.id)).not.toBeNull();
+    expect(stopRequests(t)).toHaveLength(0);
 
     const confirm = buttonNamed(prompt.blocks, 'Stop livestream');
     expect(confirm.value).toBe(`v1:n:stop ${meeting.id} --yes`);
     expect((confirm as { confirm?: { title: { text: string } } }).confirm?.title.text).toBe(
       'Stop the livestream?',
     );
-    const done = await click(confirm, { user_id: OPERATOR, is_ephemeral: true }, 2);
-    const told = done.responses.find((r) => r.body.response_type === 'in_channel')!.body;
+    const done = await t.click(confirm, { user_id: OPERATOR, is_ephemeral: true });
+    const answers = [await t.responses.next(done.id, 1), await t.responses.next(done.id, 2)];
+    const told = answers.find((r) => r.body.response_type === 'in_channel')!.body;
     expect(told.replace_original).toBe(false);
     expect(blocksText(told.blocks)).toContain('Stopped by <@U0BOSS>');
     // The prompt goes: its button cannot be clicked again.
-    expect(done.responses.some((r) => r.body.delete_original === true)).toBe(true);
-    expect(h.emulator.activeLivestreamOf(meeting.id)).toBeNull();
-    expect(stopRequests()).toHaveLength(1);
+    expect(answers.some((r) => r.body.delete_original === true)).toBe(true);
+    expect(t.emulator.activeLivestreamOf(meeting.id)).toBeNull();
+    expect(stopRequests(t)).toHaveLength(1);
   });
 
+  it('a double click stops once; the second click is told it is running or has just run', async () => {
+    const { meeting } = await liveMeetingPost('Double click', t);
+    const before = stopRequests(t).length;
+    const confirm: ClickedButton = {
+      action_id: 'livestream:1',
+      value: `v1:n:stop ${meeting.id} --yes`,
+      text: { type: 'plain_text', text: 'Stop livestream' },
+    };
+    const [a, b] = await Promise.all([
+      t.click(confirm, { user_id: OPERATOR }),
+      t.click(confirm, { user_id: OPERATOR }),
+    ]);
+    const first = await Promise.all([t.responses.next(a.id), t.responses.next(b.id)]);
+    const texts = first.map((r) => blocksText(r.body.blocks));
+    expect(texts.filter((text) => text.includes('Stopped by <@U0BOSS>'))).toHaveLength(1);
+    expect(texts.filter((text) => text.includes('Already clicked'))).toHaveLength(1);
+    expect(stopRequests(t).length - before).toBe(1);
+  });
+});
+
+describe('Stop on a LIVE post, with its confirmation', () => {
   it('someone who may not operate is refused, told who can, and nothing is stopped', async () => {
     const { meeting, blocks, ts } = await liveMeetingPost('Refused show');
     const before = stopRequests().length;
@@ -212,25 +296,6 @@ describe('Stop on a LIVE post, with its confirmation', () => {
     expect(blocksText(forced.responses[0]!.body.blocks)).not.toContain('Stopped by');
     expect(h.emulator.activeLivestreamOf(meeting.id)).not.toBeNull();
     expect(stopRequests()).toHaveLength(before);
-  });
-
-  it('a double click stops once; the second click is told it is running or has just run', async () => {
-    const { meeting } = await liveMeetingPost('Double click');
-    const before = stopRequests().length;
-    const confirm: ClickedButton = {
-      action_id: 'livestream:1',
-      value: `v1:n:stop ${meeting.id} --yes`,
-      text: { type: 'plain_text', text: 'Stop livestream' },
-    };
-    const [a, b] = await Promise.all([
-      h.click(confirm, { user_id: OPERATOR }),
-      h.click(confirm, { user_id: OPERATOR }),
-    ]);
-    const first = await Promise.all([h.responses.next(a.id), h.responses.next(b.id)]);
-    const texts = first.map((r) => blocksText(r.body.blocks));
-    expect(texts.filter((t) => t.includes('Stopped by <@U0BOSS>'))).toHaveLength(1);
-    expect(texts.filter((t) => t.includes('Already clicked'))).toHaveLength(1);
-    expect(stopRequests().length - before).toBe(1);
   });
 
   it('a second click while the first Stop is running is not told it ran; if the first fails, a later click stops it', async () => {
@@ -409,44 +474,61 @@ describe('limits', () => {
   });
 });
 
-describe('over Socket Mode', () => {
-  let emulator: Emulator;
-  let webApi: FakeSlackWebApi;
-  let responses: ResponseRecorder;
-  let socket: FakeSocketModeServer;
-  let adapter: SlackAdapter;
+/** The real Slack adapter in Socket Mode, connected to the fake Socket Mode server. */
+interface SocketModeSetup extends Setup {
+  responses: ResponseRecorder;
+  socket: FakeSocketModeServer;
+  stop(): Promise<void>;
+}
 
+async function startSocketModeSetup({ managers }: { managers: string[] }): Promise<SocketModeSetup> {
+  const emulator = createEmulator({ seed: 21 });
+  await emulator.start();
+  const client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 });
+  const log = createLogger({ write: () => {} });
+  const webApi = await startFakeSlackWebApi();
+  const responses = await startResponseRecorder();
+  const socket = await startFakeSocketModeServer();
+  webApi.script('apps.connections.open', { body: { ok: true, url: socket.url } }, 10);
+  const adapter = await startSlackAdapter({
+    config: {
+      botToken: 'xoxb-socket-actions',
+      signingSecret: null,
+      appToken: 'xapp-1-A0FAKE-0000-apptoken',
+      apiUrl: webApi.apiUrl,
+      port: 3000,
+      notifyChannel: null,
+      managers,
+    },
+    core: createCore({ client, log }),
+    log,
+  });
+  await socket.connected;
+  return {
+    emulator,
+    webApi,
+    responses,
+    socket,
+    adapter,
+    async stop() {
+      await adapter.stop();
+      await socket.closed;
+      await Promise.all([socket.close(), webApi.close(), responses.close(), emulator.stop()]);
+    },
+  };
+}
+
+describe('over Socket Mode', () => {
+  let setup: SocketModeSetup;
   beforeAll(async () => {
-    emulator = createEmulator({ seed: 21 });
-    await emulator.start();
-    const client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 });
-    const log = createLogger({ write: () => {} });
-    webApi = await startFakeSlackWebApi();
-    responses = await startResponseRecorder();
-    socket = await startFakeSocketModeServer();
-    webApi.script('apps.connections.open', { body: { ok: true, url: socket.url } }, 10);
-    adapter = await startSlackAdapter({
-      config: {
-        botToken: 'xoxb-socket-actions',
-        signingSecret: null,
-        appToken: 'xapp-1-A0FAKE-0000-apptoken',
-        apiUrl: webApi.apiUrl,
-        port: 3000,
-        notifyChannel: null,
-        managers: [],
-      },
-      core: createCore({ client, log }),
-      log,
-    });
-    await socket.connected;
+    setup = await startSocketModeSetup({ managers: [] });
   });
   afterAll(async () => {
-    await adapter?.stop();
-    await socket?.closed;
-    await Promise.all([socket?.close(), webApi?.close(), responses?.close(), emulator?.stop()]);
+    await setup?.stop();
   });
 
   it('an interactive envelope is acked, and Next pages in place', async () => {
+    const { emulator, responses, socket } = setup;
     for (let i = 0; i < 3; i += 1) emulator.addLivestream({ name: `Socket page ${i}`, status: 'LIVE' });
     const payload = blockActionsPayload({
       button: { action_id: 'livestream:1', value: 'v1:p:list live --page 2 --per-page 2' },

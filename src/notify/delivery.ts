@@ -3,6 +3,8 @@
  * time, paced to the platform's per-channel limit; a burst becomes digests; ended streams and quick
  * flaps edit the LIVE post. A delivery is marked done only after the platform accepted it.
  *
+ * What to send next for a channel is planned by the pure delivery-plan.ts; this module sends it.
+ *
  * A broken channel costs the others nothing: the outbox is read channel by channel (a channel's
  * backlog is never read past its next message), a failing channel waits out a growing backoff and is
  * paused after `transientGiveUpMs` of failures, and a platform that refuses the bot's token is left
@@ -12,18 +14,10 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { DeliveryMetrics } from '../metrics.js';
-import type { Reply } from '../reply.js';
 import { type Platform, type Sink, SinkError } from '../sink.js';
-import {
-  digestMessage,
-  endedMessage,
-  foldForDigest,
-  liveMessage,
-  streamMessage,
-  systemMessage,
-} from './messages.js';
+import { DEFAULT_DIGEST_MAX_ITEMS, plan, type SendUnit } from './delivery-plan.js';
 import type { NotifyStore } from './store.js';
-import { type ChannelRef, type Delivery, isStreamEvent, type StreamEvent, type StreamPost } from './types.js';
+import type { ChannelRef, Delivery } from './types.js';
 
 /** A failing channel's first wait; each failure in a row doubles it, up to `MAX_BACKOFF_MS`. */
 export const FIRST_BACKOFF_MS = 2_000;
@@ -45,7 +39,6 @@ const PRUNE_EVERY_MS = 60 * 60_000;
 const PRUNE_CATCH_UP_MS = 1_000;
 /** How long the sender sleeps when nothing is pending (new deliveries wake it earlier). */
 const IDLE_WAIT_MS = 60_000;
-const DEFAULT_DIGEST_MAX_ITEMS = 20;
 /** The database's own part of every idempotency key (see `idempotencyKey`). */
 const KEY_PREFIX_META = 'delivery_key_prefix';
 
@@ -78,17 +71,6 @@ export interface DeliveryOptions {
   /** Sent, failed and dropped deliveries, and their latency (change -> post). Default: none. */
   metrics?: DeliveryMetrics;
 }
-
-type Unit =
-  | { kind: 'post'; deliveries: Delivery[]; reply: Reply; post?: (messageId: string) => StreamPost }
-  | {
-      kind: 'edit';
-      deliveries: Delivery[];
-      reply: Reply;
-      target: StreamPost;
-      after: StreamPost;
-      fallback: Unit;
-    };
 
 export class DeliveryWorker {
   /** Monotonic ms before which a channel sends nothing: pacing, a platform's Retry-After, a backoff. */
@@ -184,9 +166,15 @@ export class DeliveryWorker {
     const started: Promise<number>[] = [];
     for (const [key, queue] of queues) {
       if (this.inFlight.has(key) || this.waitMs(key, queue[0]!) > 0) continue;
-      let unit: Unit;
+      let unit: SendUnit;
       try {
-        unit = this.plan(queue);
+        unit = plan(queue, {
+          now: clock.now(),
+          cooldownMs: this.options.cooldownMs,
+          findPost: (channel, livestreamId) => store.findPost(channel, livestreamId),
+          digestMaxItems: this.digestMaxItems,
+          digestThreshold: this.options.digestThreshold,
+        });
       } catch (error) {
         // An event the messages cannot be built from must not block its channel forever.
         const head = queue[0]!;
@@ -254,98 +242,7 @@ export class DeliveryWorker {
     return wait > MAX_BACKOFF_MS ? 0 : Math.max(0, wait);
   }
 
-  /** What to send next for a channel: an edit, a single post, or a digest of the waiting new posts. */
-  private plan(queue: Delivery[]): Unit {
-    const head = queue[0]!;
-    const edit = this.editFor(head);
-    if (edit) return edit;
-    const threshold = this.options.digestThreshold ?? 3;
-    const burst: Delivery[] = [];
-    for (const delivery of queue) {
-      if (
-        burst.length >= this.digestMaxItems ||
-        // A retry sends again exactly what failed (the deliveries tried and held together, hence the same
-        // idempotency key); what arrived since waits for the next message.
-        delivery.attempts !== head.attempts ||
-        delivery.notBefore !== head.notBefore ||
-        !isStreamEvent(delivery.event) ||
-        this.editFor(delivery)
-      )
-        break;
-      burst.push(delivery);
-    }
-    // Counted as the digest would show them, so one stream's LIVE -> ERRORED is not a "digest".
-    if (foldForDigest(burst.map((d) => d.event as StreamEvent)).length >= threshold) {
-      return {
-        kind: 'post',
-        deliveries: burst,
-        reply: digestMessage(
-          burst.map((d) => d.event as StreamEvent),
-          // A ping any of them asked for is kept.
-          burst.find((d) => d.mention !== null)?.mention ?? null,
-        ),
-      };
-    }
-    return this.singlePost(head);
-  }
-
-  private singlePost(delivery: Delivery): Unit {
-    const { event } = delivery;
-    if (!isStreamEvent(event)) return { kind: 'post', deliveries: [delivery], reply: systemMessage(event) };
-    const unit: Unit = {
-      kind: 'post',
-      deliveries: [delivery],
-      reply: streamMessage(event, delivery.mention),
-    };
-    if (event.kind === 'live') {
-      unit.post = (messageId) => ({
-        ...channelOf(delivery),
-        livestreamId: event.stream.id,
-        messageId,
-        live: event,
-        endedAt: null,
-      });
-    }
-    return unit;
-  }
-
-  /** `ended` edits the LIVE post; `live` within the cooldown of an ended post edits it back. */
-  private editFor(delivery: Delivery): Unit | null {
-    const { event } = delivery;
-    if (!isStreamEvent(event) || event.kind === 'errored') return null;
-    const post = this.options.store.findPost(channelOf(delivery), event.stream.id);
-    if (!post) return null;
-    const now = this.options.clock.now();
-    if (event.kind === 'ended' && post.endedAt === null) {
-      return {
-        kind: 'edit',
-        deliveries: [delivery],
-        reply: endedMessage(post.live, event, null),
-        target: post,
-        // When the stream ended, not when this edit went out: a platform outage must not stretch the cooldown.
-        after: { ...post, endedAt: eventTime(event, now) },
-        fallback: this.singlePost(delivery),
-      };
-    }
-    if (
-      event.kind === 'live' &&
-      post.endedAt !== null &&
-      eventTime(event, now) - post.endedAt <= this.options.cooldownMs
-    ) {
-      return {
-        kind: 'edit',
-        deliveries: [delivery],
-        // An edit pings nobody: the channel was already told this stream is live.
-        reply: liveMessage(post.live, null, event.at),
-        target: post,
-        after: { ...post, endedAt: null },
-        fallback: this.singlePost(delivery),
-      };
-    }
-    return null;
-  }
-
-  private async sendUnit(key: string, unit: Unit): Promise<number> {
+  private async sendUnit(key: string, unit: SendUnit): Promise<number> {
     const { store, sinks } = this.options;
     const head = unit.deliveries[0]!;
     const sink = sinks.get(head.platform)!;
@@ -357,7 +254,7 @@ export class DeliveryWorker {
       } else {
         const idempotencyKey = this.idempotencyKey(unit.deliveries);
         const { messageId } = await sink.post(head.channelId, unit.reply, { idempotencyKey });
-        store.markDelivered(ids, unit.post?.(messageId));
+        store.markDelivered(ids, unit.live && { ...unit.live, messageId });
       }
       this.succeeded(key, unit.deliveries);
       this.options.metrics?.delivered(head.platform, this.latenciesMs(unit.deliveries));
@@ -578,11 +475,6 @@ function reasonOf(failure: SinkError): string {
 
 function duration(ms: number): string {
   return ms >= 3_600_000 ? `${Math.round((ms / 3_600_000) * 10) / 10} h` : `${Math.round(ms / 60_000)} min`;
-}
-
-function eventTime(event: StreamEvent, fallback: number): number {
-  const at = Date.parse(event.at);
-  return Number.isFinite(at) ? at : fallback;
 }
 
 function channelKey(channel: ChannelRef): string {

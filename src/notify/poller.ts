@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { RealtimeKitClient } from '../realtimekit/client.js';
+import type { PageCursor, RealtimeKitClient } from '../realtimekit/client.js';
 import { isRealtimeKitError } from '../realtimekit/errors.js';
 import type { Livestream } from '../realtimekit/types.js';
 import { ApiHealth } from './api-health.js';
@@ -41,8 +41,32 @@ export interface PollerOptions {
 }
 
 export type CycleResult =
-  | { ok: true; baseline: boolean; streams: number; events: number; requests: number }
+  | {
+      ok: true;
+      baseline: boolean;
+      streams: number;
+      events: number;
+      requests: number;
+      /** False when the request budget ran out part-way: the read goes on in the next cycle. */
+      complete: boolean;
+    }
   | { ok: false; error: string; requests: number };
+
+/**
+ * One read of the LIVE and ERRORED lists. It normally fits in one cycle; when the request budget runs
+ * out part-way (thousands of LIVE streams), it goes on from where it stopped in the next cycles, so the
+ * budget is never overdrawn, not even by one cycle. Missing streams are judged only once it is whole.
+ */
+interface Pass {
+  /** Which of WATCHED_LISTS is being read, and its next page. */
+  list: number;
+  cursor: PageCursor;
+  seen: Set<string>;
+  /** A baseline is written whole, once its read is: what it has found so far. */
+  baseline: Findings | null;
+  /** Requests the read has taken so far, over all its cycles. */
+  requests: number;
+}
 
 /** Lookups for err_message and session figures are extras: a burst must not eat the whole budget. */
 const MAX_LOOKUPS_PER_CYCLE = 20;
@@ -65,8 +89,10 @@ export class Poller {
   private lastError: unknown = null;
   /** Whether the API answers, and the outage alert: announced through the outbox like any event. */
   private readonly health: ApiHealth;
-  /** Requests the last cycle took: what the next one is expected to cost. */
+  /** Requests the last whole read took: what the next one is expected to cost. */
   private cost = 1;
+  /** The read under way, when it spans cycles (see Pass). */
+  private pass: Pass | null = null;
   private stretchedTo = 0;
   private overBudgetLogged = false;
   /** Streams missing from the last read(s) without evidence that they left, with how many reads in a row. */
@@ -132,7 +158,9 @@ export class Poller {
     const { clock, budget } = this.options;
     this.loop = (async () => {
       while (!this.abort.signal.aborted) {
-        const wait = budget.waitMs(this.cost, clock.monotonic());
+        // A read that ran out of budget goes on as soon as there is room for a page; a new one waits
+        // until its whole expected cost fits.
+        const wait = budget.waitMs(this.pass ? 1 : Math.min(this.cost, budget.limit), clock.monotonic());
         if (wait > 0) {
           this.options.log.warn('poller waits for its request budget', {
             waitMs: wait,
@@ -174,11 +202,12 @@ export class Poller {
         : 0;
       return Math.max(backoff, retryAfter);
     }
+    if (!result.complete) return 0; // the read goes on once the budget has room (see start)
     if (this.cost > budget.limit && !this.overBudgetLogged) {
       this.overBudgetLogged = true;
       log.error(
-        'one read of the LIVE and ERRORED lists costs more requests than API_REQUEST_BUDGET allows in 5 minutes: notifications come once per window; use RealtimeKit webhooks (PUBLIC_URL) for them to stay prompt',
-        { requestsPerCycle: this.cost, budget: budget.limit },
+        'one read of the LIVE and ERRORED lists costs more requests than API_REQUEST_BUDGET allows in 5 minutes: it is spread over several windows, so changes are seen late; use RealtimeKit webhooks (PUBLIC_URL) for them to stay prompt',
+        { requestsPerRead: this.cost, budget: budget.limit },
       );
     }
     const sustainable = budget.sustainableIntervalMs(this.cost, clock.monotonic());
@@ -219,23 +248,41 @@ export class Poller {
   }
 
   /**
-   * Reads the LIVE and ERRORED lists: a stream that went LIVE or ERRORED is in one of them, and a watched
-   * stream in neither may have left that status (see `missingFrom`). Items are judged by the status they
-   * carry, so a server that ignored the filter is still read right. Each livestream is handed to `visit`
-   * as it arrives and then dropped; the read keeps only the ids it saw.
+   * Reads the LIVE and ERRORED lists, from where the pass stands: a stream that went LIVE or ERRORED is
+   * in one of them, and a watched stream in neither may have left that status (see `confirmMissing`).
+   * Items are judged by the status they carry, so a server that ignored the filter is still read right.
+   * Each livestream is handed to `visit` as it arrives and then dropped; the pass keeps only the ids it
+   * saw. Before each page it asks the budget for room: when there is none, it stops (false) and the next
+   * cycle goes on from there. One `seen` for both lists: a server that ignores the filter sends every
+   * stream in both, and the second walk then stops after one page. The first list wins: a stream that
+   * went from LIVE to ERRORED between the two requests is read as LIVE, and its change seen next read.
    */
-  private async read(visit: (livestream: Livestream) => void): Promise<Set<string>> {
+  private async read(pass: Pass, visit: (livestream: Livestream) => void): Promise<boolean> {
     const { client } = this.options;
-    // One set for both lists: a server that ignores the filter sends every stream in both, and the
-    // second walk then stops after one page. The first list wins: a stream that went from LIVE to
-    // ERRORED between the two requests is read as LIVE, and its change seen one cycle later.
-    const seen = new Set<string>();
-    for (const query of WATCHED_LISTS) {
-      for await (const page of client.allLivestreamPages(query, seen)) {
+    for (; pass.list < WATCHED_LISTS.length; pass.list++, pass.cursor = { pageNo: 1 }) {
+      if (!this.roomFor(1)) return false;
+      const walk = client.allLivestreamPages(WATCHED_LISTS[pass.list], pass.seen, pass.cursor);
+      for await (const page of walk) {
         for (const livestream of page) visit(livestream);
+        if (!this.roomFor(1)) {
+          await walk.return(undefined);
+          return false;
+        }
       }
     }
-    return seen;
+    return true;
+  }
+
+  /** Whether `requests` more fit within the poller's share of the budget now. */
+  private roomFor(requests: number): boolean {
+    return this.options.budget.waitMs(requests, this.options.clock.monotonic()) === 0;
+  }
+
+  /** How many requests, up to `max`, fit within the poller's share of the budget now. */
+  private room(max: number): number {
+    let fits = 0;
+    while (fits < max && this.roomFor(fits + 1)) fits++;
+    return fits;
   }
 
   private async cycle(): Promise<CycleResult> {
@@ -243,27 +290,58 @@ export class Poller {
     const startTotal = budget.total;
     const requests = () => budget.total - startTotal;
     const watched = this.load();
-    // Nothing below touches the store until the read has succeeded: a failure part-way changes nothing.
-    const findings = new Findings(watched, watched !== null);
-    let seen: Set<string>;
+    this.pass ??= {
+      list: 0,
+      cursor: { pageNo: 1 },
+      seen: new Set(),
+      baseline: watched === null ? new Findings(null, false) : null,
+      requests: 0,
+    };
+    const pass = this.pass;
+    // Nothing below touches the store until the read has succeeded: a failure part-way changes nothing
+    // (and the read starts over).
+    const findings = pass.baseline ?? new Findings(watched, true);
+    let complete: boolean;
     try {
-      seen = await this.read(findings.visit);
+      complete = await this.read(pass, findings.visit);
     } catch (error) {
+      this.pass = null;
       return this.failed(error, requests());
     }
-    for (const id of this.absences.keys()) if (seen.has(id)) this.absences.delete(id);
-    if (watched !== null) await this.confirmMissing(seen, watched, findings);
     // The API answers again: "notifications are back" goes out before the changes it says follow.
     await this.recovered();
+    if (!complete) {
+      pass.requests += requests();
+      log.warn('the request budget ran out part-way through the LIVE and ERRORED lists; the read goes on', {
+        streamsSoFar: pass.seen.size,
+        requestsSoFar: pass.requests,
+        budget: budget.limit,
+      });
+      // What it found so far is news already (a baseline waits until it is whole).
+      const events = watched === null ? 0 : await this.commit(findings, false);
+      this.succeeded();
+      return { ok: true, baseline: false, streams: pass.seen.size, events, requests: requests(), complete };
+    }
+    this.pass = null;
+    const seen = pass.seen;
+    for (const id of this.absences.keys()) if (seen.has(id)) this.absences.delete(id);
+    if (watched !== null) await this.confirmMissing(seen, watched, findings);
     const events = await this.commit(findings, watched === null);
-    this.cost = Math.max(1, requests());
+    this.cost = Math.max(1, pass.requests + requests());
     if (watched === null) {
       log.info('baseline recorded: streams already live are not announced', {
         live: findings.changed.size,
       });
     }
     this.succeeded();
-    return { ok: true, baseline: watched === null, streams: seen.size, events, requests: requests() };
+    return {
+      ok: true,
+      baseline: watched === null,
+      streams: seen.size,
+      events,
+      requests: requests(),
+      complete,
+    };
   }
 
   /**
@@ -280,7 +358,10 @@ export class Poller {
   ): Promise<void> {
     const missing: { id: string; before: StoredStatus; evidence: Evidence }[] = [];
     for (const [id, before] of watched) if (!seen.has(id)) missing.push({ id, before, evidence: null });
-    const toConfirm = missing.filter((m) => m.before.status === 'LIVE').slice(0, MAX_CONFIRMATIONS_PER_CYCLE);
+    // Lookups are bounded per cycle, and by what the budget has room for: the rest wait for a second read.
+    const toConfirm = missing
+      .filter((m) => m.before.status === 'LIVE')
+      .slice(0, this.room(MAX_CONFIRMATIONS_PER_CYCLE));
     await Promise.all(
       toConfirm.map(async (entry) => {
         entry.evidence = await this.lookUp(entry.id, findings);
@@ -337,7 +418,9 @@ export class Poller {
       ids.map(async (id) => {
         const evidence = await this.lookUp(id, findings);
         const before = watched.get(id);
-        if (evidence === 'no-active-session' && before) findings.left(id, before);
+        // No active session ends a LIVE stream; an ERRORED one may have none and still be ERRORED (the
+        // next read tells), and forgetting it here would announce it ERRORED a second time.
+        if (evidence === 'no-active-session' && before?.status === 'LIVE') findings.left(id, before);
       }),
     );
     for (const id of [...findings.changed.keys(), ...findings.removed]) this.absences.delete(id);
@@ -391,9 +474,14 @@ export class Poller {
         event.viewerSeconds = session.viewerSeconds;
       }
     };
-    const wanted = events
-      .filter((event) => event.kind !== 'ended' || watched.get(event.stream.id)?.sessionId)
-      .slice(0, MAX_LOOKUPS_PER_CYCLE);
+    const useful = events.filter(
+      (event) => event.kind !== 'ended' || watched.get(event.stream.id)?.sessionId,
+    );
+    // A session the read already fetched costs nothing; the others are bounded per cycle and by the room
+    // the budget has.
+    const free = useful.filter((event) => event.kind !== 'ended' && findings.sessions.has(event.stream.id));
+    const paid = useful.filter((event) => !free.includes(event));
+    const wanted = [...free, ...paid.slice(0, this.room(MAX_LOOKUPS_PER_CYCLE))];
     // In parallel, on a client that does not retry: a slow session endpoint delays a cycle by one timeout
     // at most, never by twenty of them.
     await Promise.all(

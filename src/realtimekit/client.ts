@@ -84,15 +84,23 @@ export const DEFAULT_CLIENT_OPTIONS = {
   maxBodyBytes: 8 * 1024 * 1024,
 } as const satisfies Partial<RealtimeKitClientOptions>;
 
+/** Where a walk of a list stands: the next page to read (1-based). */
+export interface PageCursor {
+  pageNo: number;
+}
+
 export interface RealtimeKitClient {
   listLivestreams(query?: ListQuery): Promise<LivestreamPage>;
   /**
    * Every livestream matching the query, a page at a time, following paging. An id already in `seen`
    * (repeated across pages, or across calls sharing `seen`) is left out; each one yielded is added.
+   * `cursor` says which page to start at and, once a page is read, which one comes next: a walk that
+   * is stopped (its caller ran out of request budget) resumes there.
    */
   allLivestreamPages(
     query?: Omit<ListQuery, 'pageNo'>,
     seen?: Set<string>,
+    cursor?: PageCursor,
   ): AsyncGenerator<Livestream[], void, undefined>;
   createLivestream(input?: { name?: string }): Promise<Livestream>;
   getActiveLivestreamSession(livestreamId: string): Promise<ActiveLivestreamSession>;
@@ -217,11 +225,14 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
   async function* allLivestreamPages(
     query: Omit<ListQuery, 'pageNo'> = {},
     seen = new Set<string>(),
+    cursor: PageCursor = { pageNo: 1 },
   ): AsyncGenerator<Livestream[], void, undefined> {
     const perPage = query.perPage ?? MAX_PER_PAGE;
-    let received = 0;
-    for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
+    const first = Math.max(1, Math.floor(cursor.pageNo));
+    let received = (first - 1) * perPage;
+    for (let pageNo = first; pageNo <= MAX_PAGES; pageNo++) {
       const page = await listLivestreams({ ...query, perPage, pageNo });
+      cursor.pageNo = pageNo + 1;
       const fresh: Livestream[] = [];
       for (const livestream of page.livestreams) {
         if (seen.has(livestream.id)) continue;

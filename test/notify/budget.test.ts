@@ -10,7 +10,7 @@ import {
   RequestBudget,
 } from '../../src/notify/budget.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
-import { createHarness, type Harness } from './harness.js';
+import { createHarness, type Harness, subscribe } from './harness.js';
 
 describe('RequestBudget', () => {
   it('counts requests in a sliding 5-minute window and says how long to wait for room', () => {
@@ -158,9 +158,46 @@ describe('poller within API_REQUEST_BUDGET', () => {
       const inWindow = stamps.filter((t) => t >= start && t < start + BUDGET_WINDOW_MS).length;
       expect(inWindow).toBeLessThanOrEqual(20);
     }
-    expect(h.poller.nextDelayMs({ ok: true, baseline: false, streams: 450, events: 0, requests: 5 })).toBe(
-      75_000,
-    );
+    expect(
+      h.poller.nextDelayMs({
+        ok: true,
+        baseline: false,
+        streams: 450,
+        events: 0,
+        requests: 5,
+        complete: true,
+      }),
+    ).toBe(75_000);
+  });
+
+  it('never overdraws, even when one read of the LIVE list costs more than the whole budget', async () => {
+    // 30 pages of LIVE streams against a budget of 20 requests per 5 minutes: a read takes two windows.
+    h = await createHarness({ budget: 20 });
+    const early = h.emulator.addLivestream({ name: 'Early bird', status: 'IDLE' });
+    h.emulator.seed(2_950, { status: 'LIVE' });
+    subscribe(h.store, 'C1');
+    const stamps: number[] = [];
+    h.emulator.onRequest(() => stamps.push(h.clock.monotonic()));
+    h.poller.start();
+    const fullWindows = async (windows: number) => {
+      const end = h.clock.monotonic() + windows * BUDGET_WINDOW_MS;
+      while (h.clock.monotonic() < end) {
+        await vi.waitFor(() => expect(h.clock.sleeping).toBeGreaterThan(0), { timeout: 5_000, interval: 1 });
+        h.clock.advance(5_000);
+      }
+    };
+    await fullWindows(3);
+    // The baseline is whole: every LIVE stream is watched, none announced.
+    expect(h.store.loadStatuses()?.size).toBe(2_950);
+    // The oldest stream (last page of the LIVE list) goes LIVE: told within the next reads.
+    h.emulator.setStatus(early.id, 'LIVE');
+    await fullWindows(5);
+    await h.drainAll();
+    expect(h.sink.sent.map((m) => m.reply.title)).toEqual(['Early bird is live']);
+    for (const start of stamps) {
+      const inWindow = stamps.filter((t) => t >= start && t < start + BUDGET_WINDOW_MS).length;
+      expect(inWindow).toBeLessThanOrEqual(20);
+    }
   });
 });
 

@@ -116,4 +116,18 @@ describe('poller.check', () => {
     await h.poller.check(show.id);
     expect(h.store.countPending()).toBe(1);
   });
+
+  it('an ERRORED stream whose session lookup answers 404 is not forgotten, so not announced twice', async () => {
+    h = await createHarness();
+    const show = h.emulator.addLivestream({ name: 'Broken', status: 'IDLE' });
+    subscribe(h.store, 'C1');
+    await h.poller.runCycle();
+    h.emulator.setStatus(show.id, 'ERRORED', 'no video');
+    await h.poller.runCycle();
+    h.emulator.injectFault({ path: `${show.id}/active-livestream-session`, status: 404 });
+    await h.poller.check(show.id);
+    await h.poller.runCycle();
+    await h.drainAll();
+    expect(titles()).toEqual(['post Broken errored']);
+  });
 });

@@ -24,7 +24,7 @@ import { internalErrorReply, usageReply } from '../../src/commands/index.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
-import type { Reply } from '../../src/reply.js';
+import type { Reply, ReplyImage } from '../../src/reply.js';
 import { type DiscordSubcommand, isDiscordSubcommand } from './commands.js';
 import { discordHelpReply } from './help.js';
 import { commandFromOptions, type DiscordCommand, listCommandText } from './options.js';
@@ -129,17 +129,46 @@ function callbackBody(message: DiscordMessage): Buffer {
  * `toSnakeCase` (lodash per key) and lazy `require`s cost more CPU than rendering the reply; and the
  * REST client would serialise and encode a body per request that a burst of identical commands shares.
  */
-async function replyWith(interaction: ChatInputCommandInteraction, message: DiscordMessage): Promise<void> {
-  await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
-    body: callbackBody(message),
-    passThroughBody: true,
-    headers: { 'Content-Type': 'application/json' },
-    // Interaction callbacks are authorised by the token in the route, never the bot token.
-    auth: false,
-  });
+async function replyWith(
+  interaction: ChatInputCommandInteraction,
+  message: DiscordMessage,
+  image?: ReplyImage,
+): Promise<void> {
+  const route = Routes.interactionCallback(interaction.id, interaction.token);
+  // Interaction callbacks are authorised by the token in the route, never the bot token.
+  if (image) {
+    // With a file the callback is multipart/form-data: the message as payload_json (naming the
+    // attachment, see render.ts), the PNG as files[0].
+    await interaction.client.rest.post(route, {
+      body: { type: InteractionResponseType.ChannelMessageWithSource, data: message },
+      files: [{ name: image.filename, data: pngBuffer(image), contentType: 'image/png' }],
+      auth: false,
+    });
+  } else {
+    await interaction.client.rest.post(route, {
+      body: callbackBody(message),
+      passThroughBody: true,
+      headers: { 'Content-Type': 'application/json' },
+      auth: false,
+    });
+  }
   // What interaction.reply() records, for anything that looks at the interaction afterwards.
   interaction.replied = true;
   interaction.ephemeral = message.flags === MessageFlags.Ephemeral;
+}
+
+function pngBuffer(image: ReplyImage): Buffer {
+  return Buffer.from(image.png.buffer, image.png.byteOffset, image.png.byteLength);
+}
+
+/** An edit that carries the reply's image: discord.js sends it as files[0] with its attachment entry. */
+function withImage(
+  options: InteractionEditReplyOptions,
+  image: ReplyImage | undefined,
+): InteractionEditReplyOptions {
+  if (!image) return options;
+  const description = image.alt.slice(0, 1024);
+  return { ...options, files: [{ attachment: pngBuffer(image), name: image.filename, description }] };
 }
 
 /** A rendered message as discord.js's edit options: its buttons too, so an edit keeps (or drops) them. */
@@ -240,7 +269,7 @@ export async function handleInteraction({
   clearTimeout(timer);
 
   if (first !== 'slow') {
-    const ok = await attempt('reply', () => replyWith(interaction, render(command, first)));
+    const ok = await attempt('reply', () => replyWith(interaction, render(command, first), first.image));
     logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: false });
     return ok ? 'replied' : 'failed';
   }
@@ -250,7 +279,9 @@ export async function handleInteraction({
   }
   const answer = await pending;
   const message = render(command, answer);
-  const ok = await attempt('edit the deferred reply', () => interaction.editReply(editOptions(message)));
+  const ok = await attempt('edit the deferred reply', () =>
+    interaction.editReply(withImage(editOptions(message), answer.image)),
+  );
   // The deferred reply is ephemeral: an answer for the channel reaches it as a follow-up.
   if (ok && answer.visibility === 'channel' && message.flags !== MessageFlags.Ephemeral) {
     await attempt('post to the channel', () => interaction.followUp(followUpOptions(message)));

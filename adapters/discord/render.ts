@@ -36,6 +36,8 @@ export const DISCORD_LIMITS = {
   fieldName: 256,
   fieldValue: 1024,
   footer: 2048,
+  /** An attachment's description (its alt text). */
+  attachmentDescription: 1024,
 } as const;
 
 /** https://discord.com/developers/docs/components/reference#button */
@@ -94,6 +96,11 @@ export interface DiscordMessage {
   components: ButtonRow[];
   /** Set when only the requester may see the message. */
   flags?: MessageFlags.Ephemeral;
+  /**
+   * The reply's image, as the attachment the message names (its bytes go with it as `files[0]`, see
+   * interactions.ts); the embed shows it through `attachment://{filename}`.
+   */
+  attachments?: { id: number; filename: string; description: string }[];
 }
 
 export interface RenderOptions {
@@ -280,6 +287,13 @@ export function renderReply(value: Reply, options: RenderOptions = {}): DiscordM
     ...mentionOf(value.mention),
     components: buttonRows(value),
   };
+  if (value.image) {
+    const { filename, alt } = value.image;
+    main.image = { url: `attachment://${filename}` };
+    message.attachments = [
+      { id: 0, filename, description: clip(oneLine(alt), DISCORD_LIMITS.attachmentDescription) },
+    ];
+  }
   // A secret is only ever shown to the person who asked, whatever the reply says about visibility.
   if (value.visibility === 'requester' || containsSecret(value)) message.flags = MessageFlags.Ephemeral;
   return message;

@@ -18,8 +18,21 @@ export interface DiscordRequest {
   route: string;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  /** Parsed JSON, or the raw text when it is not JSON (undefined when empty). */
+  /**
+   * Parsed JSON, or the raw text when it is not JSON (undefined when empty). A multipart request's
+   * `payload_json`, parsed, with its files in `files`.
+   */
   body: unknown;
+  /** The file parts of a multipart/form-data request (`files[0]`, …), in order. */
+  files?: DiscordFilePart[];
+}
+
+export interface DiscordFilePart {
+  /** The form field: `files[0]`. */
+  field: string;
+  filename: string;
+  contentType: string | null;
+  bytes: Uint8Array;
 }
 
 export interface FakeAnswer {
@@ -82,6 +95,41 @@ export interface CreatedMessage {
 }
 
 const JSON_TYPE = 'application/json';
+
+/**
+ * A multipart/form-data body as @discordjs/rest sends it (undici's FormData): `payload_json` parsed,
+ * file parts kept as bytes. Null when the request is not multipart.
+ */
+function readMultipart(
+  contentType: string | undefined,
+  raw: Buffer,
+): { body: unknown; files: DiscordFilePart[] } | null {
+  const boundary = /^multipart\/form-data;.*boundary="?([^";]+)"?/i.exec(contentType ?? '')?.[1];
+  if (!boundary) return null;
+  const delimiter = Buffer.from(`--${boundary}`);
+  const files: DiscordFilePart[] = [];
+  let body: unknown;
+  let at = raw.indexOf(delimiter);
+  while (at >= 0) {
+    const start = at + delimiter.length;
+    if (raw.subarray(start, start + 2).toString() === '--') break;
+    const next = raw.indexOf(delimiter, start);
+    if (next < 0) break;
+    // Each part: CRLF, headers, a blank line, the data, CRLF before the next delimiter.
+    const part = raw.subarray(start + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    const headers = part.subarray(0, split).toString('utf8');
+    const data = part.subarray(split + 4);
+    const field = /name="([^"]*)"/i.exec(headers)?.[1] ?? '';
+    const filename = /filename="([^"]*)"/i.exec(headers)?.[1];
+    if (filename !== undefined) {
+      const type = /^content-type:\s*(.+)$/im.exec(headers)?.[1]?.trim() ?? null;
+      files.push({ field, filename, contentType: type, bytes: new Uint8Array(data) });
+    } else if (field === 'payload_json') body = JSON.parse(data.toString('utf8')) as unknown;
+    at = next;
+  }
+  return { body, files };
+}
 const CHANNEL_MESSAGES = /^\/channels\/(\d+)\/messages$/;
 /** https://discord.com/developers/docs/resources/message#create-message: nonce, "max 25 characters". */
 const MAX_NONCE_LENGTH = 25;
@@ -240,8 +288,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const raw = Buffer.concat(chunks).toString('utf8');
       let body: unknown;
+      // Attachments come as multipart/form-data: the message as `payload_json`, each file a part.
+      const multipart = readMultipart(req.headers['content-type'], Buffer.concat(chunks));
       try {
-        body = raw === '' ? undefined : JSON.parse(raw);
+        body = multipart ? multipart.body : raw === '' ? undefined : JSON.parse(raw);
       } catch {
         body = raw;
       }
@@ -252,6 +302,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
         query: url.searchParams,
         headers: req.headers,
         body,
+        ...(multipart ? { files: multipart.files } : {}),
       };
       requests.push(request);
       for (const waiter of waiters) {

@@ -283,6 +283,34 @@ describe('a refused or failed click on a page keeps the page', () => {
   });
 });
 
+describe('limits', () => {
+  it('clicks count against the person’s command limit, like commands', async () => {
+    const limited = await startDiscordHarness({
+      limits: new CommandLimits({
+        budget: new RequestBudget(900),
+        commands: { count: 2, perMs: 60_000 },
+        creates: { count: 3, perMs: 600_000 },
+      }),
+    });
+    try {
+      const answers: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const click = limited.click('v1:n:list live --per-page 1', { userId: OPERATOR });
+        answers.push(textOf((await limited.callback(click)).body.data as Body));
+      }
+      for (const answer of answers) expect(answer).not.toContain('This button has expired');
+      expect(answers[0]).not.toContain('Slow down');
+      expect(answers[1]).not.toContain('Slow down');
+      expect(answers[2]).toContain('Slow down');
+      // Per person: someone else may still click.
+      const other = limited.click('v1:n:list live --per-page 1', { userId: '1200000000000000078' });
+      expect(textOf((await limited.callback(other)).body.data as Body)).not.toContain('Slow down');
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('custom ids that cannot be trusted or read', () => {
   const expired = async (customId: string) => {
     const before = h.contexts.length;

@@ -68,6 +68,10 @@ describe('Discord with DISCORD_OPERATOR_ROLES set', () => {
     expect(shown(body)).toContain(started.stream_key);
     expect(shown(body)).toContain(started.playback_url);
     expect(shown(body)).toContain(`<@${ANA}>`);
+    // Logged (the harness logs unredacted), without the key.
+    const logs = h.logs.join('\n');
+    expect(logs).toContain(started.id);
+    expect(logs).not.toContain(started.stream_key);
   });
 
   it('start by a subscription manager who is not an operator: refused, naming the permission and role', async () => {
@@ -150,6 +154,7 @@ describe('Discord without DISCORD_OPERATOR_ROLES', () => {
         await h.callback(h.run('start', { meeting_id: meeting.id }, { userId: BOB, roles: [MANAGER_ROLE] }))
       ).body as Body;
       expect(shown(allowed)).toContain('Livestream started');
+      expect(h.logs.join('\n')).not.toContain(h.emulator.activeLivestreamOf(meeting.id)!.stream_key);
     } finally {
       await h.stop();
     }

@@ -37,6 +37,10 @@ describe('Slack with SLACK_OPERATORS set', () => {
     expect(shown).toContain(started.stream_key);
     expect(shown).toContain(started.playback_url);
     expect(shown).toContain(`<@${ANA}>`);
+    // Logged, without the key (the harness redacts only its Slack secrets, not stream keys).
+    const logs = h.logLines.join('\n');
+    expect(logs).toContain(started.id);
+    expect(logs).not.toContain(started.stream_key);
   });
 
   it('start and stop by someone else (even a subscription manager): refused, naming the operators', async () => {
@@ -103,6 +107,7 @@ describe('Slack without SLACK_OPERATORS', () => {
       const meeting = h.emulator.addMeeting();
       expect((await ask(h, `start ${meeting.id}`, BOB)).shown).toContain(`<@${BOSS}>`);
       expect((await ask(h, `start ${meeting.id}`, BOSS)).shown).toContain('Livestream started');
+      expect(h.logLines.join('\n')).not.toContain(h.emulator.activeLivestreamOf(meeting.id)!.stream_key);
     } finally {
       await h.stop();
     }
@@ -110,6 +115,8 @@ describe('Slack without SLACK_OPERATORS', () => {
     try {
       const meeting = open.emulator.addMeeting();
       expect((await ask(open, `start ${meeting.id}`, BOB)).shown).toContain('Livestream started');
+      const key = open.emulator.activeLivestreamOf(meeting.id)!.stream_key;
+      expect(open.logLines.join('\n')).not.toContain(key);
     } finally {
       await open.stop();
     }

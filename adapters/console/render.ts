@@ -5,6 +5,7 @@
 import { commandText } from '../../src/commands/index.js';
 import { withoutInvisible } from '../../src/plain-text.js';
 import { type Reply, type ReplyField, replyToPlainText, type Tone } from '../../src/reply.js';
+import { sparklineLines } from './sparkline.js';
 import { localTime, localTimesIn, type TimeView } from './time.js';
 import { wrapText } from './wrap.js';
 
@@ -54,9 +55,12 @@ export function terminalText(value: Reply, view: Partial<TimeView> = {}): string
     fields.map((field) =>
       field.format === 'time' ? { ...field, value: localTime(field.value, times) } : field,
     );
+  // No image here: a chart's numbers are drawn as sparklines under the paragraph.
+  const chart = value.image?.data ? sparklineLines(value.image.data) : [];
+  const paragraph = [...(value.text ? [localTimesIn(value.text, times)] : []), ...chart].join('\n');
   const shown: Reply = {
     ...value,
-    ...(value.text ? { text: localTimesIn(value.text, times) } : {}),
+    ...(paragraph ? { text: paragraph } : {}),
     fields: local(value.fields),
     ...(value.list
       ? {

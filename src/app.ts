@@ -12,6 +12,7 @@ import { CommandLimits } from './command-limits.js';
 import { type Config, ConfigError, DEFAULT_LIMITS, type DiscordConfig, type SlackConfig } from './config.js';
 import { createCore } from './core.js';
 import { startDemoScript } from './emulator/demo-script.js';
+import { DEMO_HISTORY_DAYS } from './emulator/analytics.js';
 import { clientSettingsOf, createEmulator, type Emulator } from './emulator/emulator.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
 import type { Logger } from './log.js';
@@ -108,7 +109,7 @@ async function startParts(
   if (config.realtimekit.mode === 'api') {
     client = createRealtimeKitClient({ ...config.realtimekit, onRequest, ...observe });
   } else {
-    emulator = createEmulator({ livestreams: DEMO_STREAMS });
+    emulator = createEmulator({ livestreams: DEMO_STREAMS, historyDays: DEMO_HISTORY_DAYS });
     await emulator.start();
     client = createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), onRequest, ...observe });
     const running = emulator;

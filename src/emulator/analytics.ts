@@ -114,6 +114,9 @@ function parseRange(query: URLSearchParams): Range | string {
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
+/** The demo's past: enough for `stats 90` to show a start, and weeks of activity before it. */
+export const DEMO_HISTORY_DAYS = 60;
+
 /** The demo app's regulars: livestreams that have streamed for weeks, now IDLE. */
 const REGULARS = ['Weekly Standup', 'Design Office Hours', 'Release Stream', 'Community Q&A'] as const;
 

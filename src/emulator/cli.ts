@@ -8,6 +8,7 @@
  * lines, so a `.env` written once keeps working. Unset, the token and ids are new on every start.
  */
 import { createHash } from 'node:crypto';
+import { DEMO_HISTORY_DAYS } from './analytics.js';
 import { createEmulator, type EmulatorOptions } from './emulator.js';
 
 const DEMO_LIVESTREAMS = 8;
@@ -62,7 +63,11 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const emulator = createEmulator({ livestreams: DEMO_LIVESTREAMS, ...fixedIdentity(token) });
+  const emulator = createEmulator({
+    livestreams: DEMO_LIVESTREAMS,
+    historyDays: DEMO_HISTORY_DAYS,
+    ...fixedIdentity(token),
+  });
   await emulator.start(port, '127.0.0.1');
   emulator.startSimulation(STEP_INTERVAL_MS);
   const lines = Object.entries(emulator.settings()).map(([key, value]) => `${key}=${value}`);

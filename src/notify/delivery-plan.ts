@@ -132,11 +132,10 @@ export function editFor(delivery: Delivery, context: PlanContext): EditUnit | nu
       fallback: singlePost(delivery),
     };
   }
-  if (
-    event.kind === 'live' &&
-    post.endedAt !== null &&
-    eventTime(event, context.now) - post.endedAt <= context.cooldownMs
-  ) {
+  // Back within the cooldown of its end: a flap. Both times are stored wall-clock times, so a negative
+  // gap (the wall clock stepped back between them) is no flap: the stream is announced anew.
+  const sinceEnded = post.endedAt === null ? null : eventTime(event, context.now) - post.endedAt;
+  if (event.kind === 'live' && sinceEnded !== null && sinceEnded >= 0 && sinceEnded <= context.cooldownMs) {
     return {
       kind: 'edit',
       deliveries: [delivery],

@@ -253,6 +253,10 @@ export class DeliveryWorker {
         store.markDelivered(ids, unit.after);
       } else {
         const idempotencyKey = this.idempotencyKey(unit.deliveries);
+        // Should the process die after the platform accepted this and before it is recorded, the restart
+        // must send this same group (same key: Discord returns the message it made), not a bigger one.
+        if (unit.deliveries.some((d) => d.notBefore !== head.notBefore || d.notBefore === 0))
+          store.holdTogether(ids, this.options.clock.now());
         const { messageId } = await sink.post(head.channelId, unit.reply, { idempotencyKey });
         store.markDelivered(ids, unit.live && { ...unit.live, messageId });
       }

@@ -570,6 +570,13 @@ class SqliteStore implements NotifyStore {
     })();
   }
 
+  holdTogether(ids: number[], at: number): void {
+    const hold = this.db.prepare("UPDATE delivery SET not_before = ? WHERE id = ? AND state = 'pending'");
+    this.db.transaction(() => {
+      for (const id of ids) hold.run(at, id);
+    })();
+  }
+
   dropDeliveries(ids: number[], reason: string): void {
     const drop = this.db.prepare("UPDATE delivery SET state = 'dropped', last_error = ? WHERE id = ?");
     this.db.transaction(() => {

@@ -56,6 +56,12 @@ export interface NotifyStore {
   markDelivered(ids: number[], post?: StreamPost): void;
   /** Tried and failed: counts an attempt on each and holds them until `notBefore` (wall-clock ms). */
   retryLater(ids: number[], notBefore: number, error: string): void;
+  /**
+   * Marks the deliveries one message is about to carry (their `notBefore` set to `at`, already due), so
+   * that after a crash the restarted sender sends exactly this group again, under the same idempotency
+   * key, and not a bigger digest with what arrived meanwhile.
+   */
+  holdTogether(ids: number[], at: number): void;
   /** Gives up on these deliveries (the platform refused the message itself). */
   dropDeliveries(ids: number[], reason: string): void;
   /** Gives up on every pending delivery of a channel (it was paused). */

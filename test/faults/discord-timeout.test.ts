@@ -32,13 +32,41 @@ class LateSink implements Sink {
 
 let fake: FakeDiscord;
 let rig: Rig;
+/**
+ * When `next` is set, the next markDelivered "crashes": the process died after Discord accepted a post,
+ * so from then on that store records nothing more (no retry bookkeeping either), as a dead process.
+ */
+const crash = { next: false, dead: false };
 let adapter: DiscordAdapter;
 let sink: TimedSink;
 
 beforeEach(async () => {
+  crash.next = false;
+  crash.dead = false;
   fake = await startFakeDiscord({ applicationId: APP_ID });
   const late = new LateSink();
-  rig = await createRig({ sinks: (clock) => [(sink = new TimedSink(late, clock))] });
+  rig = await createRig({
+    sinks: (clock) => [(sink = new TimedSink(late, clock))],
+    wrapStore: (store) =>
+      new Proxy(store, {
+        get(target, key, receiver) {
+          if (crash.dead) {
+            return () => {
+              throw new Error('the process is dead');
+            };
+          }
+          if (key === 'markDelivered' && crash.next) {
+            return () => {
+              crash.next = false;
+              crash.dead = true;
+              throw new Error('killed after Discord accepted the post, before it was recorded');
+            };
+          }
+          const value = Reflect.get(target, key, receiver) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      }),
+  });
   adapter = await startDiscordAdapter({
     config: {
       botToken: TOKEN,
@@ -105,5 +133,29 @@ describe('Discord answers a post after the client gave up', () => {
     await rig.drainAll();
     expect(posts()).toHaveLength(2);
     expect(fake.messages).toHaveLength(1);
+  });
+
+  it('a crash after Discord accepted a post, with more waiting by the restart, posts the first once', async () => {
+    const [first, second, third] = ['First', 'Second', 'Third'].map((name) =>
+      rig.emulator.addLivestream({ name, status: 'IDLE' }),
+    );
+    await rig.poller.runCycle();
+    rig.emulator.setStatus(first!.id, 'LIVE');
+    await rig.poller.runCycle();
+    crash.next = true;
+    await rig.delivery.drainOnce();
+    expect(fake.messages).toHaveLength(1);
+    // While the bot is down two more go LIVE: the restarted sender must not fold the first into a digest
+    // with them (a new nonce, so a second message saying First is live).
+    rig.emulator.setStatus(second!.id, 'LIVE');
+    rig.emulator.setStatus(third!.id, 'LIVE');
+    crash.dead = false; // the new process's store
+    await rig.restart({ crash: true });
+    await rig.poller.runCycle();
+    await rig.drainAll();
+    const said = fake.messages.map((m) => JSON.stringify(m.body));
+    expect(said.filter((body) => body.includes('First'))).toHaveLength(1);
+    expect(said.join()).toContain('Second');
+    expect(said.join()).toContain('Third');
   });
 });

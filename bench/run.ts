@@ -4,7 +4,7 @@
  *   BENCH_PARTS   which parts, comma separated: slack,slack-metrics,discord,poller,delivery,push (default
  *                 all, in that order); slack-metrics is the Slack part with METRICS_PORT on; delivery
  *                 includes the broken-channel run and the outbox read times; push is the webhook latency
- *                 (bench/push.ts)
+ *                 (bench/push.ts); chart is the stats chart's render time and memory (bench/chart.ts)
  *   BENCH_SIZES   livestream counts for the poller part, 200 of them LIVE (default 10000,100000,1000000)
  *   BENCH_LIVE    LIVE counts among 100,000 for the poller part (default 200,2000,10000)
  *   BENCH_POLLER_SECONDS  real seconds per poller scenario (default 22: 5.5 minutes of poller time)
@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { benchChart } from './chart.js';
 import { benchBrokenChannel, benchDelivery, benchOutboxRead } from './delivery.js';
 import { benchDiscord } from './discord.js';
 import { startChild } from './child.js';
@@ -29,7 +30,7 @@ function consoleTable(title: string, rows: object[]): void {
   console.table(rows);
 }
 
-const PARTS = ['slack', 'slack-metrics', 'discord', 'poller', 'delivery', 'push'] as const;
+const PARTS = ['slack', 'slack-metrics', 'discord', 'poller', 'delivery', 'push', 'chart'] as const;
 type Part = (typeof PARTS)[number];
 const asked = (process.env.BENCH_PARTS ?? PARTS.join(','))
   .split(',')
@@ -50,7 +51,15 @@ const root = join(import.meta.dirname, '..');
 const bundleDir = join(root, 'dist-bench');
 execFileSync(
   process.execPath,
-  ['scripts/build.mjs', '--outdir', bundleDir, 'bench/slack.ts', 'bench/discord.ts', 'bench/poller-child.ts'],
+  [
+    'scripts/build.mjs',
+    '--outdir',
+    bundleDir,
+    'bench/slack.ts',
+    'bench/discord.ts',
+    'bench/poller-child.ts',
+    'bench/chart-child.ts',
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 const bundled = (name: string) => join(bundleDir, 'bench', `${name}.js`);
@@ -182,6 +191,13 @@ if (parts.includes('push')) {
       `(goal p50 < ${PUSH_GOAL.p50Ms} ms, p99 < ${PUSH_GOAL.p99Ms} ms); deliveries answered ${JSON.stringify(push.deliveryAnswers)}`,
     push.rows,
   );
+}
+
+if (parts.includes('chart')) {
+  const chart = await benchChart({ renders: 50, childScript: bundled('chart-child') });
+  results.chart = chart;
+  consoleTable('Stats chart: render time in a fresh bundled process (resvg, SVG -> PNG)', chart.rows);
+  process.stdout.write(`RSS (MB): ${JSON.stringify(chart.memory)}\n`);
 }
 
 const dir = join(import.meta.dirname, 'results');

@@ -144,8 +144,8 @@ export function errorReply(error: unknown, subject: ErrorSubject): Reply {
   return reply({ title, tone: 'error', text: errorText(error, subject), visibility: 'requester' });
 }
 
-/** "20 commands a minute", "3 livestreams every 10 minutes". */
-function describeRate(rate: Rate, what: string): string {
+/** "20 commands a minute", "1 livestream every 10 minutes". */
+function describeRate(rate: Rate, what: 'commands' | 'livestreams'): string {
   const minutes = rate.perMs / 60_000;
   const period =
     minutes === 1
@@ -153,7 +153,8 @@ function describeRate(rate: Rate, what: string): string {
       : Number.isInteger(minutes)
         ? `every ${minutes} minutes`
         : `every ${Math.round(rate.perMs / 1000)} seconds`;
-  return `${rate.count} ${what} ${period}`;
+  const noun = rate.count === 1 ? what.slice(0, -1) : what;
+  return `${rate.count} ${noun} ${period}`;
 }
 
 const waitText = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))} s`;

@@ -325,6 +325,24 @@ describe('per-person limits and the token’s budget', () => {
     expect((await limited.replyToText('list', alice)).title).toBe('Livestreams');
   });
 
+  it('says "1 command", not "1 commands", when the limit is one', async () => {
+    const strict = createCore({
+      client: createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 }),
+      log: silentLogger,
+      clock,
+      limits: new CommandLimits({
+        budget,
+        commands: { count: 1, perMs: 60_000 },
+        creates: { count: 1, perMs: 600_000 },
+        attemptsPerRequest: 1,
+      }),
+    });
+    await strict.replyToText('list', alice);
+    expect((await strict.replyToText('list --page 2', alice)).text).toContain(
+      'Each person may run 1 command a minute.',
+    );
+  });
+
   it('counts a start, which makes a livestream too, against the stricter create limit', async () => {
     const meetings = [emulator.addMeeting(), emulator.addMeeting()];
     emulator.resetRequests();

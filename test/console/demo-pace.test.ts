@@ -36,7 +36,8 @@ it('a single LIVE post within 10 s of the start, then its "ended" edit, and neve
           throw new Error(`no notification matches ${pattern} yet; shown: ${notifications().join(' | ')}`);
         return line;
       },
-      { timeout: 5_000, interval: 10 },
+      // Real time for the app to do what the moved clock set off (generous: a busy CI shares two cores).
+      { timeout: 15_000, interval: 10 },
     );
 
   clock.advance(10_000);

@@ -70,7 +70,7 @@ describe('a wall clock stepped back', () => {
     // A budget of 3 requests per 5 minutes, each cycle 2 requests (LIVE + ERRORED lists): the poller
     // soon waits for the window to free room.
     h = await createHarness({ budget: 3 });
-    await h.poller.runCycle(); // baseline: 1 request
+    await h.poller.runCycle(); // baseline: 2 requests (the LIVE and ERRORED lists)
     h.poller.start();
     await parked();
     const before = requestsTo('livestreams');

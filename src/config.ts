@@ -66,7 +66,7 @@ export interface LimitsConfig {
   tokenRequestLimit: number;
   /** USER_COMMANDS_PER_MINUTE: commands that call the API, per person. */
   userCommandsPerMinute: number;
-  /** USER_CREATES_PER_10_MINUTES: creates per person, on top of the command limit. */
+  /** USER_CREATES_PER_10_MINUTES: livestreams made (create, start) per person, on top of the command limit. */
   userCreatesPer10Minutes: number;
 }
 

@@ -221,7 +221,7 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
   }
 
   // Pages, not single livestreams: an async generator costs a promise and a microtask per yield, which
-  // at 10,000 livestreams was a tenth of a full sweep's CPU.
+  // at 10,000 livestreams was a tenth of the whole read's CPU.
   async function* allLivestreamPages(
     query: Omit<ListQuery, 'pageNo'> = {},
     seen = new Set<string>(),

@@ -127,6 +127,11 @@ export interface Reply {
   list?: ReplyList;
   links: ReplyLink[];
   footer?: string;
+  /**
+   * The bot will post in this channel from now on (subscribe): a platform where the bot must be a member
+   * of a channel to post there says how to make it one (Slack: /invite).
+   */
+  postsHere?: boolean;
   /** Who to ping, as the subscriber wrote it (`@here`, `<@&role>`): renderers put it in the message text. */
   mention?: string;
   /** Buttons under the message (Previous / Next, Details, Stop, Watch), in order. */

@@ -322,9 +322,20 @@ export function slackMention(raw: string): string {
   return escapeMrkdwn(raw);
 }
 
+/** A Slack bot posts only in channels it was invited to: said under a reply after which it will post. */
+const INVITE_NOTE = 'The bot must be in this channel to post: /invite it if it is not.';
+
+/** The reply with what only Slack needs to say added to its footer (once: the hint is used up). */
+function withSlackNotes(reply: Reply): Reply {
+  const { postsHere, ...rest } = reply;
+  if (!postsHere) return reply;
+  return { ...rest, footer: rest.footer ? `${rest.footer} ${INVITE_NOTE}` : INVITE_NOTE };
+}
+
 /** The reply as Block Kit. `surface` decides whether secret fields are shown or hidden. */
 export function renderReply(args: { reply: Reply; surface: SlackSurface }): SlackMessage {
-  const { reply, surface } = args;
+  const { surface } = args;
+  const reply = withSlackNotes(args.reply);
   const makeButton = buttonMaker();
   const blocks: KnownBlock[] = [
     // A mention only pings from a text block or the fallback text, never from a header.
@@ -386,7 +397,8 @@ export function renderReply(args: { reply: Reply; surface: SlackSurface }): Slac
 
 /** The notification and screen-reader text: the neutral plain text, secrets hidden off the ephemeral surface. */
 export function renderPlainText(args: { reply: Reply; surface: SlackSurface }): string {
-  const { reply, surface } = args;
+  const { surface } = args;
+  const reply = withSlackNotes(args.reply);
   const { actor, ...rest } = surface === 'ephemeral' ? reply : hideSecrets(reply);
   const mention = reply.mention ? `${slackMention(reply.mention)} ` : '';
   // The person is Slack markup (`<@U…>`), so it joins the text after the escaping.

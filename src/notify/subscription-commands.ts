@@ -331,16 +331,14 @@ function subscribedReply(args: {
   });
   const resumed = paused ? ` Deliveries here had been paused (${paused}); they resume now.` : '';
   const refused = refusedReason(store, context.platform);
-  const notes = [
-    refused && stoppedText(context.platform, refused),
-    context.platform === 'slack' && 'The bot must be in this channel to post: /invite it if it is not.',
-  ].filter(Boolean);
   return reply({
     title: 'Subscribed',
     tone: 'success',
     text: `This channel will be told when ${which} ${what}.${mention ? ` Posts will mention ${mention}.` : ''}${resumed}`,
     list: { items, total: items.length, offset: 1 },
-    footer: notes.length > 0 ? notes.join(' ') : undefined,
+    footer: refused ? stoppedText(context.platform, refused) : undefined,
+    // Whether the bot must be invited to post here is the platform's to say (its renderer).
+    postsHere: true,
     visibility: 'channel',
   });
 }

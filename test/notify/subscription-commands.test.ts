@@ -18,6 +18,10 @@ import {
 import type { Subscription } from '../../src/notify/types.js';
 import { createRealtimeKitClient, type RealtimeKitClient } from '../../src/realtimekit/client.js';
 import { type Reply, replyToPlainText } from '../../src/reply.js';
+import { terminalText } from '../../adapters/console/render.js';
+import { renderReply as renderDiscordReply } from '../../adapters/discord/render.js';
+import { renderReply as renderSlackReply } from '../../adapters/slack/render.js';
+import { blocksText } from '../fakes/slack-harness.js';
 
 let emulator: Emulator;
 let client: RealtimeKitClient;
@@ -355,6 +359,34 @@ describe('subscriptions shows a platform that stopped delivering', () => {
     expect(listed.text).toMatch(/nothing is posted/i);
     const discord = await core().replyToText('subscriptions', slack({ platform: 'discord' }));
     expect(discord.text ?? '').not.toContain('invalid_auth');
+  });
+});
+
+describe('the subscribe reply on each platform', () => {
+  const INVITE = 'The bot must be in this channel to post: /invite it if it is not.';
+
+  it('says in neutral terms that the bot will post here; only the Slack renderer turns that into /invite', async () => {
+    const onSlack = await core().replyToText('subscribe', slack());
+    expect(onSlack.postsHere).toBe(true);
+    expect(text(onSlack)).not.toContain('/invite');
+    const rendered = renderSlackReply({ reply: onSlack, surface: 'channel' });
+    expect(blocksText(rendered.blocks)).toContain(INVITE);
+    expect(rendered.text.split(INVITE)).toHaveLength(2); // once
+
+    const onDiscord = await core().replyToText('subscribe', slack({ platform: 'discord', channelId: 'C9' }));
+    expect(onDiscord.postsHere).toBe(true);
+    expect(JSON.stringify(renderDiscordReply(onDiscord))).not.toContain('invite');
+    const onTerminal = await core().replyToText('subscribe', slack({ platform: 'console', channelId: 'T' }));
+    expect(terminalText(onTerminal)).not.toContain('invite');
+  });
+
+  it('on Slack, a stopped platform is said first, then /invite, in one footer', async () => {
+    store.setMeta('platform_refused:slack', 'Slack refused the bot token (invalid_auth)');
+    const onSlack = await core().replyToText('subscribe', slack());
+    const rendered = blocksText(renderSlackReply({ reply: onSlack, surface: 'channel' }).blocks);
+    expect(rendered).toMatch(
+      /invalid_auth\)\. Nothing is posted in any Slack channel .* restarts it\. The bot must be in this channel/,
+    );
   });
 });
 

@@ -50,7 +50,18 @@ export type CycleResult =
       /** False when the request budget ran out part-way: the read goes on in the next cycle. */
       complete: boolean;
     }
-  | { ok: false; error: string; requests: number };
+  | {
+      ok: false;
+      error: string;
+      requests: number;
+      /** The poller was stopped part-way: its requests were abandoned, nothing failed or changed. */
+      stopped?: true;
+    };
+
+/** Thrown where a cycle or check would write, once the poller is stopping: it writes nothing. */
+class Stopping extends Error {
+  override readonly name = 'Stopping';
+}
 
 /**
  * One read of the LIVE and ERRORED lists. It normally fits in one cycle; when the request budget runs
@@ -118,6 +129,7 @@ export class Poller {
   runCycle(): Promise<CycleResult> {
     this.running ??= this.exclusive(() => this.cycle())
       .catch((error: unknown) => {
+        if (error instanceof Stopping) return this.stoppedResult(0);
         // The store failed (disk full, read-only DATA_DIR): nothing was committed, so the next cycle redoes it.
         this.options.log.error('poll cycle could not save its state; will retry', { error });
         this.failures++;
@@ -146,6 +158,7 @@ export class Poller {
         await this.checkNow(ids.slice(i, i + MAX_CHECKS_PER_BATCH));
       }
     }).catch((error: unknown) => {
+      if (error instanceof Stopping) return;
       this.options.log.error('a targeted check could not save its state; the next poll covers it', {
         error,
       });
@@ -185,11 +198,24 @@ export class Poller {
     })();
   }
 
+  /**
+   * Stops at once: the requests under way are abandoned (their signal aborts), and a cycle or check cut
+   * short writes nothing (the next start reads again).
+   */
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
     // Every cycle and check already queued or under way runs on `turn`: they all end before this does.
     await this.turn;
+  }
+
+  /** For the client: abandons the call when the poller stops. */
+  private get signal(): { signal: AbortSignal } {
+    return { signal: this.abort.signal };
+  }
+
+  private stoppedResult(requests: number): CycleResult {
+    return { ok: false, error: 'stopped', requests, stopped: true };
   }
 
   /** The wait before the next cycle: the interval, stretched to fit the budget, or a backoff after failures. */
@@ -261,7 +287,7 @@ export class Poller {
     const { client } = this.options;
     for (; pass.list < WATCHED_LISTS.length; pass.list++, pass.cursor = { pageNo: 1 }) {
       if (!this.roomFor(1)) return false;
-      const walk = client.allLivestreamPages(WATCHED_LISTS[pass.list], pass.seen, pass.cursor);
+      const walk = client.allLivestreamPages(WATCHED_LISTS[pass.list], pass.seen, pass.cursor, this.signal);
       for await (const page of walk) {
         for (const livestream of page) visit(livestream);
         if (!this.roomFor(1)) {
@@ -306,6 +332,8 @@ export class Poller {
       complete = await this.read(pass, findings.visit);
     } catch (error) {
       this.pass = null;
+      // Abandoned by stop(): not a failure of the API, and no outage begins.
+      if (this.abort.signal.aborted) return this.stoppedResult(requests());
       return this.failed(error, requests());
     }
     // The API answers again: "notifications are back" goes out before the changes it says follow.
@@ -383,7 +411,7 @@ export class Poller {
   private async lookUp(id: string, findings: Findings): Promise<Evidence> {
     const client = this.options.lookupClient ?? this.options.client;
     try {
-      const { livestream, session } = await client.getActiveLivestreamSession(id);
+      const { livestream, session } = await client.getActiveLivestreamSession(id, this.signal);
       findings.sessions.set(id, session);
       if (livestream && livestream.status !== 'LIVE') {
         findings.visit(livestream);
@@ -396,6 +424,7 @@ export class Poller {
       return session ? 'still-live' : null;
     } catch (error) {
       if (isRealtimeKitError(error) && error.kind === 'NotFound') return 'no-active-session';
+      if (this.abort.signal.aborted) return null; // abandoned by stop(): the cycle writes nothing
       this.options.log.debug('could not look a livestream up; the next poll tells', {
         livestreamId: id,
         kind: isRealtimeKitError(error) ? error.kind : 'unknown',
@@ -438,6 +467,8 @@ export class Poller {
     const at = new Date(clock.now()).toISOString();
     const events: StreamEvent[] = findings.transitions.map((transition) => ({ ...transition, at }));
     await this.enrich(events, findings, watched);
+    // Stopped while reading or looking up: what was found may be short of evidence (abandoned lookups).
+    if (this.abort.signal.aborted) throw new Stopping();
     const subscriptions = this.subscriptions();
     const removed = [...findings.removed, ...this.stale];
     const targeted = events.map((event) => ({ event, targets: targetsFor(event, subscriptions) }));
@@ -459,7 +490,7 @@ export class Poller {
     const activeSession = async (id: string) =>
       findings.sessions.has(id)
         ? findings.sessions.get(id)!
-        : (await client.getActiveLivestreamSession(id)).session;
+        : (await client.getActiveLivestreamSession(id, this.signal)).session;
     const lookup = async (event: StreamEvent): Promise<void> => {
       if (event.kind === 'live' || event.kind === 'errored') {
         const session = await activeSession(event.stream.id);
@@ -468,7 +499,10 @@ export class Poller {
         const stored = findings.changed.get(event.stream.id);
         if (event.kind === 'live' && stored && session) stored.sessionId = session.id;
       } else {
-        const session = await client.getLivestreamSession(watched.get(event.stream.id)!.sessionId!);
+        const session = await client.getLivestreamSession(
+          watched.get(event.stream.id)!.sessionId!,
+          this.signal,
+        );
         event.startedTime = session.startedTime;
         event.ingestSeconds = session.ingestSeconds;
         event.viewerSeconds = session.viewerSeconds;

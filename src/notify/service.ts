@@ -148,6 +148,7 @@ function observeCycles(poller: Poller, metrics: Metrics, clock: Clock): void {
     if (cycle === current) return cycle;
     current = cycle;
     void cycle.then((result) => {
+      if (!result.ok && result.stopped) return; // cut short by a stop: neither ok nor failed
       metrics.pollCycle({
         durationMs: clock.monotonic() - started,
         ok: result.ok,

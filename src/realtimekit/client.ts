@@ -84,6 +84,15 @@ export const DEFAULT_CLIENT_OPTIONS = {
   maxBodyBytes: 8 * 1024 * 1024,
 } as const satisfies Partial<RealtimeKitClientOptions>;
 
+/**
+ * Per call: `signal` abandons the call when it aborts (a stop). The call then rejects with the signal's
+ * reason, not a RealtimeKitError (nothing failed: its caller gave up), and is not reported to
+ * `onResponse`. A call with a signal never shares another's request (see `call`).
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 /** Where a walk of a list stands: the next page to read (1-based). */
 export interface PageCursor {
   pageNo: number;
@@ -101,10 +110,11 @@ export interface RealtimeKitClient {
     query?: Omit<ListQuery, 'pageNo'>,
     seen?: Set<string>,
     cursor?: PageCursor,
+    options?: CallOptions,
   ): AsyncGenerator<Livestream[], void, undefined>;
   createLivestream(input?: { name?: string }): Promise<Livestream>;
-  getActiveLivestreamSession(livestreamId: string): Promise<ActiveLivestreamSession>;
-  getLivestreamSession(sessionId: string): Promise<LivestreamSession>;
+  getActiveLivestreamSession(livestreamId: string, options?: CallOptions): Promise<ActiveLivestreamSession>;
+  getLivestreamSession(sessionId: string, options?: CallOptions): Promise<LivestreamSession>;
   getMeetingActiveLivestream(meetingId: string): Promise<Livestream>;
   /** Starts livestreaming a meeting (`POST /meetings/{id}/livestreams`); never retried. */
   startMeetingLivestream(meetingId: string, input?: { name?: string }): Promise<Livestream>;
@@ -161,8 +171,6 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
         return undefined;
       },
     },
-    // Only when someone listens: every attempt's answer (or failure) seen where fetch is called.
-    ...(settings.onResponse ? { fetch: observedFetch(settings.onResponse, prefixPathLength) } : {}),
     hooks: {
       beforeRequest: [
         (request) => {
@@ -185,19 +193,48 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
   function call(
     method: 'get' | 'post' | 'patch',
     path: string,
-    init: { searchParams?: URLSearchParams; json?: unknown } = {},
+    init: { searchParams?: URLSearchParams; json?: unknown; signal?: AbortSignal | undefined } = {},
   ): Promise<unknown> {
     // The query goes into the URL here: ky's `searchParams` option builds every request twice.
     const query = init.searchParams?.toString();
     const url = query ? `${path}?${query}` : path;
-    if (method !== 'get') return send(method, url, init.json);
-    return shared(url, () => send(method, url, undefined));
+    // A call that may be abandoned goes alone: its abort must not fail the others sharing the request.
+    if (method !== 'get' || init.signal) return send(method, url, init.json, init.signal);
+    return shared(url, () => send(method, url, undefined, undefined));
   }
 
-  async function send(method: 'get' | 'post' | 'patch', url: string, json: unknown): Promise<unknown> {
+  async function send(
+    method: 'get' | 'post' | 'patch',
+    url: string,
+    json: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    try {
+      return await answerOf(method, url, json, signal);
+    } catch (error) {
+      // Abandoned (at any step: waiting, retrying, reading the body): the caller's reason, not a failure.
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    }
+  }
+
+  async function answerOf(
+    method: 'get' | 'post' | 'patch',
+    url: string,
+    json: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     let response: Response;
     try {
-      response = await http(url, json === undefined ? { method } : { method, json });
+      response = await http(url, {
+        method,
+        ...(json === undefined ? {} : { json }),
+        ...(signal ? { signal } : {}),
+        // Only when someone listens: every attempt's answer (or failure) seen where fetch is called.
+        ...(settings.onResponse
+          ? { fetch: observedFetch(settings.onResponse, prefixPathLength, signal) }
+          : {}),
+      });
     } catch (error) {
       throw await toRealtimeKitError(error, settings);
     }
@@ -215,9 +252,11 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     return body;
   }
 
-  async function listLivestreams(query: ListQuery = {}): Promise<LivestreamPage> {
+  async function listLivestreams(query: ListQuery = {}, options: CallOptions = {}): Promise<LivestreamPage> {
     assertListQuery(query);
-    return parseLivestreamPage(await call('get', 'livestreams', { searchParams: toSearchParams(query) }));
+    return parseLivestreamPage(
+      await call('get', 'livestreams', { searchParams: toSearchParams(query), signal: options.signal }),
+    );
   }
 
   // Pages, not single livestreams: an async generator costs a promise and a microtask per yield, which
@@ -226,12 +265,13 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     query: Omit<ListQuery, 'pageNo'> = {},
     seen = new Set<string>(),
     cursor: PageCursor = { pageNo: 1 },
+    options: CallOptions = {},
   ): AsyncGenerator<Livestream[], void, undefined> {
     const perPage = query.perPage ?? MAX_PER_PAGE;
     const first = Math.max(1, Math.floor(cursor.pageNo));
     let received = (first - 1) * perPage;
     for (let pageNo = first; pageNo <= MAX_PAGES; pageNo++) {
-      const page = await listLivestreams({ ...query, perPage, pageNo });
+      const page = await listLivestreams({ ...query, perPage, pageNo }, options);
       cursor.pageNo = pageNo + 1;
       const fresh: Livestream[] = [];
       for (const livestream of page.livestreams) {
@@ -266,16 +306,26 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
     return parseLivestreamBody(await call('post', 'livestreams', { json }));
   }
 
-  async function getActiveLivestreamSession(livestreamId: string): Promise<ActiveLivestreamSession> {
+  async function getActiveLivestreamSession(
+    livestreamId: string,
+    options: CallOptions = {},
+  ): Promise<ActiveLivestreamSession> {
     assertId(livestreamId, 'the livestream id');
     return parseActiveSessionBody(
-      await call('get', `livestreams/${encodeURIComponent(livestreamId)}/active-livestream-session`),
+      await call('get', `livestreams/${encodeURIComponent(livestreamId)}/active-livestream-session`, {
+        signal: options.signal,
+      }),
     );
   }
 
-  async function getLivestreamSession(sessionId: string): Promise<LivestreamSession> {
+  async function getLivestreamSession(
+    sessionId: string,
+    options: CallOptions = {},
+  ): Promise<LivestreamSession> {
     assertId(sessionId, 'the session id');
-    return parseSessionBody(await call('get', `livestreams/sessions/${encodeURIComponent(sessionId)}`));
+    return parseSessionBody(
+      await call('get', `livestreams/sessions/${encodeURIComponent(sessionId)}`, { signal: options.signal }),
+    );
   }
 
   async function getMeetingActiveLivestream(meetingId: string): Promise<Livestream> {
@@ -370,10 +420,14 @@ export function createRealtimeKitClient(options: RealtimeKitClientOptions): Real
   };
 }
 
-/** fetch, reporting how each request ended. ky calls it with a Request; its timeout aborts it. */
+/**
+ * fetch, reporting how each request ended. ky calls it with a Request; its timeout aborts it. A request
+ * its caller abandoned (`abandoned` aborted) is not reported: the API did not fail it.
+ */
 function observedFetch(
   report: (answer: ApiAnswer) => void,
   prefixPathLength: number,
+  abandoned: AbortSignal | undefined,
 ): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
     const started = performance.now();
@@ -385,6 +439,7 @@ function observedFetch(
       report({ method, path, status, outcome: outcomeOf(status), durationMs: performance.now() - started });
       return response;
     } catch (error) {
+      if (abandoned?.aborted) throw error;
       const timedOut =
         error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
       report({

@@ -217,7 +217,8 @@ async function startParts(
   if (webhooks && http) {
     // Loaded only when configured, like the platforms.
     const { startWebhooks } = await import('./webhooks/service.js');
-    const running = await startWebhooks({
+    // The public key may be fetched first (up to 5 s): a stop signal does not wait for it.
+    const starting = startWebhooks({
       config: webhooks,
       server: http,
       store,
@@ -226,6 +227,7 @@ async function startParts(
       log,
       metrics: ops.metrics,
     });
+    const running = await unlessAborted(starting, io.signal, (late) => late.stop());
     // First thing on stop: no hint may reach a poller that is stopping.
     stops.push(async () => running.stop());
   }

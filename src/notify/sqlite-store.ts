@@ -664,6 +664,21 @@ class SqliteStore implements NotifyStore {
     else this.statements.setMeta.run(key, value);
   }
 
+  trySetMeta(key: string, value: string): boolean {
+    // The busy timeout is the connection's: lifted for this one write (nothing else runs meanwhile).
+    const waitMs = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.statements.setMeta.run(key, value);
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+      throw error;
+    } finally {
+      this.db.pragma(`busy_timeout = ${waitMs}`);
+    }
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

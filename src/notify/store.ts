@@ -97,5 +97,11 @@ export interface NotifyStore {
 
   getMeta(key: string): string | null;
   setMeta(key: string, value: string | null): void;
+  /**
+   * Sets a meta row without waiting for a lock: false at once when another connection holds the write
+   * lock (where other writes wait for it, up to seconds, holding the event loop). For health probes.
+   * Any other failure throws.
+   */
+  trySetMeta(key: string, value: string): boolean;
   close(): void;
 }

@@ -25,8 +25,10 @@ export interface DeliveryMetrics {
 export interface Metrics extends DeliveryMetrics {
   /** One HTTP request to RealtimeKit ended (the client's `onResponse`). */
   apiAnswer(answer: ApiAnswer): void;
-  /** One poll cycle ended: how long it took, whether it worked, how many transitions it found. */
-  pollCycle(cycle: { durationMs: number; ok: boolean; transitions: number }): void;
+  /** One poll cycle ended: how long it took, whether it worked. */
+  pollCycle(cycle: { durationMs: number; ok: boolean }): void;
+  /** The poller recorded status changes (a cycle's, or a webhook hint's check). */
+  transitions(count: number): void;
   /** A command was answered on this platform, in this long. */
   command(platform: Platform, durationMs: number): void;
   /**
@@ -42,6 +44,7 @@ const nothing = () => {};
 export const noMetrics: Metrics = {
   apiAnswer: nothing,
   pollCycle: nothing,
+  transitions: nothing,
   command: nothing,
   webhook: nothing,
   delivered: nothing,
@@ -54,6 +57,7 @@ export function fanOutMetrics(...targets: Metrics[]): Metrics {
   return {
     apiAnswer: (answer) => targets.forEach((t) => t.apiAnswer(answer)),
     pollCycle: (cycle) => targets.forEach((t) => t.pollCycle(cycle)),
+    transitions: (count) => targets.forEach((t) => t.transitions(count)),
     command: (platform, ms) => targets.forEach((t) => t.command(platform, ms)),
     webhook: (outcome, reason) => targets.forEach((t) => t.webhook(outcome, reason)),
     delivered: (platform, latencies) => targets.forEach((t) => t.delivered(platform, latencies)),

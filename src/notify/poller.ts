@@ -38,6 +38,8 @@ export interface PollerOptions {
   platforms?: readonly Platform[];
   /** Called after a cycle wrote deliveries, to wake the sender. */
   onEnqueued?: () => void;
+  /** Called with how many status changes a cycle or a check has just recorded (metrics). */
+  onTransitions?: (count: number) => void;
 }
 
 export type CycleResult =
@@ -478,7 +480,10 @@ export class Poller {
     for (const id of findings.removed) watched.delete(id);
     this.watched = watched;
     const deliveries = targeted.reduce((n, e) => n + e.targets.length, 0);
-    if (events.length > 0) log.info('poll found transitions', { events: events.length, deliveries });
+    if (events.length > 0) {
+      log.info('poll found transitions', { events: events.length, deliveries });
+      this.options.onTransitions?.(events.length);
+    }
     if (deliveries > 0) this.options.onEnqueued?.();
     return events.length;
   }

@@ -115,6 +115,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
     intervalMs: config.pollIntervalSeconds * 1000,
     alertAfterMs: config.alertAfterSeconds * 1000,
     onEnqueued: () => delivery.wake(),
+    ...(metrics ? { onTransitions: (count: number) => metrics.transitions(count) } : {}),
   });
   if (metrics) observeCycles(poller, metrics, clock);
   delivery.start();
@@ -135,9 +136,9 @@ export function startNotifications(options: NotificationsOptions): Notifications
 }
 
 /**
- * Reports each poll cycle (duration, outcome, transitions found) by wrapping `runCycle`, which the
- * poller's own loop calls through `this`: the poller needs no metrics of its own. A call that joins the
- * cycle already running is not counted twice.
+ * Reports each poll cycle (duration, outcome) by wrapping `runCycle`, which the poller's own loop calls
+ * through `this`. A call that joins the cycle already running is not counted twice. Transitions are
+ * not counted here: webhook hints' checks find them too (`onTransitions`).
  */
 function observeCycles(poller: Poller, metrics: Metrics, clock: Clock): void {
   const runCycle = poller.runCycle.bind(poller);
@@ -149,11 +150,7 @@ function observeCycles(poller: Poller, metrics: Metrics, clock: Clock): void {
     current = cycle;
     void cycle.then((result) => {
       if (!result.ok && result.stopped) return; // cut short by a stop: neither ok nor failed
-      metrics.pollCycle({
-        durationMs: clock.monotonic() - started,
-        ok: result.ok,
-        transitions: result.ok ? result.events : 0,
-      });
+      metrics.pollCycle({ durationMs: clock.monotonic() - started, ok: result.ok });
     });
     return cycle;
   };

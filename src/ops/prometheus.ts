@@ -82,7 +82,7 @@ export function createPrometheusMetrics(options: PrometheusOptions = {}): Promet
   });
   const transitions = new Counter({
     name: `${PREFIX}poll_transitions_total`,
-    help: 'Status changes the poller found (went live, ended, errored).',
+    help: 'Status changes the poller found (went live, ended, errored), by its cycles and by webhook hints.',
     registers,
   });
   new Gauge({
@@ -147,9 +147,11 @@ export function createPrometheusMetrics(options: PrometheusOptions = {}): Promet
       apiRequests.inc({ method: method.toUpperCase(), endpoint, outcome });
       apiDuration.observe({ endpoint }, durationMs / 1000);
     },
-    pollCycle({ durationMs, ok, transitions: found }) {
+    pollCycle({ durationMs, ok }) {
       pollCycles.inc({ outcome: ok ? 'ok' : 'failed' });
       pollDuration.observe(durationMs / 1000);
+    },
+    transitions(found) {
       if (found > 0) transitions.inc(found);
     },
     command(platform, durationMs) {

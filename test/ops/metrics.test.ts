@@ -8,6 +8,8 @@
  */
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
+import { clientSettingsOf } from '../../src/emulator/emulator.js';
+import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import {
   createSlackAppRig,
   RIG_SLACK_BOT_TOKEN as BOT_TOKEN,
@@ -152,4 +154,39 @@ it('counts after a scripted run match what happened', async () => {
     CHANNEL,
   ])
     expect(text).not.toContain(secret);
+});
+
+it('a transition a webhook hint finds (poller.check, no poll cycle) is counted in poll_transitions_total', async () => {
+  const { emulator, slackApi } = rig;
+  const show = emulator.addLivestream({ name: 'Pushed', status: 'IDLE' });
+  const started = await rig.start({
+    // No poll in the test's time: only the baseline cycle runs, so any transition came from the hint.
+    notify: { pollIntervalSeconds: 3_600, requestBudget: 900 },
+    slack: { notifyChannel: CHANNEL },
+    webhooks: {
+      publicUrl: 'http://127.0.0.1',
+      url: 'http://127.0.0.1/webhooks/realtimekit',
+      port: 0,
+      publicKeyPem: null,
+      keyUrl: emulator.settings().REALTIMEKIT_WEBHOOK_KEY_URL,
+    },
+    metricsPort: 0,
+  });
+  const port = Number((await started.waitForLog('HTTP server listening')).port);
+  await started.waitForLog('RealtimeKit webhooks on');
+  await started.waitForLog('baseline recorded');
+  const client = createRealtimeKitClient(clientSettingsOf(emulator.settings()));
+  await client.createWebhook({
+    name: 'bot',
+    url: `http://127.0.0.1:${port}/webhooks/realtimekit`,
+    events: ['livestreaming.statusUpdate'],
+    enabled: true,
+  });
+  emulator.setStatus(show.id, 'LIVE');
+  await slackApi.waitForCall('chat.postMessage');
+
+  const text = await (await fetch(`http://127.0.0.1:${started.app.metricsPort}/metrics`)).text();
+  const p = 'livestream_chatops_';
+  expect(sample(text, `${p}poll_cycles_total`, { outcome: 'ok' })).toBe(1); // the baseline
+  expect(sample(text, `${p}poll_transitions_total`)).toBe(1);
 });

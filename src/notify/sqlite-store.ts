@@ -376,6 +376,9 @@ class SqliteStore implements NotifyStore {
         "UPDATE delivery SET state = 'dropped', last_error = ? WHERE state = 'pending' AND platform = ? AND channel_id = ?",
       ),
       countPending: db.prepare("SELECT count(*) AS n FROM delivery WHERE state = 'pending'"),
+      countPendingByPlatform: db.prepare(
+        "SELECT platform, count(*) AS n FROM delivery WHERE state = 'pending' GROUP BY platform",
+      ),
       findPost: db.prepare(
         'SELECT * FROM stream_post WHERE platform = ? AND channel_id = ? AND livestream_id = ?',
       ),
@@ -590,6 +593,11 @@ class SqliteStore implements NotifyStore {
 
   countPending(): number {
     return (this.statements.countPending.get() as { n: number }).n;
+  }
+
+  countPendingByPlatform(): Map<Platform, number> {
+    const rows = this.statements.countPendingByPlatform.all() as { platform: Platform; n: number }[];
+    return new Map(rows.map((row) => [row.platform, row.n]));
   }
 
   noteChannelFailing(channel: ChannelRef, at: number, maxGapMs: number): number {

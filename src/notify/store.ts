@@ -67,6 +67,8 @@ export interface NotifyStore {
   /** Gives up on every pending delivery of a channel (it was paused). */
   dropChannelDeliveries(channel: ChannelRef, reason: string): number;
   countPending(): number;
+  /** Pending deliveries per platform; a platform with none is absent. */
+  countPendingByPlatform(): Map<Platform, number>;
 
   /**
    * Records a failed post to this channel at `at` (wall-clock ms) and returns since when its run of

@@ -92,7 +92,7 @@ export async function startOps(options: OpsOptions): Promise<Ops> {
     port: server.port,
     watchStore(store) {
       readiness.watchStore(store);
-      prometheus.setSources({ pending: () => store.countPending() });
+      prometheus.setSources({ pending: () => store.countPendingByPlatform() });
     },
     watchBudget(budget, budgetClock) {
       prometheus.setSources({

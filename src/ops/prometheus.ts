@@ -7,6 +7,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { type Metrics, routeTemplate } from '../metrics.js';
+import type { Platform } from '../sink.js';
 
 const PREFIX = 'livestream_chatops_';
 
@@ -14,8 +15,8 @@ const PREFIX = 'livestream_chatops_';
 export interface PrometheusSources {
   /** Requests of the API token in the budget's window now, and its two ceilings. */
   budget?: { used(): number; pollerLimit: number; tokenLimit: number };
-  /** Deliveries waiting to be sent, all platforms. */
-  pending?: () => number;
+  /** Deliveries waiting to be sent, by platform (absent: none). */
+  pending?: () => ReadonlyMap<Platform, number>;
 }
 
 export interface PrometheusMetrics extends Metrics {
@@ -85,16 +86,23 @@ export function createPrometheusMetrics(options: PrometheusOptions = {}): Promet
     help: 'Status changes the poller found (went live, ended, errored), by its cycles and by webhook hints.',
     registers,
   });
+  /** Platforms that had deliveries waiting once: they stay in the gauge, at 0, when none wait. */
+  const pendingPlatforms = new Set<Platform>();
   new Gauge({
     name: `${PREFIX}deliveries_pending`,
-    help: 'Notifications waiting to be sent to a channel.',
+    help: 'Notifications waiting to be sent to a channel, by platform.',
+    labelNames: ['platform'] as const,
     registers,
     collect() {
+      let pending: ReadonlyMap<Platform, number>;
       try {
-        this.set(sources.pending?.() ?? 0);
+        pending = sources.pending?.() ?? new Map();
       } catch {
-        // The store is closing or failing: /readyz says so; the gauge keeps its last value.
+        // The store is closing or failing: /readyz says so; the gauge keeps its last values.
+        return;
       }
+      for (const platform of pending.keys()) pendingPlatforms.add(platform);
+      for (const platform of pendingPlatforms) this.set({ platform }, pending.get(platform) ?? 0);
     },
   });
   const sent = new Counter({

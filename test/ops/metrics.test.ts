@@ -82,6 +82,9 @@ it('counts after a scripted run match what happened', async () => {
   await slack.waitForCalls(1);
   await waitForLog('delivery failed; will retry');
   await parked();
+  // Meanwhile it waits in the outbox, for Slack.
+  const waiting = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
+  expect(sample(waiting, 'livestream_chatops_deliveries_pending', { platform: 'slack' })).toBe(1);
   clock.advance(2_000);
   await slack.waitForCalls(2);
   expect(slack.accepted).toHaveLength(1);
@@ -112,7 +115,7 @@ it('counts after a scripted run match what happened', async () => {
   expect(sample(text, `${p}deliveries_sent_total`, { platform: 'slack' })).toBe(1);
   expect(sample(text, `${p}notification_latency_seconds_count`, { platform: 'slack' })).toBe(1);
   expect(sample(text, `${p}notification_latency_seconds_sum`, { platform: 'slack' })).toBe(2);
-  expect(sample(text, `${p}deliveries_pending`)).toBe(0);
+  expect(sample(text, `${p}deliveries_pending`, { platform: 'slack' })).toBe(0);
   expect(total(text, `${p}deliveries_dropped_total`)).toBe(0);
 
   // One command, on Slack.
@@ -189,4 +192,30 @@ it('a transition a webhook hint finds (poller.check, no poll cycle) is counted i
   const p = 'livestream_chatops_';
   expect(sample(text, `${p}poll_cycles_total`, { outcome: 'ok' })).toBe(1); // the baseline
   expect(sample(text, `${p}poll_transitions_total`)).toBe(1);
+});
+
+it('a channel Slack says is gone: its notification is dropped, and deliveries_dropped_total says so', async () => {
+  const { emulator } = rig;
+  const show = emulator.addLivestream({ name: 'Nowhere', status: 'IDLE' });
+  const clock = new ManualClock();
+  const started = await rig.start({
+    notify: { pollIntervalSeconds: 15, requestBudget: 900 },
+    slack: { notifyChannel: CHANNEL },
+    clock,
+    metricsPort: 0,
+  });
+  await started.waitForLog('baseline recorded');
+  await vi.waitFor(() => expect(clock.sleeping).toBe(2), { timeout: 5_000, interval: 5 });
+  slack.fail({ body: { ok: false, error: 'channel_not_found' } });
+  emulator.setStatus(show.id, 'LIVE');
+  clock.advance(15_000);
+  await slack.waitForCalls(1);
+  await started.waitForLog('subscription is paused');
+
+  const text = await (await fetch(`http://127.0.0.1:${started.app.metricsPort}/metrics`)).text();
+  const p = 'livestream_chatops_';
+  expect(sample(text, `${p}deliveries_failed_total`, { platform: 'slack', kind: 'Permanent' })).toBe(1);
+  expect(sample(text, `${p}deliveries_dropped_total`, { platform: 'slack' })).toBe(1);
+  expect(total(text, `${p}deliveries_sent_total`)).toBe(0);
+  expect(total(text, `${p}deliveries_pending`)).toBe(0);
 });

@@ -203,7 +203,7 @@ export interface PlainTextOptions {
 /**
  * A reply as plain text: the terminal's renderer and every platform's notification fallback. Titles,
  * badges, labels and values are one line each (a name holding a line break cannot fake a field line);
- * the paragraph, multi-line code and the footer keep their lines.
+ * the paragraph, multi-line code (each line under its label) and the footer keep their lines.
  */
 export function replyToPlainText(value: Reply, options: PlainTextOptions = {}): string {
   const lines: string[] = [];
@@ -217,8 +217,13 @@ export function replyToPlainText(value: Reply, options: PlainTextOptions = {}): 
         : field.format === 'role'
           ? `role ${oneLine(field.value)}`
           : oneLine(field.value);
-  const fieldLine = (indent: string, field: ReplyField) =>
-    `${indent}${oneLine(field.label)}: ${fieldValue(field)}`;
+  // A value of several lines (help's arguments and examples) goes under its label, each line indented.
+  const fieldLine = (indent: string, field: ReplyField) => {
+    const value = fieldValue(field);
+    if (!value.includes('\n')) return `${indent}${oneLine(field.label)}: ${value}`;
+    const under = value.split('\n').map((line) => `${indent}  ${line}`);
+    return [`${indent}${oneLine(field.label)}:`, ...under].join('\n');
+  };
   const { actionText } = options;
   // A link button to a URL the text already shows (Watch) would say it twice.
   const shownUrls = new Set([

@@ -19,6 +19,8 @@ export function commandHelpReply(spec: SomeCommandSpec): Reply {
             {
               label: 'Arguments',
               value: args.map(([name, arg]) => `${textForm(name, arg)}: ${arg.description}`).join('\n'),
+              // One argument a line, as written: renderers keep a code value's lines.
+              format: 'code' as const,
             },
           ]
         : []),

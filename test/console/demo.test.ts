@@ -61,6 +61,22 @@ describe('terminal demo (no credentials)', () => {
     expect(stdout).not.toContain('only you can see this');
   });
 
+  it('help <command>: each argument and each example on its own line, under its label', async () => {
+    const { code, stdout } = await runBot('help list\n');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    const args = lines.indexOf('  Arguments:');
+    expect(args).toBeGreaterThan(0);
+    expect(lines[args + 1]).toBe('    live|idle|errored|invoked: Only livestreams with this status');
+    expect(lines[args + 2]).toBe('    --page N: Page number, from 1');
+    const examples = lines.indexOf('  Examples:');
+    expect(lines.slice(examples + 1, examples + 3)).toEqual([
+      '    /livestream list',
+      '    /livestream list live',
+    ]);
+    expect(stdout).not.toMatch(/^\/livestream list live/m); // an example at the left edge
+  });
+
   it('accepts the slash form and answers bad input with usage', async () => {
     const { code, stdout } = await runBot('/livestream list live\nfrobnicate\nmeeting 42\n');
     expect(code).toBe(0);

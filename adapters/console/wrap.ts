@@ -8,8 +8,11 @@
 const MIN_WIDTH = 20;
 /** How far a field's further lines sit under its label's start. */
 const FIELD_HANG = 2;
-/** `  Label: value`: an indented field line of replyToPlainText (short label, then colon and space). */
-const FIELD_LINE = /^\s+[^\s:][^:]{0,40}: /;
+/**
+ * `  Label: value`: an indented field line of replyToPlainText, a label then colon and space. Labels
+ * may be long (help's are whole usages): every field continues at the same depth.
+ */
+const FIELD_LINE = /^\s+[^\s:][^:]*: /;
 /** `12. Title`: a list item, whose further lines go under its title. */
 const ITEM_LINE = /^\s*\d+\. /;
 

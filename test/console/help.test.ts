@@ -43,3 +43,16 @@ describe('help <command> in the terminal', () => {
     expect(lines.find((line) => line.startsWith('  Usage: /livestream list '))).toBeDefined();
   });
 });
+
+describe('help in the terminal', () => {
+  it('every command’s further lines sit at the same depth, whatever the length of its usage', () => {
+    for (const width of [80, 100]) {
+      const lines = renderForTerminal(helpReply(), { ...layout, width }).split('\n');
+      const commands = lines.filter((line) => line.startsWith('  /livestream '));
+      expect(commands.length).toBeGreaterThan(10);
+      const continued = lines.filter((line, i) => i > 0 && /^ +\S/.test(line) && !line.startsWith('  /'));
+      expect(continued.length).toBeGreaterThan(0);
+      for (const line of continued) expect(line).toMatch(/^ {4}\S/);
+    }
+  });
+});

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { REST } from 'discord.js';
 import { webApi } from '@slack/bolt';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { discordSinkRestOptions } from '../../adapters/discord/rest.js';
 import { createDiscordSink } from '../../adapters/discord/sink.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from '../../adapters/slack/sink.js';
 import { type RunningApp, startApp } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { demoSink } from '../../src/ops/demo.js';
@@ -86,6 +87,22 @@ it('with DEMO=1, every answer in Slack says DEMO', async () => {
     const answer = await responses.next(id);
     expect(`${String(answer.body.text)}\n${blocksText(answer.body.blocks)}`).toContain(DEMO_NOTICE);
   }
+});
+
+it('with DEMO=1, the app marks its notifications: a demo stream going LIVE posts to SLACK_NOTIFY_CHANNEL with the DEMO notice', async () => {
+  const clock = new ManualClock();
+  app = await startApp(loadConfig({ ...slackEnv(), SLACK_NOTIFY_CHANNEL: 'C0NOTIFY' }), silentLogger, {
+    ...io(),
+    allowDemo: true,
+    clock,
+  });
+  // The poller, the sender and the demo script all wait on the clock; the script's first change is due
+  // 5 s after the first poll.
+  await vi.waitFor(() => expect(clock.sleeping).toBe(3), { timeout: 5_000, interval: 5 });
+  clock.advance(5_000);
+  const post = await fake.waitForCall('chat.postMessage', (call) => call.params.channel === 'C0NOTIFY');
+  expect(blocksText(post.params.blocks)).toMatch(/is live/);
+  expect(blocksText(post.params.blocks)).toContain(DEMO_NOTICE);
 });
 
 it('notifications through the real Slack and Discord sinks carry the DEMO notice, posts and edits', async () => {

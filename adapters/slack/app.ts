@@ -42,6 +42,8 @@ export interface SlackAdapterOptions {
    * closes it). Without it the adapter listens on `config.port` itself.
    */
   server?: HttpServer;
+  /** How long a Web API call may take (auth.test at start, posts): default SLACK_CLIENT_OPTIONS' 15 s. */
+  clientTimeoutMs?: number;
 }
 
 export interface SlackAdapter {
@@ -68,8 +70,10 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
   const log = options.log.child({ component: 'slack' });
   const logger = createBoltLogger({ log });
   const slackApiUrl = config.apiUrl ? `${config.apiUrl}/` : undefined;
+  const timeoutMs = options.clientTimeoutMs ?? SLACK_CLIENT_OPTIONS.timeout;
   const clientOptions: webApi.WebClientOptions = {
     ...SLACK_CLIENT_OPTIONS,
+    timeout: timeoutMs,
     ...(slackApiUrl ? { slackApiUrl } : {}),
   };
   const transport = createTransport({
@@ -119,7 +123,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
     await app.init();
   } catch (error) {
     // Unreachable (no network, DNS, timeout) is not a refused token: see start-errors.ts.
-    throw new Error(describeSlackStartError(error, { timeoutMs: SLACK_CLIENT_OPTIONS.timeout }), {
+    throw new Error(describeSlackStartError(error, { timeoutMs }), {
       cause: error,
     });
   }

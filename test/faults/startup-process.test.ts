@@ -130,7 +130,11 @@ describe('the Cloudflare token is checked at start', () => {
     const bot = startBot(botEnv(api, tempDir('startup-data-')));
     expect(await startOutcome(bot)).toEqual({ exited: { code: 1 } });
     const [line] = plainLines(bot);
-    expect(line).toMatch(/^Start-up failed: .*CLOUDFLARE_API_TOKEN.*Realtime/);
+    // The permission sentence, not the refused-token one (which names the Realtime permission too).
+    expect(line).toMatch(
+      /^Start-up failed: CLOUDFLARE_API_TOKEN lacks the Realtime permission for this app \(HTTP 403, code 9109: /,
+    );
+    expect(line).not.toContain('refused');
     expect(line).toContain('Unauthorized to access requested resource');
   });
 

@@ -10,7 +10,7 @@ import { type Config, ConfigError, loadConfig, secretsOf } from './config.js';
 import { createLogger, type Logger, redactText } from './log.js';
 import { StoreOpenError } from './notify/sqlite-store.js';
 import { StartAborted } from './ops/abort.js';
-import { readOpsSettings } from './ops/ops-settings.js';
+import { metricsPortProblem, readOpsSettings } from './ops/ops-settings.js';
 
 const CONFIG_HINT = 'Every setting is described in docs/configuration.md (and .env.example).';
 
@@ -25,6 +25,8 @@ async function main(): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     problems = [...error.problems, ...ops.problems];
   }
+  const portProblem = config && metricsPortProblem(ops.settings.metricsPort, config);
+  if (portProblem) problems = [...problems, portProblem];
   if (config === null || problems.length > 0) {
     // Every problem at once, loadConfig's and the ops settings' together.
     process.stderr.write(`${new ConfigError(problems).message}\n${CONFIG_HINT}\n`);

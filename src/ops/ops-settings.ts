@@ -3,6 +3,7 @@
  * emulator's made-up livestreams) and METRICS_PORT (where /healthz, /readyz and /metrics are served).
  * Declared in src/settings.ts like every other; read here until Config carries them.
  */
+import type { Config } from '../config.js';
 import { type Env, readSettings } from '../settings.js';
 
 export interface OpsSettings {
@@ -30,4 +31,21 @@ export function readOpsSettings(env: Env): { settings: OpsSettings; problems: st
     settings: { allowDemo: demo !== null && YES.has(demo), metricsPort },
     problems: [...reader.problems],
   };
+}
+
+/**
+ * The problem when METRICS_PORT is the port the bot's public HTTP server listens on (PORT, for Slack's
+ * HTTP mode or webhooks): they cannot share it, and health and metrics must stay off the public
+ * ingress. Null when they differ or nothing listens on PORT.
+ */
+export function metricsPortProblem(metricsPort: number | null, config: Config): string | null {
+  const onPort = [
+    config.slack !== null && config.slack.appToken === null ? "Slack's HTTP mode" : null,
+    config.webhooks ? 'RealtimeKit webhooks (PUBLIC_URL)' : null,
+  ].filter((what): what is string => what !== null);
+  if (metricsPort === null || onPort.length === 0) return null;
+  // The one HTTP server listens on the webhooks' PORT, else Slack's (both read PORT).
+  const port = config.webhooks?.port ?? config.slack?.port;
+  if (port !== metricsPort) return null;
+  return `METRICS_PORT (${metricsPort}) is also PORT, where ${onPort.join(' and ')} ${onPort.length > 1 ? 'are' : 'is'} served: give METRICS_PORT a port of its own, kept off the public ingress`;
 }

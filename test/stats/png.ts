@@ -2,7 +2,20 @@
  * A small PNG reader for tests, independent of the renderer: the signature, every chunk's CRC, the
  * IHDR size, and the pixels (8-bit RGB or RGBA, not interlaced: what resvg writes) unfiltered to RGBA.
  */
-import { crc32, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
+
+/** CRC-32 (IEEE, as PNG chunks carry it), a byte at a time from a table: zlib's came only in Node 20.15. */
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+export function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

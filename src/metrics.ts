@@ -32,8 +32,9 @@ export interface Metrics extends DeliveryMetrics {
   /** A command was answered on this platform, in this long. */
   command(platform: Platform, durationMs: number): void;
   /**
-   * A webhook delivery reached the bot: accepted (signature good, handled) or refused (bad signature,
-   * stale, malformed). `reason` is a short fixed word (`signature`, `stale`, `malformed`), never input.
+   * A webhook delivery reached the bot: accepted (signature good, handled) or refused. `reason` is a
+   * short fixed word, never input: for a refusal `not-post`, `too-large`, `unsigned`, `bad-signature`,
+   * `no-uuid` or `malformed`; `duplicate` for an accepted repeat of a delivery already handled.
    */
   webhook(outcome: WebhookOutcome, reason?: string): void;
 }

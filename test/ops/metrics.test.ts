@@ -96,7 +96,7 @@ it('counts after a scripted run match what happened', async () => {
 
   // The webhook receiver reports through the same interface.
   app.metrics.webhook('accepted');
-  app.metrics.webhook('refused', 'signature');
+  app.metrics.webhook('refused', 'bad-signature');
 
   const response = await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`);
   expect(response.status).toBe(200);
@@ -144,7 +144,9 @@ it('counts after a scripted run match what happened', async () => {
   expect(sample(text, `${p}api_budget_limit_requests`, { ceiling: 'poller' })).toBe(900);
 
   expect(sample(text, `${p}webhook_deliveries_total`, { outcome: 'accepted', reason: '' })).toBe(1);
-  expect(sample(text, `${p}webhook_deliveries_total`, { outcome: 'refused', reason: 'signature' })).toBe(1);
+  expect(sample(text, `${p}webhook_deliveries_total`, { outcome: 'refused', reason: 'bad-signature' })).toBe(
+    1,
+  );
 
   // Process metrics come along; no secret, stream name or id in any of it.
   expect(text).toContain(`${p}process_resident_memory_bytes`);

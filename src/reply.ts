@@ -198,6 +198,11 @@ export interface PlainTextOptions {
   actionText?: (action: CommandAction) => string | null;
   /** A person, from their platform user id; default: the id as is. */
   person?: (userId: string) => string;
+  /**
+   * A list's items laid out another way (the terminal's two-line rows): `items` replaces the lines of
+   * every item, `after` follows the "Showing" line. Default: a line per field, link and button.
+   */
+  listLines?: (list: ReplyList) => { items: string[]; after: string[] };
 }
 
 /**
@@ -246,14 +251,18 @@ export function replyToPlainText(value: Reply, options: PlainTextOptions = {}): 
   for (const field of value.fields) lines.push(fieldLine('  ', field));
   if (value.list) {
     const { items, total, offset } = value.list;
+    const laidOut = options.listLines?.(value.list);
     if (items.length === 0) lines.push(`  ${value.list.empty ?? 'Nothing to show.'}`);
-    items.forEach((item, index) => {
-      lines.push(`${offset + index}. ${oneLine(item.title)}${badge(item.badge)}`);
-      for (const field of item.fields) lines.push(fieldLine('     ', field));
-      if (item.link) lines.push(`     ${oneLine(item.link.label)}: ${item.link.url}`);
-      actionLines('     ', item.actions);
-    });
+    if (laidOut) lines.push(...laidOut.items);
+    else
+      items.forEach((item, index) => {
+        lines.push(`${offset + index}. ${oneLine(item.title)}${badge(item.badge)}`);
+        for (const field of item.fields) lines.push(fieldLine('     ', field));
+        if (item.link) lines.push(`     ${oneLine(item.link.label)}: ${item.link.url}`);
+        actionLines('     ', item.actions);
+      });
     if (items.length > 0) lines.push(showingLine(value.list, total));
+    if (laidOut) lines.push(...laidOut.after);
     if (value.list.next && !pagingShown) lines.push(`Next page: ${value.list.next}`);
   }
   for (const link of value.links) lines.push(`${oneLine(link.label)}: ${link.url}`);

@@ -4,7 +4,15 @@
  */
 import { commandText } from '../../src/commands/index.js';
 import { withoutInvisible } from '../../src/plain-text.js';
-import { type Reply, type ReplyField, replyToPlainText, type Tone } from '../../src/reply.js';
+import {
+  type CommandAction,
+  type Reply,
+  type ReplyField,
+  type ReplyList,
+  replyToPlainText,
+  type Tone,
+} from '../../src/reply.js';
+import { listRows } from './list-rows.js';
 import { sparklineLines } from './sparkline.js';
 import { localTime, localTimesIn, type TimeView } from './time.js';
 import { wrapText } from './wrap.js';
@@ -58,21 +66,12 @@ export function terminalText(value: Reply, view: Partial<TimeView> = {}): string
   // No image here: a chart's numbers are drawn as sparklines under the paragraph.
   const chart = value.image?.data ? sparklineLines(value.image.data) : [];
   const paragraph = [...(value.text ? [localTimesIn(value.text, times)] : []), ...chart].join('\n');
-  const shown: Reply = {
-    ...value,
-    ...(paragraph ? { text: paragraph } : {}),
-    fields: local(value.fields),
-    ...(value.list
-      ? {
-          list: {
-            ...value.list,
-            items: value.list.items.map((item) => ({ ...item, fields: local(item.fields) })),
-          },
-        }
-      : {}),
-  };
+  const shown: Reply = { ...value, ...(paragraph ? { text: paragraph } : {}), fields: local(value.fields) };
   // A button reads as the command it stands for: `→ Next: list --page 2`.
-  return terminalSafe(replyToPlainText(shown, { actionText: (action) => commandText(action.command) }));
+  const actionText = (action: CommandAction) => commandText(action.command);
+  // A list item is a row or two (list-rows.ts), so a page of `list` fits a window.
+  const listLines = (list: ReplyList) => listRows(list, times, actionText);
+  return terminalSafe(replyToPlainText(shown, { actionText, listLines }));
 }
 
 /** `text` (already terminal-safe) wrapped, its first line in `tone`'s colour when asked. */

@@ -29,6 +29,12 @@ export function localTime(iso: string, view: TimeView): string {
   return `${day}${at.hour}:${at.minute} ${at.zone} (${relative(ms - view.now)})`;
 }
 
+/** `2026-11-22T13:02:00Z` -> `3 min ago`, for a row with no room for the time itself; a non-time as is. */
+export function timeAgo(iso: string, view: TimeView): string {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? relative(ms - view.now) : iso;
+}
+
 /** Every ISO instant inside running text (`back live at 2026-…Z.`), made local the same way. */
 export function localTimesIn(text: string, view: TimeView): string {
   return text.replace(ISO_INSTANT, (iso) => localTime(iso, view));

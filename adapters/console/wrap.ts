@@ -13,6 +13,8 @@ const FIELD_HANG = 2;
  * may be long (help's are whole usages): every field continues at the same depth.
  */
 const FIELD_LINE = /^\s+[^\s:][^:]*: /;
+/** Between two facts of a terminal list row (list-rows.ts): where such a row breaks first. */
+export const FACT_SEPARATOR = ' · ';
 /** `12. Title`: a list item, whose further lines go under its title. */
 const ITEM_LINE = /^\s*\d+\. /;
 
@@ -29,21 +31,39 @@ function wrapLine(line: string, width: number): string[] {
   if (line.length <= width) return [line];
   const indent = line.length - line.trimStart().length;
   const hang = ' '.repeat(Math.min(hangOf(line, indent), width - MIN_WIDTH / 2));
-  const words = line.slice(indent).split(/ +/).filter(Boolean);
   const lines: string[] = [];
   let current = line.slice(0, indent);
   let empty = true;
-  for (const word of words) {
+  const place = (word: string, joiner: string) => {
     if (empty) {
       current += word;
       empty = false;
-    } else if (current.length + 1 + word.length <= width) {
-      current += ` ${word}`;
+    } else if (current.length + joiner.length + word.length <= width) {
+      current += `${joiner}${word}`;
     } else {
       lines.push(current);
       // A word too long for its indent (a URL) starts at the edge when it fits there: unfolded, it copies whole.
       current = hang.length + word.length > width && word.length <= width ? word : hang + word;
     }
+  };
+  // A row of facts (`ID: … · Created: …`) breaks between facts: one that fits a line of its own is not
+  // split from its label. The separator at a break is dropped.
+  for (const [index, fact] of line.slice(indent).split(FACT_SEPARATOR).entries()) {
+    const joiner = index === 0 ? ' ' : FACT_SEPARATOR;
+    const whole = fact.trim();
+    if (
+      !empty &&
+      current.length + joiner.length + whole.length > width &&
+      hang.length + whole.length <= width
+    ) {
+      lines.push(current);
+      current = hang + whole;
+      continue;
+    }
+    fact
+      .split(/ +/)
+      .filter(Boolean)
+      .forEach((word, i) => place(word, i === 0 ? joiner : ' '));
   }
   lines.push(current);
   return lines;

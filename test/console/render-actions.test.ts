@@ -26,7 +26,7 @@ describe('buttons in the terminal', () => {
     expect(text.split('\n')).toEqual([
       'Livestreams',
       '11. Town hall',
-      `     → Details: show ${LIVESTREAM}`,
+      `    → Details: show ${LIVESTREAM}`,
       'Showing 11-11 of 30',
       '→ Previous: list live --page 1',
       '→ Next: list live --page 3',

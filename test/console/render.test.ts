@@ -159,8 +159,9 @@ describe('times in the terminal', () => {
     expect(text).toContain('  Started: 14:02 CET (3 min ago)');
     expect(text).toContain('  Ended: 14:04 CET (just now)');
     expect(text).toContain('back live at 14:01 CET (4 min ago).');
-    expect(text).toContain('     Created: Fri 20 Nov 08:00 CET (2 days ago)');
-    expect(text).toContain('     Created: 1 Jun 2025 12:00 CEST (a year ago)');
+    // A list row has room for how long ago only (the item's details give the time).
+    expect(text).toContain('   Created: 2 days ago');
+    expect(text).toContain('   Created: a year ago');
   });
 
   it('in another zone, the same instant reads in that zone', () => {

@@ -265,7 +265,10 @@ export function replyToPlainText(value: Reply, options: PlainTextOptions = {}): 
     if (laidOut) lines.push(...laidOut.after);
     if (value.list.next && !pagingShown) lines.push(`Next page: ${value.list.next}`);
   }
-  for (const link of value.links) lines.push(`${oneLine(link.label)}: ${link.url}`);
+  // A link to a URL a field shows already (create's Playback URL, as code to copy) would say it twice.
+  const fieldValues = new Set(value.fields.map((field) => field.value));
+  for (const link of value.links)
+    if (!fieldValues.has(link.url)) lines.push(`${oneLine(link.label)}: ${link.url}`);
   actionLines('', value.actions);
   if (value.actor) lines.push(actorLine(value.actor, options.person));
   if (value.footer) lines.push(value.footer);

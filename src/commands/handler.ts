@@ -187,12 +187,14 @@ function notLiveReply(livestream: Livestream): Reply {
   // LIVE or ERRORED in the list but no session yet: the two reads crossed a change.
   const active = livestream.status === 'LIVE' || livestream.status === 'ERRORED';
   return reply({
-    title: active ? `${name} is ${badge.text}` : `${name} is ${badge.text} (not live now)`,
+    // The badge says the status: the title does not say it again.
+    title: active ? `${name} is ${badge.text}` : `${name} is not live now`,
     tone: badge.tone,
     badge,
     text: active
       ? 'Its session is not available yet: try again in a moment.'
-      : `\`/livestream show ${livestream.id}\` shows it with its recent sessions.`,
+      : // Details (below) shows it with its sessions, in the syntax of wherever this is read.
+        'Details shows it with its recent sessions.',
     // The title names it already.
     fields: livestreamFields(livestream).filter((field) => field.label !== 'Name'),
     actions: [detailsAction(livestream.id)],

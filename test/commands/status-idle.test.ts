@@ -34,7 +34,7 @@ beforeEach(() => {
 it('an IDLE livestream: its name and status, not "Not found"', async () => {
   const idle = emulator.addLivestream({ name: 'Support Office Hours', status: 'IDLE' });
   const reply = await ask(`status ${idle.id}`);
-  expect(reply.title).toBe('Support Office Hours is IDLE (not live now)');
+  expect(reply.title).toBe('Support Office Hours is not live now');
   expect(reply.badge).toEqual({ text: 'IDLE', tone: 'idle' });
   expect(reply.tone).toBe('idle');
   expect(reply.fields).toContainEqual({ label: 'Livestream ID', value: idle.id, format: 'code' });
@@ -47,7 +47,7 @@ it('an IDLE livestream: its name and status, not "Not found"', async () => {
 it('an INVOKED one the same way, unnamed under the one name for that', async () => {
   const waiting = emulator.addLivestream({ status: 'INVOKED' });
   const reply = await ask(`status ${waiting.id}`);
-  expect(reply.title).toBe('Unnamed livestream is INVOKED (not live now)');
+  expect(reply.title).toBe('Unnamed livestream is not live now');
   expect(reply.badge?.text).toBe('INVOKED');
 });
 
@@ -65,7 +65,7 @@ it('one far down the list (past the newest few hundred) is found all the same', 
   const old = emulator.addLivestream({ name: 'Archive', status: 'IDLE' });
   emulator.seed(450, { status: 'IDLE' });
   const reply = await ask(`status ${old.id}`);
-  expect(reply.title).toBe('Archive is IDLE (not live now)');
+  expect(reply.title).toBe('Archive is not live now');
   expect(listRequests()).toEqual([]);
 });
 

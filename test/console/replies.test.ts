@@ -50,3 +50,16 @@ describe('create and start in the terminal', () => {
     expect(occurrences(text, url!)).toBe(1);
   });
 });
+
+describe('status of a livestream that is not live, in the terminal', () => {
+  it('says its status once, in the badge, and points at its details once, as the Details command', async () => {
+    const idle = emulator.addLivestream({ name: 'Support Office Hours', status: 'IDLE' });
+    const lines = (await terminalAnswer(`status ${idle.id}`)).split('\n');
+    expect(lines[0]).toBe('Support Office Hours is not live now [IDLE]');
+    const text = lines.join('\n');
+    expect(occurrences(text, 'IDLE')).toBe(1);
+    expect(text).not.toContain('`');
+    expect(occurrences(text, `show ${idle.id}`)).toBe(1);
+    expect(lines).toContain(`→ Details: show ${idle.id}`);
+  });
+});

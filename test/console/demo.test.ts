@@ -1,10 +1,10 @@
 /** `npm start` with no credentials: the demo (the bundled bot), driven through stdin in a child process. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BOT_ENTRY } from '../build-bundle.js';
+import { BOT_ENTRY, ROOT } from '../build-bundle.js';
 
 function runBot(
   input: string,
@@ -53,6 +53,15 @@ describe('terminal demo (no credentials)', () => {
     expect(stdout).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
     expect(stdout).toMatch(/Created: (\d+ h|\d+ days|1 day|\d+ months) ago/);
     expect(stdout).not.toContain('only you can see this');
+  });
+
+  it('the README says the same pace as the banner', async () => {
+    const { stdout } = await runBot('');
+    const banner = /changes status every (\d+) seconds/.exec(stdout.replace(/\s+/g, ' '));
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(banner?.[1]).toBeDefined();
+    expect(readme).toContain(`changes status every ${banner?.[1]} seconds`);
+    expect(readme).not.toMatch(/demo[^.]*every few seconds/i);
   });
 
   it('a page of list fits a 30-row window: a row or two per livestream, no playback URLs', async () => {

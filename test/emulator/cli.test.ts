@@ -1,8 +1,10 @@
 /** `npm run emulator` as a user runs it: a child process printing .env lines, stopped by a signal. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -127,6 +129,21 @@ describe('npm run emulator', () => {
     expect(second).toEqual(first);
     // The .env written after the first start still works against the second.
     expect((await listLivestreams(settings)).status).toBe(200);
+    expect(await stop(child)).toBe(0);
+  });
+
+  it('prints what docs/emulator.md shows, for the token there, and the doc shows every line', async () => {
+    const doc = readFileSync(join(ROOT, 'docs/emulator.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```\n(# These lines[^`]*)```/g)].map((m) => m[1]!.trimEnd().split('\n'));
+    expect(blocks).toHaveLength(2);
+    for (const block of blocks) expect(Object.keys(settingsOf(block))).toHaveLength(5);
+    const stable = blocks.find((block) => block[0]!.includes('stay the same'))!;
+    const documented = settingsOf(stable);
+    const docPort = new URL(documented.CLOUDFLARE_API_BASE_URL!).port;
+    const port = String(await freePort());
+    child = startCli(port, documented.CLOUDFLARE_API_TOKEN);
+    const printed = await readLines(child, 6);
+    expect(printed).toEqual(stable.map((line) => line.replaceAll(`:${docPort}/`, `:${port}/`)));
     expect(await stop(child)).toBe(0);
   });
 

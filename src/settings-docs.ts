@@ -109,7 +109,7 @@ export function renderConfigurationDoc(): string {
     '',
     '- Values are trimmed, and an empty value counts as unset: a line such as `PORT=` keeps the default.',
     '- With none of `CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_ACCOUNT_ID` and `REALTIMEKIT_APP_ID`, `npm start` runs the offline demo: an embedded RealtimeKit emulator with made-up livestreams stands in for the API. With neither Slack nor Discord configured, the terminal is the chat.',
-    "- A wrong or missing setting stops the start with one message that lists every problem, names each variable and says what to do. Secret values are never shown there, and never logged. A setting is checked only where it is used: a platform's settings only when that platform is configured, `PORT` only in Slack's HTTP mode. A notify channel without its platform is a problem, since nothing would be posted there.",
+    "- A wrong or missing setting stops the start with one message that lists every problem, names each variable and says what to do. Secret values are never shown there, and never logged. A setting is checked only where it is used: a platform's settings only when that platform is configured, `PORT` only in Slack's HTTP mode or with `PUBLIC_URL` (webhooks), which listen on it. A notify channel without its platform is a problem, since nothing would be posted there.",
   ];
   for (const group of GROUP_IDS) {
     const { title, intro, notes = [] } = SETTING_GROUPS[group];

@@ -476,7 +476,7 @@ export function mustOf(spec: SettingSpec): string | null {
 
 /**
  * Reads settings from an environment, each validated the first time it is read: a setting nobody reads
- * (PORT without Slack's HTTP mode) can't stop the start. Problems pile up, to be shown all at once.
+ * (PORT with neither Slack's HTTP mode nor PUBLIC_URL's webhooks) can't stop the start. Problems pile up, to be shown all at once.
  */
 export interface SettingsReader {
   /** The value as given, trimmed; null when unset or blank. Not validated. */

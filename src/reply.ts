@@ -84,8 +84,8 @@ export interface ReplyList {
   total: number | null;
   /** The first item's position in the whole result, 1-based. */
   offset: number;
-  /** A command that shows the next page, when there is one. */
-  next?: string;
+  /** The command that shows the next page, when there is one: each renderer writes it in its syntax. */
+  next?: Command;
   /** What to say when `items` is empty. */
   empty?: string;
 }
@@ -199,6 +199,11 @@ export interface PlainTextOptions {
   /** A person, from their platform user id; default: the id as is. */
   person?: (userId: string) => string;
   /**
+   * A command as the reader types it (`/livestream list --page 2`), for the next-page hint. Without it
+   * the hint is left out.
+   */
+  commandLine?: (command: Command) => string;
+  /**
    * A list's items laid out another way (the terminal's two-line rows): `items` replaces the lines of
    * every item, `after` follows the "Showing" line. Default: a line per field, link and button.
    */
@@ -263,7 +268,8 @@ export function replyToPlainText(value: Reply, options: PlainTextOptions = {}): 
       });
     if (items.length > 0) lines.push(showingLine(value.list, total));
     if (laidOut) lines.push(...laidOut.after);
-    if (value.list.next && !pagingShown) lines.push(`Next page: ${value.list.next}`);
+    if (value.list.next && options.commandLine && !pagingShown)
+      lines.push(`Next page: ${oneLine(options.commandLine(value.list.next))}`);
   }
   // A link to a URL a field shows already (create's Playback URL, as code to copy) would say it twice.
   const fieldValues = new Set(value.fields.map((field) => field.value));

@@ -2,7 +2,7 @@
  * Reply -> terminal text: plain text with local times, wrapped to the terminal's width, with optional
  * ANSI colour for the first line.
  */
-import { commandText } from '../../src/commands/index.js';
+import { commandLine, commandText } from '../../src/commands/index.js';
 import { withoutInvisible } from '../../src/plain-text.js';
 import {
   type CommandAction,
@@ -71,7 +71,7 @@ export function terminalText(value: Reply, view: Partial<TimeView> = {}): string
   const actionText = (action: CommandAction) => commandText(action.command);
   // A list item is a row or two (list-rows.ts), so a page of `list` fits a window.
   const listLines = (list: ReplyList) => listRows(list, times, actionText);
-  return terminalSafe(replyToPlainText(shown, { actionText, listLines }));
+  return terminalSafe(replyToPlainText(shown, { actionText, listLines, commandLine }));
 }
 
 /** `text` (already terminal-safe) wrapped, its first line in `tone`'s colour when asked. */

@@ -18,8 +18,8 @@ import {
   type Args,
   type ArgSpec,
   type ArgValueMap,
-  type ArgValuesOf,
   type Choice,
+  type Command,
   COMMAND_SPECS,
   type CommandName,
   isCommandName,
@@ -197,11 +197,14 @@ function discordValue(arg: ArgSpec, value: unknown): string {
 }
 
 /**
- * A command as typed in Discord, from its argument values: `/livestream list status:LIVE page:2`.
- * For help's examples and the next-page hint; the spec's text examples read the same values.
+ * A command as typed in Discord (`/livestream list status:LIVE page:2`): its spec writes its values out
+ * as options. The next-page hint; help's examples use the same options.
  */
-export function discordCommandText<N extends CommandName>(name: N, values: ArgValuesOf<N>): string {
-  return [`/${COMMAND_NAME} ${name}`, ...discordArgsText(specFor(name).args, values)].join(' ');
+export function discordCommandText(command: Command): string {
+  const spec: SomeCommandSpec = specFor(command.name);
+  return [`/${COMMAND_NAME} ${command.name}`, ...discordArgsText(spec.args, spec.valuesOf(command))].join(
+    ' ',
+  );
 }
 
 /** Argument values as Discord options (`status:LIVE`), in the order of the arguments. */

@@ -148,7 +148,7 @@ async function handleButton(
   clearTimeout(timer);
 
   if (first !== 'slow') {
-    const message = render(command, first);
+    const message = render(first);
     // A refusal or a failure replaces nothing: the page (or prompt) and its buttons stay.
     const how: Placement = first.tone === 'error' ? 'reply' : placement;
     // A channel answer replaces no channel message: it goes to the channel as a follow-up.
@@ -167,7 +167,7 @@ async function handleButton(
   );
   if (!deferred) return 'failed';
   const answer = await pending;
-  const message = render(command, answer);
+  const message = render(answer);
   if (placement === 'update' && answer.tone === 'error') {
     // The message was kept while it loaded: a refusal or a failure comes on its own, only to the clicker.
     const ok = await attempt('follow up', () =>

@@ -27,7 +27,7 @@ import type { Logger } from '../../src/log.js';
 import type { Reply, ReplyImage } from '../../src/reply.js';
 import { type DiscordSubcommand, isDiscordSubcommand } from './commands.js';
 import { discordHelpReply } from './help.js';
-import { commandFromOptions, type DiscordCommand, listCommandText } from './options.js';
+import { commandFromOptions, type DiscordCommand } from './options.js';
 import { type DiscordMessage, renderReply } from './render.js';
 
 export const DEFAULT_DEFER_AFTER_MS = 1_500;
@@ -198,18 +198,14 @@ function helpTopic(command: DiscordCommand): DiscordSubcommand | undefined {
 }
 
 /** The core shares one Reply among identical commands in flight: render it once for all of them. */
-const rendered = new WeakMap<Reply, { command: string; message: DiscordMessage }>();
+const rendered = new WeakMap<Reply, DiscordMessage>();
 
-export function render(command: DiscordCommand, value: Reply): DiscordMessage {
-  const key = JSON.stringify(command);
-  const seen = rendered.get(value);
-  if (seen?.command === key) return seen.message;
-  let message: DiscordMessage;
-  if (command.name === 'list' && value.list?.next) {
-    const nextPage = listCommandText({ ...command.query, pageNo: (command.query.pageNo ?? 1) + 1 });
-    message = renderReply(value, { nextPage });
-  } else message = renderReply(value);
-  rendered.set(value, { command: key, message });
+export function render(value: Reply): DiscordMessage {
+  let message = rendered.get(value);
+  if (!message) {
+    message = renderReply(value);
+    rendered.set(value, message);
+  }
   return message;
 }
 
@@ -269,7 +265,7 @@ export async function handleInteraction({
   clearTimeout(timer);
 
   if (first !== 'slow') {
-    const ok = await attempt('reply', () => replyWith(interaction, render(command, first), first.image));
+    const ok = await attempt('reply', () => replyWith(interaction, render(first), first.image));
     logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: false });
     return ok ? 'replied' : 'failed';
   }
@@ -278,7 +274,7 @@ export async function handleInteraction({
     return 'failed';
   }
   const answer = await pending;
-  const message = render(command, answer);
+  const message = render(answer);
   const ok = await attempt('edit the deferred reply', () =>
     interaction.editReply(withImage(editOptions(message), answer.image)),
   );

@@ -13,11 +13,10 @@ import {
   type CommandProblem,
   findSpec,
   type InputError,
-  type ListQuery,
   type RawValue,
   type ReadArgs,
 } from '../../src/commands/index.js';
-import { DISCORD_SUBCOMMANDS, discordCommandText, discordUsage } from './commands.js';
+import { DISCORD_SUBCOMMANDS, discordUsage } from './commands.js';
 
 /** Every core command is a Discord subcommand. */
 export type DiscordCommand = Command;
@@ -98,20 +97,4 @@ export function commandFromOptions({ subcommand, options }: CommandFromOptionsAr
         errors: bound.errors,
         usage: discordUsage(spec.name),
       };
-}
-
-/**
- * A list query as the Discord command that shows it: the next-page hint people can type, in
- * Discord's syntax rather than the text grammar's (`page:2`, not `--page 2`).
- */
-export function listCommandText(query: ListQuery): string {
-  return discordCommandText('list', {
-    status: query.status,
-    page: query.pageNo,
-    per_page: query.perPage,
-    since: query.startTime,
-    until: query.endTime,
-    sort: query.sortOrder,
-    exclude_meetings: query.excludeMeetings ? true : undefined,
-  });
 }

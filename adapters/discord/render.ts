@@ -13,6 +13,7 @@ import {
 } from 'discord.js';
 import { encodeButton } from '../../src/commands/index.js';
 import { oneLine, withoutInvisible } from '../../src/plain-text.js';
+import { discordCommandText } from './commands.js';
 import {
   type Badge,
   containsSecret,
@@ -101,11 +102,6 @@ export interface DiscordMessage {
    * interactions.ts); the embed shows it through `attachment://{filename}`.
    */
   attachments?: { id: number; filename: string; description: string }[];
-}
-
-export interface RenderOptions {
-  /** Replaces the list's next-page hint (the core writes it in the text grammar; Discord has options). */
-  nextPage?: string;
 }
 
 /** Short values sit side by side (three per row on desktop); prose gets the full width. */
@@ -211,7 +207,7 @@ function embedSize(embed: APIEmbed): number {
 const FIELDS_RESERVE = 1_500;
 
 /** The whole Reply as one Discord message (one embed, more when a long list needs them). */
-export function renderReply(value: Reply, options: RenderOptions = {}): DiscordMessage {
+export function renderReply(value: Reply): DiscordMessage {
   const main: APIEmbed = {
     title: escapeLine(value.title, DISCORD_LIMITS.title),
     color: TONE_COLOURS[value.tone],
@@ -273,8 +269,7 @@ export function renderReply(value: Reply, options: RenderOptions = {}): DiscordM
         `${list.items.length - shown} more on this page did not fit in one message: ask for a smaller per_page.`,
       );
     }
-    const next = options.nextPage ?? list.next;
-    if (next) footer.push(`Next page: ${next}`);
+    if (list.next) footer.push(`Next page: ${discordCommandText(list.next)}`);
   }
   if (value.footer) footer.push(value.footer);
   if (footer.length > 0) {

@@ -5,7 +5,7 @@
  * Slack rejects a whole message that breaks a Block Kit limit, so every limit is enforced here, as data.
  */
 import type { types } from '@slack/bolt';
-import { encodeButton } from '../../src/commands/index.js';
+import { commandLine, encodeButton } from '../../src/commands/index.js';
 import { oneLine, withoutInvisible } from '../../src/plain-text.js';
 import {
   type CommandAction,
@@ -372,7 +372,7 @@ export function renderReply(args: { reply: Reply; surface: SlackSurface }): Slac
   if (reply.actor)
     context.push(`${mrkdwnText(oneLine(reply.actor.did))} by ${slackUser(reply.actor.userId)}`);
   if (reply.list && reply.list.items.length > 0) context.push(escapeMrkdwn(showingLine(reply.list)));
-  if (reply.list?.next) context.push(`Next page: \`${escapeMrkdwn(reply.list.next)}\``);
+  if (reply.list?.next) context.push(`Next page: \`${escapeMrkdwn(commandLine(reply.list.next))}\``);
   if (reply.footer) context.push(mrkdwnText(reply.footer));
 
   if (reply.list) {
@@ -404,7 +404,7 @@ export function renderPlainText(args: { reply: Reply; surface: SlackSurface }): 
   // The person is Slack markup (`<@U…>`), so it joins the text after the escaping.
   const credit = actor ? `\n${escapeMrkdwn(inertMrkdwn(actor.did))} by ${slackUser(actor.userId)}` : '';
   return truncate(
-    `${mention}${escapeMrkdwn(replyToPlainText(inertReply(rest)))}${credit}`,
+    `${mention}${escapeMrkdwn(replyToPlainText(inertReply(rest), { commandLine }))}${credit}`,
     SLACK_LIMITS.fallbackText,
   );
 }

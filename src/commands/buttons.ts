@@ -12,7 +12,7 @@
  */
 import { type CommandAction, type Reply, reply } from '../reply.js';
 import type { Command } from './command.js';
-import { formatCommandText, parseCommandText } from './parse.js';
+import { commandText, parseCommandText } from './parse.js';
 
 export const BUTTON_ID_VERSION = 'v1';
 /** Discord's custom_id limit; Slack's button value allows 2,000, so Discord's decides for both. */
@@ -28,46 +28,10 @@ const BUTTON_COMMANDS: ReadonlySet<Command['name']> = new Set([
   'stop',
 ]);
 
-/**
- * A command as a person types it after `/livestream` (`list live --page 2`), for the commands buttons
- * run; null for the others.
- */
-export function commandText(command: Command): string | null {
-  switch (command.name) {
-    case 'list': {
-      const q = command.query;
-      return formatCommandText('list', {
-        status: q.status,
-        page: q.pageNo,
-        per_page: q.perPage,
-        since: q.startTime,
-        until: q.endTime,
-        sort: q.sortOrder,
-        exclude_meetings: q.excludeMeetings ? true : undefined,
-      });
-    }
-    case 'show':
-      return formatCommandText('show', { livestream_id: command.livestreamId, page: command.pageNo });
-    case 'status':
-      return formatCommandText('status', { livestream_id: command.livestreamId });
-    case 'session':
-      return formatCommandText('session', { session_id: command.sessionId });
-    case 'meeting':
-      return formatCommandText('meeting', { meeting_id: command.meetingId });
-    case 'stop':
-      return formatCommandText('stop', {
-        meeting_id: command.meetingId,
-        yes: command.confirmed ? true : undefined,
-      });
-    default:
-      return null;
-  }
-}
-
 /** The id a button carries for this action, or null when it cannot carry one (too long, not a button command). */
 export function encodeButton(action: Pick<CommandAction, 'command' | 'inPlace'>): string | null {
+  if (!BUTTON_COMMANDS.has(action.command.name)) return null;
   const text = commandText(action.command);
-  if (text === null) return null;
   const id = `${BUTTON_ID_VERSION}:${action.inPlace ? 'p' : 'n'}:${text}`;
   return id.length <= MAX_BUTTON_ID_LENGTH ? id : null;
 }

@@ -221,24 +221,11 @@ async function listReply(
       offset,
       empty:
         pageNo > 1 ? `Nothing on page ${pageNo}.` : `No livestreams${filter ? ` are ${query.status}` : ''}.`,
-      ...(more ? { next: nextPageCommand(command.query, pageNo + 1) } : {}),
+      ...(more ? { next: { name: 'list', query: { ...command.query, pageNo: pageNo + 1 } } } : {}),
     },
     // Previous / Next page in place; each item's Details is in listItem.
     actions: listPagingActions(command.query, pageNo, more),
   });
-}
-
-/** The same list command, one page on: what a person types to see more. */
-export function nextPageCommand(query: Extract<Command, { name: 'list' }>['query'], pageNo: number): string {
-  const parts = ['/livestream list'];
-  if (query.status) parts.push(query.status.toLowerCase());
-  parts.push(`--page ${pageNo}`);
-  if (query.perPage) parts.push(`--per-page ${query.perPage}`);
-  if (query.startTime) parts.push(`--since ${query.startTime}`);
-  if (query.endTime) parts.push(`--until ${query.endTime}`);
-  if (query.sortOrder) parts.push(`--sort ${query.sortOrder === 'ASC' ? 'asc' : 'desc'}`);
-  if (query.excludeMeetings) parts.push('--exclude-meetings');
-  return parts.join(' ');
 }
 
 function listItem(livestream: Livestream): ReplyItem {
@@ -485,7 +472,7 @@ async function showReply(
       offset,
       empty:
         pageNo > 1 ? `No sessions on page ${pageNo}.` : 'No sessions yet: this livestream has not gone live.',
-      ...(more ? { next: `/livestream show ${command.livestreamId} --page ${pageNo + 1}` } : {}),
+      ...(more ? { next: { name: 'show', livestreamId: command.livestreamId, pageNo: pageNo + 1 } } : {}),
     },
     links: livestream.playbackUrl ? [{ label: 'Watch', url: livestream.playbackUrl }] : [],
     ...(actions.length > 0 ? { actions } : {}),

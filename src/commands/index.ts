@@ -14,7 +14,6 @@ export {
 export {
   alreadyClickedReply,
   type ClickGuard,
-  commandText,
   createClickGuard,
   changesSharedState,
   type DecodedButton,
@@ -26,7 +25,7 @@ export {
 export { acceptValue, type ArgSpec, type ArgValueMap, type Choice, type RawValue, wordOf } from './args.js';
 export type { Command, CommandProblem, InputError } from './command.js';
 export { internalErrorReply, usageReply } from './describe-error.js';
-export { tokenize } from './parse.js';
+export { commandLine, commandText, tokenize } from './parse.js';
 export {
   type ArgValuesOf,
   COMMAND_SPECS,

@@ -3,8 +3,16 @@
  * each command comes from its spec (text-grammar.ts); this finds the command and splits the words.
  * Returns a Command or the problems as values; never throws.
  */
-import type { ParseResult } from './command.js';
-import { type AnyCommandSpec, type ArgValuesOf, COMMAND_SPECS, type CommandName, findSpec } from './spec.js';
+import type { Command, ParseResult } from './command.js';
+import {
+  type AnyCommandSpec,
+  type ArgValuesOf,
+  COMMAND_SPECS,
+  type CommandName,
+  findSpec,
+  type SomeCommandSpec,
+  specFor,
+} from './spec.js';
 import { formatTextArgs, type ReadArgs, readTextArgs } from './text-grammar.js';
 
 /** Splits on whitespace, keeping "quoted strings" (straight or curly quotes, as Slack sends them) together. */
@@ -53,9 +61,18 @@ export function parseCommandText(input: string): ParseResult {
 
 /** A command as typed after `/livestream`, from its argument values: `list live --page 3`. */
 export function formatCommandText<N extends CommandName>(name: N, values: ArgValuesOf<N>): string {
-  const spec = findSpec(name);
-  if (!spec) throw new Error(`no spec for command ${name}`);
-  return [name, ...formatTextArgs(spec.args, values)].join(' ');
+  return [name, ...formatTextArgs(specFor(name).args, values)].join(' ');
+}
+
+/** A command as typed after `/livestream` (`list live --page 2`): its spec writes its values out. */
+export function commandText(command: Command): string {
+  const spec: SomeCommandSpec = specFor(command.name);
+  return [command.name, ...formatTextArgs(spec.args, spec.valuesOf(command))].join(' ');
+}
+
+/** A command as a person types it in Slack or the terminal: `/livestream list live --page 2`. */
+export function commandLine(command: Command): string {
+  return `/livestream ${commandText(command)}`;
 }
 
 /** A close command name for a typo (edit distance of at most 2, or a prefix). */

@@ -33,6 +33,11 @@ export interface CommandDefinition<N extends string, A extends Args, C extends {
   /** A rule across arguments, checked once each is valid on its own. */
   check?: (values: ArgValues<A>) => InputError | null;
   toCommand: (values: ArgValues<A>) => C;
+  /**
+   * The argument values that give this command back (`toCommand`'s inverse): how a command is written
+   * out in a platform's syntax, for a button's id or the next-page hint.
+   */
+  toValues: (command: NoInfer<C>) => ArgValues<A>;
 }
 
 /** A command's spec, as the grammar, the platforms and help read it. */
@@ -53,6 +58,8 @@ export interface CommandSpec<
    * the problems met reading them: a required argument missing, a rule across them broken.
    */
   bind(values: ArgValueMap, errors: readonly InputError[]): Bound<C>;
+  /** The argument values of a command this spec made: what each platform writes it out from. */
+  valuesOf(command: C): ArgValueMap;
 }
 
 /** Any command's spec, in the registry below or not (a test's own). */
@@ -61,7 +68,7 @@ export type SomeCommandSpec = CommandSpec<string, { name: string }, Args>;
 export function defineCommand<const N extends string, const A extends Args, C extends { name: N }>(
   definition: CommandDefinition<N, A, C>,
 ): CommandSpec<N, C, A> {
-  const { name, summary, details, args, examples, check, toCommand } = definition;
+  const { name, summary, details, args, examples, check, toCommand, toValues } = definition;
   return {
     name,
     summary,
@@ -83,6 +90,7 @@ export function defineCommand<const N extends string, const A extends Args, C ex
       const broken = check?.(typed);
       return broken ? { ok: false, errors: [broken] } : { ok: true, command: toCommand(typed) };
     },
+    valuesOf: (command) => toValues(command),
   };
 }
 
@@ -147,6 +155,16 @@ const list = defineCommand({
       excludeMeetings: values.exclude_meetings,
     }),
   }),
+  toValues: ({ query }) =>
+    defined({
+      status: query.status,
+      page: query.pageNo,
+      per_page: query.perPage,
+      since: query.startTime,
+      until: query.endTime,
+      sort: query.sortOrder,
+      exclude_meetings: query.excludeMeetings ? true : undefined,
+    }),
 });
 
 const create = defineCommand({
@@ -163,6 +181,7 @@ const create = defineCommand({
   examples: ['create', 'create Friday town hall'],
   toCommand: ({ name }): { name: 'create'; livestreamName?: string } =>
     name ? { name: 'create', livestreamName: name } : { name: 'create' },
+  toValues: ({ livestreamName }) => defined({ name: livestreamName }),
 });
 
 const status = defineCommand({
@@ -176,6 +195,7 @@ const status = defineCommand({
     name: 'status',
     livestreamId: livestream_id,
   }),
+  toValues: ({ livestreamId }) => ({ livestream_id: livestreamId }),
 });
 
 const session = defineCommand({
@@ -196,6 +216,7 @@ const session = defineCommand({
     name: 'session',
     sessionId: session_id,
   }),
+  toValues: ({ sessionId }) => ({ session_id: sessionId }),
 });
 
 const meeting = defineCommand({
@@ -209,6 +230,7 @@ const meeting = defineCommand({
     name: 'meeting',
     meetingId: meeting_id,
   }),
+  toValues: ({ meetingId }) => ({ meeting_id: meetingId }),
 });
 
 /**
@@ -237,6 +259,7 @@ const start = defineCommand({
     name
       ? { name: 'start', meetingId: meeting_id, livestreamName: name }
       : { name: 'start', meetingId: meeting_id },
+  toValues: ({ meetingId, livestreamName }) => defined({ meeting_id: meetingId, name: livestreamName }),
 });
 
 const stop = defineCommand({
@@ -254,6 +277,8 @@ const stop = defineCommand({
     meetingId: meeting_id,
     confirmed: yes === true,
   }),
+  toValues: ({ meetingId, confirmed }) =>
+    defined({ meeting_id: meetingId, yes: confirmed ? true : undefined }),
 });
 
 const show = defineCommand({
@@ -271,6 +296,7 @@ const show = defineCommand({
     page === undefined
       ? { name: 'show', livestreamId: livestream_id }
       : { name: 'show', livestreamId: livestream_id, pageNo: page },
+  toValues: ({ livestreamId, pageNo }) => defined({ livestream_id: livestreamId, page: pageNo }),
 });
 
 const stats = defineCommand({
@@ -289,6 +315,7 @@ const stats = defineCommand({
     name: 'stats',
     days: days ?? DEFAULT_STATS_DAYS,
   }),
+  toValues: ({ days }) => ({ days }),
 });
 
 const subscribe = defineCommand({
@@ -339,6 +366,13 @@ const subscribe = defineCommand({
     livestreamIds: livestream_id,
     ...(mention ? { mention } : {}),
   }),
+  toValues: ({ onLive, onErrored, livestreamIds, mention }) =>
+    defined({
+      // Both is the default: no word.
+      events: onLive && onErrored ? undefined : onLive ? ['live' as const] : ['errored' as const],
+      livestream_id: livestreamIds.length > 0 ? livestreamIds : undefined,
+      mention,
+    }),
 });
 
 const unsubscribe = defineCommand({
@@ -357,6 +391,8 @@ const unsubscribe = defineCommand({
     name: 'unsubscribe',
     livestreamIds: livestream_id,
   }),
+  toValues: ({ livestreamIds }) =>
+    defined({ livestream_id: livestreamIds.length > 0 ? livestreamIds : undefined }),
 });
 
 const subscriptions = defineCommand({
@@ -365,6 +401,7 @@ const subscriptions = defineCommand({
   args: {},
   examples: ['subscriptions'],
   toCommand: (): { name: 'subscriptions' } => ({ name: 'subscriptions' }),
+  toValues: () => ({}),
 });
 
 const help = defineCommand({
@@ -377,6 +414,8 @@ const help = defineCommand({
   // The grammar accepted only a command's name (see commandNames).
   toCommand: ({ command }): HelpCommand =>
     command ? { name: 'help', topic: command as CommandName } : { name: 'help' },
+  // Typed here: the topic names every command, help included (see HelpCommand).
+  toValues: ({ topic }: HelpCommand): { command?: string } => defined({ command: topic }),
 });
 
 /** An interface, not an inline type: its topic names every command, help included. */

@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { listPagingActions, stopAction, stopConfirmAction } from '../../src/commands/actions.js';
 import {
   changesSharedState,
-  commandText,
   createClickGuard,
   decodeButton,
   encodeButton,
   MAX_BUTTON_ID_LENGTH,
 } from '../../src/commands/buttons.js';
 import type { Command } from '../../src/commands/command.js';
+import { commandText } from '../../src/commands/parse.js';
 
 const LIVESTREAM = '3fd739f4-3c41-456e-bfba-6ebd51e16d2d';
 const MEETING = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';

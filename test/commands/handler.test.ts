@@ -55,7 +55,7 @@ describe('commands through the emulator', () => {
     expect(reply.list?.items).toHaveLength(5);
     expect(reply.list?.offset).toBe(6);
     expect(reply.list?.total).toBeGreaterThanOrEqual(30);
-    expect(reply.list?.next).toBe('/livestream list idle --page 3 --per-page 5');
+    expect(reply.list?.next).toEqual({ name: 'list', query: { status: 'IDLE', perPage: 5, pageNo: 3 } });
     expect(replyToPlainText(reply)).toContain(`Showing 6-10 of ${reply.list?.total}`);
     expect(reply.list?.items.every((item) => item.badge?.text === 'IDLE')).toBe(true);
 
@@ -196,7 +196,7 @@ describe('commands through the emulator', () => {
     const copy = structuredClone(reply);
     // A frozen object throws on any write in strict-mode (ESM) code.
     expect(() => renderSlack({ reply, surface: 'ephemeral' })).not.toThrow();
-    expect(() => renderDiscord(reply, { nextPage: '/livestream list page:2' })).not.toThrow();
+    expect(() => renderDiscord(reply)).not.toThrow();
     expect(() => renderForTerminal(reply, { colour: true })).not.toThrow();
     expect(reply).toEqual(copy);
   });

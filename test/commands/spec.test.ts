@@ -44,6 +44,11 @@ const rehearse = defineCommand({
     days: days ?? 7,
     ...(name ? { title: name } : {}),
   }),
+  toValues: ({ meetingId, days, title }) => ({
+    meeting_id: meetingId,
+    days,
+    ...(title ? { name: title } : {}),
+  }),
 });
 
 function fromText(spec: SomeCommandSpec, line: string) {

@@ -4,6 +4,9 @@
  * so "live for" is exact.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { renderForTerminal } from '../../adapters/console/render.js';
+import { renderReply as renderDiscord } from '../../adapters/discord/render.js';
+import { renderReply as renderSlack } from '../../adapters/slack/render.js';
 import { ManualClock } from '../../src/clock.js';
 import type { Command } from '../../src/commands/command.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
@@ -11,6 +14,7 @@ import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emula
 import { silentLogger } from '../../src/log.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { containsSecret, type Reply, replyToPlainText } from '../../src/reply.js';
+import { blocksText } from '../fakes/slack-harness.js';
 
 let clock: ManualClock;
 let emulator: Emulator;
@@ -249,7 +253,17 @@ describe('show <livestream_id>', () => {
     }
     const first = await ask(`show ${stream.id}`);
     expect(first.list?.items).toHaveLength(5);
-    expect(first.list?.next).toBe(`/livestream show ${stream.id} --page 2`);
+    // The next page as a command: each platform writes it in its own syntax.
+    expect(first.list?.next).toEqual({ name: 'show', livestreamId: stream.id, pageNo: 2 });
+    const slack = renderSlack({ reply: first, surface: 'ephemeral' });
+    expect(blocksText(slack.blocks)).toContain(`Next page: \`/livestream show ${stream.id} --page 2\``);
+    expect(slack.text).toContain(`Next page: /livestream show ${stream.id} --page 2`);
+    const discord = renderDiscord(first).embeds.at(-1)?.footer?.text;
+    expect(discord).toContain(`Next page: /livestream show livestream_id:${stream.id} page:2`);
+    // The terminal shows the paging buttons as the commands they run, so the hint is not said twice.
+    const terminal = renderForTerminal(first, { colour: false, width: 200 });
+    expect(terminal).toContain(`→ Older sessions: show ${stream.id} --page 2`);
+    expect(terminal).not.toContain('page:2');
     const second = await ask(`show ${stream.id} --page 2`);
     expect(second.list?.items).toHaveLength(2);
     expect(second.list?.offset).toBe(6);
@@ -300,11 +314,12 @@ describe('show <livestream_id>', () => {
 });
 
 describe('status <id> of a livestream that is not live', () => {
-  it('says its status and points at show, as words and as a Details button', async () => {
+  it('says its status and points at show as a Details button, which each platform writes its way', async () => {
     const idle = emulator.addLivestream({ name: 'Quiet stream', status: 'IDLE' });
     const reply = await ask(`status ${idle.id}`);
     expect(reply.badge?.text).toBe('IDLE');
-    expect(reply.text).toContain(`/livestream show ${idle.id}`);
+    // No command in the words: they would be in one platform's syntax.
+    expect(reply.text).not.toContain(idle.id);
     expect(reply.actions).toContainEqual({
       label: 'Details',
       command: { name: 'show', livestreamId: idle.id },

@@ -17,7 +17,7 @@ describe('buttons in the terminal', () => {
           items: [{ title: 'Town hall', fields: [], actions: [detailsAction(LIVESTREAM)] }],
           total: 30,
           offset: 11,
-          next: '/livestream list live --page 3',
+          next: { name: 'list', query: { status: 'LIVE', pageNo: 3 } },
         },
         actions: listPagingActions({ status: 'LIVE' }, 2, true),
       }),
@@ -31,6 +31,17 @@ describe('buttons in the terminal', () => {
       '→ Previous: list live --page 1',
       '→ Next: list live --page 3',
     ]);
+  });
+
+  it('a next page without paging buttons: the hint, as typed in a terminal', () => {
+    const text = renderForTerminal(
+      reply({
+        title: 'Sessions',
+        list: { items: [], total: 9, offset: 6, next: { name: 'show', livestreamId: LIVESTREAM, pageNo: 3 } },
+      }),
+      layout,
+    );
+    expect(text).toContain(`Next page: /livestream show ${LIVESTREAM} --page 3`);
   });
 
   it('a LIVE notification: Details and Stop as commands, Watch not said twice', () => {

@@ -177,6 +177,27 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
     expect(embedText([embed!])).toMatch(/<t:\d+:f>/);
   });
 
+  it('show with more than a page of sessions: the next page in Discord’s syntax, not the text grammar', async () => {
+    const busy = h.emulator.addLivestream({ name: 'Busy', status: 'IDLE' });
+    for (let i = 0; i < 7; i++) {
+      h.emulator.setStatus(busy.id, 'LIVE');
+      h.emulator.setStatus(busy.id, 'IDLE');
+    }
+    const { body } = await h.callback(h.run('show', { livestream_id: busy.id }));
+    const footer = embedsOf(body)[0]?.footer?.text ?? '';
+    expect(footer).toContain(`Next page: /livestream show livestream_id:${busy.id} page:2`);
+    expect(embedText(embedsOf(body))).not.toContain('--page');
+  });
+
+  it('status of an IDLE livestream names no command in the text grammar: Details is the way on', async () => {
+    const idle = h.emulator.addLivestream({ name: 'Quiet hours', status: 'IDLE' });
+    const { body } = await h.callback(h.run('status', { livestream_id: idle.id }));
+    const text = embedText(embedsOf(body));
+    expect(embedsOf(body)[0]?.title).toBe('Quiet hours is not live now');
+    expect(text).not.toContain(`/livestream show ${idle.id}`);
+    expect(JSON.stringify(body.data?.components)).toContain(`v1:n:show ${idle.id}`);
+  });
+
   it('session: shows one session by id', async () => {
     const { body } = await h.callback(h.run('session', { session_id: liveSessionId }));
     const [embed] = embedsOf(body);

@@ -3,11 +3,12 @@ import {
   applicationCommands,
   COMMAND_LIMITS,
   DISCORD_SUBCOMMANDS,
+  discordCommandText,
   discordUsage,
   livestreamCommand,
 } from '../../adapters/discord/commands.js';
 import { discordExample, discordHelpReply } from '../../adapters/discord/help.js';
-import { commandFromOptions, listCommandText, type OptionValues } from '../../adapters/discord/options.js';
+import { commandFromOptions, type OptionValues } from '../../adapters/discord/options.js';
 import { usageReply } from '../../src/commands/describe-error.js';
 import { describeInputErrors } from '../../src/commands/describe-input.js';
 import { specFor } from '../../src/commands/spec.js';
@@ -225,10 +226,16 @@ describe('Discord syntax for hints and help', () => {
     expect(map('subscriptions')).toEqual({ ok: true, command: { name: 'subscriptions' } });
   });
 
-  it('writes the next-page command with Discord options', () => {
+  it('writes a command (the next page) with Discord options, from its spec', () => {
     expect(
-      listCommandText({ status: 'LIVE', pageNo: 3, perPage: 5, sortOrder: 'ASC', excludeMeetings: true }),
+      discordCommandText({
+        name: 'list',
+        query: { status: 'LIVE', pageNo: 3, perPage: 5, sortOrder: 'ASC', excludeMeetings: true },
+      }),
     ).toBe('/livestream list status:LIVE page:3 per_page:5 sort:asc exclude_meetings:True');
+    expect(discordCommandText({ name: 'show', livestreamId: 'abc', pageNo: 2 })).toBe(
+      '/livestream show livestream_id:abc page:2',
+    );
   });
 
   it('turns every COMMAND_SPECS example of a Discord subcommand into Discord syntax', () => {

@@ -8,6 +8,7 @@ import {
   renderReply,
   TONE_COLOURS,
 } from '../../adapters/discord/render.js';
+import type { Command } from '../../src/commands/command.js';
 import { type Reply, type ReplyItem, reply, type Tone } from '../../src/reply.js';
 
 const EPHEMERAL = 64;
@@ -26,7 +27,7 @@ function item(n: number, extra = ''): ReplyItem {
 
 function listReply(
   count: number,
-  options: { total?: number | null; next?: string; extra?: string } = {},
+  options: { total?: number | null; next?: Command; extra?: string } = {},
 ): Reply {
   return reply({
     title: 'Livestreams',
@@ -91,9 +92,8 @@ describe('renderReply', () => {
   });
 
   it('renders a list as fields with "Showing X-Y of Z" and the next-page hint in the footer', () => {
-    const message = renderReply(listReply(3, { total: 12, next: '/livestream list --page 2' }), {
-      nextPage: '/livestream list page:2',
-    });
+    const next: Command = { name: 'list', query: { pageNo: 2 } };
+    const message = renderReply(listReply(3, { total: 12, next }));
     const [embed] = message.embeds;
     expect(embed?.fields?.map((f) => f.name)).toEqual([
       '1. Stream 1 · 🔴 LIVE',
@@ -115,7 +115,7 @@ describe('renderReply', () => {
   });
 
   it('keeps a 100-item page within 25 fields per embed, 10 embeds and 6000 characters, and says what was left out', () => {
-    const message = renderReply(listReply(100, { total: 500, next: 'n' }));
+    const message = renderReply(listReply(100, { total: 500, next: { name: 'list', query: { pageNo: 2 } } }));
     expect(message.embeds.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedsPerMessage);
     for (const embed of message.embeds) {
       expect(embed.fields?.length ?? 0).toBeLessThanOrEqual(DISCORD_LIMITS.fieldsPerEmbed);

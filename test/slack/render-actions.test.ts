@@ -46,7 +46,12 @@ describe('Slack buttons', () => {
   it('a page of list: Details beside each item, Previous / Next in an actions block, ids unique', () => {
     const page: Reply = reply({
       title: 'Livestreams',
-      list: { items: [item(6), item(7)], total: 20, offset: 6, next: '/livestream list --page 3' },
+      list: {
+        items: [item(6), item(7)],
+        total: 20,
+        offset: 6,
+        next: { name: 'list', query: { perPage: 5, pageNo: 3 } },
+      },
       actions: listPagingActions({ perPage: 5 }, 2, true),
     });
     const blocks = blocksOf(page);

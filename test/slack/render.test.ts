@@ -124,7 +124,7 @@ describe('layout', () => {
     }));
     const value = reply({
       title: 'Livestreams',
-      list: { items, total: 250, offset: 101, next: '/livestream list --page 3 --per-page 100' },
+      list: { items, total: 250, offset: 101, next: { name: 'list', query: { pageNo: 3, perPage: 100 } } },
     });
     const { blocks, text } = renderReply({ reply: value, surface: 'ephemeral' });
     assertWithinLimits(blocks);

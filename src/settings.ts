@@ -73,7 +73,7 @@ export const SETTING_GROUPS: Readonly<Record<SettingGroupId, SettingGroup>> = {
   emulator: {
     title: 'Emulator',
     intro:
-      'Read by `npm run emulator` (a standalone RealtimeKit emulator) from the environment, not from `.env`: `EMULATOR_PORT=8787 npm run emulator`. The bot ignores it.',
+      'Read only by `npm run emulator` (a standalone RealtimeKit emulator), from the environment, not from `.env`: `EMULATOR_PORT=8787 EMULATOR_TOKEN=emu-dev-token npm run emulator`. The bot ignores them. See [emulator.md](emulator.md).',
     inEnvFile: false,
   },
 };
@@ -426,6 +426,18 @@ export const SETTINGS = {
     max: 65_535,
     description:
       'Port of `npm run emulator`; 0 picks a free one, so the base URL it prints changes on every start.',
+  },
+  EMULATOR_TOKEN: {
+    type: 'text',
+    group: 'emulator',
+    defaultText: 'a new one on every start',
+    description:
+      'The API token `npm run emulator` accepts and prints; the account and app ids are derived from it. With `EMULATOR_PORT` set too, it prints the same lines on every start, so a `.env` written once keeps working.',
+    check: {
+      // RFC 6750's b64token, as a bearer token is sent and a `.env` line carries it unquoted.
+      pattern: /^(?=.{1,200}$)[A-Za-z0-9._~+/-]+=*$/,
+      must: 'be up to 200 letters, digits and . _ ~ + / - (no spaces), as a bearer token is',
+    },
   },
 } as const satisfies Record<string, SettingSpec>;
 

@@ -6,38 +6,24 @@
  * EMULATOR_PORT picks the port; unset, empty or 0 means any free port. EMULATOR_TOKEN fixes the API
  * token, and the account and app ids are derived from it: with both set, every start prints the same
  * lines, so a `.env` written once keeps working. Unset, the token and ids are new on every start.
+ * Both are declared, checked and documented in the settings schema (src/settings.ts, group emulator);
+ * they are read from the environment only, never from `.env` (that file is for the bot).
  */
 import { createHash } from 'node:crypto';
+import { readSettings } from '../settings.js';
 import { DEMO_HISTORY_DAYS } from './analytics.js';
 import { createEmulator, type EmulatorOptions } from './emulator.js';
 
 const DEMO_LIVESTREAMS = 8;
 const STEP_INTERVAL_MS = 4000;
-/** What a bearer token may hold (RFC 6750's b64token), and what a `.env` line carries unquoted. */
-const TOKEN_PATTERN = /^[A-Za-z0-9._~+/-]+=*$/;
-const MAX_TOKEN_LENGTH = 200;
-
-function portFromEnv(raw: string | undefined): number | null {
-  const value = raw?.trim() ?? '';
-  if (value === '') return 0;
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535) return null;
-  return Number(value);
-}
-
-/** Unset or empty: undefined (a new token each start); not a usable token: null. */
-function tokenFromEnv(raw: string | undefined): string | undefined | null {
-  const value = raw?.trim() ?? '';
-  if (value === '') return undefined;
-  return value.length <= MAX_TOKEN_LENGTH && TOKEN_PATTERN.test(value) ? value : null;
-}
 
 /** 32 hex characters from the token: the same ids for the same token, start after start. */
 function idFrom(token: string, purpose: string): string {
   return createHash('sha256').update(`${purpose}:${token}`).digest('hex').slice(0, 32);
 }
 
-function fixedIdentity(token: string | undefined): Pick<EmulatorOptions, 'token' | 'accountId' | 'appId'> {
-  if (token === undefined) return {};
+function fixedIdentity(token: string | null): Pick<EmulatorOptions, 'token' | 'accountId' | 'appId'> {
+  if (token === null) return {};
   return { token, accountId: idFrom(token, 'account'), appId: idFrom(token, 'app') };
 }
 
@@ -49,17 +35,11 @@ function lastingNote(portFixed: boolean, tokenFixed: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const port = portFromEnv(process.env.EMULATOR_PORT);
-  const token = tokenFromEnv(process.env.EMULATOR_TOKEN);
-  const problems: string[] = [];
-  if (port === null)
-    problems.push(`EMULATOR_PORT must be a port number from 0 to 65535 (got "${process.env.EMULATOR_PORT}")`);
-  if (token === null)
-    problems.push(
-      `EMULATOR_TOKEN must be up to ${MAX_TOKEN_LENGTH} letters, digits and . _ ~ + / - (no spaces), as a bearer token is`,
-    );
-  if (port === null || token === null) {
-    process.stderr.write(`${problems.join('\n')}\n`);
+  const settings = readSettings(process.env);
+  const port = settings.get('EMULATOR_PORT');
+  const token = settings.get('EMULATOR_TOKEN');
+  if (settings.problems.length > 0) {
+    process.stderr.write(`${settings.problems.join('\n')}\n`);
     process.exitCode = 2;
     return;
   }
@@ -71,7 +51,7 @@ async function main(): Promise<void> {
   await emulator.start(port, '127.0.0.1');
   emulator.startSimulation(STEP_INTERVAL_MS);
   const lines = Object.entries(emulator.settings()).map(([key, value]) => `${key}=${value}`);
-  process.stdout.write(`${lastingNote(port !== 0, token !== undefined)}\n${lines.join('\n')}\n`);
+  process.stdout.write(`${lastingNote(port !== 0, token !== null)}\n${lines.join('\n')}\n`);
   process.stderr.write(
     `RealtimeKit emulator on ${emulator.url} with ${DEMO_LIVESTREAMS} demo livestreams, ` +
       `statuses changing every ${STEP_INTERVAL_MS / 1000} s. Put the lines above in .env; Ctrl+C stops it.\n`,

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { mustOf, SETTINGS } from '../../src/settings.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // The tsx CLI `npm run emulator` uses, run by this node directly: no npm banner, no shell in between.
@@ -54,6 +55,17 @@ function settingsOf(lines: string[]): Record<string, string> {
   return Object.fromEntries(
     lines.filter((line) => !line.startsWith('#')).map((line) => line.split(/=(.*)/s).slice(0, 2)),
   ) as Record<string, string>;
+}
+
+/** A start that is refused: its exit code and everything it wrote on stderr. */
+async function refused(proc: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  // 'close' waits for stderr to be read to the end; 'exit' may come first.
+  const [code] = (await once(proc, 'close')) as [number | null];
+  return { code, stderr };
 }
 
 async function stop(proc: ChildProcess): Promise<number | null> {
@@ -147,26 +159,24 @@ describe('npm run emulator', () => {
     expect(await stop(child)).toBe(0);
   });
 
-  it('refuses an EMULATOR_TOKEN that could not be sent as a bearer token', async () => {
-    child = startCli('0', 'two words');
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const [code] = (await once(child, 'close')) as [number | null];
+  it('refuses an EMULATOR_TOKEN that could not be sent as a bearer token, in the schema’s words', async () => {
+    const { code, stderr } = await refused(startCli('0', 'two words'));
     expect(code).toBe(2);
-    expect(stderr).toContain('EMULATOR_TOKEN');
+    expect(stderr).toBe(`EMULATOR_TOKEN must ${mustOf(SETTINGS.EMULATOR_TOKEN)} (got "two words")\n`);
   });
 
-  it('refuses a bad EMULATOR_PORT', async () => {
-    child = startCli('http');
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    // 'close' waits for stderr to be read to the end; 'exit' may come first.
-    const [code] = (await once(child, 'close')) as [number | null];
+  it('refuses a bad EMULATOR_PORT, in the schema’s words', async () => {
+    const { code, stderr } = await refused(startCli('http'));
     expect(code).toBe(2);
-    expect(stderr).toContain('EMULATOR_PORT');
+    expect(stderr).toBe('EMULATOR_PORT must be a whole number from 0 to 65535 (got "http")\n');
+  });
+
+  it('says every problem at once', async () => {
+    const { code, stderr } = await refused(startCli('70000', `${'t'.repeat(201)}`));
+    expect(code).toBe(2);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      'EMULATOR_PORT must be a whole number from 0 to 65535 (got "70000")',
+      `EMULATOR_TOKEN must ${mustOf(SETTINGS.EMULATOR_TOKEN)} (got "${'t'.repeat(201)}")`,
+    ]);
   });
 });

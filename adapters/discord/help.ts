@@ -3,7 +3,7 @@
  * (`--per-page 5`), which Discord users cannot type; this one reads the same spec and the options
  * derived from it, so it always matches the command picker.
  */
-import { findSpec, readTextArgs, type SomeCommandSpec, specFor, tokenize } from '../../src/commands/index.js';
+import { type SomeCommandSpec, specFor } from '../../src/commands/index.js';
 import { type Reply, reply } from '../../src/reply.js';
 import {
   COMMAND_NAME,
@@ -14,23 +14,11 @@ import {
   discordUsageOf,
 } from './commands.js';
 
-/**
- * A spec example (`list errored --per-page 5`) as typed in Discord: the argument values the spec's
- * grammar reads from it, written as options. Examples are static data; a test reads every one.
- */
-export function discordExample(example: string): string {
-  const [name = ''] = tokenize(example);
-  const spec = findSpec(name.toLowerCase());
-  if (!spec) throw new Error(`a spec example names no command: ${example}`);
-  return discordExampleOf(spec, example);
-}
-
-function discordExampleOf(spec: SomeCommandSpec, example: string): string {
-  const [, ...words] = tokenize(example);
-  const read = readTextArgs(spec.args, words);
-  const bound = spec.bind(read.values, read.errors);
-  if (!bound.ok) throw new Error(`a spec example is not a valid command: ${example}`);
-  return [`/${COMMAND_NAME} ${spec.name}`, ...discordArgsText(spec.args, read.values)].join(' ');
+/** A command's examples (argument values in the spec) as typed in Discord: `/livestream list status:ERRORED per_page:5`. */
+export function discordExamples(spec: SomeCommandSpec): string[] {
+  return spec.examples.map((values) =>
+    [`/${COMMAND_NAME} ${spec.name}`, ...discordArgsText(spec.args, values)].join(' '),
+  );
 }
 
 /** One command's help in Discord's syntax: summary, usage, options, examples. */
@@ -46,7 +34,7 @@ export function discordCommandHelpReply(spec: SomeCommandSpec): Reply {
         : []),
       {
         label: 'Examples',
-        value: spec.examples.map((e) => discordExampleOf(spec, e)).join('\n'),
+        value: discordExamples(spec).join('\n'),
         format: 'code',
       },
     ],

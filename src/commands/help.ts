@@ -4,7 +4,12 @@
  */
 import { type Reply, reply } from '../reply.js';
 import { COMMAND_SPECS, type CommandName, type SomeCommandSpec, specFor } from './spec.js';
-import { textForm } from './text-grammar.js';
+import { formatTextArgs, textForm } from './text-grammar.js';
+
+/** A command's examples (argument values in the spec) as typed after `/livestream`: `list errored --per-page 5`. */
+export function textExamples(spec: SomeCommandSpec): string[] {
+  return spec.examples.map((values) => [spec.name, ...formatTextArgs(spec.args, values)].join(' '));
+}
 
 /** One command's help: summary, usage, each argument with its description, examples. */
 export function commandHelpReply(spec: SomeCommandSpec): Reply {
@@ -24,7 +29,13 @@ export function commandHelpReply(spec: SomeCommandSpec): Reply {
             },
           ]
         : []),
-      { label: 'Examples', value: spec.examples.map((e) => `/livestream ${e}`).join('\n'), format: 'code' },
+      {
+        label: 'Examples',
+        value: textExamples(spec)
+          .map((example) => `/livestream ${example}`)
+          .join('\n'),
+        format: 'code',
+      },
     ],
   });
 }

@@ -25,7 +25,7 @@ export {
 export { acceptValue, type ArgSpec, type ArgValueMap, type Choice, type RawValue, wordOf } from './args.js';
 export type { Command, CommandProblem, InputError } from './command.js';
 export { internalErrorReply, usageReply } from './describe-error.js';
-export { commandLine, commandText, tokenize } from './parse.js';
+export { commandLine, commandText } from './parse.js';
 export {
   type ArgValuesOf,
   COMMAND_SPECS,
@@ -35,6 +35,6 @@ export {
   type SomeCommandSpec,
   specFor,
 } from './spec.js';
-export { type Args, type ReadArgs, readTextArgs } from './text-grammar.js';
+export type { Args, ReadArgs } from './text-grammar.js';
 export type { ListQuery } from '../realtimekit/types.js';
 export { ISO_MAX_LENGTH } from '../realtimekit/validate.js';

@@ -28,8 +28,11 @@ export interface CommandDefinition<N extends string, A extends Args, C extends {
   details?: string;
   /** In order: the order of the text usage and of Discord's options. */
   args: A;
-  /** As typed after `/livestream`; help shows them, in Discord's syntax there. */
-  examples: readonly string[];
+  /**
+   * Argument values, as a command would get them: help writes each in its platform's syntax (the text
+   * grammar's `list errored --per-page 5`, Discord's `list status:ERRORED per_page:5`).
+   */
+  examples: readonly NoInfer<ArgValues<A>>[];
   /** A rule across arguments, checked once each is valid on its own. */
   check?: (values: ArgValues<A>) => InputError | null;
   toCommand: (values: ArgValues<A>) => C;
@@ -50,7 +53,7 @@ export interface CommandSpec<
   summary: string;
   details?: string;
   args: A;
-  examples: readonly string[];
+  examples: readonly ArgValues<A>[];
   /** The text usage, from the arguments: `status <livestream_id>`. */
   usage: string;
   /**
@@ -99,6 +102,9 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** A livestream id the examples use. */
+const EXAMPLE_LIVESTREAM_ID = '3fd739f4-3c41-456e-bfba-6ebd51e16d2d';
+
 const list = defineCommand({
   name: 'list',
   summary: 'List livestreams, newest first.',
@@ -138,7 +144,12 @@ const list = defineCommand({
     },
     exclude_meetings: { kind: 'boolean', flag: true, description: 'Leave out livestreams of meetings' },
   },
-  examples: ['list', 'list live', 'list errored --since 2026-11-01 --per-page 5', 'list --page 2 --sort asc'],
+  examples: [
+    {},
+    { status: 'LIVE' },
+    { status: 'ERRORED', since: '2026-11-01', per_page: 5 },
+    { page: 2, sort: 'ASC' },
+  ],
   check: ({ since, until }) =>
     since !== undefined && until !== undefined && isoInstant(since) > isoInstant(until)
       ? { kind: 'OutOfOrder', first: 'since', second: 'until' }
@@ -178,7 +189,7 @@ const create = defineCommand({
       description: 'A name for the livestream (optional)',
     },
   },
-  examples: ['create', 'create Friday town hall'],
+  examples: [{}, { name: 'Friday town hall' }],
   toCommand: ({ name }): { name: 'create'; livestreamName?: string } =>
     name ? { name: 'create', livestreamName: name } : { name: 'create' },
   toValues: ({ livestreamName }) => defined({ name: livestreamName }),
@@ -190,7 +201,7 @@ const status = defineCommand({
   args: {
     livestream_id: { kind: 'id', rule: ID_RULE, required: true, description: 'The livestream id' },
   },
-  examples: ['status 3fd739f4-3c41-456e-bfba-6ebd51e16d2d'],
+  examples: [{ livestream_id: EXAMPLE_LIVESTREAM_ID }],
   toCommand: ({ livestream_id }): { name: 'status'; livestreamId: string } => ({
     name: 'status',
     livestreamId: livestream_id,
@@ -211,7 +222,7 @@ const session = defineCommand({
       description: 'The livestream session id',
     },
   },
-  examples: ['session 5e1b2c3d-0000-4000-8000-000000000001'],
+  examples: [{ session_id: '5e1b2c3d-0000-4000-8000-000000000001' }],
   toCommand: ({ session_id }): { name: 'session'; sessionId: string } => ({
     name: 'session',
     sessionId: session_id,
@@ -225,7 +236,7 @@ const meeting = defineCommand({
   args: {
     meeting_id: { kind: 'id', rule: UUID_RULE, required: true, description: 'The meeting id (a UUID)' },
   },
-  examples: ['meeting 182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e'],
+  examples: [{ meeting_id: '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e' }],
   toCommand: ({ meeting_id }): { name: 'meeting'; meetingId: string } => ({
     name: 'meeting',
     meetingId: meeting_id,
@@ -254,7 +265,7 @@ const start = defineCommand({
       description: 'A name for the livestream (optional)',
     },
   },
-  examples: [`start ${EXAMPLE_MEETING_ID}`, `start ${EXAMPLE_MEETING_ID} Design review`],
+  examples: [{ meeting_id: EXAMPLE_MEETING_ID }, { meeting_id: EXAMPLE_MEETING_ID, name: 'Design review' }],
   toCommand: ({ meeting_id, name }): { name: 'start'; meetingId: string; livestreamName?: string } =>
     name
       ? { name: 'start', meetingId: meeting_id, livestreamName: name }
@@ -271,7 +282,7 @@ const stop = defineCommand({
     meeting_id: { kind: 'id', rule: UUID_RULE, required: true, description: 'The meeting id (a UUID)' },
     yes: { kind: 'boolean', flag: true, description: 'Stop it now: you have confirmed' },
   },
-  examples: [`stop ${EXAMPLE_MEETING_ID}`, `stop ${EXAMPLE_MEETING_ID} --yes`],
+  examples: [{ meeting_id: EXAMPLE_MEETING_ID }, { meeting_id: EXAMPLE_MEETING_ID, yes: true }],
   toCommand: ({ meeting_id, yes }): { name: 'stop'; meetingId: string; confirmed: boolean } => ({
     name: 'stop',
     meetingId: meeting_id,
@@ -288,10 +299,7 @@ const show = defineCommand({
     livestream_id: { kind: 'id', rule: ID_RULE, required: true, description: 'The livestream id' },
     page: { kind: 'integer', flag: true, range: PAGE_RANGE, description: 'Page of sessions, from 1' },
   },
-  examples: [
-    'show 3fd739f4-3c41-456e-bfba-6ebd51e16d2d',
-    'show 3fd739f4-3c41-456e-bfba-6ebd51e16d2d --page 2',
-  ],
+  examples: [{ livestream_id: EXAMPLE_LIVESTREAM_ID }, { livestream_id: EXAMPLE_LIVESTREAM_ID, page: 2 }],
   toCommand: ({ livestream_id, page }): { name: 'show'; livestreamId: string; pageNo?: number } =>
     page === undefined
       ? { name: 'show', livestreamId: livestream_id }
@@ -310,7 +318,7 @@ const stats = defineCommand({
       description: `Days to look back, ${STATS_DAYS_RANGE.min} to ${STATS_DAYS_RANGE.max} (default ${DEFAULT_STATS_DAYS})`,
     },
   },
-  examples: ['stats', 'stats 7'],
+  examples: [{}, { days: 7 }],
   toCommand: ({ days }): { name: 'stats'; days: number } => ({
     name: 'stats',
     days: days ?? DEFAULT_STATS_DAYS,
@@ -343,10 +351,10 @@ const subscribe = defineCommand({
     },
   },
   examples: [
-    'subscribe',
-    'subscribe errored',
-    'subscribe live 3fd739f4-3c41-456e-bfba-6ebd51e16d2d',
-    'subscribe live --mention @here',
+    {},
+    { events: ['errored'] },
+    { events: ['live'], livestream_id: [EXAMPLE_LIVESTREAM_ID] },
+    { events: ['live'], mention: '@here' },
   ],
   toCommand: ({
     events = [],
@@ -386,7 +394,7 @@ const unsubscribe = defineCommand({
       description: 'Only this livestream (default: every subscription in this channel)',
     },
   },
-  examples: ['unsubscribe', 'unsubscribe 3fd739f4-3c41-456e-bfba-6ebd51e16d2d'],
+  examples: [{}, { livestream_id: [EXAMPLE_LIVESTREAM_ID] }],
   toCommand: ({ livestream_id = [] }): { name: 'unsubscribe'; livestreamIds: string[] } => ({
     name: 'unsubscribe',
     livestreamIds: livestream_id,
@@ -399,7 +407,7 @@ const subscriptions = defineCommand({
   name: 'subscriptions',
   summary: 'Show what this channel is subscribed to, and any paused subscription with the reason.',
   args: {},
-  examples: ['subscriptions'],
+  examples: [{}],
   toCommand: (): { name: 'subscriptions' } => ({ name: 'subscriptions' }),
   toValues: () => ({}),
 });
@@ -410,7 +418,7 @@ const help = defineCommand({
   args: {
     command: { kind: 'command', names: commandNames, description: 'Show the details of one command' },
   },
-  examples: ['help', 'help list'],
+  examples: [{}, { command: 'list' }],
   // The grammar accepted only a command's name (see commandNames).
   toCommand: ({ command }): HelpCommand =>
     command ? { name: 'help', topic: command as CommandName } : { name: 'help' },
@@ -462,8 +470,9 @@ export function findSpec(name: string): AnyCommandSpec | undefined {
   return COMMAND_SPECS.find((spec) => spec.name === name);
 }
 
-export function specFor(name: CommandName): AnyCommandSpec {
+export function specFor<N extends CommandName>(name: N): Extract<AnyCommandSpec, { name: N }> {
   const spec = findSpec(name);
   if (!spec) throw new Error(`no spec for command ${name}`);
-  return spec;
+  // Found by its name.
+  return spec as Extract<AnyCommandSpec, { name: N }>;
 }

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { discordOptions, discordUsageOf, livestreamCommand } from '../../adapters/discord/commands.js';
-import { discordCommandHelpReply, discordExample } from '../../adapters/discord/help.js';
+import { discordCommandHelpReply, discordExamples } from '../../adapters/discord/help.js';
 import { commandFromOptions, type OptionValues, readOptions } from '../../adapters/discord/options.js';
 import type { ArgValueMap } from '../../src/commands/args.js';
 import { describeInputErrors } from '../../src/commands/describe-input.js';
-import { commandHelpReply } from '../../src/commands/help.js';
+import { commandHelpReply, textExamples } from '../../src/commands/help.js';
 import { formatCommandText, parseCommandText, tokenize } from '../../src/commands/parse.js';
 import type { CommandProblem } from '../../src/commands/problem.js';
 import {
@@ -33,7 +33,7 @@ const rehearse = defineCommand({
     days: { kind: 'integer', range: { min: 1, max: 90 }, description: 'Days to look back, 1 to 90' },
     name: { kind: 'text', rest: true, maxLength: NAME_RULE.maxLength, description: 'A name for it' },
   },
-  examples: [`rehearse ${MEETING}`, `rehearse ${MEETING} 7 Friday town hall`],
+  examples: [{ meeting_id: MEETING }, { meeting_id: MEETING, days: 7, name: 'Friday town hall' }],
   toCommand: ({
     meeting_id,
     days,
@@ -166,23 +166,39 @@ function discordOptionsOf(text: string): { subcommand: string; options: OptionVa
 }
 
 describe('every command of the registry', () => {
-  const examples = COMMAND_SPECS.flatMap((spec) =>
-    spec.examples.map((example) => [spec.name, example] as const),
+  const examples = COMMAND_SPECS.flatMap((spec: SomeCommandSpec) =>
+    spec.examples.map((values, index) => ({
+      name: spec.name,
+      values,
+      text: textExamples(spec)[index]!,
+      discord: discordExamples(spec)[index]!,
+      spec,
+    })),
   );
 
-  it.each(examples)('%s: the example %j means the same in text and in Discord', (name, example) => {
-    const text = parseCommandText(example);
-    if (!text.ok) throw new Error(describeInputErrors(text).join(' '));
-    expect(text.command.name).toBe(name);
+  it.each(examples)(
+    '$name: the example $text is valid, and means the same in text and in Discord ($discord)',
+    ({ name, values, text: typed, discord: picked, spec }) => {
+      // Valid as given: the values a command gets.
+      const bound = spec.bind(values, []);
+      if (!bound.ok)
+        throw new Error(
+          describeInputErrors({ surface: 'text', command: name, errors: bound.errors, usage: '' }).join(' '),
+        );
 
-    const discord = commandFromOptions(discordOptionsOf(discordExample(example)));
-    if (!discord.ok) throw new Error(describeInputErrors(discord).join(' '));
-    // A role picked in Discord stands for the text's `--mention @here`: both mention someone.
-    const { mention: textMention, ...textRest } = text.command as { mention?: string };
-    const { mention: discordMention, ...discordRest } = discord.command as { mention?: string };
-    expect(discordRest).toEqual(textRest);
-    expect(discordMention === undefined).toBe(textMention === undefined);
-  });
+      const text = parseCommandText(typed);
+      if (!text.ok) throw new Error(describeInputErrors(text).join(' '));
+      expect(text.command).toEqual(bound.command);
+
+      const discord = commandFromOptions(discordOptionsOf(picked));
+      if (!discord.ok) throw new Error(describeInputErrors(discord).join(' '));
+      // A role picked in Discord stands for the text's `--mention @here`: both mention someone.
+      const { mention: textMention, ...textRest } = text.command as { mention?: string };
+      const { mention: discordMention, ...discordRest } = discord.command as { mention?: string };
+      expect(discordRest).toEqual(textRest);
+      expect(discordMention === undefined).toBe(textMention === undefined);
+    },
+  );
 
   it('writes argument values back as text that reads the same', () => {
     const values: ArgValuesOf<'list'> = {

@@ -7,7 +7,7 @@ import {
   discordUsage,
   livestreamCommand,
 } from '../../adapters/discord/commands.js';
-import { discordExample, discordHelpReply } from '../../adapters/discord/help.js';
+import { discordExamples, discordHelpReply } from '../../adapters/discord/help.js';
 import { commandFromOptions, type OptionValues } from '../../adapters/discord/options.js';
 import { usageReply } from '../../src/commands/describe-error.js';
 import { describeInputErrors } from '../../src/commands/describe-input.js';
@@ -238,16 +238,18 @@ describe('Discord syntax for hints and help', () => {
     );
   });
 
-  it('turns every COMMAND_SPECS example of a Discord subcommand into Discord syntax', () => {
+  it('writes every COMMAND_SPECS example of a Discord subcommand in Discord syntax', () => {
     for (const name of DISCORD_SUBCOMMANDS) {
-      for (const example of specFor(name).examples) {
-        const text = discordExample(example);
+      for (const text of discordExamples(specFor(name))) {
         expect(text.startsWith(`/livestream ${name}`)).toBe(true);
         expect(text).not.toContain('--');
       }
     }
-    expect(discordExample('list errored --since 2026-11-01 --per-page 5')).toBe(
+    expect(discordExamples(specFor('list'))).toContain(
       '/livestream list status:ERRORED per_page:5 since:2026-11-01',
+    );
+    expect(discordExamples(specFor('subscribe'))).toContain(
+      '/livestream subscribe events:live mention:@role',
     );
   });
 
@@ -258,5 +260,13 @@ describe('Discord syntax for hints and help', () => {
     const topic = discordHelpReply('list');
     expect(topic.fields.map((f) => f.label)).toEqual(['Usage', 'Options', 'Examples']);
     expect(topic.fields[1]?.value).toContain('per_page: Livestreams per page, 1 to 100');
+    expect(topic.fields[2]?.value).toBe(
+      [
+        '/livestream list',
+        '/livestream list status:LIVE',
+        '/livestream list status:ERRORED per_page:5 since:2026-11-01',
+        '/livestream list page:2 sort:asc',
+      ].join('\n'),
+    );
   });
 });

@@ -3,6 +3,7 @@
  * slash commands in, answers out through the response_url, RealtimeKit played by the emulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textExamples } from '../../src/commands/help.js';
 import { COMMAND_SPECS } from '../../src/commands/spec.js';
 import { reply } from '../../src/reply.js';
 import { blocksText, type SlackHarness, startSlackHarness } from '../fakes/slack-harness.js';
@@ -135,7 +136,7 @@ describe('every subcommand answers through respond()', () => {
 
   it('every example in the grammar gets an answer', async () => {
     for (const spec of COMMAND_SPECS) {
-      const example = spec.examples[0] ?? spec.name;
+      const example = textExamples(spec)[0] ?? spec.name;
       if (spec.name === 'stats') {
         // Its chart is shared in the channel as a file (adapters/slack/upload.ts), not by response_url.
         await h.command(example);

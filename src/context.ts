@@ -28,6 +28,11 @@ export interface RequestContext {
    * behalf that they could not make; absent: the platform set no limit.
    */
   canMention?: (mention: string) => boolean;
+  /**
+   * What it takes to make a mention `canMention` refuses, in the platform's words (Discord: "…needs the
+   * Mention Everyone permission…"), for the refusal to say; the core knows no platform's rule.
+   */
+  mentionRight?: string;
 }
 
 /** Who may run livestreams on a platform, as its adapter is configured. */

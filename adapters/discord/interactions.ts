@@ -94,6 +94,10 @@ export function operatorContext({
  * from the interaction (a Role option carries it, resolved) or the guild's role cache; a role known to
  * neither counts as not mentionable. Forms other than those `mentionOf` (render.ts) pings are text.
  */
+/** Discord's rule for a refused mention, as the refusal says it (see `canMention`). */
+export const DISCORD_MENTION_RIGHT =
+  'Pinging @everyone, @here or a role that is not mentionable needs the Mention Everyone permission in this channel.';
+
 export function canMention(
   interaction: Pick<ChatInputCommandInteraction, 'memberPermissions' | 'options' | 'guild'>,
 ): (mention: string) => boolean {
@@ -251,6 +255,7 @@ export async function handleInteraction({
     // Discord's own time of the command (from its snowflake id), not when this process got to it.
     issuedAt: interaction.createdTimestamp,
     canMention: canMention(interaction),
+    mentionRight: DISCORD_MENTION_RIGHT,
   };
   const pending = core.replyToCommand(command, context).catch((error: unknown) => {
     logged.error('the core failed a Discord command', { error });

@@ -25,7 +25,7 @@ import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
 import type { Claims } from './claims.js';
-import { canMention, operatorContext, responseFor } from './command.js';
+import { canMention, operatorContext, responseFor, SLACK_MENTION_RIGHT } from './command.js';
 
 export interface ActionListenerDeps {
   core: Core;
@@ -74,6 +74,7 @@ export function createActionListener(deps: ActionListenerDeps): (args: ActionArg
       userId,
       canManage: managers.length === 0 || managers.includes(userId),
       canMention: canMention({ managers, userId }),
+      mentionRight: SLACK_MENTION_RIGHT,
       ...operatorContext({ managers, operators, userId }),
     };
     // A double click on Stop: the first one runs, the second is told so.

@@ -34,6 +34,10 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
  * the whole channel or a user group (@channel, @here, @everyone, <!subteam^…>); a user mention, or text
  * that pings nobody, anyone may. Without the setting, everyone manages subscriptions, pings included.
  */
+/** Slack's rule for a refused mention, as the refusal says it (see `canMention`). */
+export const SLACK_MENTION_RIGHT =
+  'Only subscription managers (the people the bot’s admin named) may make posts ping @channel, @here, @everyone or a user group.';
+
 export function canMention(args: {
   managers: readonly string[];
   userId: string;
@@ -89,6 +93,7 @@ export function createCommandListener(deps: CommandListenerDeps): (args: Command
       userId: command.user_id,
       canManage: managers.length === 0 || managers.includes(command.user_id),
       canMention: canMention({ managers, userId: command.user_id }),
+      mentionRight: SLACK_MENTION_RIGHT,
       ...operatorContext({ managers, operators, userId: command.user_id }),
     };
     let answer: Reply;

@@ -179,7 +179,7 @@ async function subscribe(args: {
   const { command, ids, context, channel, store, client, settings } = args;
   const mention = command.mention?.trim() || null;
   if (mention !== null && context.canMention && !context.canMention(mention)) {
-    return problem('Not allowed to ping that', mentionRefusal(context.platform, mention));
+    return problem('Not allowed to ping that', mentionRefusal(mention, context.mentionRight));
   }
   const targets: (string | null)[] = ids.length > 0 ? ids : [null];
   const planArgs = {
@@ -263,13 +263,8 @@ function unsubscribe(args: { ids: string[]; channel: ChannelRef; store: NotifySt
   });
 }
 
-function mentionRefusal(platform: Platform, mention: string): string {
-  const right =
-    platform === 'discord'
-      ? 'Pinging @everyone, @here or a role that is not mentionable needs the Mention Everyone permission in this channel.'
-      : platform === 'slack'
-        ? 'Only subscription managers (the people the bot’s admin named) may make posts ping @channel, @here, @everyone or a user group.'
-        : 'This platform does not let you make that ping.';
+/** The refusal of a mention the person could not make; what it takes is in the adapter's words. */
+function mentionRefusal(mention: string, right = 'This platform does not let you make that ping.'): string {
   return `Posts here would ping ${mention}, which you cannot ping yourself. ${right} Nothing was changed: subscribe without the mention, or ask someone who may.`;
 }
 

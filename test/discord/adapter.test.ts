@@ -300,6 +300,8 @@ describe('Discord adapter, guild-scoped, against fake Discord and the RealtimeKi
       // Discord's time of the command, read from its snowflake id.
       issuedAt: SnowflakeUtil.timestampFrom(interaction.id),
       canMention: expect.any(Function),
+      // Discord's rule for a refused ping, in Discord's words: the core names none.
+      mentionRight: expect.stringContaining('Mention Everyone permission'),
     });
     expect(h.contexts.slice(before)).toEqual([
       context(false, plain),

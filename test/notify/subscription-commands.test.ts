@@ -269,7 +269,11 @@ describe('bounded work per command', () => {
 
 describe('who may make the bot ping', () => {
   it('a mention the person could not make is refused, naming it and the right it needs', async () => {
-    const context = slack({ platform: 'discord', canMention: (m) => m !== '<@&1234567890123456789>' });
+    const context = slack({
+      platform: 'discord',
+      canMention: (m) => m !== '<@&1234567890123456789>',
+      mentionRight: 'Pinging a role that is not mentionable needs the Mention Everyone permission.',
+    });
     const answer = await core().replyToCommand(
       {
         name: 'subscribe',
@@ -298,13 +302,14 @@ describe('who may make the bot ping', () => {
     expect(allowed.title).toBe('Subscribed');
   });
 
-  it('Slack: the refusal names subscription managers', async () => {
+  it('the right is said in the adapter’s words: the core names no platform’s rule', async () => {
     const answer = await core().replyToText(
       'subscribe --mention @channel',
-      slack({ canMention: (m) => m !== '@channel' }),
+      slack({ canMention: (m) => m !== '@channel', mentionRight: 'Only the stream crew may ping @channel.' }),
     );
     expect(text(answer)).toContain('@channel');
-    expect(text(answer)).toMatch(/subscription managers/);
+    expect(text(answer)).toContain('Only the stream crew may ping @channel.');
+    expect(text(answer)).not.toMatch(/subscription managers|Mention Everyone/);
     expect(store.subscriptions()).toEqual([]);
   });
 });

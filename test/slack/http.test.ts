@@ -162,6 +162,8 @@ describe('context handed to the core', () => {
       userId: 'U0HUMAN',
       canManage: false,
       canMention: expect.any(Function),
+      // Slack's rule for a refused ping, in Slack's words: the core names none.
+      mentionRight: expect.stringContaining('Only subscription managers'),
       // Operators default to the subscription managers.
       canOperate: false,
       operators: {

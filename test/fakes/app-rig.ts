@@ -1,8 +1,8 @@
 /**
  * The whole app as `npm start` wires it (`startApp`), for the tests that run it end to end: the emulator
  * as the RealtimeKit API, a platform's fake (the fake Slack Web API with a response_url recorder, or the
- * fake Discord), a temporary DATA_DIR, and a recording logger with `waitForLog`. Each test file keeps
- * its own scenario and assertions; the rig only builds and tears down the parts.
+ * fake Discord, or both at once), a temporary DATA_DIR, and a recording logger with `waitForLog`. Each
+ * test file keeps its own scenario and assertions; the rig only builds and tears down the parts.
  *
  *   const rig = await createSlackAppRig({ seed: 17 });
  *   const started = await rig.start({ notify: { pollIntervalSeconds: 0.05 } });
@@ -87,6 +87,13 @@ export interface DiscordAppRig extends AppRig<StartedApp> {
   readonly discord: FakeDiscord;
 }
 
+/** Slack and Discord configured together in one app, as a bot serving both runs. */
+export interface SlackAndDiscordAppRig extends AppRig<StartedSlackApp> {
+  readonly slackApi: FakeSlackWebApi;
+  readonly responses: ResponseRecorder;
+  readonly discord: FakeDiscord;
+}
+
 /** An answer at a response_url as one text: its `text` and the text of its blocks. */
 export function answerText(answer: RecordedResponse): string {
   return `${String(answer.body.text)}\n${blocksText(answer.body.blocks)}`;
@@ -100,39 +107,14 @@ export async function createSlackAppRig(options: { seed: number }): Promise<Slac
     secrets: [RIG_SLACK_BOT_TOKEN, RIG_SLACK_SIGNING_SECRET],
     closeFakes: () => Promise.all([slackApi.close(), responses.close()]),
   });
-  let commands = 0;
+  const withSlash = slashSender(responses);
   return {
     ...base.rig,
     slackApi,
     responses,
     async start(startOptions = {}) {
-      const slack: SlackConfig = {
-        botToken: RIG_SLACK_BOT_TOKEN,
-        signingSecret: RIG_SLACK_SIGNING_SECRET,
-        appToken: null,
-        apiUrl: slackApi.apiUrl,
-        port: 0,
-        notifyChannel: null,
-        managers: [],
-        ...startOptions.slack,
-      };
-      const started = await base.start({ slack, discord: null }, startOptions);
-      const eventsUrl = `http://127.0.0.1:${String((await started.waitForLog('Slack adapter started')).port)}/slack/events`;
-      return {
-        ...started,
-        eventsUrl,
-        async slash(text, fields = {}) {
-          commands += 1;
-          const id = `rig-${commands}`;
-          const sent = await sendSlashCommand({
-            url: eventsUrl,
-            signingSecret: RIG_SLACK_SIGNING_SECRET,
-            fields: { response_url: responses.urlFor(id), trigger_id: `trigger-${id}`, ...fields, text },
-          });
-          expect(sent.status).toBe(200);
-          return responses.next(id);
-        },
-      };
+      const slack = slackSettings(slackApi, startOptions);
+      return withSlash(await base.start({ slack, discord: null }, startOptions));
     },
   };
 }
@@ -151,17 +133,92 @@ export async function createDiscordAppRig(options: {
     ...base.rig,
     discord,
     start(startOptions = {}) {
-      const settings: DiscordConfig = {
-        botToken: RIG_DISCORD_BOT_TOKEN,
-        applicationId: options.discord.applicationId,
-        guildId: options.discord.guilds?.[0]?.id ?? null,
-        apiUrl: discord.restUrl,
-        notifyChannel: null,
-        managerRoles: [],
-        ...startOptions.discord,
-      };
+      const settings = discordSettings(discord, options.discord, startOptions);
       return base.start({ slack: null, discord: settings }, startOptions);
     },
+  };
+}
+
+/** Both platforms in one app: Slack in HTTP mode against its fake, Discord against its fake. */
+export async function createSlackAndDiscordAppRig(options: {
+  seed: number;
+  discord: FakeDiscordOptions;
+}): Promise<SlackAndDiscordAppRig> {
+  const slackApi = await startFakeSlackWebApi();
+  const responses = await startResponseRecorder();
+  const discord = await startFakeDiscord(options.discord);
+  const base = await createBase({
+    seed: options.seed,
+    secrets: [RIG_SLACK_BOT_TOKEN, RIG_SLACK_SIGNING_SECRET, RIG_DISCORD_BOT_TOKEN],
+    closeFakes: () => Promise.all([slackApi.close(), responses.close(), discord.close()]),
+  });
+  const withSlash = slashSender(responses);
+  return {
+    ...base.rig,
+    slackApi,
+    responses,
+    discord,
+    async start(startOptions = {}) {
+      const platforms = {
+        slack: slackSettings(slackApi, startOptions),
+        discord: discordSettings(discord, options.discord, startOptions),
+      };
+      return withSlash(await base.start(platforms, startOptions));
+    },
+  };
+}
+
+/** The rig's Slack: HTTP mode on a free port, against the fake Web API, under the test's settings. */
+function slackSettings(slackApi: FakeSlackWebApi, options: AppStartOptions): SlackConfig {
+  return {
+    botToken: RIG_SLACK_BOT_TOKEN,
+    signingSecret: RIG_SLACK_SIGNING_SECRET,
+    appToken: null,
+    apiUrl: slackApi.apiUrl,
+    port: 0,
+    notifyChannel: null,
+    managers: [],
+    ...options.slack,
+  };
+}
+
+/** The rig's Discord: the fake's application and first guild, under the test's settings. */
+function discordSettings(
+  discord: FakeDiscord,
+  fake: FakeDiscordOptions,
+  options: AppStartOptions,
+): DiscordConfig {
+  return {
+    botToken: RIG_DISCORD_BOT_TOKEN,
+    applicationId: fake.applicationId,
+    guildId: fake.guilds?.[0]?.id ?? null,
+    apiUrl: discord.restUrl,
+    notifyChannel: null,
+    managerRoles: [],
+    ...options.discord,
+  };
+}
+
+/** A started app with Slack on, given `slash`: signed slash commands, answers read at their response_url. */
+function slashSender(responses: ResponseRecorder): (started: StartedApp) => Promise<StartedSlackApp> {
+  let commands = 0;
+  return async (started) => {
+    const eventsUrl = `http://127.0.0.1:${String((await started.waitForLog('Slack adapter started')).port)}/slack/events`;
+    return {
+      ...started,
+      eventsUrl,
+      async slash(text, fields = {}) {
+        commands += 1;
+        const id = `rig-${commands}`;
+        const sent = await sendSlashCommand({
+          url: eventsUrl,
+          signingSecret: RIG_SLACK_SIGNING_SECRET,
+          fields: { response_url: responses.urlFor(id), trigger_id: `trigger-${id}`, ...fields, text },
+        });
+        expect(sent.status).toBe(200);
+        return responses.next(id);
+      },
+    };
   };
 }
 

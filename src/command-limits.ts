@@ -1,15 +1,14 @@
 /**
  * Whether a command may run now: per-person limits (a token bucket per platform and user id), a stricter
- * one on `create`, and room in the token's shared request budget (see notify/budget.ts). A refusal is a
+ * one on commands that make a livestream (`create`, `start`), and room in the token's shared request
+ * budget (see notify/budget.ts). What a command costs comes from its spec (CommandCost). A refusal is a
  * value with a kind; describe-error.ts turns it into words.
  *
  * Only commands that may call the RealtimeKit API count: help, bad input and the local subscription
  * commands cost Cloudflare nothing and are never held back.
  */
-import type { Command } from './commands/command.js';
 import type { RequestContext } from './context.js';
 import type { RequestBudget } from './notify/budget.js';
-import { DEFAULT_SUBSCRIPTION_LIMITS } from './notify/subscription-limits.js';
 import { type Rate, RateLimiter } from './rate-limit.js';
 import { DEFAULT_CLIENT_OPTIONS } from './realtimekit/client.js';
 
@@ -18,6 +17,14 @@ export type CommandRefusal =
   | { kind: 'SlowDown'; limit: 'commands' | 'creates'; rate: Rate; retryAfterMs: number }
   /** The token's budget has no room for this command now. */
   | { kind: 'NearRequestLimit'; retryAfterMs: number };
+
+/** What one command may cost, as its spec says (spec.ts: `apiCalls`, `makesLivestream`). */
+export interface CommandCost {
+  /** The most RealtimeKit calls it makes, retries aside; 0: never held back. */
+  apiCalls: number;
+  /** It counts against the stricter limit on making livestreams too. */
+  makesLivestream: boolean;
+}
 
 /** Let through (call `done` when the command has finished), or refused with the reason. */
 export type Admission = { ok: true; done: () => void } | { ok: false; refusal: CommandRefusal };
@@ -55,13 +62,13 @@ export class CommandLimits {
   }
 
   /** `now`: monotonic milliseconds. Takes from the person's allowance only when the command runs. */
-  admit(command: Command, context: RequestContext, now: number): Admission {
-    const calls = apiCallsOf(command);
+  admit(cost: CommandCost, context: RequestContext, now: number): Admission {
+    const calls = cost.apiCalls;
     if (calls === 0) return { ok: true, done: () => {} };
     const person = `${context.platform}:${context.userId}`;
 
     const commandsWait = this.perPerson.waitMs(person, now);
-    const makes = makesLivestream(command);
+    const makes = cost.makesLivestream;
     const createsWait = makes ? this.creates.waitMs(person, now) : 0;
     if (commandsWait > 0 || createsWait > 0) {
       const byCreates = createsWait >= commandsWait;
@@ -76,54 +83,21 @@ export class CommandLimits {
       };
     }
 
-    const cost = calls * this.attemptsPerRequest;
-    const budgetWait = this.budget.commandWaitMs(this.reserved + cost, now);
+    const requests = calls * this.attemptsPerRequest;
+    const budgetWait = this.budget.commandWaitMs(this.reserved + requests, now);
     if (budgetWait > 0) return { ok: false, refusal: { kind: 'NearRequestLimit', retryAfterMs: budgetWait } };
 
     this.perPerson.take(person, now);
     if (makes) this.creates.take(person, now);
-    this.reserved += cost;
+    this.reserved += requests;
     let released = false;
     return {
       ok: true,
       done: () => {
         if (released) return;
         released = true;
-        this.reserved -= cost;
+        this.reserved -= requests;
       },
     };
-  }
-}
-
-/** `create` and `start` both make a livestream (with a stream key): both count against `creates`. */
-function makesLivestream(command: Command): boolean {
-  return command.name === 'create' || command.name === 'start';
-}
-
-/** The most RealtimeKit calls a command may make (0: it never calls the API). */
-function apiCallsOf(command: Command): number {
-  switch (command.name) {
-    case 'list':
-    case 'create':
-    case 'status':
-    case 'session':
-    case 'meeting':
-    case 'show':
-    case 'start':
-      return 1;
-    case 'stop':
-      // The livestream and its session, to name them, then the stop.
-      return 3;
-    case 'stats':
-      // The totals and the days.
-      return 2;
-    case 'subscribe':
-      // Ids are checked against the API, a bounded number of list pages.
-      // One lookup per id the poller does not watch (at most the per-command cap).
-      return Math.min(command.livestreamIds.length, DEFAULT_SUBSCRIPTION_LIMITS.maxIdsPerCommand);
-    case 'help':
-    case 'unsubscribe':
-    case 'subscriptions':
-      return 0;
   }
 }

@@ -13,24 +13,20 @@
 import { type CommandAction, type Reply, reply } from '../reply.js';
 import type { Command } from './command.js';
 import { commandText, parseCommandText } from './parse.js';
+import { type SomeCommandSpec, specFor } from './spec.js';
 
 export const BUTTON_ID_VERSION = 'v1';
 /** Discord's custom_id limit; Slack's button value allows 2,000, so Discord's decides for both. */
 export const MAX_BUTTON_ID_LENGTH = 100;
 
-/** What a button may run: reads, and the stop (whose unconfirmed form only asks). */
-const BUTTON_COMMANDS: ReadonlySet<Command['name']> = new Set([
-  'list',
-  'show',
-  'status',
-  'session',
-  'meeting',
-  'stop',
-]);
+/** What a button may run: the commands whose spec says so (reads, and stop, whose unconfirmed form only asks). */
+function buttonable(command: Command): boolean {
+  return specFor(command.name).buttonable;
+}
 
 /** The id a button carries for this action, or null when it cannot carry one (too long, not a button command). */
 export function encodeButton(action: Pick<CommandAction, 'command' | 'inPlace'>): string | null {
-  if (!BUTTON_COMMANDS.has(action.command.name)) return null;
+  if (!buttonable(action.command)) return null;
   const text = commandText(action.command);
   const id = `${BUTTON_ID_VERSION}:${action.inPlace ? 'p' : 'n'}:${text}`;
   return id.length <= MAX_BUTTON_ID_LENGTH ? id : null;
@@ -51,7 +47,7 @@ export function decodeButton(id: string): DecodedButton {
   const [, version, mode, text] = match;
   if (`v${version}` !== BUTTON_ID_VERSION) return { ok: false, reason: 'version' };
   const parsed = parseCommandText(text!);
-  if (!parsed.ok || !BUTTON_COMMANDS.has(parsed.command.name)) return { ok: false, reason: 'invalid' };
+  if (!parsed.ok || !buttonable(parsed.command)) return { ok: false, reason: 'invalid' };
   // Only the exact form this version writes: no extra words, quotes or flags smuggled in.
   if (commandText(parsed.command) !== text) return { ok: false, reason: 'invalid' };
   return { ok: true, command: parsed.command, inPlace: mode === 'p', text: text! };
@@ -78,9 +74,10 @@ export function alreadyClickedReply(): Reply {
   });
 }
 
-/** Clicks that change what everyone sees: a double click runs them once. */
+/** Clicks that change what everyone sees (their spec says which): a double click runs them once. */
 export function changesSharedState(command: Command): boolean {
-  return command.name === 'stop' && command.confirmed;
+  const spec: SomeCommandSpec = specFor(command.name);
+  return spec.changesSharedState(command);
 }
 
 export interface ClickGuard {

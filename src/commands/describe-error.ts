@@ -7,6 +7,7 @@ import { type Reply, type ReplyField, reply } from '../reply.js';
 import type { NotOperator } from './authorize.js';
 import { describeInputErrors } from './describe-input.js';
 import type { CommandProblem } from './problem.js';
+import type { SomeCommandSpec } from './spec.js';
 
 /** What the failed call was about, so "not found" can say what was not found. */
 export type ErrorSubject =
@@ -220,12 +221,15 @@ export function notOperatorReply(refusal: NotOperator): Reply {
   });
 }
 
-/** Bad input: every problem with it, and the usage that would have been right. */
-export function usageReply(problem: CommandProblem): Reply {
+/**
+ * Bad input: every problem with it, and the usage that would have been right. `spec`: the command's
+ * own, found by name unless given (a command outside the registry).
+ */
+export function usageReply(problem: CommandProblem, spec?: SomeCommandSpec): Reply {
   return reply({
     title: 'That command is not quite right',
     tone: 'error',
-    text: describeInputErrors(problem).join('\n'),
+    text: describeInputErrors(problem, spec).join('\n'),
     fields: [{ label: 'Usage', value: `/livestream ${problem.usage}`, format: 'code' }],
     footer: helpHint(problem),
     visibility: 'requester',

@@ -1,6 +1,6 @@
 /**
- * Runs a parsed Command against the RealtimeKit client and returns a Reply. Knows no platform.
- * Every failure becomes a reply through describe-error.ts; nothing here throws.
+ * The commands the RealtimeKit API answers: each runs a parsed Command against the client and returns a
+ * Reply. Knows no platform. Every failure becomes a reply through describe-error.ts; nothing here throws.
  */
 import { livestreamName } from '../livestream-name.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -30,120 +30,121 @@ import { durationBetween, formatSeconds } from './format.js';
 
 export { helpReply } from './help.js';
 
+/** What a handler runs with. */
 export interface HandlerDeps {
   client: RealtimeKitClient;
   log?: Logger;
   /** "Live for" is measured on its wall clock; default the system clock. */
   clock?: Clock;
+  /** Who asked: the answers that say who changed something (start, stop) name them. */
+  context?: RequestContext;
 }
 
-/** Commands answered by the RealtimeKit API (the rest are help and subscriptions). */
-export type ApiCommand = Extract<
-  Command,
-  { name: 'list' | 'create' | 'status' | 'session' | 'meeting' | 'show' | 'start' | 'stop' | 'stats' }
->;
+type CommandNamed<N extends Command['name']> = Extract<Command, { name: N }>;
 
-/** Commands that run a meeting's livestream: the answer names who did it, and "live for" needs the time. */
-type MeetingCommand = Extract<ApiCommand, { name: 'start' | 'stop' }>;
-
-function isMeetingCommand(command: ApiCommand): command is MeetingCommand {
-  return command.name === 'start' || command.name === 'stop';
-}
-
-/** `context`: who asked, for the answers that say who changed something (start, stop). */
-export async function handleCommand(
-  command: ApiCommand,
+/** Runs one command and answers; never throws. */
+export type ApiHandler<N extends Command['name']> = (
+  command: CommandNamed<N>,
   deps: HandlerDeps,
-  context?: RequestContext,
-): Promise<Reply> {
-  const subject = subjectOf(command);
-  try {
-    if (isMeetingCommand(command)) return await runMeetingCommand(command, deps, context);
-    if (command.name === 'stats')
-      return await statsReply(command.days, {
-        client: deps.client,
-        nowMs: (deps.clock ?? systemClock).now(),
-      });
-    return await run(command, deps.client, deps.log);
-  } catch (error) {
-    if (!isRealtimeKitError(error))
-      deps.log?.error('command failed unexpectedly', { command: command.name, error });
-    else
-      deps.log?.info('command got an API error', {
-        command: command.name,
-        kind: error.kind,
-        status: error.status,
-      });
-    return errorReply(error, subject);
-  }
+) => Promise<Reply>;
+
+/**
+ * A command the RealtimeKit API answers: a failure becomes the error reply about `subject` (what a
+ * "not found" was about), logged as the API's answer or, when it is not one, as a fault of ours.
+ */
+function answeredByApi<N extends Command['name']>(
+  subject: (command: CommandNamed<N>) => ErrorSubject,
+  answer: (command: CommandNamed<N>, deps: HandlerDeps) => Promise<Reply>,
+): ApiHandler<N> {
+  return async (command, deps) => {
+    try {
+      return await answer(command, deps);
+    } catch (error) {
+      if (!isRealtimeKitError(error))
+        deps.log?.error('command failed unexpectedly', { command: command.name, error });
+      else
+        deps.log?.info('command got an API error', {
+          command: command.name,
+          kind: error.kind,
+          status: error.status,
+        });
+      return errorReply(error, subject(command));
+    }
+  };
 }
 
-function subjectOf(command: ApiCommand): ErrorSubject {
-  switch (command.name) {
-    case 'list':
-      return { kind: 'list' };
-    case 'create':
-      return { kind: 'create' };
-    case 'status':
-      return { kind: 'livestream-session', livestreamId: command.livestreamId };
-    case 'session':
-      return { kind: 'session', sessionId: command.sessionId };
-    case 'meeting':
-      return { kind: 'meeting', meetingId: command.meetingId };
-    case 'show':
-      return { kind: 'livestream', livestreamId: command.livestreamId };
-    case 'start':
-      return { kind: 'meeting-start', meetingId: command.meetingId };
-    case 'stop':
-      return { kind: 'meeting-stop', meetingId: command.meetingId };
-    case 'stats':
-      // App-wide, like a list: a 404 means the app itself was not found.
-      return { kind: 'list' };
-  }
+/** The handler of each command the RealtimeKit API answers (registry.ts pairs each with its spec). */
+export const API_HANDLERS = {
+  list: answeredByApi<'list'>(
+    () => ({ kind: 'list' }),
+    (command, { client }) => listReply(command, client),
+  ),
+  create: answeredByApi<'create'>(
+    () => ({ kind: 'create' }),
+    async (command, { client }) =>
+      createdReply(
+        await client.createLivestream(command.livestreamName ? { name: command.livestreamName } : {}),
+      ),
+  ),
+  status: answeredByApi<'status'>(
+    ({ livestreamId }) => ({ kind: 'livestream-session', livestreamId }),
+    (command, { client, log }) => statusReply(command.livestreamId, client, log),
+  ),
+  session: answeredByApi<'session'>(
+    ({ sessionId }) => ({ kind: 'session', sessionId }),
+    (command, { client }) => sessionReply(command.sessionId, client),
+  ),
+  meeting: answeredByApi<'meeting'>(
+    ({ meetingId }) => ({ kind: 'meeting', meetingId }),
+    (command, { client }) => meetingReply(command.meetingId, client),
+  ),
+  show: answeredByApi<'show'>(
+    ({ livestreamId }) => ({ kind: 'livestream', livestreamId }),
+    (command, { client }) => showReply(command, client),
+  ),
+  start: answeredByApi<'start'>(
+    ({ meetingId }) => ({ kind: 'meeting-start', meetingId }),
+    (command, deps) => startLivestream(command, deps),
+  ),
+  stop: answeredByApi<'stop'>(
+    ({ meetingId }) => ({ kind: 'meeting-stop', meetingId }),
+    (command, deps) => {
+      const now = (deps.clock ?? systemClock).now();
+      return command.confirmed
+        ? stopNow(command.meetingId, deps, now, deps.context)
+        : stopPrompt(command.meetingId, deps.client, now, deps.context);
+    },
+  ),
+  stats: answeredByApi<'stats'>(
+    // App-wide, like a list: a 404 means the app itself was not found.
+    () => ({ kind: 'list' }),
+    (command, { client, clock }) => statsReply(command.days, { client, nowMs: (clock ?? systemClock).now() }),
+  ),
+} satisfies { [N in Command['name']]?: ApiHandler<N> };
+
+async function sessionReply(sessionId: string, client: RealtimeKitClient): Promise<Reply> {
+  const session = await client.getLivestreamSession(sessionId);
+  return reply({
+    title: 'Livestream session',
+    tone: session.errMessage ? 'errored' : session.stoppedTime ? 'idle' : 'live',
+    fields: [
+      ...(session.livestreamId
+        ? [{ label: 'Livestream ID', value: session.livestreamId, format: 'code' as const }]
+        : []),
+      ...sessionFields(session),
+    ],
+  });
 }
 
-async function run(
-  command: Exclude<ApiCommand, MeetingCommand | { name: 'stats' }>,
-  client: RealtimeKitClient,
-  log?: Logger,
-): Promise<Reply> {
-  switch (command.name) {
-    case 'list':
-      return listReply(command, client);
-    case 'create': {
-      const created = await client.createLivestream(
-        command.livestreamName ? { name: command.livestreamName } : {},
-      );
-      return createdReply(created);
-    }
-    case 'status':
-      return statusReply(command.livestreamId, client, log);
-    case 'session': {
-      const session = await client.getLivestreamSession(command.sessionId);
-      return reply({
-        title: 'Livestream session',
-        tone: session.errMessage ? 'errored' : session.stoppedTime ? 'idle' : 'live',
-        fields: [
-          ...(session.livestreamId
-            ? [{ label: 'Livestream ID', value: session.livestreamId, format: 'code' as const }]
-            : []),
-          ...sessionFields(session),
-        ],
-      });
-    }
-    case 'show':
-      return showReply(command, client);
-    case 'meeting': {
-      const livestream = await client.getMeetingActiveLivestream(command.meetingId);
-      return reply({
-        title: `Active livestream of meeting ${command.meetingId}`,
-        tone: statusBadge(livestream.status, livestream.rawStatus).tone,
-        badge: statusBadge(livestream.status, livestream.rawStatus),
-        fields: livestreamFields(livestream),
-        links: livestream.playbackUrl ? [{ label: 'Watch', url: livestream.playbackUrl }] : [],
-      });
-    }
-  }
+async function meetingReply(meetingId: string, client: RealtimeKitClient): Promise<Reply> {
+  const livestream = await client.getMeetingActiveLivestream(meetingId);
+  return reply({
+    title: `Active livestream of meeting ${meetingId}`,
+    tone: statusBadge(livestream.status, livestream.rawStatus).tone,
+    badge: statusBadge(livestream.status, livestream.rawStatus),
+    fields: livestreamFields(livestream),
+    links: livestream.playbackUrl ? [{ label: 'Watch', url: livestream.playbackUrl }] : [],
+  });
 }
 
 async function statusReply(livestreamId: string, client: RealtimeKitClient, log?: Logger): Promise<Reply> {
@@ -289,32 +290,20 @@ function createdReply(livestream: Livestream): Reply {
   });
 }
 
-async function runMeetingCommand(
-  command: MeetingCommand,
-  deps: HandlerDeps,
-  context: RequestContext | undefined,
-): Promise<Reply> {
-  const { client } = deps;
-  const now = (deps.clock ?? systemClock).now();
-  switch (command.name) {
-    case 'start': {
-      const started = await client.startMeetingLivestream(
-        command.meetingId,
-        command.livestreamName ? { name: command.livestreamName } : {},
-      );
-      deps.log?.info('livestream started', {
-        meetingId: command.meetingId,
-        livestreamId: started.id,
-        platform: context?.platform,
-        userId: context?.userId,
-      });
-      return startedReply(started, context);
-    }
-    case 'stop':
-      return command.confirmed
-        ? stopNow(command.meetingId, deps, now, context)
-        : stopPrompt(command.meetingId, client, now, context);
-  }
+/** Starts a meeting's livestream; the answer says who started it. */
+async function startLivestream(command: CommandNamed<'start'>, deps: HandlerDeps): Promise<Reply> {
+  const { client, context } = deps;
+  const started = await client.startMeetingLivestream(
+    command.meetingId,
+    command.livestreamName ? { name: command.livestreamName } : {},
+  );
+  deps.log?.info('livestream started', {
+    meetingId: command.meetingId,
+    livestreamId: started.id,
+    platform: context?.platform,
+    userId: context?.userId,
+  });
+  return startedReply(started, context);
 }
 
 /** A meeting's livestream just started: the stream key is a secret, so only the requester sees this. */

@@ -4,15 +4,7 @@
  * Returns a Command or the problems as values; never throws.
  */
 import type { Command, ParseResult } from './command.js';
-import {
-  type AnyCommandSpec,
-  type ArgValuesOf,
-  COMMAND_SPECS,
-  type CommandName,
-  findSpec,
-  type SomeCommandSpec,
-  specFor,
-} from './spec.js';
+import { type ArgValuesOf, COMMAND_SPECS, type CommandName, type SomeCommandSpec, specFor } from './spec.js';
 import { formatTextArgs, type ReadArgs, readTextArgs } from './text-grammar.js';
 
 /** Splits on whitespace, keeping "quoted strings" (straight or curly quotes, as Slack sends them) together. */
@@ -26,30 +18,43 @@ export function tokenize(text: string): string[] {
 /** Every command's name, as the usage of a command nobody has. */
 export const COMMAND_LIST_USAGE = COMMAND_SPECS.map((spec) => spec.name).join(' | ');
 
-type Split = { ok: true; spec: AnyCommandSpec; read: ReadArgs } | Extract<ParseResult, { ok: false }>;
+/** A parse against any set of specs: a Command of theirs, or the problems. */
+export type ParseResultOf<C> = { ok: true; command: C } | Extract<ParseResult, { ok: false }>;
+
+type Split = { ok: true; spec: SomeCommandSpec; read: ReadArgs } | Extract<ParseResult, { ok: false }>;
 
 /** The command a line names and its words read into argument values, not yet bound. */
-function split(input: string): Split | { ok: true; spec: null } {
+function split(specs: readonly SomeCommandSpec[], input: string): Split | { ok: true; spec: null } {
   const tokens = tokenize(input.trim());
   // People paste the slash command itself into the terminal; Slack never sends it.
   if (tokens[0]?.toLowerCase() === '/livestream') tokens.shift();
   const [head, ...rest] = tokens;
   if (head === undefined) return { ok: true, spec: null };
-  const spec = findSpec(head.toLowerCase());
+  const spec = specs.find((one) => one.name === head.toLowerCase());
   if (!spec) {
+    const names = specs.map((one) => one.name);
     return {
       ok: false,
       surface: 'text',
       command: null,
-      errors: [{ kind: 'UnknownCommand', got: head, suggestion: closestCommand(head.toLowerCase()) }],
-      usage: COMMAND_LIST_USAGE,
+      errors: [{ kind: 'UnknownCommand', got: head, suggestion: closestCommand(head.toLowerCase(), names) }],
+      usage: names.join(' | '),
     };
   }
   return { ok: true, spec, read: readTextArgs(spec.args, rest) };
 }
 
 export function parseCommandText(input: string): ParseResult {
-  const found = split(input);
+  // The registry's specs make only Commands.
+  return parseCommandTextWith(COMMAND_SPECS, input) as ParseResult;
+}
+
+/** The same against a core's own set of specs (the registry's, and a test's own commands). */
+export function parseCommandTextWith(
+  specs: readonly SomeCommandSpec[],
+  input: string,
+): ParseResultOf<{ name: string }> {
+  const found = split(specs, input);
   if (!found.ok) return found;
   // Nothing typed: help.
   if (found.spec === null) return { ok: true, command: { name: 'help' } };
@@ -76,9 +81,9 @@ export function commandLine(command: Command): string {
 }
 
 /** A close command name for a typo (edit distance of at most 2, or a prefix). */
-function closestCommand(input: string): CommandName | null {
-  let best: { name: CommandName; distance: number } | null = null;
-  for (const { name } of COMMAND_SPECS) {
+function closestCommand(input: string, names: readonly string[]): string | null {
+  let best: { name: string; distance: number } | null = null;
+  for (const name of names) {
     const distance = name.startsWith(input) && input.length >= 2 ? 0 : editDistance(input, name);
     if (distance <= 2 && (best === null || distance < best.distance)) best = { name, distance };
   }

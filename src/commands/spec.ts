@@ -1,8 +1,10 @@
 /**
  * Every command as data, after Hubot's command bus: a name, a summary, its arguments (kind, required,
- * choices, range, description) and examples, and how argument values become the core's Command.
- * The text grammar, Discord's options and their registration, help in both, and validation all come
- * from here. Adding a command is one entry below and one case in its handler.
+ * choices, range, description) and examples, how argument values become the core's Command and back,
+ * and what the core must know to run it (API calls, operators only, makes a livestream, shared in
+ * flight, runs from a button). The text grammar, Discord's options and their registration, help in
+ * both, validation, authorisation, the limits and which buttons may run what all come from here.
+ * Adding a command is one entry below and its handler (registry.ts).
  */
 import {
   ID_RULE,
@@ -13,6 +15,7 @@ import {
   UUID_RULE,
 } from '../realtimekit/validate.js';
 import { KNOWN_STATUSES, type ListQuery, MAX_PER_PAGE, type SortOrder } from '../realtimekit/types.js';
+import { DEFAULT_SUBSCRIPTION_LIMITS } from '../notify/subscription-limits.js';
 import { DEFAULT_STATS_DAYS, STATS_DAYS_RANGE } from '../stats/period.js';
 import type { ArgValueMap, ArgValues } from './args.js';
 import type { InputError } from './problem.js';
@@ -41,6 +44,25 @@ export interface CommandDefinition<N extends string, A extends Args, C extends {
    * out in a platform's syntax, for a button's id or the next-page hint.
    */
   toValues: (command: NoInfer<C>) => ArgValues<A>;
+  /**
+   * The most RealtimeKit API calls one run makes, retries aside; 0: it never calls the API, and no limit
+   * holds it back. Each person's limits and the token's budget count these (command-limits.ts).
+   * (A function of the command is written after `toCommand`, which its type is read from.)
+   */
+  apiCalls: number | ((command: NoInfer<C>) => number);
+  /** Only operators may run it: it changes what viewers see, or shows a stream key (authorize.ts). */
+  operatorOnly?: boolean;
+  /** It makes a livestream and its stream key: each person's stricter limit on those counts it too. */
+  makesLivestream?: boolean;
+  /**
+   * Its answer is the same for whoever asks at that moment (a read): identical commands in flight
+   * share one answer (core.ts). Never for an answer that changes anything or says who asked.
+   */
+  sharedInFlight?: boolean;
+  /** A button may run it (buttons.ts): a click can do only what a person could type, and only these. */
+  buttonable?: boolean;
+  /** A click on it changes what everyone sees: a double click runs it once (buttons.ts's click guard). */
+  changesSharedState?: (command: NoInfer<C>) => boolean;
 }
 
 /** A command's spec, as the grammar, the platforms and help read it. */
@@ -63,6 +85,13 @@ export interface CommandSpec<
   bind(values: ArgValueMap, errors: readonly InputError[]): Bound<C>;
   /** The argument values of a command this spec made: what each platform writes it out from. */
   valuesOf(command: C): ArgValueMap;
+  /** The most API calls this command makes (see CommandDefinition). */
+  apiCallsOf(command: C): number;
+  operatorOnly: boolean;
+  makesLivestream: boolean;
+  sharedInFlight: boolean;
+  buttonable: boolean;
+  changesSharedState(command: C): boolean;
 }
 
 /** Any command's spec, in the registry below or not (a test's own). */
@@ -71,7 +100,7 @@ export type SomeCommandSpec = CommandSpec<string, { name: string }, Args>;
 export function defineCommand<const N extends string, const A extends Args, C extends { name: N }>(
   definition: CommandDefinition<N, A, C>,
 ): CommandSpec<N, C, A> {
-  const { name, summary, details, args, examples, check, toCommand, toValues } = definition;
+  const { name, summary, details, args, examples, check, toCommand, toValues, apiCalls } = definition;
   return {
     name,
     summary,
@@ -94,6 +123,12 @@ export function defineCommand<const N extends string, const A extends Args, C ex
       return broken ? { ok: false, errors: [broken] } : { ok: true, command: toCommand(typed) };
     },
     valuesOf: (command) => toValues(command),
+    apiCallsOf: (command) => (typeof apiCalls === 'number' ? apiCalls : apiCalls(command)),
+    operatorOnly: definition.operatorOnly ?? false,
+    makesLivestream: definition.makesLivestream ?? false,
+    sharedInFlight: definition.sharedInFlight ?? false,
+    buttonable: definition.buttonable ?? false,
+    changesSharedState: (command) => definition.changesSharedState?.(command) ?? false,
   };
 }
 
@@ -150,6 +185,9 @@ const list = defineCommand({
     { status: 'ERRORED', since: '2026-11-01', per_page: 5 },
     { page: 2, sort: 'ASC' },
   ],
+  apiCalls: 1,
+  sharedInFlight: true,
+  buttonable: true,
   check: ({ since, until }) =>
     since !== undefined && until !== undefined && isoInstant(since) > isoInstant(until)
       ? { kind: 'OutOfOrder', first: 'since', second: 'until' }
@@ -190,6 +228,9 @@ const create = defineCommand({
     },
   },
   examples: [{}, { name: 'Friday town hall' }],
+  apiCalls: 1,
+  operatorOnly: true,
+  makesLivestream: true,
   toCommand: ({ name }): { name: 'create'; livestreamName?: string } =>
     name ? { name: 'create', livestreamName: name } : { name: 'create' },
   toValues: ({ livestreamName }) => defined({ name: livestreamName }),
@@ -202,6 +243,9 @@ const status = defineCommand({
     livestream_id: { kind: 'id', rule: ID_RULE, required: true, description: 'The livestream id' },
   },
   examples: [{ livestream_id: EXAMPLE_LIVESTREAM_ID }],
+  apiCalls: 1,
+  sharedInFlight: true,
+  buttonable: true,
   toCommand: ({ livestream_id }): { name: 'status'; livestreamId: string } => ({
     name: 'status',
     livestreamId: livestream_id,
@@ -223,6 +267,9 @@ const session = defineCommand({
     },
   },
   examples: [{ session_id: '5e1b2c3d-0000-4000-8000-000000000001' }],
+  apiCalls: 1,
+  sharedInFlight: true,
+  buttonable: true,
   toCommand: ({ session_id }): { name: 'session'; sessionId: string } => ({
     name: 'session',
     sessionId: session_id,
@@ -237,6 +284,9 @@ const meeting = defineCommand({
     meeting_id: { kind: 'id', rule: UUID_RULE, required: true, description: 'The meeting id (a UUID)' },
   },
   examples: [{ meeting_id: '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e' }],
+  apiCalls: 1,
+  sharedInFlight: true,
+  buttonable: true,
   toCommand: ({ meeting_id }): { name: 'meeting'; meetingId: string } => ({
     name: 'meeting',
     meetingId: meeting_id,
@@ -266,6 +316,9 @@ const start = defineCommand({
     },
   },
   examples: [{ meeting_id: EXAMPLE_MEETING_ID }, { meeting_id: EXAMPLE_MEETING_ID, name: 'Design review' }],
+  apiCalls: 1,
+  operatorOnly: true,
+  makesLivestream: true,
   toCommand: ({ meeting_id, name }): { name: 'start'; meetingId: string; livestreamName?: string } =>
     name
       ? { name: 'start', meetingId: meeting_id, livestreamName: name }
@@ -283,6 +336,11 @@ const stop = defineCommand({
     yes: { kind: 'boolean', flag: true, description: 'Stop it now: you have confirmed' },
   },
   examples: [{ meeting_id: EXAMPLE_MEETING_ID }, { meeting_id: EXAMPLE_MEETING_ID, yes: true }],
+  // The livestream and its session, to name them, then the stop.
+  apiCalls: 3,
+  operatorOnly: true,
+  // Its unconfirmed form only asks (the confirming button comes with the answer).
+  buttonable: true,
   toCommand: ({ meeting_id, yes }): { name: 'stop'; meetingId: string; confirmed: boolean } => ({
     name: 'stop',
     meetingId: meeting_id,
@@ -290,6 +348,8 @@ const stop = defineCommand({
   }),
   toValues: ({ meetingId, confirmed }) =>
     defined({ meeting_id: meetingId, yes: confirmed ? true : undefined }),
+  // Confirmed, it stops the livestream for everyone.
+  changesSharedState: ({ confirmed }) => confirmed,
 });
 
 const show = defineCommand({
@@ -300,6 +360,9 @@ const show = defineCommand({
     page: { kind: 'integer', flag: true, range: PAGE_RANGE, description: 'Page of sessions, from 1' },
   },
   examples: [{ livestream_id: EXAMPLE_LIVESTREAM_ID }, { livestream_id: EXAMPLE_LIVESTREAM_ID, page: 2 }],
+  apiCalls: 1,
+  sharedInFlight: true,
+  buttonable: true,
   toCommand: ({ livestream_id, page }): { name: 'show'; livestreamId: string; pageNo?: number } =>
     page === undefined
       ? { name: 'show', livestreamId: livestream_id }
@@ -319,6 +382,9 @@ const stats = defineCommand({
     },
   },
   examples: [{}, { days: 7 }],
+  // The totals and the days.
+  apiCalls: 2,
+  sharedInFlight: true,
   toCommand: ({ days }): { name: 'stats'; days: number } => ({
     name: 'stats',
     days: days ?? DEFAULT_STATS_DAYS,
@@ -381,6 +447,9 @@ const subscribe = defineCommand({
       livestream_id: livestreamIds.length > 0 ? livestreamIds : undefined,
       mention,
     }),
+  // One lookup per id named (at most the per-command cap); the poller's own list answers the rest.
+  apiCalls: ({ livestreamIds }) =>
+    Math.min(livestreamIds.length, DEFAULT_SUBSCRIPTION_LIMITS.maxIdsPerCommand),
 });
 
 const unsubscribe = defineCommand({
@@ -395,6 +464,7 @@ const unsubscribe = defineCommand({
     },
   },
   examples: [{}, { livestream_id: [EXAMPLE_LIVESTREAM_ID] }],
+  apiCalls: 0,
   toCommand: ({ livestream_id = [] }): { name: 'unsubscribe'; livestreamIds: string[] } => ({
     name: 'unsubscribe',
     livestreamIds: livestream_id,
@@ -408,6 +478,7 @@ const subscriptions = defineCommand({
   summary: 'Show what this channel is subscribed to, and any paused subscription with the reason.',
   args: {},
   examples: [{}],
+  apiCalls: 0,
   toCommand: (): { name: 'subscriptions' } => ({ name: 'subscriptions' }),
   toValues: () => ({}),
 });
@@ -419,6 +490,7 @@ const help = defineCommand({
     command: { kind: 'command', names: commandNames, description: 'Show the details of one command' },
   },
   examples: [{}, { command: 'list' }],
+  apiCalls: 0,
   // The grammar accepted only a command's name (see commandNames).
   toCommand: ({ command }): HelpCommand =>
     command ? { name: 'help', topic: command as CommandName } : { name: 'help' },

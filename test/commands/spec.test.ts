@@ -1,10 +1,11 @@
 /**
  * One spec entry is the whole command: its text grammar, usage, help, Discord options and their
- * reading all follow from it. A throwaway spec (the shapes the next commands need: a required id, a
- * rest-of-line name, an optional integer with a range) shows it without adding those commands; the
- * registry's own examples show text and Discord agree on every command.
+ * reading, who may run it and what it costs all follow from it; with its handler, the core runs it. A
+ * throwaway spec (the shapes the next commands need: a required id, a rest-of-line name, an optional
+ * integer with a range) shows it without adding those commands; the registry's own examples show text
+ * and Discord agree on every command.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discordOptions, discordUsageOf, livestreamCommand } from '../../adapters/discord/commands.js';
 import { discordCommandHelpReply, discordExamples } from '../../adapters/discord/help.js';
 import { commandFromOptions, type OptionValues, readOptions } from '../../adapters/discord/options.js';
@@ -21,6 +22,15 @@ import {
 } from '../../src/commands/spec.js';
 import { readTextArgs } from '../../src/commands/text-grammar.js';
 import { NAME_RULE, UUID_RULE } from '../../src/realtimekit/validate.js';
+import { ManualClock } from '../../src/clock.js';
+import { CommandLimits } from '../../src/command-limits.js';
+import { COMMANDS, commandWithHandler } from '../../src/commands/registry.js';
+import { createCore, type RequestContext } from '../../src/core.js';
+import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { silentLogger } from '../../src/log.js';
+import { RequestBudget } from '../../src/notify/budget.js';
+import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
+import { reply } from '../../src/reply.js';
 
 const MEETING = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
 
@@ -34,6 +44,10 @@ const rehearse = defineCommand({
     name: { kind: 'text', rest: true, maxLength: NAME_RULE.maxLength, description: 'A name for it' },
   },
   examples: [{ meeting_id: MEETING }, { meeting_id: MEETING, days: 7, name: 'Friday town hall' }],
+  // What the core needs to know to run it: who may, and what it costs.
+  apiCalls: 2,
+  operatorOnly: true,
+  makesLivestream: true,
   toCommand: ({
     meeting_id,
     days,
@@ -164,6 +178,119 @@ function discordOptionsOf(text: string): { subcommand: string; options: OptionVa
   }
   return { subcommand, options: optionValues(given) };
 }
+
+describe('a command defined by one spec entry, run by the core with its handler', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = createEmulator({ seed: 13 });
+    await emulator.start();
+    emulator.addLivestream({ name: 'Rehearsal', status: 'IDLE' });
+  });
+  afterAll(() => emulator.stop());
+
+  it('runs typed text, and who may run it and what it costs come from its spec', async () => {
+    const clock = new ManualClock();
+    const budget = new RequestBudget(20, 40);
+    const handled: unknown[] = [];
+    const core = createCore({
+      client: createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 }),
+      log: silentLogger,
+      clock,
+      limits: new CommandLimits({
+        budget,
+        commands: { count: 5, perMs: 60_000 },
+        creates: { count: 1, perMs: 600_000 },
+        attemptsPerRequest: 1,
+      }),
+      commands: [
+        ...COMMANDS,
+        commandWithHandler(rehearse, async (command, { client, context }) => {
+          handled.push(command);
+          const page = await client.listLivestreams({ perPage: 1 });
+          return reply({
+            title: `Rehearsed ${command.meetingId} for ${command.days} days`,
+            text: `Asked by ${context.userId}; ${page.livestreams.length} livestream read.`,
+          });
+        }),
+      ],
+    });
+    const ana: RequestContext = { platform: 'slack', channelId: 'C1', userId: 'U0ANA', canOperate: true };
+    const bob: RequestContext = { ...ana, userId: 'U0BOB', canOperate: false };
+    const carol: RequestContext = { ...ana, userId: 'U0CAROL' };
+
+    const done = await core.replyToText(`rehearse ${MEETING} 30 Dry run`, ana);
+    expect(done.title).toBe(`Rehearsed ${MEETING} for 30 days`);
+    expect(done.text).toBe('Asked by U0ANA; 1 livestream read.');
+    expect(handled).toEqual([{ name: 'rehearse', meetingId: MEETING, days: 30, title: 'Dry run' }]);
+    // Bad input is told from its spec.
+    expect((await core.replyToText(`rehearse ${MEETING} 91`, ana)).text).toBe(
+      'days needs a whole number from 1 to 90 (got "91").',
+    );
+    // operatorOnly: refused to someone who may not operate, before any limit.
+    expect((await core.replyToText(`rehearse ${MEETING}`, bob)).title).toBe('Not allowed');
+    // makesLivestream: the stricter creates limit (one per 10 minutes here) holds the second one.
+    const again = await core.replyToText(`rehearse ${MEETING}`, ana);
+    expect(again.title).toBe('Slow down');
+    expect(again.text).toContain('1 livestream every 10 minutes');
+    // apiCalls 2: with one request left in the token's window, it waits while a list (one call) goes.
+    for (let used = budget.used(clock.monotonic()); used < 39; used++) budget.record(clock.monotonic());
+    expect((await core.replyToText(`rehearse ${MEETING}`, carol)).title).toBe('Near the API limit');
+    expect((await core.replyToText('list', carol)).title).toBe('Livestreams');
+    expect(handled).toHaveLength(1);
+  });
+
+  it('the registry’s facts: who may, what is shared, what buttons run, what makes a livestream', () => {
+    const named = (fact: (spec: SomeCommandSpec) => boolean) =>
+      COMMAND_SPECS.filter((spec: SomeCommandSpec) => fact(spec)).map((spec) => spec.name);
+    expect(named((spec) => spec.operatorOnly)).toEqual(['create', 'start', 'stop']);
+    expect(named((spec) => spec.makesLivestream)).toEqual(['create', 'start']);
+    expect(named((spec) => spec.sharedInFlight)).toEqual([
+      'list',
+      'status',
+      'session',
+      'meeting',
+      'show',
+      'stats',
+    ]);
+    expect(named((spec) => spec.buttonable)).toEqual([
+      'list',
+      'status',
+      'session',
+      'meeting',
+      'stop',
+      'show',
+    ]);
+    const callsOf = (spec: SomeCommandSpec, values: ArgValueMap) => {
+      const bound = spec.bind(values, []);
+      if (!bound.ok) throw new Error(`not a ${spec.name} command`);
+      return spec.apiCallsOf(bound.command);
+    };
+    expect(
+      Object.fromEntries(
+        COMMAND_SPECS.map((spec: SomeCommandSpec) => [spec.name, callsOf(spec, spec.examples.at(-1)!)]),
+      ),
+    ).toEqual({
+      list: 1,
+      create: 1,
+      status: 1,
+      session: 1,
+      meeting: 1,
+      start: 1,
+      // The livestream and its session, to name them, then the stop.
+      stop: 3,
+      show: 1,
+      // The totals and the days.
+      stats: 2,
+      // No id named: nothing to look up (below, one lookup per id, up to the per-command cap).
+      subscribe: 0,
+      unsubscribe: 0,
+      subscriptions: 0,
+      help: 0,
+    });
+    const subscribe: SomeCommandSpec = COMMAND_SPECS.find((spec) => spec.name === 'subscribe')!;
+    expect(callsOf(subscribe, { livestream_id: Array.from({ length: 40 }, (_, i) => `id${i}`) })).toBe(25);
+  });
+});
 
 describe('every command of the registry', () => {
   const examples = COMMAND_SPECS.flatMap((spec: SomeCommandSpec) =>

@@ -138,7 +138,7 @@ function defined<T extends object>(value: T): T {
 }
 
 /** A livestream id the examples use. */
-const EXAMPLE_LIVESTREAM_ID = '3fd739f4-3c41-456e-bfba-6ebd51e16d2d';
+export const EXAMPLE_LIVESTREAM_ID = '3fd739f4-3c41-456e-bfba-6ebd51e16d2d';
 
 const list = defineCommand({
   name: 'list',
@@ -243,7 +243,8 @@ const status = defineCommand({
     livestream_id: { kind: 'id', rule: ID_RULE, required: true, description: 'The livestream id' },
   },
   examples: [{ livestream_id: EXAMPLE_LIVESTREAM_ID }],
-  apiCalls: 1,
+  // The active session; for a livestream not live (a 404), the livestream itself to say what it is.
+  apiCalls: 2,
   sharedInFlight: true,
   buttonable: true,
   toCommand: ({ livestream_id }): { name: 'status'; livestreamId: string } => ({

@@ -18,6 +18,7 @@ import {
   type ArgValuesOf,
   COMMAND_SPECS,
   defineCommand,
+  EXAMPLE_LIVESTREAM_ID,
   type SomeCommandSpec,
 } from '../../src/commands/spec.js';
 import { readTextArgs } from '../../src/commands/text-grammar.js';
@@ -260,35 +261,69 @@ describe('a command defined by one spec entry, run by the core with its handler'
       'stop',
       'show',
     ]);
-    const callsOf = (spec: SomeCommandSpec, values: ArgValueMap) => {
-      const bound = spec.bind(values, []);
-      if (!bound.ok) throw new Error(`not a ${spec.name} command`);
-      return spec.apiCallsOf(bound.command);
-    };
-    expect(
-      Object.fromEntries(
-        COMMAND_SPECS.map((spec: SomeCommandSpec) => [spec.name, callsOf(spec, spec.examples.at(-1)!)]),
-      ),
-    ).toEqual({
-      list: 1,
-      create: 1,
-      status: 1,
-      session: 1,
-      meeting: 1,
-      start: 1,
-      // The livestream and its session, to name them, then the stop.
-      stop: 3,
-      show: 1,
-      // The totals and the days.
-      stats: 2,
-      // No id named: nothing to look up (below, one lookup per id, up to the per-command cap).
-      subscribe: 0,
-      unsubscribe: 0,
-      subscriptions: 0,
-      help: 0,
-    });
     const subscribe: SomeCommandSpec = COMMAND_SPECS.find((spec) => spec.name === 'subscribe')!;
-    expect(callsOf(subscribe, { livestream_id: Array.from({ length: 40 }, (_, i) => `id${i}`) })).toBe(25);
+    const bound = subscribe.bind({ livestream_id: Array.from({ length: 40 }, (_, i) => `id${i}`) }, []);
+    if (!bound.ok) throw new Error('not a subscribe command');
+    // One lookup per id, up to the per-command cap.
+    expect(subscribe.apiCallsOf(bound.command)).toBe(25);
+  });
+});
+
+describe('what each command declares it costs covers the requests it makes', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    // The demo's meetings (the examples' meeting among them) and the examples' livestream, not live.
+    emulator = createEmulator({ seed: 17, livestreams: 3 });
+    await emulator.start();
+    emulator.addLivestream({ id: EXAMPLE_LIVESTREAM_ID, name: 'Example', status: 'IDLE' });
+  });
+  afterAll(() => emulator.stop());
+
+  const runs = COMMAND_SPECS.flatMap((spec: SomeCommandSpec) =>
+    spec.examples.map((values, index) => ({
+      name: spec.name,
+      text: textExamples(spec)[index]!,
+      values,
+      spec,
+    })),
+  );
+
+  it.each(runs)('$name: `$text` makes at most the API calls it declares', async ({ text, values, spec }) => {
+    const bound = spec.bind(values, []);
+    if (!bound.ok) throw new Error(`not a ${spec.name} command`);
+    const core = createCore({
+      client: createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 }),
+      log: silentLogger,
+    });
+    const operator: RequestContext = {
+      platform: 'slack',
+      channelId: 'C1',
+      userId: 'U0ANA',
+      canOperate: true,
+    };
+    emulator.resetRequests();
+    await core.replyToText(text, operator);
+    expect(emulator.requests.length).toBeLessThanOrEqual(spec.apiCallsOf(bound.command));
+  });
+
+  it('status of a livestream that is not live: the 404, then the livestream itself, both declared', async () => {
+    const idle = emulator.addLivestream({ name: 'Quiet', status: 'IDLE' });
+    const status = COMMAND_SPECS.find((spec) => spec.name === 'status')!;
+    const bound = status.bind({ livestream_id: idle.id }, []);
+    if (!bound.ok) throw new Error('not a status command');
+    const core = createCore({
+      client: createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 }),
+      log: silentLogger,
+    });
+    emulator.resetRequests();
+    const answer = await core.replyToText(`status ${idle.id}`, {
+      platform: 'slack',
+      channelId: 'C1',
+      userId: 'U0ANA',
+    });
+    expect(answer.title).toBe('Quiet is not live now');
+    expect(emulator.requests).toHaveLength(2);
+    expect(status.apiCallsOf(bound.command)).toBeGreaterThanOrEqual(emulator.requests.length);
   });
 });
 

@@ -188,7 +188,7 @@ export class Poller {
         let delay = this.nextDelayMs(result);
         // A backoff may reach past the moment the outage notice is due: tell the channels on time (the
         // API has not answered since it started failing), then wait out the rest.
-        const untilAlert = this.health.msUntilAlert();
+        const untilAlert = this.msUntilAlert();
         if (untilAlert !== null && untilAlert < delay) {
           await clock.sleep(untilAlert, this.abort.signal);
           if (this.abort.signal.aborted) break;
@@ -264,8 +264,10 @@ export class Poller {
   /** The watched streams as stored (loaded once); rows of other statuses are left for removal. */
   private load(): Map<string, StoredStatus> | null {
     if (this.loaded) return this.watched;
-    this.loaded = true;
+    // Loaded only once the read succeeded: one that threw (SQLITE_BUSY) is read again next cycle, not
+    // taken for "no baseline yet" (which would swallow the changes since as a new baseline).
     const stored = this.options.store.loadStatuses();
+    this.loaded = true;
     if (stored === null) return null;
     this.watched = new Map();
     for (const [id, status] of stored) {
@@ -550,15 +552,38 @@ export class Poller {
     return { ok: false, error: reason, requests };
   }
 
-  /** Tells the subscribed channels, once, that the API has been failing for API_ALERT_AFTER_SECONDS. */
+  /**
+   * Tells the subscribed channels, once, that the API has been failing for API_ALERT_AFTER_SECONDS.
+   * Never throws: a store that cannot queue the notice (disk full) is logged, and the next failure tries
+   * again (api-health.ts records the notice as sent only once it is queued). It must not stop the loop,
+   * nor pass for a cycle that could not save its state.
+   */
   private alertIfDue(): void {
-    const event = this.health.alertIfDue();
+    let event;
+    try {
+      event = this.health.alertIfDue();
+    } catch (error: unknown) {
+      this.options.log.error('the API-outage notice could not be queued; the next failure tries again', {
+        error,
+      });
+      return;
+    }
     if (event === null) return;
     this.options.log.error(
       'RealtimeKit has been failing; subscribed channels are told notifications are delayed',
       { since: event.failingSince, reason: event.reason },
     );
     this.options.onEnqueued?.();
+  }
+
+  /** When the outage notice is due (see ApiHealth); null, not a throw, when the store cannot say. */
+  private msUntilAlert(): number | null {
+    try {
+      return this.health.msUntilAlert();
+    } catch (error: unknown) {
+      this.options.log.error('the API health could not be read; the next cycle tries again', { error });
+      return null;
+    }
   }
 
   private subscriptions(): Subscription[] {

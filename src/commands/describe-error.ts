@@ -15,7 +15,8 @@ export type ErrorSubject =
   | { kind: 'session'; sessionId: string }
   | { kind: 'meeting'; meetingId: string }
   | { kind: 'meeting-start'; meetingId: string }
-  | { kind: 'meeting-stop'; meetingId: string }
+  /** `sent`: a confirmed stop, which sends the stop; unconfirmed, it only reads the meeting. */
+  | { kind: 'meeting-stop'; meetingId: string; sent: boolean }
   | { kind: 'livestream'; livestreamId: string }
   | { kind: 'list' }
   | { kind: 'create' };
@@ -63,7 +64,9 @@ function mayHaveCreated(error: RealtimeKitError, subject: ErrorSubject): boolean
   const unreadableSuccess =
     error.kind === 'Malformed' && error.status !== null && error.status >= 200 && error.status < 300;
   return (
-    (subject.kind === 'create' || subject.kind === 'meeting-start' || subject.kind === 'meeting-stop') &&
+    (subject.kind === 'create' ||
+      subject.kind === 'meeting-start' ||
+      (subject.kind === 'meeting-stop' && subject.sent)) &&
     (error.kind === 'Timeout' ||
       error.kind === 'Network' ||
       error.kind === 'ServerError' ||

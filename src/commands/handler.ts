@@ -107,7 +107,8 @@ export const API_HANDLERS = {
     (command, deps) => startLivestream(command, deps),
   ),
   stop: answeredByApi<'stop'>(
-    ({ meetingId }) => ({ kind: 'meeting-stop', meetingId }),
+    // Only a confirmed stop sends one: an unconfirmed one that fails only read the meeting.
+    ({ meetingId, confirmed }) => ({ kind: 'meeting-stop', meetingId, sent: confirmed }),
     (command, deps) => {
       const now = (deps.clock ?? systemClock).now();
       return command.confirmed

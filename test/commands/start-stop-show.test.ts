@@ -143,6 +143,26 @@ describe('stop <meeting_id> [--yes]', () => {
       expect(reply.visibility).toBe('requester');
     }
   });
+
+  it.each([
+    ['loses its connection', { destroy: true }],
+    ['answers 503', { status: 503 }],
+  ] as const)(
+    'without --yes, a read that %s: never says it may have stopped (nothing was sent)',
+    async (_, how) => {
+      const { meeting, started } = await liveMeeting('Still on', 60_000);
+      emulator.injectFault({
+        method: 'GET',
+        path: `meetings/${meeting.id}/active-livestream`,
+        ...how,
+      });
+      const reply = await ask(`stop ${meeting.id}`);
+      expect(reply.tone).toBe('error');
+      expect(replyToPlainText(reply)).not.toMatch(/stopped|Not sure/i);
+      expect(emulator.requests.filter((r) => r.method === 'POST')).toEqual([]);
+      expect(emulator.getLivestream(started.id)?.status).toBe('LIVE');
+    },
+  );
 });
 
 describe('who may start, stop and create', () => {

@@ -84,6 +84,8 @@ export class DeliveryWorker {
   private readonly failing = new Map<string, { since: number; last: number }>();
   /** Channels with no stored run of failures (ended by this process, or none found), since their last failure. */
   private readonly runEnded = new Set<string>();
+  /** Channels whose sends the store failed to prepare or record, with how many times in a row. */
+  private readonly storeFailures = new Map<string, number>();
   /** Platforms that refused the bot's token, with why: nothing more is sent there until a restart. */
   private readonly refused = new Map<Platform, string>();
   private readonly pacing: Record<Platform, number>;
@@ -247,22 +249,29 @@ export class DeliveryWorker {
     const head = unit.deliveries[0]!;
     const sink = sinks.get(head.platform)!;
     const ids = unit.deliveries.map((d) => d.id);
-    try {
-      if (unit.kind === 'edit') {
-        await sink.edit(head.channelId, unit.target.messageId, unit.reply);
-        store.markDelivered(ids, unit.after);
-      } else {
-        const idempotencyKey = this.idempotencyKey(unit.deliveries);
+    let idempotencyKey = '';
+    if (unit.kind !== 'edit') {
+      try {
+        idempotencyKey = this.idempotencyKey(unit.deliveries);
         // Should the process die after the platform accepted this and before it is recorded, the restart
         // must send this same group (same key: Discord returns the message it made), not a bigger one.
         if (unit.deliveries.some((d) => d.notBefore !== head.notBefore || d.notBefore === 0))
           store.holdTogether(ids, this.options.clock.now());
-        const { messageId } = await sink.post(head.channelId, unit.reply, { idempotencyKey });
-        store.markDelivered(ids, unit.live && { ...unit.live, messageId });
+      } catch (error: unknown) {
+        this.storeFailed(key, head, error, 'the store could not prepare a notification; it is tried again');
+        return 0;
       }
-      this.succeeded(key, unit.deliveries);
-      this.options.metrics?.delivered(head.platform, this.latenciesMs(unit.deliveries));
-      return ids.length;
+    }
+    // The platform's part: only its failures count against the channel.
+    let record: () => void;
+    try {
+      if (unit.kind === 'edit') {
+        await sink.edit(head.channelId, unit.target.messageId, unit.reply);
+        record = () => store.markDelivered(ids, unit.after);
+      } else {
+        const { messageId } = await sink.post(head.channelId, unit.reply, { idempotencyKey });
+        record = () => store.markDelivered(ids, unit.live && { ...unit.live, messageId });
+      }
     } catch (error) {
       const failure =
         error instanceof SinkError
@@ -275,6 +284,41 @@ export class DeliveryWorker {
       this.failed(key, unit.deliveries, failure);
       return 0;
     }
+    // The platform accepted it. A store that cannot record that (disk full) is a store problem, not the
+    // channel's: the deliveries stay pending and are sent again once it can (never lost, maybe repeated).
+    try {
+      record();
+    } catch (error: unknown) {
+      this.storeFailed(
+        key,
+        head,
+        error,
+        'the platform accepted a notification but the store could not record it; it will be sent again',
+      );
+      return 0;
+    }
+    this.storeFailures.delete(key);
+    this.succeeded(key, unit.deliveries);
+    this.options.metrics?.delivered(head.platform, this.latenciesMs(unit.deliveries));
+    return ids.length;
+  }
+
+  /**
+   * The store failed around a send: nothing is counted against the channel (no failure metric, no run
+   * of failures toward the pause). The channel waits a growing backoff, so a store that stays broken
+   * does not repeat the same post to it every few seconds.
+   */
+  private storeFailed(key: string, head: Delivery, error: unknown, message: string): void {
+    const failures = (this.storeFailures.get(key) ?? 0) + 1;
+    this.storeFailures.set(key, failures);
+    const delay = backoffMs(failures);
+    this.channelReadyAt.set(key, this.options.clock.monotonic() + delay);
+    this.options.log.error(message, {
+      error,
+      platform: head.platform,
+      channelId: head.channelId,
+      retryInMs: delay,
+    });
   }
 
   /**

@@ -143,7 +143,10 @@ export function readTextArgs(args: Args, words: readonly string[]): ReadArgs {
     }
 
     const keyword = keywords.find(
-      ([, arg]) => 'choices' in arg && matchChoice(arg.choices, word) !== undefined,
+      ([, arg]) =>
+        ('choices' in arg && matchChoice(arg.choices, word) !== undefined) ||
+        // A set's word for all its choices (`both`) is a keyword too, not a value for the next place.
+        (arg.kind === 'set' && word.toLowerCase() === arg.all.word.toLowerCase()),
     );
     if (keyword) {
       const [name, arg] = keyword;

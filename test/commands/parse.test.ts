@@ -49,6 +49,9 @@ describe('parseCommandText: good input', () => {
     [`  Meeting   ${UUID.toUpperCase()}  `, { name: 'meeting', meetingId: UUID.toUpperCase() }],
     ['subscribe', { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] }],
     ['subscribe errored', { name: 'subscribe', onLive: false, onErrored: true, livestreamIds: [] }],
+    // The set's word for all of its choices, not a livestream id.
+    ['subscribe both', { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] }],
+    [`subscribe BOTH ${UUID}`, { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [UUID] }],
     [
       'subscribe errored LIVE errored',
       { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [] },

@@ -52,9 +52,11 @@ describe('the API-outage notice', () => {
     h = await createHarness({ alertAfterMs: 60_000 });
     subscribe(h.store, 'C1');
     await h.poller.runCycle();
-    h.emulator.injectFault({ status: 500, times: 1 });
+    // Two: the client retries once, so one fault alone would be absorbed and no cycle would fail.
+    h.emulator.injectFault({ status: 500, times: 2 });
     h.poller.start();
     await parked();
+    expect(h.store.getMeta('api_failing_since')).not.toBeNull(); // the outage began
     for (let i = 0; i < 90; i++) {
       h.clock.advance(1_000);
       await parked();
@@ -86,9 +88,11 @@ describe('a wall clock stepped back', () => {
   it('an hour back does not stall the retry of a failing API', async () => {
     h = await createHarness({});
     await h.poller.runCycle();
-    h.emulator.injectFault({ status: 500, times: 1 });
+    // Two: the client retries once, so one fault alone would be absorbed and no cycle would fail.
+    h.emulator.injectFault({ status: 500, times: 2 });
     h.poller.start();
     await parked();
+    expect(h.store.getMeta('api_failing_since')).not.toBeNull(); // the first cycle failed
     const before = requestsTo('livestreams');
     h.clock.stepWall(-60 * 60_000);
     for (let i = 0; i < 12; i++) {
@@ -96,5 +100,6 @@ describe('a wall clock stepped back', () => {
       await parked();
     }
     expect(requestsTo('livestreams') - before).toBeGreaterThanOrEqual(2);
+    expect(h.store.getMeta('api_failing_since')).toBeNull(); // the retry went through
   });
 });

@@ -275,8 +275,9 @@ function terminalAdapter(config: Config, io: AppIo, clock: Clock): PlatformAdapt
     platform: 'console',
     name: 'terminal',
     notifyChannel: CONSOLE_CHANNEL,
-    async start({ core }) {
+    async start({ core, log }) {
       const chat = startConsoleChat({
+        log,
         input: io.stdin,
         output: io.stdout,
         interactive: io.interactive,

@@ -64,8 +64,12 @@ async function main(): Promise<number> {
     return startFailed(error, config, log);
   }
 
-  await Promise.race([app.done, stop]);
-  await app.stop();
+  try {
+    await Promise.race([app.done, stop]);
+  } finally {
+    // Even when the chat failed: the store is closed and the demo's temp dir removed.
+    await app.stop();
+  }
   return 0;
 }
 

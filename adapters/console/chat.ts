@@ -3,7 +3,8 @@
  * the rendered reply. Reads lines until the input ends, answers them in order, then resolves.
  */
 import { clearLine, createInterface, cursorTo } from 'node:readline';
-import { aroundStderrLines } from '../../src/log.js';
+import { internalErrorReply } from '../../src/commands/index.js';
+import { aroundStderrLines, type Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
 import { DEFAULT_TERMINAL_WIDTH, renderForTerminal } from './render.js';
 import type { TerminalView } from './sink.js';
@@ -21,6 +22,8 @@ export interface ConsoleChatOptions {
   now?: () => number;
   /** The zone times are shown in (default: the host's, TZ). */
   timeZone?: string;
+  /** Where a failure to answer a line is told (the person sees only that it did not work). */
+  log?: Logger;
 }
 
 const PROMPT = 'livestream> ';
@@ -80,15 +83,23 @@ export function startConsoleChat(options: ConsoleChatOptions): ConsoleChat {
         const text = line.trim();
         if (text === 'quit' || text === 'exit') break;
         if (text !== '') {
-          const answer = await options.handleText(text);
-          write(
+          const render = (answer: Reply) =>
             renderForTerminal(answer, {
               colour: interactive,
               width: view.width(),
               now: view.now(),
               ...(view.timeZone ? { timeZone: view.timeZone } : {}),
-            }),
-          );
+            });
+          // A bug answering one line must not end the chat (and skip the app's clean stop): like Slack
+          // and Discord, the person is told it did not work and the next line is read.
+          let shown: string;
+          try {
+            shown = render(await options.handleText(text));
+          } catch (error) {
+            options.log?.error('the terminal chat could not answer a line', { error });
+            shown = render(internalErrorReply());
+          }
+          write(shown);
           if (interactive) write('');
         }
         if (interactive) prompt();

@@ -147,3 +147,31 @@ describe('terminal chat', () => {
     expect(t.screen.slice(before).map((s) => s.stream)).toEqual(['err']);
   });
 });
+
+describe('terminal chat, when answering throws', () => {
+  it('answers that it did not work, logs the error, and goes on with the next line', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = '';
+    output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    const logged: string[] = [];
+    let calls = 0;
+    const chat = startConsoleChat({
+      input,
+      output,
+      interactive: false,
+      log: createLogger({ write: (line) => logged.push(line) }),
+      handleText: async (text) => {
+        calls++;
+        if (calls === 1) throw new Error('a bug');
+        return reply({ title: `Answered ${text}` });
+      },
+    });
+    input.write('list\nstatus x\n');
+    input.end();
+    await chat.done;
+    expect(shown).toContain('That did not work');
+    expect(shown).toContain('Answered status x');
+    expect(logged.join('\n')).toContain('a bug');
+  });
+});

@@ -5,7 +5,9 @@
  */
 import { containsSecret, type Reply } from './reply.js';
 
-export type Platform = 'slack' | 'discord' | 'console';
+/** Every platform the bot can run on. */
+export const PLATFORMS = ['slack', 'discord', 'console'] as const;
+export type Platform = (typeof PLATFORMS)[number];
 
 export interface PostedMessage {
   /** Platform message id (Slack `ts`, Discord snowflake) for later edits. */

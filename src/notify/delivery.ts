@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { DeliveryMetrics } from '../metrics.js';
 import { type Platform, type Sink, SinkError } from '../sink.js';
 import { DEFAULT_DIGEST_MAX_ITEMS, plan, type SendUnit } from './delivery-plan.js';
-import type { NotifyStore } from './store.js';
+import { type NotifyStore, platformRefusedKey } from './store.js';
 import type { ChannelRef, Delivery } from './types.js';
 
 /** A failing channel's first wait; each failure in a row doubles it, up to `MAX_BACKOFF_MS`. */
@@ -41,11 +41,6 @@ const PRUNE_CATCH_UP_MS = 1_000;
 const IDLE_WAIT_MS = 60_000;
 /** The database's own part of every idempotency key (see `idempotencyKey`). */
 const KEY_PREFIX_META = 'delivery_key_prefix';
-
-/** The meta key under which the reason a platform refused the bot's token is kept, for `subscriptions`. */
-export function platformRefusedKey(platform: Platform): string {
-  return `platform_refused:${platform}`;
-}
 
 /** The wait after `attempts` failures in a row: 2 s, 4 s, 8 s… up to 10 minutes. */
 export function backoffMs(attempts: number): number {

@@ -4,11 +4,11 @@ import type { NotifyConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { createRealtimeKitClient, type RealtimeKitClientOptions } from '../realtimekit/client.js';
-import type { Platform, Sink } from '../sink.js';
+import { type Platform, PLATFORMS, type Sink } from '../sink.js';
 import { RequestBudget } from './budget.js';
-import { type DeliveryOptions, DeliveryWorker, platformRefusedKey } from './delivery.js';
+import { type DeliveryOptions, DeliveryWorker } from './delivery.js';
 import { type CycleResult, Poller } from './poller.js';
-import type { NotifyStore } from './store.js';
+import { type NotifyStore, platformRefusedKey } from './store.js';
 import type { ChannelRef } from './types.js';
 
 export interface NotificationsOptions {
@@ -65,8 +65,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
     });
   }
   // A token a platform refused before may have been fixed: this start tries again (and says so if not).
-  for (const platform of ['slack', 'discord', 'console'] as const)
-    store.setMeta(platformRefusedKey(platform), null);
+  for (const platform of PLATFORMS) store.setMeta(platformRefusedKey(platform), null);
   // Deliveries to a platform that no longer runs here can never be sent; they must not pile up.
   const dropped = store.dropOtherPlatforms(platforms, 'the platform is no longer configured');
   if (dropped > 0) log.warn('dropped notifications for platforms that are no longer configured', { dropped });

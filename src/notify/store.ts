@@ -25,6 +25,11 @@ export interface CycleCommit {
   baseline: boolean;
 }
 
+/** The meta key under which the sender records why a platform refused the bot's token (see `subscriptions`). */
+export function platformRefusedKey(platform: Platform): string {
+  return `platform_refused:${platform}`;
+}
+
 /** How long a webhook delivery's rtk-uuid is remembered: RealtimeKit's retries come within minutes. */
 export const WEBHOOK_DEDUPE_MS = 24 * 3_600_000;
 

@@ -16,7 +16,7 @@ import { type Reply, type ReplyItem, reply } from '../reply.js';
 import type { Platform } from '../sink.js';
 import { type LivestreamLookup, lookupLivestreams } from './livestream-lookup.js';
 import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './subscription-limits.js';
-import type { NotifyStore } from './store.js';
+import { type NotifyStore, platformRefusedKey } from './store.js';
 import type { ChannelRef, Subscription } from './types.js';
 
 export type SubscriptionCommand = Extract<Command, { name: 'subscribe' | 'unsubscribe' | 'subscriptions' }>;
@@ -35,9 +35,6 @@ export interface SubscriptionCommandArgs {
   client: RealtimeKitClient;
   limits?: Partial<SubscriptionLimits>;
 }
-
-/** `store.getMeta` key under which the sender records why a platform refused the bot's token. */
-export const platformRefusedKey = (platform: Platform): string => `platform_refused:${platform}`;
 
 const problem = (title: string, text: string): Reply =>
   reply({ title, tone: 'error', text, visibility: 'requester' });

@@ -13,7 +13,7 @@ import { discordSinkRestOptions } from '../../adapters/discord/rest.js';
 import { createDiscordSink } from '../../adapters/discord/sink.js';
 import { createSlackSink, SLACK_CLIENT_OPTIONS } from '../../adapters/slack/sink.js';
 import { silentLogger } from '../../src/log.js';
-import { platformRefusedKey } from '../../src/notify/delivery.js';
+import { platformRefusedKey } from '../../src/notify/store.js';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord-server.js';
 import { scriptSlack, type SlackScript } from '../fakes/platform-outage.js';
 import { type FakeSlackWebApi, startFakeSlackWebApi } from '../fakes/slack-web-api.js';

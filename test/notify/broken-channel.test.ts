@@ -13,10 +13,9 @@ import {
   DEFAULT_RETENTION_MS,
   DEFAULT_TRANSIENT_GIVE_UP_MS,
   DeliveryWorker,
-  platformRefusedKey,
 } from '../../src/notify/delivery.js';
 import { startNotifications } from '../../src/notify/service.js';
-import type { NotifyStore } from '../../src/notify/store.js';
+import { type NotifyStore, platformRefusedKey } from '../../src/notify/store.js';
 import type { StreamEvent } from '../../src/notify/types.js';
 import type { Reply } from '../../src/reply.js';
 import { type Platform, type PostedMessage, type PostOptions, type Sink, SinkError } from '../../src/sink.js';

@@ -98,11 +98,18 @@ export function createClickGuard(args: {
 }): ClickGuard {
   const now = args.now ?? Date.now;
   const maxKeys = args.maxKeys ?? 10_000;
-  /** key -> null while running, or when its success stops counting. */
+  /**
+   * key -> null while running, or when its success stops counting. A finished click is moved to the
+   * end, so finished clicks are in the order they stop counting and a sweep stops at the first one
+   * that still counts. Running clicks are never forgotten, even past maxKeys: forgetting one would let
+   * a second Stop run alongside it (there are only as many as clicks in flight).
+   */
   const seen = new Map<string, number | null>();
   const sweep = (at: number) => {
     for (const [key, until] of seen) {
-      if (seen.size > maxKeys || (until !== null && until <= at)) seen.delete(key);
+      if (until === null) continue;
+      if (until > at && seen.size <= maxKeys) break;
+      seen.delete(key);
     }
   };
   return {
@@ -114,8 +121,8 @@ export function createClickGuard(args: {
       return true;
     },
     finish(key, ok) {
+      seen.delete(key);
       if (ok) seen.set(key, now() + args.windowMs);
-      else seen.delete(key);
     },
   };
 }

@@ -134,4 +134,20 @@ describe('clicks that change shared state', () => {
     guard.finish('stop', false);
     expect(guard.begin('stop')).toBe(true);
   });
+
+  it('past its size, forgets the oldest finished clicks, never one still running', () => {
+    let now = 0;
+    const guard = createClickGuard({ windowMs: 10_000, now: () => now, maxKeys: 3 });
+    expect(guard.begin('stop A')).toBe(true); // still running throughout
+    for (const key of ['stop B', 'stop C', 'stop D']) {
+      expect(guard.begin(key)).toBe(true);
+      guard.finish(key, true);
+      now += 1;
+    }
+    // A second Stop while the first runs: still refused.
+    expect(guard.begin('stop A')).toBe(false);
+    // The oldest finished ones made room; the newest still counts.
+    expect(guard.begin('stop B')).toBe(true);
+    expect(guard.begin('stop D')).toBe(false);
+  });
 });

@@ -4,8 +4,9 @@
  * budget (see notify/budget.ts). What a command costs comes from its spec (CommandCost). A refusal is a
  * value with a kind; describe-error.ts turns it into words.
  *
- * Only commands that may call the RealtimeKit API count: help, bad input and the local subscription
- * commands cost Cloudflare nothing and are never held back.
+ * Only commands that may call the RealtimeKit API count (their spec's `apiCalls`, e.g. `subscribe`: one
+ * lookup per id it names); help, bad input, `unsubscribe` and `subscriptions` cost Cloudflare nothing
+ * and are never held back.
  */
 import type { RequestContext } from './context.js';
 import type { RequestBudget } from './notify/budget.js';

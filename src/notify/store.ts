@@ -21,7 +21,7 @@ export interface CycleCommit {
   removed: string[];
   /** Each event with the channels it goes to; written with the statuses in one transaction. */
   events: { event: NotifyEvent; targets: Target[] }[];
-  /** True on the very first sweep: statuses are recorded and nothing is announced. */
+  /** True on the very first read of the LIVE and ERRORED lists: statuses are recorded and nothing is announced. */
   baseline: boolean;
 }
 
@@ -34,7 +34,7 @@ export function platformRefusedKey(platform: Platform): string {
 export const WEBHOOK_DEDUPE_MS = 24 * 3_600_000;
 
 export interface NotifyStore {
-  /** Null before the first successful sweep (no baseline yet). */
+  /** Null before the first whole read was committed (no baseline yet). */
   loadStatuses(): Map<string, StoredStatus> | null;
   commitCycle(commit: CycleCommit): void;
   /** Enqueue an event outside a poll cycle (API alerts). */

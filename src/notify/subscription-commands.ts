@@ -2,7 +2,8 @@
  * subscribe / unsubscribe / subscriptions: per channel and platform, against the notification store.
  *
  * Work per command is bounded: at most `maxIdsPerCommand` ids, `maxPerChannel` subscriptions per
- * channel, ids checked against the API (a bounded number of list pages) before anything is written,
+ * channel, ids checked before anything is written (those the poller does not watch with one
+ * `GET /livestreams/{id}` each, see livestream-lookup.ts),
  * and every write of a command in one transaction. Subscriptions add up: `subscribe errored` then
  * `subscribe live` follows both, and the reply says what each subscription was and is now.
  */

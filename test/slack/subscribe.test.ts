@@ -93,9 +93,7 @@ describe('Slack with SLACK_SUBSCRIPTION_MANAGERS set', () => {
   it('600 made-up ids: refused at once by the cap, nothing written, no API request', async () => {
     h.emulator.resetRequests();
     const ids = Array.from({ length: 600 }, (_, i) => `made-up-${i}`).join(' ');
-    const started = performance.now();
     const { shown } = await ask(h, `subscribe ${ids}`, MANAGER);
-    expect(performance.now() - started).toBeLessThan(1_000);
     expect(shown).toContain('Too many livestreams');
     expect(shown).toContain('at most 25');
     expect(store.subscriptions()).toEqual([]);

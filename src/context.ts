@@ -4,7 +4,7 @@ import type { Platform } from './sink.js';
 /** Who asked, and where. */
 export interface RequestContext {
   platform: Platform;
-  /** Where the command was typed; null in the terminal. */
+  /** Where the command was typed (the terminal's is `terminal`); null when there is no channel (a test's core). */
   channelId: string | null;
   userId: string;
   /** The platform says this person may manage the channel (Discord Manage Channels, a Slack manager). */

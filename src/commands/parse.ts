@@ -4,7 +4,7 @@
  * Returns a Command or the problems as values; never throws.
  */
 import type { Command, ParseResult } from './command.js';
-import { type ArgValuesOf, COMMAND_SPECS, type CommandName, type SomeCommandSpec, specFor } from './spec.js';
+import { COMMAND_SPECS, type SomeCommandSpec, specFor } from './spec.js';
 import { formatTextArgs, type ReadArgs, readTextArgs } from './text-grammar.js';
 
 /** Splits on whitespace, keeping "quoted strings" (straight or curly quotes, as Slack sends them) together. */
@@ -14,9 +14,6 @@ export function tokenize(text: string): string[] {
   for (const match of text.matchAll(pattern)) tokens.push(match[1] ?? match[2] ?? match[3] ?? match[4] ?? '');
   return tokens;
 }
-
-/** Every command's name, as the usage of a command nobody has. */
-export const COMMAND_LIST_USAGE = COMMAND_SPECS.map((spec) => spec.name).join(' | ');
 
 /** A parse against any set of specs: a Command of theirs, or the problems. */
 export type ParseResultOf<C> = { ok: true; command: C } | Extract<ParseResult, { ok: false }>;
@@ -62,11 +59,6 @@ export function parseCommandTextWith(
   return bound.ok
     ? bound
     : { ok: false, surface: 'text', command: found.spec.name, errors: bound.errors, usage: found.spec.usage };
-}
-
-/** A command as typed after `/livestream`, from its argument values: `list live --page 3`. */
-export function formatCommandText<N extends CommandName>(name: N, values: ArgValuesOf<N>): string {
-  return [name, ...formatTextArgs(specFor(name).args, values)].join(' ');
 }
 
 /** A command as typed after `/livestream` (`list live --page 2`): its spec writes its values out. */

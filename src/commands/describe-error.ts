@@ -78,9 +78,9 @@ function mayHaveCreated(error: RealtimeKitError, subject: ErrorSubject): boolean
 function checkFirst(subject: ErrorSubject): string {
   switch (subject.kind) {
     case 'meeting-start':
-      return `The livestream may have been started anyway: check \`/livestream meeting ${subject.meetingId}\` before starting again.`;
+      return `The livestream may have been started anyway: check the meeting's livestream (the \`meeting\` command, meeting ${subject.meetingId}) before starting again.`;
     case 'meeting-stop':
-      return `The livestream may have been stopped anyway: \`/livestream meeting ${subject.meetingId}\` shows whether it is still live.`;
+      return `The livestream may have been stopped anyway: the \`meeting\` command (meeting ${subject.meetingId}) shows whether it is still live.`;
     default:
       return CHECK_LIST_FIRST;
   }

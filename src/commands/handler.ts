@@ -113,7 +113,7 @@ export const API_HANDLERS = {
       const now = (deps.clock ?? systemClock).now();
       return command.confirmed
         ? stopNow(command.meetingId, deps, now, deps.context)
-        : stopPrompt(command.meetingId, deps.client, now, deps.context);
+        : stopPrompt(command.meetingId, deps.client, now);
     },
   ),
   stats: answeredByApi<'stats'>(
@@ -332,14 +332,9 @@ function startedReply(livestream: Livestream, context: RequestContext | undefine
 
 /**
  * `stop` without `--yes`: what it would stop (the meeting's active livestream, and how long it has been
- * live) and how to confirm. Nothing is stopped.
+ * live), with the button that confirms. Nothing is stopped.
  */
-async function stopPrompt(
-  meetingId: string,
-  client: RealtimeKitClient,
-  now: number,
-  context: RequestContext | undefined,
-): Promise<Reply> {
+async function stopPrompt(meetingId: string, client: RealtimeKitClient, now: number): Promise<Reply> {
   const livestream = await client.getMeetingActiveLivestream(meetingId);
   const session = await activeSessionOf(client, livestream.id);
   const badge = statusBadge(livestream.status, livestream.rawStatus);
@@ -349,7 +344,6 @@ async function stopPrompt(
   const fields = livestreamFields(livestream);
   if (session?.startedTime) fields.push({ label: 'Live since', value: session.startedTime, format: 'time' });
   if (liveFor) fields.push({ label: 'Live for', value: liveFor });
-  fields.push({ label: 'To confirm', value: confirmHint(meetingId, context), format: 'code' });
   return reply({
     title: `Stop ${livestreamName(livestream.name)}?`,
     tone: badge.tone,
@@ -359,13 +353,6 @@ async function stopPrompt(
     actions: [stopConfirmAction(meetingId, livestream.name)],
     visibility: 'requester',
   });
-}
-
-/** The confirming command, as typed where the person is. */
-function confirmHint(meetingId: string, context: RequestContext | undefined): string {
-  return context?.platform === 'discord'
-    ? `/livestream stop meeting_id:${meetingId} yes:True`
-    : `/livestream stop ${meetingId} --yes`;
 }
 
 /**

@@ -57,7 +57,6 @@ export function erroredMessage(event: StreamEvent, mention: string | null): Repl
       fields: [
         idField(event),
         { label: 'Error', value: event.errMessage ?? 'RealtimeKit gave no error message.' },
-        { label: 'More', value: `/livestream status ${event.stream.id}`, format: 'code' },
       ],
       links: watch(event),
       actions: [detailsAction(event.stream.id)],

@@ -60,9 +60,7 @@ export async function statsReply(days: number, deps: StatsDeps): Promise<Reply> 
   const lastDays = days === 1 ? 'today' : `the last ${days} days`;
   if (!anything(overall) && !anything(summed)) {
     const further =
-      days < STATS_DAYS_RANGE.max!
-        ? ` \`/livestream stats ${STATS_DAYS_RANGE.max!}\` looks further back.`
-        : '';
+      days < STATS_DAYS_RANGE.max! ? ` \`stats\` looks up to ${STATS_DAYS_RANGE.max!} days back.` : '';
     return reply({
       title: days === 1 ? 'No livestream activity today' : `No livestream activity in the last ${days} days`,
       tone: 'info',

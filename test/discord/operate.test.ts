@@ -106,7 +106,8 @@ describe('Discord with DISCORD_OPERATOR_ROLES set', () => {
     expect(asked.data?.flags).toBe(EPHEMERAL);
     expect(shown(asked)).toContain('Stop Keynote?');
     expect(shown(asked)).toContain('Live for');
-    expect(shown(asked)).toContain(`/livestream stop meeting_id:${meeting.id} yes:True`);
+    // The way to confirm is the button: its custom id carries the confirmed stop.
+    expect(JSON.stringify(asked.data?.components)).toContain(`stop ${meeting.id} --yes`);
     expect(h.emulator.getLivestream(started.id)?.status).toBe('LIVE');
 
     const done = await run('stop', { meeting_id: meeting.id, yes: true }, operator);

@@ -68,7 +68,8 @@ describe('Slack with SLACK_OPERATORS set', () => {
     expect(ask1.body.response_type).toBe('ephemeral');
     expect(ask1.shown).toContain('Stop Quarterly call?');
     expect(ask1.shown).toMatch(/Live for:\*? \d+s/);
-    expect(ask1.shown).toContain(`/livestream stop ${meeting.id} --yes`);
+    // The way to confirm is the button: its value carries the confirmed stop.
+    expect(JSON.stringify(ask1.body.blocks)).toContain(`stop ${meeting.id} --yes`);
     expect(h.emulator.getLivestream(started.id)?.status).toBe('LIVE');
 
     const done = await ask(h, `stop ${meeting.id} --yes`, ANA);

@@ -108,7 +108,7 @@ describe('stats [days]', () => {
       expect(reply.title).toBe('No livestream activity in the last 14 days');
       expect(reply.image).toBeUndefined();
       expect(replyToPlainText(reply)).toContain('Nothing was streamed from 16 Feb – 1 Mar 2027 (UTC days)');
-      expect(replyToPlainText(reply)).toContain('`/livestream stats 90` looks further back.');
+      expect(replyToPlainText(reply)).toContain('`stats` looks up to 90 days back.');
     } finally {
       clock.stepWall(-later);
     }

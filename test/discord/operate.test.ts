@@ -14,7 +14,9 @@ const ANA = '1200000000000000021';
 const BOB = '1200000000000000022';
 const MANAGE_CHANNELS = String(0x10);
 
-type Body = { data?: { flags?: number; embeds?: unknown[]; allowed_mentions?: unknown } };
+type Body = {
+  data?: { flags?: number; embeds?: unknown[]; components?: unknown[]; allowed_mentions?: unknown };
+};
 const shown = (body: Body) => JSON.stringify(body.data?.embeds ?? []);
 
 describe('Discord with DISCORD_OPERATOR_ROLES set', () => {

@@ -269,15 +269,23 @@ function sessionFields(session: LivestreamSession): ReplyField[] {
   return fields;
 }
 
-function createdReply(livestream: Livestream): Reply {
+/**
+ * A livestream just made (create, start): its fields, then what an encoder needs (the stream key is a
+ * secret: such a reply goes only to the requester) and the playback URL as code, so it copies cleanly.
+ */
+function newStreamFields(livestream: Livestream): ReplyField[] {
   const fields = livestreamFields(livestream);
   if (livestream.ingestServer)
     fields.push({ label: 'RTMPS server', value: livestream.ingestServer, format: 'code' });
   if (livestream.streamKey)
     fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
-  // As code too, so it copies cleanly (the link below opens it).
   if (livestream.playbackUrl)
     fields.push({ label: 'Playback URL', value: livestream.playbackUrl, format: 'code' });
+  return fields;
+}
+
+function createdReply(livestream: Livestream): Reply {
+  const fields = newStreamFields(livestream);
   return reply({
     title: `Livestream created: ${livestreamName(livestream.name)}`,
     tone: 'success',
@@ -309,14 +317,7 @@ async function startLivestream(command: CommandNamed<'start'>, deps: HandlerDeps
 
 /** A meeting's livestream just started: the stream key is a secret, so only the requester sees this. */
 function startedReply(livestream: Livestream, context: RequestContext | undefined): Reply {
-  const fields = livestreamFields(livestream);
-  if (livestream.ingestServer)
-    fields.push({ label: 'RTMPS server', value: livestream.ingestServer, format: 'code' });
-  if (livestream.streamKey)
-    fields.push({ label: 'Stream key', value: livestream.streamKey, format: 'secret' });
-  // As code too, so it copies cleanly (the Watch link opens it).
-  if (livestream.playbackUrl)
-    fields.push({ label: 'Playback URL', value: livestream.playbackUrl, format: 'code' });
+  const fields = newStreamFields(livestream);
   return reply({
     title: `Livestream started: ${livestreamName(livestream.name)}`,
     tone: 'success',

@@ -33,6 +33,7 @@ import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
 import {
+  answerOrSlow,
   canManage,
   DEFAULT_DEFER_AFTER_MS,
   editOptions,
@@ -140,13 +141,7 @@ async function handleButton(
       return answer;
     });
 
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<'slow'>((resolve) => {
-    timer = setTimeout(() => resolve('slow'), deferAfterMs);
-  });
-  const first = await Promise.race([pending, slow]);
-  clearTimeout(timer);
-
+  const first = await answerOrSlow(pending, deferAfterMs);
   if (first !== 'slow') {
     const message = render(first);
     // A refusal or a failure replaces nothing: the page (or prompt) and its buttons stay.

@@ -204,6 +204,22 @@ function helpTopic(command: DiscordCommand): DiscordSubcommand | undefined {
 /** The core shares one Reply among identical commands in flight: render it once for all of them. */
 const rendered = new WeakMap<Reply, DiscordMessage>();
 
+/**
+ * The answer, or 'slow' when it has not come within `deferAfterMs`: Discord wants an answer to an
+ * interaction within 3 s, so a slow one is deferred first and edited in when it comes.
+ */
+export async function answerOrSlow(pending: Promise<Reply>, deferAfterMs: number): Promise<Reply | 'slow'> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => {
+    timer = setTimeout(() => resolve('slow'), deferAfterMs);
+  });
+  try {
+    return await Promise.race([pending, slow]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function render(value: Reply): DiscordMessage {
   let message = rendered.get(value);
   if (!message) {
@@ -262,13 +278,7 @@ export async function handleInteraction({
     return internalErrorReply();
   });
 
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<'slow'>((resolve) => {
-    timer = setTimeout(() => resolve('slow'), deferAfterMs);
-  });
-  const first = await Promise.race([pending, slow]);
-  clearTimeout(timer);
-
+  const first = await answerOrSlow(pending, deferAfterMs);
   if (first !== 'slow') {
     const ok = await attempt('reply', () => replyWith(interaction, render(first), first.image));
     logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: false });

@@ -2,8 +2,8 @@
 #
 # livestream-chatops as a container image: build with the whole toolchain, run with the bundle and the
 # production dependencies only, as the unprivileged `node` user, with DATA_DIR on a volume.
-# Written against the official Node.js image's guide:
-# https://github.com/nodejs/docker-node/blob/main/docs/BestPractices.md
+# Written against the official Node.js image's best-practices guide (the "Best Practices" page of
+# https://github.com/nodejs/docker-node).
 #
 #   docker build -t livestream-chatops .
 #   docker run -d --name livestream-chatops --env-file .env -v livestream-chatops-data:/data \

@@ -26,7 +26,8 @@ function repositoryFiles(): string[] {
 const files = repositoryFiles();
 const markdownFiles = files.filter((file) => file.endsWith('.md'));
 /** Where code may name a page of the docs. */
-const CODE = /^(src|adapters|scripts|bench)\/.*\.(ts|mjs|js)$|^(manifest\.yml|\.env\.example|package\.json)$/;
+const CODE =
+  /^(src|adapters|scripts|bench)\/.*\.(ts|mjs|js)$|^deploy\/|^(manifest\.yml|\.env\.example|package\.json|Dockerfile|\.dockerignore)$/;
 const codeFiles = files.filter((file) => CODE.test(file));
 
 const read = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
@@ -105,7 +106,7 @@ describe('links in the repository', () => {
   it('covers the landing page and the docs', () => {
     expect(markdownFiles).toEqual(expect.arrayContaining(['README.md', 'bench/README.md']));
     expect(markdownFiles.filter((file) => file.startsWith('docs/')).length).toBeGreaterThanOrEqual(6);
-    expect(codeFiles).toEqual(expect.arrayContaining(['manifest.yml', '.env.example']));
+    expect(codeFiles).toEqual(expect.arrayContaining(['manifest.yml', '.env.example', 'Dockerfile']));
     // The README is the way in: it links to every page of docs/.
     const fromReadme = new Set(relativeLinks(read('README.md')).map((link) => link.target.split('#')[0]));
     const pages = markdownFiles.filter((file) => /^docs\/[^/]+\.md$/.test(file));

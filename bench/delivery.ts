@@ -77,33 +77,18 @@ export async function benchDelivery(
   const transitions = options.transitions ?? 500;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const emulator = await startChild(join(import.meta.dirname, 'emulator-child.ts'));
-  const slackApi = await startFakeSlackWebApi();
-  const discord = await startFakeDiscord({ applicationId: APP_ID });
-  const discordTimes: number[] = [];
-  discord.answer('POST', `/channels/${DISCORD_CHANNEL}/messages`, () => {
-    discordTimes.push(Date.now());
-    return { body: { id: snowflake(), channel_id: DISCORD_CHANNEL, type: 0, content: '' } };
-  });
+  const platforms = await startPlatforms('bench-delivery');
+  const { slackApi, discordTimes } = platforms;
   const dir = mkdtempSync(join(tmpdir(), 'bench-delivery-'));
   const store = openSqliteStore(dir);
   let delivery: DeliveryWorker | null = null;
   let polling = true;
   try {
     const { settings } = await emulator.ask<{ settings: EmulatorSettings }>({ seed: transitions });
-    for (const [platform, channelId] of [
+    subscribeAll(store, [
       ['slack', SLACK_CHANNEL],
       ['discord', DISCORD_CHANNEL],
-    ] as const) {
-      store.upsertSubscription({
-        platform,
-        channelId,
-        livestreamId: null,
-        onLive: true,
-        onErrored: true,
-        mention: null,
-        source: 'chat',
-      });
-    }
+    ]);
     const announced: Record<string, number> = { slack: 0, discord: 0 };
     const counting = (sink: Sink): Sink => ({
       platform: sink.platform,
@@ -115,23 +100,16 @@ export async function benchDelivery(
       },
       edit: (channelId, messageId, reply) => sink.edit(channelId, messageId, reply),
     });
-    const slackClient = new webApi.WebClient('xoxb-bench-delivery', {
-      ...SLACK_CLIENT_OPTIONS,
-      slackApiUrl: `${slackApi.apiUrl}/`,
-    });
-    const rest = new REST(discordSinkRestOptions({ apiUrl: discord.restUrl })).setToken(
-      'bench-discord-token',
-    );
     const sinks = new Map<Platform, Sink>([
-      ['slack', counting(createSlackSink({ client: slackClient, log: silentLogger }))],
-      ['discord', counting(createDiscordSink({ rest }))],
+      ['slack', counting(platforms.slackSink)],
+      ['discord', counting(platforms.discordSink)],
     ]);
 
     const budget = new RequestBudget(1_000_000);
     const poller = new Poller({
       client: createRealtimeKitClient({
         ...clientSettingsOf(settings),
-        onRequest: () => budget.record(Date.now()),
+        onRequest: () => budget.record(systemClock.monotonic()),
       }),
       store,
       clock: systemClock,
@@ -191,10 +169,40 @@ export async function benchDelivery(
     await delivery?.stop();
     store.close();
     rmSync(dir, { recursive: true, force: true });
-    await discord.close();
-    await slackApi.close();
+    await platforms.close();
     await stopChild(emulator);
   }
+}
+
+/**
+ * The fake Slack Web API and the fake Discord, each behind the bot's real sink (Discord's message
+ * creates timed as they arrive), for the delivery benches.
+ */
+async function startPlatforms(name: string) {
+  const slackApi = await startFakeSlackWebApi();
+  const discord = await startFakeDiscord({ applicationId: APP_ID });
+  const discordTimes: number[] = [];
+  discord.answer('POST', `/channels/${DISCORD_CHANNEL}/messages`, () => {
+    discordTimes.push(Date.now());
+    return { body: { id: snowflake(), channel_id: DISCORD_CHANNEL, type: 0, content: '' } };
+  });
+  const slackClient = new webApi.WebClient(`xoxb-${name}`, {
+    ...SLACK_CLIENT_OPTIONS,
+    slackApiUrl: `${slackApi.apiUrl}/`,
+  });
+  const rest = new REST(discordSinkRestOptions({ apiUrl: discord.restUrl })).setToken(`${name}-token`);
+  return {
+    slackApi,
+    discordTimes,
+    slackSink: createSlackSink({ client: slackClient, log: silentLogger }),
+    discordSink: createDiscordSink({ rest }),
+    async close() {
+      rest.clearHashSweeper();
+      rest.clearHandlerSweeper();
+      await discord.close();
+      await slackApi.close();
+    },
+  };
 }
 
 const BROKEN_CHANNEL = 'C0BROKEN';
@@ -302,13 +310,8 @@ export async function benchBrokenChannel(
   const intervalMs = options.intervalMs ?? 1_000;
   const failingForMs = options.failingForMs ?? 3_000;
   const emulator = await startChild(join(import.meta.dirname, 'emulator-child.ts'));
-  const slackApi = await startFakeSlackWebApi();
-  const discord = await startFakeDiscord({ applicationId: APP_ID });
-  const discordTimes: number[] = [];
-  discord.answer('POST', `/channels/${DISCORD_CHANNEL}/messages`, () => {
-    discordTimes.push(Date.now());
-    return { body: { id: snowflake(), channel_id: DISCORD_CHANNEL, type: 0, content: '' } };
-  });
+  const platforms = await startPlatforms('bench-broken');
+  const { slackApi, discordTimes } = platforms;
   let brokenAttempts = 0;
   let ts = 1_900_000_000;
   slackApi.script(
@@ -326,7 +329,6 @@ export async function benchBrokenChannel(
   const store = openSqliteStore(dir);
   let delivery: DeliveryWorker | null = null;
   let poller: Poller | null = null;
-  const rest = new REST(discordSinkRestOptions({ apiUrl: discord.restUrl })).setToken('bench-broken-token');
   try {
     const { settings } = await emulator.ask<{ settings: EmulatorSettings }>({ seed: 20 });
     subscribeAll(store, [
@@ -335,15 +337,11 @@ export async function benchBrokenChannel(
       ['discord', DISCORD_CHANNEL],
     ]);
     fillOutbox(store, 'slack', BROKEN_CHANNEL, backlog);
-    const slackClient = new webApi.WebClient('xoxb-bench-broken', {
-      ...SLACK_CLIENT_OPTIONS,
-      slackApiUrl: `${slackApi.apiUrl}/`,
-    });
     const worker = new DeliveryWorker({
       store,
       sinks: new Map<Platform, Sink>([
-        ['slack', createSlackSink({ client: slackClient, log: silentLogger })],
-        ['discord', createDiscordSink({ rest })],
+        ['slack', platforms.slackSink],
+        ['discord', platforms.discordSink],
       ]),
       clock: systemClock,
       log: silentLogger,
@@ -415,12 +413,9 @@ export async function benchBrokenChannel(
   } finally {
     await poller?.stop();
     await delivery?.stop();
-    rest.clearHashSweeper();
-    rest.clearHandlerSweeper();
     store.close();
     rmSync(dir, { recursive: true, force: true });
-    await discord.close();
-    await slackApi.close();
+    await platforms.close();
     await stopChild(emulator);
   }
 }

@@ -44,17 +44,25 @@ export interface SentCommand {
   answeredAt: number;
 }
 
-export async function sendSlashCommand(args: {
+/** How a signed POST to /slack/events is sent; `timestamp` and `signature` default to now and right. */
+interface SignedPost {
   url: string;
   signingSecret: string;
-  fields: SlashCommandFields;
   /** Seconds since the epoch; default now. */
   timestamp?: number;
   /** Replaces the computed signature (forgery tests). */
   signature?: string;
   headers?: Record<string, string>;
-}): Promise<SentCommand> {
-  const body = new URLSearchParams(slashCommandForm(args.fields)).toString();
+}
+
+export async function sendSlashCommand(
+  args: SignedPost & { fields: SlashCommandFields },
+): Promise<SentCommand> {
+  return postSigned(args, new URLSearchParams(slashCommandForm(args.fields)).toString());
+}
+
+/** POSTs a url-encoded body to Slack's events URL, signed as Slack signs it. */
+async function postSigned(args: SignedPost, body: string): Promise<SentCommand> {
   const timestamp = args.timestamp ?? Math.floor(Date.now() / 1000);
   const signature =
     args.signature ?? signSlackRequest({ signingSecret: args.signingSecret, body, timestamp });
@@ -140,27 +148,8 @@ export function interactionForm(payload: Record<string, unknown>): string {
 }
 
 /** POSTs a signed interaction payload (a click) to /slack/events, as Slack does. */
-export async function sendInteraction(args: {
-  url: string;
-  signingSecret: string;
-  payload: Record<string, unknown>;
-  timestamp?: number;
-  signature?: string;
-  headers?: Record<string, string>;
-}): Promise<SentCommand> {
-  const body = interactionForm(args.payload);
-  const timestamp = args.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature =
-    args.signature ?? signSlackRequest({ signingSecret: args.signingSecret, body, timestamp });
-  const response = await fetch(args.url, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signature,
-      ...args.headers,
-    },
-  });
-  return { status: response.status, body: await response.text(), answeredAt: Date.now() };
+export async function sendInteraction(
+  args: SignedPost & { payload: Record<string, unknown> },
+): Promise<SentCommand> {
+  return postSigned(args, interactionForm(args.payload));
 }

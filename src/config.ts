@@ -5,6 +5,8 @@
  * `.env.example` and docs/configuration.md; this file holds the rules between settings and the shape
  * the rest of the bot reads.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { CLOUDFLARE_REQUEST_LIMIT } from './notify/budget.js';
 import { type Env, readSettings, SETTINGS, type SettingsReader } from './settings.js';
 import { readWebhooks, type WebhooksConfig } from './webhooks/config.js';
@@ -49,6 +51,10 @@ export interface NotifyConfig {
   pollIntervalSeconds: number;
   requestBudget: number;
   dataDir: string;
+  /** DATABASE_URL: the state in PostgreSQL, shared by replicas; absent or null: SQLite under `dataDir`. */
+  databaseUrl?: string | null;
+  /** REPLICA_ID: this replica's name in the shared state (default: see `defaultReplicaId`). */
+  replicaId?: string;
   cooldownSeconds: number;
   alertAfterSeconds: number;
   /** DELIVERY_GIVE_UP_HOURS (default 24 when a Config is written in code without it). */
@@ -120,6 +126,14 @@ export function secretsOf(config: Config): string[] {
   return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
 }
 
+/**
+ * Host name, process id and a random part: containers often all run as PID 1, and a replica restarted
+ * on the same host must not pass for the one before it (whose lease and claims may still run).
+ */
+export function defaultReplicaId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
 export function loadConfig(env: Env): Config {
   const settings = readSettings(env);
   const realtimekit = readRealtimeKit(settings);
@@ -130,6 +144,8 @@ export function loadConfig(env: Env): Config {
     pollIntervalSeconds: settings.get('POLL_INTERVAL_SECONDS'),
     requestBudget: settings.get('API_REQUEST_BUDGET'),
     dataDir: settings.get('DATA_DIR'),
+    databaseUrl: settings.get('DATABASE_URL'),
+    replicaId: settings.get('REPLICA_ID') ?? defaultReplicaId(),
     cooldownSeconds: settings.get('NOTIFY_COOLDOWN_SECONDS'),
     alertAfterSeconds: settings.get('API_ALERT_AFTER_SECONDS'),
     deliveryGiveUpHours: settings.get('DELIVERY_GIVE_UP_HOURS'),

@@ -296,6 +296,26 @@ export const SETTINGS = {
     description:
       'Where the SQLite state lives (created on first start); one bot per folder. The demo uses a fresh temporary folder instead.',
   },
+  DATABASE_URL: {
+    type: 'text',
+    group: 'notifications',
+    secret: true,
+    defaultText: 'unset: SQLite under `DATA_DIR`',
+    description:
+      'A PostgreSQL URL (`postgres://user:password@host:5432/db`): the state lives there instead of under `DATA_DIR`, and several replicas of the bot can share it (one polls at a time, each notification is posted once). See [operations.md](operations.md#running-several-replicas).',
+    check: {
+      pattern: /^postgres(ql)?:\/\/\S+$/,
+      must: 'be a PostgreSQL URL starting with postgres:// (without spaces)',
+    },
+  },
+  REPLICA_ID: {
+    type: 'text',
+    group: 'notifications',
+    defaultText: 'host name and process id',
+    description:
+      "This replica's name in the shared state (who polls, who sends where); only read with `DATABASE_URL`. Each replica must have its own.",
+    check: { pattern: /^[\w.:@-]{1,100}$/, must: 'be at most 100 letters, digits, or . _ : @ -' },
+  },
   NOTIFY_COOLDOWN_SECONDS: {
     type: 'number',
     group: 'notifications',

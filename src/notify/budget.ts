@@ -31,6 +31,9 @@ export const CLOUDFLARE_REQUEST_LIMIT = 1_200;
 /** API_TOKEN_REQUEST_LIMIT's default: Cloudflare's limit less a margin of 100. */
 export const DEFAULT_TOKEN_REQUEST_LIMIT = 1_100;
 
+/** How long to wait when other replicas' requests alone fill the budget: about one sync (shared-budget.ts). */
+const OTHERS_RECHECK_MS = 5_000;
+
 /** Who sent a request: the poller paces itself on what commands leave it. */
 export type RequestSource = 'poller' | 'commands';
 
@@ -50,11 +53,15 @@ class SlidingWindow {
     return this.stamps.length - this.head;
   }
 
-  /** How long until `cost` more fit under `ceiling` (0: now). */
-  waitMs(ceiling: number, cost: number, now: number): number {
-    const excess = this.count(now) + cost - ceiling;
+  /**
+   * How long until `cost` more fit under `ceiling` (0: now), with `elsewhere` requests counted by other
+   * replicas: when they alone are over, wait for the next sync to say how many of theirs expired.
+   */
+  waitMs(ceiling: number, cost: number, now: number, elsewhere = 0): number {
+    const excess = this.count(now) + elsewhere + cost - ceiling;
     if (excess <= 0) return 0;
     if (cost > ceiling) return BUDGET_WINDOW_MS; // never fits: go as slowly as the window allows
+    if (excess > this.count(now)) return OTHERS_RECHECK_MS;
     const oldestToExpire = this.stamps[this.head + excess - 1] ?? now;
     return Math.max(0, Math.ceil(oldestToExpire + BUDGET_WINDOW_MS - now + 1));
   }
@@ -75,6 +82,13 @@ export class RequestBudget {
   private readonly commands = new SlidingWindow();
   /** The latest time any call gave: `sustainableIntervalMs` looks at the window as of then. */
   private latest = -Infinity;
+  /**
+   * Requests other replicas sent in the window, as last counted in the database (shared-budget.ts):
+   * zero for a bot that runs alone.
+   */
+  private elsewhere = { all: 0, commands: 0 };
+  /** Told of each request recorded here, so SharedBudget can count it in the database. */
+  onRecord: ((source: RequestSource) => void) | null = null;
 
   /**
    * Every request the poller ever recorded: its cycles count their cost as a difference of this, which
@@ -103,18 +117,24 @@ export class RequestBudget {
     this.all.add(now);
     if (source === 'commands') this.commands.add(now);
     else this.total++;
+    this.onRecord?.(source);
+  }
+
+  /** Other replicas' requests in the window, whoever sent them (see SharedBudget). */
+  setElsewhere(poller: number, commands: number): void {
+    this.elsewhere = { all: poller + commands, commands };
   }
 
   /** Requests of the token in the window ending now, whoever sent them. */
   used(now: number): number {
     this.seen(now);
-    return this.all.count(now);
+    return this.all.count(now) + this.elsewhere.all;
   }
 
   /** For the poller: how long until a cycle of `cost` requests fits under its ceiling (0: now). */
   waitMs(cost: number, now: number): number {
     this.seen(now);
-    return this.all.waitMs(this.limit, cost, now);
+    return this.all.waitMs(this.limit, cost, now, this.elsewhere.all);
   }
 
   /**
@@ -124,14 +144,15 @@ export class RequestBudget {
    */
   sustainableIntervalMs(cost: number, now = this.latest): number {
     this.seen(now);
-    const share = this.limit - (Number.isFinite(now) ? this.commands.count(now) : 0);
+    const commands = (Number.isFinite(now) ? this.commands.count(now) : 0) + this.elsewhere.commands;
+    const share = this.limit - commands;
     return Math.ceil((BUDGET_WINDOW_MS * cost) / Math.max(share, cost));
   }
 
   /** For a command that may send `cost` requests: how long until it fits under the token limit (0: now). */
   commandWaitMs(cost: number, now: number): number {
     this.seen(now);
-    return this.all.waitMs(this.tokenLimit, cost, now);
+    return this.all.waitMs(this.tokenLimit, cost, now, this.elsewhere.all);
   }
 
   private seen(now: number): void {

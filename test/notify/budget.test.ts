@@ -77,6 +77,27 @@ describe('RequestBudget', () => {
     expect(budget.waitMs(1, 1)).toBe(Math.ceil(0.25 + BUDGET_WINDOW_MS - 1 + 1));
     expect(budget.used(BUDGET_WINDOW_MS + 0.4)).toBe(1);
   });
+
+  it('counts the requests other replicas sent (as last synced) against both ceilings', () => {
+    const budget = new RequestBudget(20, 30);
+    const told: string[] = [];
+    budget.onRecord = (source) => told.push(source);
+    for (let i = 0; i < 5; i++) budget.record(0);
+    budget.record(0, 'commands');
+    expect(told).toEqual(['poller', 'poller', 'poller', 'poller', 'poller', 'commands']);
+    // Others sent 12 (8 of them commands): 18 in the window for the token.
+    budget.setElsewhere(4, 8);
+    expect(budget.used(1_000)).toBe(18);
+    expect(budget.waitMs(2, 1_000)).toBe(0);
+    // Over the poller's ceiling by 1: one of ours must leave the window first.
+    expect(budget.waitMs(3, 1_000)).toBe(BUDGET_WINDOW_MS - 1_000 + 1);
+    // Others alone over it: only the next sync can tell when theirs leave, so ask again in a few seconds.
+    budget.setElsewhere(10, 10);
+    expect(budget.waitMs(1, 1_000)).toBe(5_000);
+    expect(budget.commandWaitMs(25, 1_000)).toBe(5_000);
+    // Commands elsewhere shrink the poller's pace like commands here: 1 (here) + 10 of its 20.
+    expect(budget.sustainableIntervalMs(1, 1_000)).toBe(Math.ceil(BUDGET_WINDOW_MS / 9));
+  });
 });
 
 describe('commands and the poller share the token’s budget', () => {

@@ -12,7 +12,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
-import type { RouteHandler } from '../http/server.js';
+import { readBody } from '../http/body.js';
+import { type RouteHandler, sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { type Metrics, noMetrics } from '../metrics.js';
 import type { NotifyStore } from '../notify/store.js';
@@ -37,8 +38,6 @@ export interface WebhookReceiverOptions {
 }
 
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
-/** Past this much, an oversized body is no longer read to its end: the connection is cut. */
-const MAX_DISCARDED_BYTES = 1024 * 1024;
 const MAX_UUID_LENGTH = 200;
 /** Refused requests are logged one by one at debug, and summed up at warn at most this often. */
 const REFUSAL_LOG_EVERY_MS = 60_000;
@@ -158,45 +157,6 @@ function header(request: IncomingMessage, names: readonly string[]): string | nu
     if (text) return text;
   }
   return null;
-}
-
-/**
- * The body, or 'too-large' past `max` bytes. A declared Content-Length over the limit is refused without
- * reading; an undeclared one is read to its end (kept up to `max`) so the answer reaches the sender,
- * unless it runs past MAX_DISCARDED_BYTES, when the connection is cut.
- */
-async function readBody(request: IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) {
-    request.resume();
-    return 'too-large';
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of request) {
-      const buffer = chunk as Buffer;
-      size += buffer.length;
-      if (size <= max) chunks.push(buffer);
-      else if (size > MAX_DISCARDED_BYTES) {
-        request.destroy();
-        return 'aborted';
-      }
-    }
-  } catch {
-    return 'aborted'; // the sender went away mid-body
-  }
-  return size > max ? 'too-large' : Buffer.concat(chunks);
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent || response.destroyed) return;
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  response.end(text);
 }
 
 /** Refusals one by one at debug; a count at warn at most once a minute, so a flood cannot flood the log. */

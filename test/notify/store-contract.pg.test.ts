@@ -1,16 +1,14 @@
-/** The store contract on PostgreSQL: each test on a fresh database of the run's server (test/setup/postgres.ts). */
-import { afterAll } from 'vitest';
+/**
+ * The store contract on PostgreSQL, on a database of this file's on the run's server
+ * (test/setup/postgres.ts): each test starts from emptied tables.
+ */
 import { openPgStore } from '../../src/notify/pg-store.js';
-import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { emptyTables, useTestDatabase } from '../support/pg.js';
 import { describeStoreContract } from './store-contract.js';
 
-const databases: TestDatabase[] = [];
-afterAll(async () => {
-  await Promise.all(databases.map((database) => database.drop()));
-});
+const database = useTestDatabase();
 
 describeStoreContract('PostgreSQL', async () => {
-  const database = await createTestDatabase();
-  databases.push(database);
+  await emptyTables(database.url);
   return openPgStore(database.url);
 });

@@ -50,6 +50,25 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * Empties every table of the database at `url` but the schema's version (a fresh state, already
+ * migrated), and restarts its ids: far quicker than a new database for each test.
+ */
+export async function emptyTables(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: 'livestream-chatops-tests' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `SELECT quote_ident(tablename) AS name FROM pg_tables
+       WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'`,
+    );
+    if (rows.length > 0)
+      await client.query(`TRUNCATE ${rows.map((row) => row.name).join(', ')} RESTART IDENTITY CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A database for this test file: created before its tests, dropped after them. Read `.url` inside tests. */
 export function useTestDatabase(): { readonly url: string } {
   let database: TestDatabase | null = null;

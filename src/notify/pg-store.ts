@@ -124,9 +124,15 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
     return new PgStore(pool, null);
   } catch (error) {
     await pool.end().catch(() => {});
-    const detail = error instanceof Error ? error.message || error.name : String(error);
-    throw fail(classifyPgOpenError(step, error), detail);
+    throw fail(classifyPgOpenError(step, error), detailOf(error));
   }
+}
+
+/** An error's own words; for a connection tried on several addresses (AggregateError), each one's. */
+function detailOf(error: unknown): string {
+  if (error instanceof AggregateError && !error.message)
+    return [...new Set(error.errors.map((inner: unknown) => detailOf(inner)))].join('; ');
+  return error instanceof Error ? error.message || error.name : String(error);
 }
 
 /** Why `url` is not a PostgreSQL URL, or null. */

@@ -109,6 +109,8 @@ export const SCOPE_LOCK_CLASS = LOCK_CLASS + 1;
  * transaction (PostgreSQL's DDL is transactional), so a crash mid-way leaves a whole version or none.
  */
 export async function migrate(client: pg.ClientBase): Promise<void> {
+  // No statement timeout here: a version may rebuild a big table, and a replica waits for another's.
+  await client.query('SET statement_timeout = 0');
   await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_CLASS, MIGRATION_LOCK]);
   let failed = false;
   try {
@@ -141,6 +143,9 @@ export async function migrate(client: pg.ClientBase): Promise<void> {
     // After a failure the caller drops this connection, and the lock goes with it: the first error stays.
     const unlock = client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, MIGRATION_LOCK]);
     if (failed) await unlock.catch(() => {});
-    else await unlock;
+    else {
+      await unlock;
+      await client.query('RESET statement_timeout'); // back to the pool's setting for later calls
+    }
   }
 }

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { PgStoreOpenError, redactDatabaseUrl } from '../../src/notify/pg-errors.js';
-import { PG_MIGRATIONS } from '../../src/notify/pg-schema.js';
+import { LOCK_CLASS, PG_MIGRATIONS } from '../../src/notify/pg-schema.js';
 import { openPgStore } from '../../src/notify/pg-store.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import { createTestDatabase, pgServerUrl, type TestDatabase, urlOfDatabase } from '../support/pg.js';
@@ -37,6 +37,14 @@ async function connect(url: string): Promise<pg.Client> {
   await client.connect();
   cleanups.push(() => client.end());
   return client;
+}
+
+/** Connections of this database waiting for a lock another one holds. */
+async function lockWaits(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: string }>(
+    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+  );
+  return Number(rows[0]!.n);
 }
 
 /** How opening `url` fails (it must). */
@@ -84,6 +92,24 @@ describe('opening', () => {
     // They share one state: what one writes, another reads.
     await stores[0]!.setMeta('written-by', 'replica 1');
     expect(await stores[3]!.getMeta('written-by')).toBe('replica 1');
+  });
+
+  it("waits for another replica's migration however long it takes, then keeps the statement timeout", async () => {
+    const { url } = await freshDatabase();
+    const other = await connect(url);
+    await other.query('SELECT pg_advisory_lock($1, 1)', [LOCK_CLASS]); // another replica is migrating
+    const opening = openPgStore(url, { statementTimeoutMs: 100 });
+    await expect.poll(() => lockWaits(other)).toBe(1);
+    await other.query('SELECT pg_sleep(0.3)'); // the wait outlasts the statement timeout
+    await other.query('SELECT pg_advisory_unlock($1, 1)', [LOCK_CLASS]);
+    const store = await opening;
+    cleanups.push(() => store.close());
+    // After opening, statements are held to the timeout again: a write stuck behind a lock is cancelled.
+    await store.setMeta('k', 'v');
+    await other.query('BEGIN');
+    await other.query("SELECT value FROM meta WHERE key = 'k' FOR UPDATE");
+    await expect(store.setMeta('k', 'w')).rejects.toThrow('canceling statement due to statement timeout');
+    await other.query('ROLLBACK');
   });
 
   it('keeps the state across a restart, without migrating again', async () => {

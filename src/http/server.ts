@@ -1,6 +1,7 @@
 /**
- * The bot's one HTTP server, on PORT: Slack's HTTP mode (`/slack/events`) and RealtimeKit webhooks
- * (`/webhooks/realtimekit`) are routes on it, each mounted by the part that serves it. A request is
+ * The bot's one HTTP server, on PORT: Slack's HTTP mode (`/slack/events`), Discord interactions over
+ * HTTP (`/discord/interactions`) and RealtimeKit webhooks (`/webhooks/realtimekit`) are routes on it,
+ * each mounted by the part that serves it. A request is
  * routed by its exact path (the query is ignored); any other path is a 404. It starts when something
  * needs it, and nothing else listens.
  */
@@ -133,4 +134,40 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
+}
+
+/** readBody: past this much, an oversized body is no longer read to its end: the connection is cut. */
+const MAX_DISCARDED_BYTES = 1024 * 1024;
+
+/**
+ * The body, or 'too-large' past `max` bytes. A declared Content-Length over the limit is refused without
+ * reading; an undeclared one is read to its end (kept up to `max`) so the answer reaches the sender,
+ * unless it runs past MAX_DISCARDED_BYTES, when the connection is cut ('aborted', as when the sender
+ * goes away mid-body: there is no one left to answer).
+ */
+export async function readBody(
+  request: IncomingMessage,
+  max: number,
+): Promise<Buffer | 'too-large' | 'aborted'> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    request.resume();
+    return 'too-large';
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of request) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size <= max) chunks.push(buffer);
+      else if (size > MAX_DISCARDED_BYTES) {
+        request.destroy();
+        return 'aborted';
+      }
+    }
+  } catch {
+    return 'aborted'; // the sender went away mid-body
+  }
+  return size > max ? 'too-large' : Buffer.concat(chunks);
 }

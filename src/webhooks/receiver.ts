@@ -12,8 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
-import { readBody } from '../http/body.js';
-import { type RouteHandler, sendJson } from '../http/server.js';
+import { readBody, type RouteHandler, sendJson } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { type Metrics, noMetrics } from '../metrics.js';
 import type { NotifyStore } from '../notify/store.js';

@@ -45,6 +45,16 @@ export interface DiscordConfig {
   managerRoles: string[];
   /** Role ids allowed to start, stop and create livestreams (and Manage Channels); empty or absent: the manager roles. */
   operatorRoles?: string[];
+  /** Interactions over HTTP (DISCORD_PUBLIC_KEY set); null or absent: over the gateway. */
+  interactions?: DiscordInteractionsConfig | null;
+}
+
+/** Discord posts interactions to the Interactions Endpoint URL, on the bot's HTTP server. */
+export interface DiscordInteractionsConfig {
+  /** DISCORD_PUBLIC_KEY: the application's Ed25519 public key, 64 hex characters. */
+  publicKey: string;
+  /** PORT: the bot's HTTP server listens there. */
+  port: number;
 }
 
 export interface NotifyConfig {
@@ -244,8 +254,11 @@ function readDiscord(settings: SettingsReader): DiscordConfig | null {
   if (!settings.isSet('DISCORD_APPLICATION_ID')) settings.missing('DISCORD_APPLICATION_ID');
   const guildId = settings.get('DISCORD_GUILD_ID');
   const apiUrl = settings.get('DISCORD_API_URL');
+  const publicKey = settings.get('DISCORD_PUBLIC_KEY');
   if (botToken === null || applicationId === null) return null;
   return {
+    // Over HTTP only with a key: the gateway needs no PORT (a bad one must not stop it).
+    ...(publicKey !== null ? { interactions: { publicKey, port: settings.get('PORT') } } : {}),
     // People paste the Authorization header's value; discord.js adds "Bot " itself.
     botToken: botToken.replace(/^Bot\s+/i, ''),
     applicationId,

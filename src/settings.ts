@@ -202,7 +202,7 @@ export const SETTINGS = {
     min: 0,
     max: 65_535,
     description:
-      "The port of the bot's HTTP server: Slack's HTTP mode (path `/slack/events`) and RealtimeKit webhooks (path `/webhooks/realtimekit`, when `PUBLIC_URL` is set) share it; 0 picks a free one. Read only when one of them is on.",
+      "The port of the bot's HTTP server: Slack's HTTP mode (path `/slack/events`), Discord interactions over HTTP (path `/discord/interactions`, when `DISCORD_PUBLIC_KEY` is set) and RealtimeKit webhooks (path `/webhooks/realtimekit`, when `PUBLIC_URL` is set) share it; 0 picks a free one. Read only when one of them is on.",
   },
   SLACK_API_URL: {
     type: 'url',
@@ -257,6 +257,17 @@ export const SETTINGS = {
     defaultText: '`https://discord.com/api`',
     description:
       "REST base URL without `/v10` (the API version is appended): for a proxy or tests. The gateway URL still comes from REST's `GET /gateway/bot`, so a proxy or fake must answer that too.",
+  },
+  DISCORD_PUBLIC_KEY: {
+    type: 'text',
+    group: 'discord',
+    defaultText: 'the gateway',
+    description:
+      "Interactions over HTTP: the Public Key from the General Information page. Set it with the Interactions Endpoint URL (the bot's public URL + `/discord/interactions`, served on `PORT`), and replicas behind a load balancer all answer commands; unset, they come over the gateway. See [discord.md](discord.md#interactions-over-http).",
+    check: {
+      pattern: /^[0-9a-fA-F]{64}$/,
+      must: 'be the 64 hex characters of the Public Key on the General Information page of your Discord application',
+    },
   },
   DISCORD_NOTIFY_CHANNEL: {
     type: 'text',

@@ -12,13 +12,7 @@
  * within `deferAfterMs`; otherwise the click is deferred first (type 6 to update, type 5 ephemeral)
  * and the answer edits the message after.
  */
-import {
-  type ButtonInteraction,
-  InteractionResponseType,
-  MessageFlags,
-  type MessageComponentInteraction,
-  Routes,
-} from 'discord.js';
+import { InteractionResponseType, MessageFlags } from 'discord.js';
 import {
   alreadyClickedReply,
   changesSharedState,
@@ -29,60 +23,49 @@ import {
   internalErrorReply,
 } from '../../src/commands/index.js';
 import type { DiscordConfig } from '../../src/config.js';
-import type { Core, RequestContext } from '../../src/core.js';
+import type { Core } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
-import {
-  answerOrSlow,
-  canManage,
-  DEFAULT_DEFER_AFTER_MS,
-  editOptions,
-  followUpOptions,
-  operatorContext,
-  type Outcome,
-  render,
-} from './interactions.js';
+import type { IncomingClick } from './incoming.js';
+import { answerOrSlow, DEFAULT_DEFER_AFTER_MS, originContext, type Outcome, render } from './interactions.js';
 import { type DiscordMessage, renderReply } from './render.js';
+import type { InteractionResponder } from './respond.js';
 
 export interface ButtonHandlerArgs {
   core: Core;
   config: Pick<DiscordConfig, 'managerRoles' | 'operatorRoles'>;
   log: Logger;
   deferAfterMs?: number;
-  /** Milliseconds since the epoch, for the once-only windows; default Date.now. */
+  /** Milliseconds since the epoch, for the once-only window; default Date.now. */
   now?: () => number;
 }
 
 /** After a click that changed shared state (Stop), the same click is "already done" for this long. */
 const DOUBLE_CLICK_WINDOW_MS = 10_000;
-/** An interaction id is remembered this long (its token is valid for 15 minutes). */
-const REPLAY_WINDOW_MS = 15 * 60_000;
 
 /** One handler per adapter: it holds the memory of clicks in flight and just done. */
 export function createButtonHandler(
   args: ButtonHandlerArgs,
-): (interaction: ButtonInteraction) => Promise<Outcome> {
+): (interaction: IncomingClick, respond: InteractionResponder) => Promise<Outcome> {
   const now = args.now ?? Date.now;
   const guard = createClickGuard({ windowMs: DOUBLE_CLICK_WINDOW_MS, now });
-  const replays = createClickGuard({ windowMs: REPLAY_WINDOW_MS, now });
-  return (interaction) => handleButton({ ...args, interaction, guard, replays });
+  return (interaction, respond) => handleButton({ ...args, interaction, respond, guard });
 }
 
 /** `update`: the answer replaces the message the button is on; `reply`: a message of its own. */
 type Placement = 'update' | 'reply';
 
+const CALLBACK_TYPE: Readonly<Record<Placement, InteractionResponseType>> = {
+  update: InteractionResponseType.UpdateMessage,
+  reply: InteractionResponseType.ChannelMessageWithSource,
+};
+
 async function handleButton(
-  args: ButtonHandlerArgs & { interaction: ButtonInteraction; guard: ClickGuard; replays: ClickGuard },
+  args: ButtonHandlerArgs & { interaction: IncomingClick; respond: InteractionResponder; guard: ClickGuard },
 ): Promise<Outcome> {
-  const { interaction, core, config, guard, replays, deferAfterMs = DEFAULT_DEFER_AFTER_MS } = args;
+  const { interaction, respond, core, config, guard, deferAfterMs = DEFAULT_DEFER_AFTER_MS } = args;
   const started = Date.now();
   const log = args.log.child({ interaction: interaction.id });
-  // The gateway may deliver an interaction again after a resume: it was answered the first time.
-  if (!replays.begin(interaction.id)) {
-    log.info('ignoring a repeated delivery of a button click');
-    return 'replied';
-  }
-  replays.finish(interaction.id, true);
   const attempt = async (what: string, call: () => Promise<unknown>): Promise<boolean> => {
     try {
       await call();
@@ -92,42 +75,30 @@ async function handleButton(
       return false;
     }
   };
+  /**
+   * The first answer, as Discord's API body: UPDATE_MESSAGE replaces the message the button is on,
+   * CHANNEL_MESSAGE_WITH_SOURCE answers with a new one (ephemeral unless it is for the channel).
+   */
+  const answerWith = (placement: Placement, message: DiscordMessage) =>
+    attempt('answer', () => respond.callback(CALLBACK_TYPE[placement], message));
 
   const decoded = decodeButton(interaction.customId);
   if (!decoded.ok) {
-    log.info('a button could not be read', { reason: decoded.reason, userId: interaction.user.id });
-    const ok = await attempt('reply', () =>
-      callback(interaction, 'reply', renderReply(expiredButtonReply())),
-    );
-    return ok ? 'replied' : 'failed';
+    log.info('a button could not be read', { reason: decoded.reason, userId: interaction.userId });
+    return (await answerWith('reply', renderReply(expiredButtonReply()))) ? 'replied' : 'failed';
   }
   const { command, inPlace } = decoded;
-  const userId = interaction.user.id;
+  const { userId } = interaction;
   log.info('button clicked', { command: command.name, inPlace, userId, platform: 'discord' });
-  const context: RequestContext = {
-    platform: 'discord',
-    channelId: interaction.channelId,
-    userId,
-    canManage: canManage({ interaction, managerRoles: config.managerRoles }),
-    ...operatorContext({
-      interaction,
-      managerRoles: config.managerRoles,
-      operatorRoles: config.operatorRoles,
-    }),
-    issuedAt: interaction.createdTimestamp,
-  };
+  const context = originContext(interaction, config);
 
   const once = changesSharedState(command) ? `discord:${interaction.channelId}:${decoded.text}` : null;
   if (once !== null && !guard.begin(once)) {
     log.info('a second click on a button that is running or just ran', { command: command.name, userId });
-    const ok = await attempt('reply', () =>
-      callback(interaction, 'reply', renderReply(alreadyClickedReply())),
-    );
-    return ok ? 'replied' : 'failed';
+    return (await answerWith('reply', renderReply(alreadyClickedReply()))) ? 'replied' : 'failed';
   }
   // Only an ephemeral message is ever replaced: what the channel sees stays as it is.
-  const onEphemeral = interaction.message.flags.has(MessageFlags.Ephemeral);
-  const placement: Placement = onEphemeral && (inPlace || once !== null) ? 'update' : 'reply';
+  const placement: Placement = interaction.onEphemeral && (inPlace || once !== null) ? 'update' : 'reply';
 
   const pending = core
     .replyToCommand(command, context)
@@ -147,9 +118,7 @@ async function handleButton(
     // A refusal or a failure replaces nothing: the page (or prompt) and its buttons stay.
     const how: Placement = first.tone === 'error' ? 'reply' : placement;
     // A channel answer replaces no channel message: it goes to the channel as a follow-up.
-    const ok = await attempt('answer', () =>
-      callback(interaction, how, how === 'update' ? ownCopy(message) : message),
-    );
+    const ok = await answerWith(how, how === 'update' ? ownCopy(message) : message);
     if (ok) await tellChannel(first, message);
     log.debug('answered a Discord button click', { ms: Date.now() - started, deferred: false });
     return ok ? 'replied' : 'failed';
@@ -157,23 +126,22 @@ async function handleButton(
 
   const deferred = await attempt('defer an answer', () =>
     placement === 'update'
-      ? interaction.deferUpdate()
-      : interaction.deferReply({ flags: MessageFlags.Ephemeral }),
+      ? respond.callback(InteractionResponseType.DeferredMessageUpdate)
+      : respond.callback(InteractionResponseType.DeferredChannelMessageWithSource, {
+          flags: MessageFlags.Ephemeral,
+        }),
   );
   if (!deferred) return 'failed';
   const answer = await pending;
   const message = render(answer);
   if (placement === 'update' && answer.tone === 'error') {
     // The message was kept while it loaded: a refusal or a failure comes on its own, only to the clicker.
-    const ok = await attempt('follow up', () =>
-      interaction.followUp({ ...followUpOptions(message), flags: MessageFlags.Ephemeral }),
-    );
+    const ok = await attempt('follow up', () => respond.followUp(message, MessageFlags.Ephemeral));
     log.debug('answered a Discord button click', { ms: Date.now() - started, deferred: true });
     return ok ? 'deferred' : 'failed';
   }
-  const ok = await attempt('edit the deferred answer', () =>
-    interaction.editReply(editOptions(placement === 'update' ? ownCopy(message) : message)),
-  );
+  // An edit keeps the first answer's flags: the clicker's copy stays theirs.
+  const ok = await attempt('edit the deferred answer', () => respond.editOriginal(message));
   if (ok) await tellChannel(answer, message);
   log.debug('answered a Discord button click', { ms: Date.now() - started, deferred: true });
   return ok ? 'deferred' : 'failed';
@@ -182,7 +150,7 @@ async function handleButton(
   async function tellChannel(answer: Reply, message: DiscordMessage): Promise<void> {
     if (answer.visibility !== 'channel' || message.flags === MessageFlags.Ephemeral) return;
     if (placement === 'reply' && first !== 'slow') return;
-    await attempt('post to the channel', () => interaction.followUp(followUpOptions(message)));
+    await attempt('post to the channel', () => respond.followUp(message));
   }
 }
 
@@ -190,27 +158,4 @@ async function handleButton(
 function ownCopy(message: DiscordMessage): DiscordMessage {
   const { flags: _flags, ...rest } = message;
   return rest;
-}
-
-/**
- * The first answer to a click, as Discord's API body: UPDATE_MESSAGE replaces the message the button
- * is on, CHANNEL_MESSAGE_WITH_SOURCE answers with a new one (ephemeral unless it is for the channel).
- */
-async function callback(
-  interaction: MessageComponentInteraction,
-  placement: Placement,
-  message: DiscordMessage,
-): Promise<void> {
-  const type =
-    placement === 'update'
-      ? InteractionResponseType.UpdateMessage
-      : InteractionResponseType.ChannelMessageWithSource;
-  await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
-    body: { type, data: message },
-    // Authorised by the token in the route, never the bot token.
-    auth: false,
-  });
-  // What interaction.update() / reply() record, for anything that looks at the interaction afterwards.
-  interaction.replied = true;
-  interaction.ephemeral = message.flags === MessageFlags.Ephemeral;
 }

@@ -11,29 +11,25 @@
  * then also sent to the channel as a follow-up, as a click's is (components.ts).
  * Help and bad options never touch the API, so they are answered at once.
  */
-import {
-  type ChatInputCommandInteraction,
-  type InteractionEditReplyOptions,
-  type InteractionReplyOptions,
-  InteractionResponseType,
-  MessageFlags,
-  PermissionFlagsBits,
-  Routes,
-} from 'discord.js';
+import { InteractionResponseType, MessageFlags, PermissionFlagsBits } from 'discord.js';
 import { internalErrorReply, usageReply } from '../../src/commands/index.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
-import type { Reply, ReplyImage } from '../../src/reply.js';
+import type { Reply } from '../../src/reply.js';
 import { type DiscordSubcommand, isDiscordSubcommand } from './commands.js';
 import { discordHelpReply } from './help.js';
+import type { IncomingCommand, InteractionOrigin } from './incoming.js';
 import { commandFromOptions, type DiscordCommand } from './options.js';
 import { type DiscordMessage, renderReply } from './render.js';
+import type { InteractionResponder } from './respond.js';
 
 export const DEFAULT_DEFER_AFTER_MS = 1_500;
 
 export interface HandleInteractionArgs {
-  interaction: ChatInputCommandInteraction;
+  interaction: IncomingCommand;
+  /** Answers this interaction (respond.ts). */
+  respond: InteractionResponder;
   core: Core;
   config: Pick<DiscordConfig, 'managerRoles' | 'operatorRoles'>;
   log: Logger;
@@ -48,16 +44,13 @@ export function canManage({
   interaction,
   managerRoles,
 }: {
-  interaction: Pick<ChatInputCommandInteraction, 'memberPermissions' | 'member'>;
+  interaction: Pick<InteractionOrigin, 'memberPermissions' | 'roles'>;
   managerRoles: readonly string[];
 }): boolean {
   if (interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels)) return true;
   if (managerRoles.length === 0) return true;
-  const member = interaction.member;
-  if (!member) return false;
-  // A cached GuildMember has a role manager; an uncached one arrives as the raw API member.
-  const roles = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
-  return roles.some((role) => managerRoles.includes(role));
+  // Outside a server there is no member, and so no role.
+  return interaction.roles?.some((role) => managerRoles.includes(role)) ?? false;
 }
 
 /**
@@ -69,7 +62,7 @@ export function operatorContext({
   managerRoles,
   operatorRoles = [],
 }: {
-  interaction: Pick<ChatInputCommandInteraction, 'memberPermissions' | 'member'>;
+  interaction: Pick<InteractionOrigin, 'memberPermissions' | 'roles'>;
   managerRoles: readonly string[];
   operatorRoles?: readonly string[] | undefined;
 }): Pick<RequestContext, 'canOperate' | 'operators'> {
@@ -86,20 +79,20 @@ export function operatorContext({
   };
 }
 
+/** Discord's rule for a refused mention, as the refusal says it (see `canMention`). */
+export const DISCORD_MENTION_RIGHT =
+  'Pinging @everyone, @here or a role that is not mentionable needs the Mention Everyone permission in this channel.';
+
 /**
  * Whether the member could make this mention themselves, so a subscription never makes the bot ping on
  * their behalf what they could not (the bot posts with the right to ping whatever the subscription
  * names). Discord's rule: @everyone, @here and a role that is not mentionable need Mention Everyone
  * (Administrator includes it); a mentionable role and a user anyone may ping. The role's setting comes
- * from the interaction (a Role option carries it, resolved) or the guild's role cache; a role known to
- * neither counts as not mentionable. Forms other than those `mentionOf` (render.ts) pings are text.
+ * from the interaction (a Role option carries the role, resolved); a role it does not resolve counts
+ * as not mentionable. Forms other than those `mentionOf` (render.ts) pings are text.
  */
-/** Discord's rule for a refused mention, as the refusal says it (see `canMention`). */
-export const DISCORD_MENTION_RIGHT =
-  'Pinging @everyone, @here or a role that is not mentionable needs the Mention Everyone permission in this channel.';
-
 export function canMention(
-  interaction: Pick<ChatInputCommandInteraction, 'memberPermissions' | 'options' | 'guild'>,
+  interaction: Pick<IncomingCommand, 'memberPermissions' | 'mentionableRoles'>,
 ): (mention: string) => boolean {
   return (mention) => {
     if (interaction.memberPermissions?.has(PermissionFlagsBits.MentionEveryone)) return true;
@@ -107,91 +100,7 @@ export function canMention(
     if (text === '@everyone' || text === '@here') return false;
     const roleId = /^<@&(\d{15,21})>$/.exec(text)?.[1];
     if (roleId === undefined) return true;
-    const role =
-      interaction.options.resolved?.roles?.get(roleId) ?? interaction.guild?.roles.cache.get(roleId);
-    return role?.mentionable === true;
-  };
-}
-
-/** Callback bodies, encoded once per rendered message: identical commands in flight share one. */
-const callbackBodies = new WeakMap<DiscordMessage, Buffer>();
-
-function callbackBody(message: DiscordMessage): Buffer {
-  let body = callbackBodies.get(message);
-  if (!body) {
-    body = Buffer.from(
-      JSON.stringify({ type: InteractionResponseType.ChannelMessageWithSource, data: message }),
-    );
-    callbackBodies.set(message, body);
-  }
-  return body;
-}
-
-/**
- * The answer as the interaction callback, posted as is: a DiscordMessage is already the API's body
- * (as the sink sends it). `interaction.reply()` would rebuild it through MessagePayload, whose
- * `toSnakeCase` (lodash per key) and lazy `require`s cost more CPU than rendering the reply; and the
- * REST client would serialise and encode a body per request that a burst of identical commands shares.
- */
-async function replyWith(
-  interaction: ChatInputCommandInteraction,
-  message: DiscordMessage,
-  image?: ReplyImage,
-): Promise<void> {
-  const route = Routes.interactionCallback(interaction.id, interaction.token);
-  // Interaction callbacks are authorised by the token in the route, never the bot token.
-  if (image) {
-    // With a file the callback is multipart/form-data: the message as payload_json (naming the
-    // attachment, see render.ts), the PNG as files[0].
-    await interaction.client.rest.post(route, {
-      body: { type: InteractionResponseType.ChannelMessageWithSource, data: message },
-      files: [{ name: image.filename, data: pngBuffer(image), contentType: 'image/png' }],
-      auth: false,
-    });
-  } else {
-    await interaction.client.rest.post(route, {
-      body: callbackBody(message),
-      passThroughBody: true,
-      headers: { 'Content-Type': 'application/json' },
-      auth: false,
-    });
-  }
-  // What interaction.reply() records, for anything that looks at the interaction afterwards.
-  interaction.replied = true;
-  interaction.ephemeral = message.flags === MessageFlags.Ephemeral;
-}
-
-function pngBuffer(image: ReplyImage): Buffer {
-  return Buffer.from(image.png.buffer, image.png.byteOffset, image.png.byteLength);
-}
-
-/** An edit that carries the reply's image: discord.js sends it as files[0] with its attachment entry. */
-function withImage(
-  options: InteractionEditReplyOptions,
-  image: ReplyImage | undefined,
-): InteractionEditReplyOptions {
-  if (!image) return options;
-  const description = image.alt.slice(0, 1024);
-  return { ...options, files: [{ attachment: pngBuffer(image), name: image.filename, description }] };
-}
-
-/** A rendered message as discord.js's edit options: its buttons too, so an edit keeps (or drops) them. */
-export function editOptions(message: DiscordMessage): InteractionEditReplyOptions {
-  return {
-    embeds: message.embeds,
-    ...(message.content ? { content: message.content } : {}),
-    allowedMentions: message.allowed_mentions,
-    components: message.components,
-  };
-}
-
-/** A rendered message as a follow-up for the channel to see (a follow-up's flags are its own). */
-export function followUpOptions(message: DiscordMessage): InteractionReplyOptions {
-  return {
-    embeds: message.embeds,
-    ...(message.content ? { content: message.content } : {}),
-    allowedMentions: message.allowed_mentions,
-    components: message.components,
+    return interaction.mentionableRoles.get(roleId) === true;
   };
 }
 
@@ -229,17 +138,40 @@ export function render(value: Reply): DiscordMessage {
   return message;
 }
 
+/**
+ * The core's context for an interaction, command or click: where, who, with which rights, and when by
+ * Discord's clock (from the interaction's snowflake id), not when this process got to it.
+ */
+export function originContext(
+  interaction: InteractionOrigin,
+  config: Pick<DiscordConfig, 'managerRoles' | 'operatorRoles'>,
+): RequestContext {
+  return {
+    platform: 'discord',
+    channelId: interaction.channelId,
+    userId: interaction.userId,
+    canManage: canManage({ interaction, managerRoles: config.managerRoles }),
+    ...operatorContext({
+      interaction,
+      managerRoles: config.managerRoles,
+      operatorRoles: config.operatorRoles,
+    }),
+    issuedAt: interaction.createdTimestamp,
+  };
+}
+
 export async function handleInteraction({
   interaction,
+  respond,
   core,
   config,
   log,
   deferAfterMs = DEFAULT_DEFER_AFTER_MS,
 }: HandleInteractionArgs): Promise<Outcome> {
-  const subcommand = interaction.options.getSubcommand(false);
+  const { subcommand } = interaction;
   const started = Date.now();
   const logged = log.child({ interaction: interaction.id, subcommand });
-  // Discord has answered nothing yet; a failure to answer is logged, never thrown into discord.js.
+  // Discord has answered nothing yet; a failure to answer is logged, never thrown to the transport.
   const attempt = async (what: string, call: () => Promise<unknown>): Promise<boolean> => {
     try {
       await call();
@@ -249,27 +181,20 @@ export async function handleInteraction({
       return false;
     }
   };
+  const reply = (answer: Reply, message: DiscordMessage) =>
+    attempt('reply', () =>
+      respond.callback(InteractionResponseType.ChannelMessageWithSource, message, answer.image),
+    );
 
   const parsed = commandFromOptions({ subcommand, options: interaction.options });
   if (!parsed.ok || parsed.command.name === 'help') {
     const answer = parsed.ok ? discordHelpReply(helpTopic(parsed.command)) : usageReply(parsed);
-    const ok = await attempt('reply', () => replyWith(interaction, renderReply(answer)));
-    return ok ? 'replied' : 'failed';
+    return (await reply(answer, renderReply(answer))) ? 'replied' : 'failed';
   }
   const { command } = parsed;
 
   const context: RequestContext = {
-    platform: 'discord',
-    channelId: interaction.channelId,
-    userId: interaction.user.id,
-    canManage: canManage({ interaction, managerRoles: config.managerRoles }),
-    ...operatorContext({
-      interaction,
-      managerRoles: config.managerRoles,
-      operatorRoles: config.operatorRoles,
-    }),
-    // Discord's own time of the command (from its snowflake id), not when this process got to it.
-    issuedAt: interaction.createdTimestamp,
+    ...originContext(interaction, config),
     canMention: canMention(interaction),
     mentionRight: DISCORD_MENTION_RIGHT,
   };
@@ -280,22 +205,23 @@ export async function handleInteraction({
 
   const first = await answerOrSlow(pending, deferAfterMs);
   if (first !== 'slow') {
-    const ok = await attempt('reply', () => replyWith(interaction, render(first), first.image));
+    const ok = await reply(first, render(first));
     logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: false });
     return ok ? 'replied' : 'failed';
   }
 
-  if (!(await attempt('defer a reply', () => interaction.deferReply({ flags: MessageFlags.Ephemeral })))) {
-    return 'failed';
-  }
+  const deferred = await attempt('defer a reply', () =>
+    respond.callback(InteractionResponseType.DeferredChannelMessageWithSource, {
+      flags: MessageFlags.Ephemeral,
+    }),
+  );
+  if (!deferred) return 'failed';
   const answer = await pending;
   const message = render(answer);
-  const ok = await attempt('edit the deferred reply', () =>
-    interaction.editReply(withImage(editOptions(message), answer.image)),
-  );
+  const ok = await attempt('edit the deferred reply', () => respond.editOriginal(message, answer.image));
   // The deferred reply is ephemeral: an answer for the channel reaches it as a follow-up.
   if (ok && answer.visibility === 'channel' && message.flags !== MessageFlags.Ephemeral) {
-    await attempt('post to the channel', () => interaction.followUp(followUpOptions(message)));
+    await attempt('post to the channel', () => respond.followUp(message));
   }
   logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: true });
   return ok ? 'deferred' : 'failed';

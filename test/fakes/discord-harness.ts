@@ -3,12 +3,17 @@
  * against the fake Discord, and the real core and RealtimeKit client against the embedded emulator.
  * `run()` dispatches a `/livestream` interaction; `callback()`/`edit()` wait for what the bot sent.
  * `issue()` only creates one (its id carries the time), for `deliver()` to dispatch later.
+ * With `http`, interactions come over HTTP instead (DISCORD_PUBLIC_KEY): the adapter's endpoint is a
+ * route on the bot's HTTP server, and `deliver()` POSTs each interaction there, signed as Discord does.
  */
 import { type DiscordAdapter, startDiscordAdapter } from '../../adapters/discord/app.js';
+import type { ClaimInteraction } from '../../adapters/discord/dispatch.js';
+import { DISCORD_INTERACTIONS_PATH } from '../../adapters/discord/http-interactions.js';
 import type { CommandLimits } from '../../src/command-limits.js';
 import type { DiscordConfig } from '../../src/config.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
+import { createHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
@@ -20,6 +25,7 @@ import {
   type OptionValue,
 } from './discord-interactions.js';
 import { type DiscordRequest, type FakeDiscord, startFakeDiscord } from './discord-server.js';
+import { type DiscordSigner, type InteractionAnswer, postInteraction } from './discord-signer.js';
 
 export const APP_ID = '1100000000000000001';
 export const GUILD_ID = '1100000000000000002';
@@ -35,6 +41,10 @@ export interface HarnessOptions {
   store?: NotifyStore;
   /** Per-person limits for the core (startApp always sets them); default none. */
   limits?: CommandLimits;
+  /** Interactions over HTTP, signed with this key pair (its public key is DISCORD_PUBLIC_KEY). */
+  http?: DiscordSigner;
+  /** The adapter's claim of each interaction id (several replicas share one). */
+  claimInteraction?: ClaimInteraction;
 }
 
 export interface InteractionCallback {
@@ -70,6 +80,10 @@ export interface DiscordHarness {
     extra?: { roles?: string[]; permissions?: string; userId?: string },
   ): ChatInputInteraction;
   deliver(interaction: ChatInputInteraction): void;
+  /** Over HTTP: the endpoint's URL; null over the gateway. */
+  interactionsUrl: string | null;
+  /** Over HTTP: the endpoint's answer to the interaction `deliver()` posted (202 once it is answered). */
+  answer(interaction: ChatInputInteraction): Promise<InteractionAnswer>;
   /**
    * Dispatches a click on a button whose custom_id is `customId`, on `message` (default: an ephemeral
    * reply), by a member (default: no Manage Channels, no roles).
@@ -116,7 +130,19 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     },
   };
 
-  const discord = await startFakeDiscord({ applicationId: APP_ID });
+  // Over HTTP the application's record names the endpoint and the key, as the Developer Portal would.
+  let server: HttpServer | null = null;
+  let interactionsUrl: string | null = null;
+  if (options.http) {
+    server = createHttpServer({ log });
+    interactionsUrl = `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}${DISCORD_INTERACTIONS_PATH}`;
+  }
+  const discord = await startFakeDiscord({
+    applicationId: APP_ID,
+    ...(options.http
+      ? { application: { verifyKey: options.http.publicKeyHex, interactionsEndpointUrl: interactionsUrl } }
+      : {}),
+  });
   const config: DiscordConfig = {
     botToken: BOT_TOKEN,
     applicationId: APP_ID,
@@ -125,6 +151,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     notifyChannel: null,
     managerRoles: options.managerRoles ?? [],
     operatorRoles: options.operatorRoles ?? [],
+    ...(options.http ? { interactions: { publicKey: options.http.publicKeyHex, port: 0 } } : {}),
   };
   let adapter: DiscordAdapter;
   try {
@@ -134,8 +161,11 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
       log,
       rest: { retries: 0 },
       ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}),
+      ...(options.claimInteraction ? { claimInteraction: options.claimInteraction } : {}),
+      ...(server ? { server } : {}),
     });
   } catch (error) {
+    await server?.close();
     await discord.close();
     await emulator.stop();
     throw error;
@@ -150,8 +180,19 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
       options: values,
       ...extra,
     });
-  const deliver: DiscordHarness['deliver'] = (interaction) =>
-    discord.dispatch('INTERACTION_CREATE', interaction.payload);
+  const answers = new Map<string, Promise<InteractionAnswer>>();
+  const deliver: DiscordHarness['deliver'] = (interaction) => {
+    const { http } = options;
+    if (!http || interactionsUrl === null) {
+      discord.dispatch('INTERACTION_CREATE', interaction.payload);
+      return;
+    }
+    const body = JSON.stringify(interaction.payload);
+    const sent = postInteraction({ url: interactionsUrl, body, signer: http });
+    // Handled here too: a test that never asks for the answer must not fail on one cut by stop().
+    sent.catch(() => {});
+    answers.set(interaction.id, sent);
+  };
 
   return {
     discord,
@@ -161,6 +202,12 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     logs,
     issue,
     deliver,
+    interactionsUrl,
+    answer(interaction) {
+      const answer = answers.get(interaction.id);
+      if (!answer) throw new Error(`interaction ${interaction.id} was not delivered over HTTP`);
+      return answer;
+    },
     click(customId, extra = {}) {
       const interaction = componentInteraction({
         applicationId: APP_ID,
@@ -193,6 +240,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
       ) as Promise<DiscordRequest & { body: { embeds?: Record<string, unknown>[] } }>,
     async stop() {
       await adapter.stop();
+      await server?.close();
       await discord.close();
       await emulator.stop();
     },

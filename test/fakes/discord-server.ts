@@ -1,7 +1,8 @@
 /**
  * A fake Discord for driving the real discord.js client offline: REST under `/api/v10` and a gateway
- * WebSocket at `/gateway`, on one 127.0.0.1 port. It answers what the bot uses (gateway discovery,
- * command registration, interaction callbacks and webhook edits, channel messages), records every
+ * WebSocket at `/gateway`, on one 127.0.0.1 port. It answers what the bot uses (gateway discovery, the
+ * application's record, command registration, interaction callbacks, webhook edits and follow-ups,
+ * channel messages), records every
  * REST request, and resolves `waitForRequest` promises as requests arrive: tests never sleep.
  * Channel messages follow Discord's nonce rule: a create with `enforce_nonce` and a `nonce` the same
  * bot used in the last few minutes returns the message it created then, and creates nothing.
@@ -57,6 +58,11 @@ export interface FakeDiscordOptions {
   botUserId?: string;
   /** Guilds announced in READY, each followed by its GUILD_CREATE (pitfall D3). Default none. */
   guilds?: FakeGuild[];
+  /**
+   * The application's record (`GET /applications/@me`): its Public Key (hex) and Interactions Endpoint
+   * URL. Defaults: a key of zeros, no endpoint URL.
+   */
+  application?: { verifyKey?: string; interactionsEndpointUrl?: string | null };
 }
 
 export interface Identify {
@@ -204,6 +210,23 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
           url: `${origin.replace('http', 'ws')}/gateway`,
           shards: 1,
           session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        },
+      };
+    }
+    if (method === 'GET' && route === '/applications/@me') {
+      // What the bot reads of its application at an HTTP-mode start (https://discord.com/developers/docs/resources/application).
+      return {
+        body: {
+          id: applicationId,
+          name: 'test-app',
+          icon: null,
+          description: '',
+          bot_public: true,
+          bot_require_code_grant: false,
+          verify_key: options.application?.verifyKey ?? '0'.repeat(64),
+          flags: 0,
+          interactions_endpoint_url: options.application?.interactionsEndpointUrl ?? null,
+          approximate_guild_count: (options.guilds ?? []).length,
         },
       };
     }

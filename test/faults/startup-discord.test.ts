@@ -92,7 +92,7 @@ it('a bot in a server does not nag with the invite URL, and reports itself conne
     await discord.close();
     discord = null;
     // discord.js reconnects by itself; until it has, the bot is not connected.
-    await new Promise<void>((resolve) => adapter.client.once('shardReconnecting', () => resolve()));
+    await new Promise<void>((resolve) => adapter.client!.once('shardReconnecting', () => resolve()));
     expect(adapter.connected()).toBe(false);
   } finally {
     await adapter.stop();

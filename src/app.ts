@@ -150,15 +150,17 @@ async function startParts(
   const defaultChannels: ChannelRef[] = adapters.flatMap(({ platform, notifyChannel }) =>
     notifyChannel ? [{ platform, channelId: notifyChannel }] : [],
   );
-  // One HTTP server on PORT for Slack's HTTP mode and webhooks, listening before either is mounted so a
-  // busy PORT stops the start early; webhooks answer 503 (retry later) until notifications run.
+  // One HTTP server on PORT for Slack's HTTP mode, Discord interactions over HTTP and webhooks, listening
+  // before any is mounted so a busy PORT stops the start early; webhooks answer 503 (retry later) until
+  // notifications run.
   const webhooks = config.webhooks ?? null;
   const slackHttp = config.slack !== null && config.slack.appToken === null;
+  const discordHttp = config.discord?.interactions ?? null;
   let http: HttpServer | null = null;
-  if (slackHttp || webhooks) {
+  if (slackHttp || webhooks || discordHttp) {
     const server = createHttpServer({ log });
     if (webhooks) server.route(WEBHOOK_PATH, answerNotReady);
-    const port = await server.listen(webhooks?.port ?? config.slack!.port);
+    const port = await server.listen(webhooks?.port ?? discordHttp?.port ?? config.slack!.port);
     stops.push(() => server.close());
     log.info('HTTP server listening', { port });
     http = server;
@@ -261,10 +263,10 @@ function discordAdapter(config: DiscordConfig): PlatformAdapter {
     platform: 'discord',
     name: 'Discord',
     notifyChannel: config.notifyChannel,
-    async start({ core, log }) {
+    async start({ core, log, http }) {
       // Loaded only when configured, like Slack: discord.js is a large import the terminal demo does not need.
       const { startDiscordAdapter } = await import('../adapters/discord/app.js');
-      return startDiscordAdapter({ config, core, log });
+      return startDiscordAdapter({ config, core, log, ...(http ? { server: http } : {}) });
     },
   };
 }

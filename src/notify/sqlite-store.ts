@@ -1,15 +1,31 @@
-/** NotifyStore on an embedded SQLite file (better-sqlite3): synchronous, transactional, schema-versioned. */
+/**
+ * NotifyStore on an embedded SQLite file (better-sqlite3), transactional and schema-versioned. The core
+ * is synchronous (SQLite answers in microseconds, in process); the interface is asynchronous, and calls
+ * wait while a `transaction` runs, so each transaction sees and writes the file alone.
+ */
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LivestreamStatus } from '../realtimekit/types.js';
 import type { Platform } from '../sink.js';
 import { DataDirInUseError, LOCK_FILE, lockDataDir, type StateLock } from './state-lock.js';
-import { type CycleCommit, type NotifyStore, type StoredStatus, WEBHOOK_DEDUPE_MS } from './store.js';
+import {
+  type ChannelClaim,
+  type CycleCommit,
+  INPUT_DEDUPE_MS,
+  type LeaseFence,
+  type NotifyStore,
+  type RequestCount,
+  type StoredStatus,
+} from './store.js';
 import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
+import type { Target } from './targets.js';
 
-/** Each entry moves the schema one version up; never edit a shipped entry, add a new one. */
-const MIGRATIONS: string[] = [
+/**
+ * Each entry moves the schema one version up; never edit a shipped entry, add a new one. Exported for the
+ * upgrade tests, which build a database of an earlier version from the entries up to it.
+ */
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE stream_status (
      livestream_id TEXT PRIMARY KEY,
      status TEXT NOT NULL,
@@ -74,6 +90,35 @@ const MIGRATIONS: string[] = [
      received_at INTEGER NOT NULL -- wall-clock ms; pruned after WEBHOOK_DEDUPE_MS
    );
    CREATE INDEX webhook_delivery_received ON webhook_delivery(received_at);`,
+  // Issue 16: the interface of several replicas. Webhook uuids become inputs claimed by a key naming their
+  // kind ("webhook:<rtk-uuid>", as the receiver claims them now); a lease per singleton job, fenced by its
+  // epoch; channel claims for senders; request counts per replica for the shared budget.
+  `ALTER TABLE webhook_delivery RENAME TO input_claim;
+   ALTER TABLE input_claim RENAME COLUMN uuid TO key;
+   UPDATE input_claim SET key = 'webhook:' || key;
+   DROP INDEX webhook_delivery_received;
+   CREATE INDEX input_claim_received ON input_claim(received_at); -- pruned after INPUT_DEDUPE_MS
+   CREATE TABLE lease (
+     name TEXT PRIMARY KEY,
+     holder TEXT NOT NULL,
+     epoch INTEGER NOT NULL, -- one more each time the lease changes hands
+     expires_at INTEGER NOT NULL -- wall-clock ms; 0 once released
+   );
+   CREATE TABLE channel_claim (
+     platform TEXT NOT NULL,
+     channel_id TEXT NOT NULL,
+     holder TEXT NOT NULL,
+     expires_at INTEGER NOT NULL, -- wall-clock ms
+     PRIMARY KEY (platform, channel_id)
+   );
+   CREATE TABLE request_count (
+     replica TEXT NOT NULL,
+     bucket INTEGER NOT NULL, -- wall-clock ms at the bucket's start
+     poller INTEGER NOT NULL,
+     commands INTEGER NOT NULL,
+     PRIMARY KEY (replica, bucket)
+   );
+   CREATE INDEX request_count_bucket ON request_count(bucket);`,
 ];
 
 const ALL = '*';
@@ -158,7 +203,8 @@ export function openSqliteStore(dataDir: string): NotifyStore {
     step = 'schema';
     migrate(db);
     // Statements are prepared here too: a database this bot cannot use fails now, with DATA_DIR named.
-    return releasingLockOnClose(new SqliteStore(db), lock);
+    const held = lock;
+    return SqliteStore.open(new SqliteCore(db), () => held.release());
   } catch (error) {
     db?.close();
     lock?.release();
@@ -229,17 +275,6 @@ function classifyOpenError(step: OpenStep, error: unknown): { kind: StoreOpenFai
   return { kind: 'folder', detail };
 }
 
-/** The store, whose close() also lets go of DATA_DIR once the state file is closed. */
-function releasingLockOnClose(store: SqliteStore, lock: StateLock): NotifyStore {
-  const closeDatabase = store.close.bind(store);
-  return Object.assign(store, {
-    close(): void {
-      closeDatabase();
-      lock.release();
-    },
-  });
-}
-
 class SchemaTooNewError extends Error {
   override readonly name = 'SchemaTooNewError';
 }
@@ -301,7 +336,8 @@ function parseEvent(body: string): NotifyEvent | null {
   }
 }
 
-class SqliteStore implements NotifyStore {
+/** The synchronous core: each method is one call into SQLite, atomic on its own. */
+class SqliteCore {
   private readonly statements;
 
   constructor(private readonly db: Database.Database) {
@@ -387,11 +423,45 @@ class SqliteStore implements NotifyStore {
          ON CONFLICT(platform, channel_id, livestream_id) DO UPDATE SET message_id = excluded.message_id,
            live_event = excluded.live_event, ended_at = excluded.ended_at`,
       ),
-      claimWebhook: db.prepare('INSERT OR IGNORE INTO webhook_delivery (uuid, received_at) VALUES (?, ?)'),
-      // A bounded batch per claim keeps the table to about a day of deliveries without a sweep of its own.
-      pruneWebhooks: db.prepare(
-        `DELETE FROM webhook_delivery WHERE uuid IN (
-           SELECT uuid FROM webhook_delivery WHERE received_at < ? ORDER BY received_at LIMIT 100)`,
+      // A key older than the window (not pruned yet) counts as new: its row is taken over.
+      claimInput: db.prepare(
+        `INSERT INTO input_claim (key, received_at) VALUES (@key, @now)
+         ON CONFLICT(key) DO UPDATE SET received_at = excluded.received_at WHERE received_at < @cutoff`,
+      ),
+      // A bounded batch per claim keeps the table to about a day of inputs without a sweep of its own.
+      pruneInputs: db.prepare(
+        `DELETE FROM input_claim WHERE key IN (
+           SELECT key FROM input_claim WHERE received_at < ? ORDER BY received_at LIMIT 100)`,
+      ),
+      lease: db.prepare('SELECT holder, epoch, expires_at FROM lease WHERE name = ?'),
+      fenceHolds: db.prepare('SELECT 1 FROM lease WHERE name = ? AND holder = ? AND epoch = ?'),
+      putLease: db.prepare(
+        `INSERT INTO lease (name, holder, epoch, expires_at) VALUES (@name, @holder, @epoch, @expiresAt)
+         ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch,
+           expires_at = excluded.expires_at`,
+      ),
+      // The row stays (expired), so the next holder's epoch still grows.
+      releaseLease: db.prepare('UPDATE lease SET expires_at = 0 WHERE name = ? AND holder = ?'),
+      channelClaim: db.prepare(
+        'SELECT holder, expires_at FROM channel_claim WHERE platform = ? AND channel_id = ?',
+      ),
+      putChannelClaim: db.prepare(
+        `INSERT INTO channel_claim (platform, channel_id, holder, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(platform, channel_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
+      ),
+      addRequestCount: db.prepare(
+        `INSERT INTO request_count (replica, bucket, poller, commands) VALUES (@replica, @bucket, @poller, @commands)
+         ON CONFLICT(replica, bucket) DO UPDATE SET poller = poller + excluded.poller,
+           commands = commands + excluded.commands`,
+      ),
+      // Bounded like the other prunes: a backlog goes over the next syncs.
+      pruneRequestCounts: db.prepare(
+        `DELETE FROM request_count WHERE rowid IN (
+           SELECT rowid FROM request_count WHERE bucket < ? ORDER BY bucket LIMIT 500)`,
+      ),
+      otherRequestCounts: db.prepare(
+        `SELECT COALESCE(SUM(poller), 0) AS poller, COALESCE(SUM(commands), 0) AS commands
+         FROM request_count WHERE replica != ? AND bucket >= ?`,
       ),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare(
@@ -419,13 +489,15 @@ class SqliteStore implements NotifyStore {
     return new Map(rows.map(([id, status, name, sessionId]) => [id, { status, name, sessionId }]));
   }
 
-  commitCycle(commit: CycleCommit): void {
-    this.db.transaction(() => {
+  commitCycle(commit: CycleCommit, fence?: LeaseFence): boolean {
+    return this.db.transaction(() => {
+      if (fence && !this.statements.fenceHolds.get(fence.name, fence.holder, fence.epoch)) return false;
       for (const [id, stored] of commit.changed)
         this.statements.upsertStatus.run(id, stored.status, stored.name, stored.sessionId);
       for (const id of commit.removed) this.statements.deleteStatus.run(id);
       for (const { event, targets } of commit.events) this.insertEvent(event, targets);
       if (commit.baseline) this.setMeta('baseline', new Date().toISOString());
+      return true;
     })();
   }
 
@@ -507,22 +579,34 @@ class SqliteStore implements NotifyStore {
     return this.readDeliveries(rows);
   }
 
-  pendingByChannel(perChannel: number, platforms?: readonly Platform[]): Delivery[][] {
-    const queues: Delivery[][] = [];
-    for (const platform of platforms ?? this.pendingPlatforms()) {
-      // A skip scan: each step seeks the next channel with pending rows, however many rows each has.
-      let channelId = '';
-      for (;;) {
-        const next = this.statements.nextPendingChannel.get(platform, channelId) as
-          { channel_id: string } | undefined;
-        if (!next) break;
-        channelId = next.channel_id;
-        const rows = this.statements.pendingInChannel.all(platform, channelId, perChannel) as DeliveryRow[];
-        const queue = this.readDeliveries(rows);
-        if (queue.length > 0) queues.push(queue);
+  pendingByChannel(perChannel: number, platforms?: readonly Platform[], claim?: ChannelClaim): Delivery[][] {
+    return this.db.transaction(() => {
+      const queues: Delivery[][] = [];
+      for (const platform of platforms ?? this.pendingPlatforms()) {
+        // A skip scan: each step seeks the next channel with pending rows, however many rows each has.
+        let channelId = '';
+        for (;;) {
+          const next = this.statements.nextPendingChannel.get(platform, channelId) as
+            { channel_id: string } | undefined;
+          if (!next) break;
+          channelId = next.channel_id;
+          if (claim && !this.claimChannel(platform, channelId, claim)) continue;
+          const rows = this.statements.pendingInChannel.all(platform, channelId, perChannel) as DeliveryRow[];
+          const queue = this.readDeliveries(rows);
+          if (queue.length > 0) queues.push(queue);
+        }
       }
-    }
-    return queues;
+      return queues;
+    })();
+  }
+
+  /** (Re)claims the channel for `claim.holder` unless another holder's claim still runs. */
+  private claimChannel(platform: string, channelId: string, claim: ChannelClaim): boolean {
+    const row = this.statements.channelClaim.get(platform, channelId) as
+      { holder: string; expires_at: number } | undefined;
+    if (row && row.holder !== claim.holder && row.expires_at > claim.now) return false;
+    this.statements.putChannelClaim.run(platform, channelId, claim.holder, claim.now + claim.ttlMs);
+    return true;
   }
 
   private pendingPlatforms(): Platform[] {
@@ -652,15 +736,57 @@ class SqliteStore implements NotifyStore {
     );
   }
 
-  claimWebhookDelivery(uuid: string, now: number): boolean {
+  claimInput(key: string, now: number): boolean {
     return this.db.transaction(() => {
-      this.statements.pruneWebhooks.run(now - WEBHOOK_DEDUPE_MS);
-      return this.statements.claimWebhook.run(uuid, now).changes === 1;
+      const cutoff = now - INPUT_DEDUPE_MS;
+      this.statements.pruneInputs.run(cutoff);
+      return this.statements.claimInput.run({ key, now, cutoff }).changes === 1;
     })();
   }
 
-  transaction<T>(work: () => T): T {
-    return this.db.transaction(work)();
+  acquireLease(name: string, holder: string, now: number, ttlMs: number): LeaseFence | null {
+    return this.db.transaction(() => {
+      const row = this.statements.lease.get(name) as
+        { holder: string; epoch: number; expires_at: number } | undefined;
+      // Its holder renews it at the same epoch, lapsed or not: nobody held it in between.
+      let epoch: number;
+      if (!row) epoch = 1;
+      else if (row.holder === holder) epoch = row.epoch;
+      else if (row.expires_at <= now) epoch = row.epoch + 1;
+      else return null;
+      this.statements.putLease.run({ name, holder, epoch, expiresAt: now + ttlMs });
+      return { name, holder, epoch };
+    })();
+  }
+
+  releaseLease(name: string, holder: string): void {
+    this.statements.releaseLease.run(name, holder);
+  }
+
+  syncRequestCounts(
+    replica: string,
+    counts: RequestCount[],
+    since: number,
+  ): { poller: number; commands: number } {
+    return this.db.transaction(() => {
+      for (const count of counts) this.statements.addRequestCount.run({ replica, ...count });
+      this.statements.pruneRequestCounts.run(since);
+      return this.statements.otherRequestCounts.get(replica, since) as { poller: number; commands: number };
+    })();
+  }
+
+  /** Opens a transaction that takes the write lock at once, so it cannot fail to upgrade halfway. */
+  begin(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  commit(): void {
+    this.db.exec('COMMIT');
+  }
+
+  /** Undoes the open transaction, if SQLite has not already rolled it back itself (a full disk, say). */
+  rollback(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
   getMeta(key: string): string | null {
@@ -689,5 +815,216 @@ class SqliteStore implements NotifyStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** The asynchronous interface over the core; every call goes through the gate. */
+class SqliteStore implements NotifyStore {
+  static open(core: SqliteCore, onClose: () => void): NotifyStore {
+    return new SqliteStore(core, new SerialGate(core, onClose));
+  }
+
+  constructor(
+    private readonly core: SqliteCore,
+    private readonly gate: Gate,
+  ) {}
+
+  loadStatuses(): Promise<Map<string, StoredStatus> | null> {
+    return this.gate.run(() => this.core.loadStatuses());
+  }
+  commitCycle(commit: CycleCommit, fence?: LeaseFence): Promise<boolean> {
+    return this.gate.run(() => this.core.commitCycle(commit, fence));
+  }
+  enqueue(event: NotifyEvent, targets: Target[]): Promise<void> {
+    return this.gate.run(() => this.core.enqueue(event, targets));
+  }
+  subscriptions(filter?: Partial<ChannelRef>): Promise<Subscription[]> {
+    return this.gate.run(() => this.core.subscriptions(filter));
+  }
+  upsertSubscription(subscription: Omit<Subscription, 'pausedReason'>): Promise<void> {
+    return this.gate.run(() => this.core.upsertSubscription(subscription));
+  }
+  removeSubscriptions(channel: ChannelRef, livestreamIds?: (string | null)[]): Promise<number> {
+    return this.gate.run(() => this.core.removeSubscriptions(channel, livestreamIds));
+  }
+  pauseChannel(channel: ChannelRef, reason: string): Promise<void> {
+    return this.gate.run(() => this.core.pauseChannel(channel, reason));
+  }
+  pendingDeliveries(limit: number, platforms?: readonly Platform[]): Promise<Delivery[]> {
+    return this.gate.run(() => this.core.pendingDeliveries(limit, platforms));
+  }
+  pendingByChannel(
+    perChannel: number,
+    platforms?: readonly Platform[],
+    claim?: ChannelClaim,
+  ): Promise<Delivery[][]> {
+    return this.gate.run(() => this.core.pendingByChannel(perChannel, platforms, claim));
+  }
+  dropOtherPlatforms(platforms: readonly Platform[], reason: string): Promise<number> {
+    return this.gate.run(() => this.core.dropOtherPlatforms(platforms, reason));
+  }
+  markDelivered(ids: number[], post?: StreamPost): Promise<void> {
+    return this.gate.run(() => this.core.markDelivered(ids, post));
+  }
+  retryLater(ids: number[], notBefore: number, error: string): Promise<void> {
+    return this.gate.run(() => this.core.retryLater(ids, notBefore, error));
+  }
+  holdTogether(ids: number[], at: number): Promise<void> {
+    return this.gate.run(() => this.core.holdTogether(ids, at));
+  }
+  dropDeliveries(ids: number[], reason: string): Promise<void> {
+    return this.gate.run(() => this.core.dropDeliveries(ids, reason));
+  }
+  dropChannelDeliveries(channel: ChannelRef, reason: string): Promise<number> {
+    return this.gate.run(() => this.core.dropChannelDeliveries(channel, reason));
+  }
+  countPending(): Promise<number> {
+    return this.gate.run(() => this.core.countPending());
+  }
+  countPendingByPlatform(): Promise<Map<Platform, number>> {
+    return this.gate.run(() => this.core.countPendingByPlatform());
+  }
+  noteChannelFailing(channel: ChannelRef, at: number, maxGapMs: number): Promise<number> {
+    return this.gate.run(() => this.core.noteChannelFailing(channel, at, maxGapMs));
+  }
+  clearChannelFailing(channel: ChannelRef): Promise<void> {
+    return this.gate.run(() => this.core.clearChannelFailing(channel));
+  }
+  pruneHistory(before: number, limit: number): Promise<number> {
+    return this.gate.run(() => this.core.pruneHistory(before, limit));
+  }
+  findPost(channel: ChannelRef, livestreamId: string): Promise<StreamPost | null> {
+    return this.gate.run(() => this.core.findPost(channel, livestreamId));
+  }
+  savePost(post: StreamPost): Promise<void> {
+    return this.gate.run(() => this.core.savePost(post));
+  }
+  claimInput(key: string, now: number): Promise<boolean> {
+    return this.gate.run(() => this.core.claimInput(key, now));
+  }
+  acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<LeaseFence | null> {
+    return this.gate.run(() => this.core.acquireLease(name, holder, now, ttlMs));
+  }
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.gate.run(() => this.core.releaseLease(name, holder));
+  }
+  syncRequestCounts(
+    replica: string,
+    counts: RequestCount[],
+    since: number,
+  ): Promise<{ poller: number; commands: number }> {
+    return this.gate.run(() => this.core.syncRequestCounts(replica, counts, since));
+  }
+  /** `scope` does not matter here: every transaction runs alone. */
+  transaction<T>(work: (tx: NotifyStore) => Promise<T>, _scope?: string): Promise<T> {
+    return this.gate.transaction(work, this);
+  }
+  getMeta(key: string): Promise<string | null> {
+    return this.gate.run(() => this.core.getMeta(key));
+  }
+  setMeta(key: string, value: string | null): Promise<void> {
+    return this.gate.run(() => this.core.setMeta(key, value));
+  }
+  trySetMeta(key: string, value: string): Promise<boolean> {
+    return this.gate.run(() => this.core.trySetMeta(key, value));
+  }
+  close(): Promise<void> {
+    return this.gate.close();
+  }
+}
+
+/**
+ * How the store's calls reach the core: the store itself queues them behind a running transaction; a
+ * transaction's `tx` runs them at once, inside it.
+ */
+interface Gate {
+  run<T>(call: () => T): Promise<T>;
+  /** `self` is the store the call came through (a nested transaction runs on it). */
+  transaction<T>(work: (tx: NotifyStore) => Promise<T>, self: NotifyStore): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * One transaction at a time, and no other call while one runs (they wait, in order): a transaction's
+ * `work` awaits between its calls, and SQLite has one connection here, so anything run meanwhile would
+ * land inside it. Calls made while nothing runs go straight through.
+ */
+class SerialGate implements Gate {
+  private busy = false;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly core: SqliteCore,
+    private readonly onClose: () => void,
+  ) {}
+
+  async run<T>(call: () => T): Promise<T> {
+    if (!this.busy) return call();
+    await this.enter();
+    try {
+      return call();
+    } finally {
+      this.leave();
+    }
+  }
+
+  async transaction<T>(work: (tx: NotifyStore) => Promise<T>): Promise<T> {
+    await this.enter();
+    const inside = new TransactionGate();
+    try {
+      this.core.begin();
+      try {
+        const result = await work(new SqliteStore(this.core, inside));
+        this.core.commit();
+        return result;
+      } catch (error) {
+        this.core.rollback();
+        throw error;
+      }
+    } finally {
+      inside.over = true;
+      this.leave();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.run(() => {
+      this.core.close();
+      this.onClose();
+    });
+  }
+
+  private async enter(): Promise<void> {
+    if (!this.busy) {
+      this.busy = true;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the turn to the next waiter, if any (it stays busy meanwhile, so nobody jumps the queue). */
+  private leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.busy = false;
+  }
+}
+
+/** Inside a transaction: calls run at once; a nested transaction joins this one. */
+class TransactionGate implements Gate {
+  over = false;
+
+  async run<T>(call: () => T): Promise<T> {
+    if (this.over) throw new Error('this transaction is over: use the store, not its tx, after it');
+    return call();
+  }
+
+  async transaction<T>(work: (tx: NotifyStore) => Promise<T>, self: NotifyStore): Promise<T> {
+    if (this.over) throw new Error('this transaction is over: use the store, not its tx, after it');
+    return work(self);
+  }
+
+  async close(): Promise<void> {
+    throw new Error('close the store, not a transaction');
   }
 }

@@ -1,6 +1,11 @@
 /**
- * The notification state, as an interface: SQLite implements it today (sqlite-store.ts); a Redis one
- * for several replicas can come later. Keep SQL out of the poller and delivery logic.
+ * The notification state, as an interface: SQLite (sqlite-store.ts, one process, the default) and
+ * PostgreSQL (pg-store.ts, several replicas on one database) implement it and pass one contract suite
+ * (test/notify/store-contract.ts). Keep SQL out of the poller and delivery logic.
+ *
+ * Every call is asynchronous (PostgreSQL answers over a socket). Calls that several replicas may make
+ * at once say how they stay exact: the poller's commits are fenced by its lease, deliveries are sent by
+ * whoever claims their channel, and inputs (webhooks, interactions) are claimed once by key.
  */
 import type { LivestreamStatus } from '../realtimekit/types.js';
 import type { Platform } from '../sink.js';
@@ -30,85 +35,159 @@ export function platformRefusedKey(platform: Platform): string {
   return `platform_refused:${platform}`;
 }
 
-/** How long a webhook delivery's rtk-uuid is remembered: RealtimeKit's retries come within minutes. */
-export const WEBHOOK_DEDUPE_MS = 24 * 3_600_000;
+/**
+ * The transaction scope of a channel's subscriptions (see `transaction`): subscribing, unsubscribing and
+ * pausing it run one at a time.
+ */
+export function subscriptionScope(channel: ChannelRef): string {
+  return `subscription:${channel.platform}:${channel.channelId}`;
+}
+
+/**
+ * How long an input's key (a webhook's rtk-uuid, an interaction's id) is remembered: RealtimeKit's retries
+ * come within minutes, a platform's redelivery within seconds.
+ */
+export const INPUT_DEDUPE_MS = 24 * 3_600_000;
+
+/**
+ * Proof of holding a lease at a moment: `epoch` grows by one each time the lease changes hands, so a
+ * holder that lost it (stuck, cut off) and comes back cannot write as if it still held it.
+ */
+export interface LeaseFence {
+  name: string;
+  holder: string;
+  epoch: number;
+}
+
+/** A sender's claim on the channels it sends to: no other replica sends there until `ttlMs` after it last claimed. */
+export interface ChannelClaim {
+  holder: string;
+  /** Wall-clock ms. */
+  now: number;
+  ttlMs: number;
+}
+
+/** Requests one replica sent to the API in one bucket of wall time (see SharedBudget). */
+export interface RequestCount {
+  /** Wall-clock ms at the start of the bucket. */
+  bucket: number;
+  poller: number;
+  commands: number;
+}
 
 export interface NotifyStore {
   /** Null before the first whole read was committed (no baseline yet). */
-  loadStatuses(): Map<string, StoredStatus> | null;
-  commitCycle(commit: CycleCommit): void;
+  loadStatuses(): Promise<Map<string, StoredStatus> | null>;
+  /**
+   * Writes a poll cycle's findings in one transaction. With a `fence` (the poller's lease), only while
+   * that lease is still held at that epoch: false, and nothing written, when another replica took it.
+   */
+  commitCycle(commit: CycleCommit, fence?: LeaseFence): Promise<boolean>;
   /** Enqueue an event outside a poll cycle (API alerts). */
-  enqueue(event: NotifyEvent, targets: Target[]): void;
+  enqueue(event: NotifyEvent, targets: Target[]): Promise<void>;
 
-  subscriptions(filter?: Partial<ChannelRef>): Subscription[];
+  subscriptions(filter?: Partial<ChannelRef>): Promise<Subscription[]>;
   /** Insert or replace; resumes a paused subscription. */
-  upsertSubscription(subscription: Omit<Subscription, 'pausedReason'>): void;
+  upsertSubscription(subscription: Omit<Subscription, 'pausedReason'>): Promise<void>;
   /** Removes the channel's subscriptions for these livestreams (null: the all-livestreams one); none given: all. */
-  removeSubscriptions(channel: ChannelRef, livestreamIds?: (string | null)[]): number;
-  pauseChannel(channel: ChannelRef, reason: string): void;
+  removeSubscriptions(channel: ChannelRef, livestreamIds?: (string | null)[]): Promise<number>;
+  pauseChannel(channel: ChannelRef, reason: string): Promise<void>;
 
   /** Pending deliveries in order (by id), at most `limit`. */
-  pendingDeliveries(limit: number, platforms?: readonly Platform[]): Delivery[];
+  pendingDeliveries(limit: number, platforms?: readonly Platform[]): Promise<Delivery[]>;
   /**
    * The outbox channel by channel: for every channel with pending deliveries (on these platforms), its
    * first `perChannel` in order. The cost follows the number of channels, not of pending rows, so one
    * channel's backlog never hides another's news.
+   *
+   * With a `claim`, only channels this holder may send to: those nobody claimed, whose claim lapsed, or
+   * its own; each returned channel's claim is (re)taken until `now + ttlMs`. So exactly one replica sends
+   * to a channel at a time (which keeps its pacing), and a replica that dies mid-send leaves the channel
+   * to another once its claim lapses.
    */
-  pendingByChannel(perChannel: number, platforms?: readonly Platform[]): Delivery[][];
+  pendingByChannel(
+    perChannel: number,
+    platforms?: readonly Platform[],
+    claim?: ChannelClaim,
+  ): Promise<Delivery[][]>;
   /** Gives up on pending deliveries to platforms that no longer run here (removed from the config). */
-  dropOtherPlatforms(platforms: readonly Platform[], reason: string): number;
+  dropOtherPlatforms(platforms: readonly Platform[], reason: string): Promise<number>;
   /** Done only after the platform accepted it; `post` records the message for later edits, atomically. */
-  markDelivered(ids: number[], post?: StreamPost): void;
+  markDelivered(ids: number[], post?: StreamPost): Promise<void>;
   /** Tried and failed: counts an attempt on each and holds them until `notBefore` (wall-clock ms). */
-  retryLater(ids: number[], notBefore: number, error: string): void;
+  retryLater(ids: number[], notBefore: number, error: string): Promise<void>;
   /**
    * Marks the deliveries one message is about to carry (their `notBefore` set to `at`, already due), so
    * that after a crash the restarted sender sends exactly this group again, under the same idempotency
    * key, and not a bigger digest with what arrived meanwhile.
    */
-  holdTogether(ids: number[], at: number): void;
+  holdTogether(ids: number[], at: number): Promise<void>;
   /** Gives up on these deliveries (the platform refused the message itself). */
-  dropDeliveries(ids: number[], reason: string): void;
+  dropDeliveries(ids: number[], reason: string): Promise<void>;
   /** Gives up on every pending delivery of a channel (it was paused). */
-  dropChannelDeliveries(channel: ChannelRef, reason: string): number;
-  countPending(): number;
+  dropChannelDeliveries(channel: ChannelRef, reason: string): Promise<number>;
+  countPending(): Promise<number>;
   /** Pending deliveries per platform; a platform with none is absent. */
-  countPendingByPlatform(): Map<Platform, number>;
+  countPendingByPlatform(): Promise<Map<Platform, number>>;
 
   /**
    * Records a failed post to this channel at `at` (wall-clock ms) and returns since when its run of
    * failures has lasted: the run began with its first failure, unless the previous one is more than
    * `maxGapMs` older (the channel was not tried for a while), in which case a new run begins at `at`.
    */
-  noteChannelFailing(channel: ChannelRef, at: number, maxGapMs: number): number;
+  noteChannelFailing(channel: ChannelRef, at: number, maxGapMs: number): Promise<number>;
   /** The channel's posts go through again (or it was paused): its run of failures is over. */
-  clearChannelFailing(channel: ChannelRef): void;
+  clearChannelFailing(channel: ChannelRef): Promise<void>;
   /**
    * Forgets history from before `before` (wall-clock ms): done and dropped deliveries, events none
    * waits on any more, and the posts of streams that ended (a live post stays, for its "ended" edit).
    * At most `limit` rows of each kind per call, so it never blocks for long; returns how many went.
    */
-  pruneHistory(before: number, limit: number): number;
+  pruneHistory(before: number, limit: number): Promise<number>;
 
-  findPost(channel: ChannelRef, livestreamId: string): StreamPost | null;
-  savePost(post: StreamPost): void;
+  findPost(channel: ChannelRef, livestreamId: string): Promise<StreamPost | null>;
+  savePost(post: StreamPost): Promise<void>;
 
   /**
-   * Records a webhook delivery by its rtk-uuid at `now` (wall-clock ms): true the first time, false for a
-   * repeat seen in the last WEBHOOK_DEDUPE_MS (older ones are forgotten as new ones come).
+   * Records an input that may reach any replica, by a key naming its kind and id ("webhook:<rtk-uuid>",
+   * "discord:<interaction id>", "slack-trigger:<trigger_id>"), at `now` (wall-clock ms): true for the
+   * first claim, false for a repeat within INPUT_DEDUPE_MS (older keys are forgotten as new ones come).
    */
-  claimWebhookDelivery(uuid: string, now: number): boolean;
+  claimInput(key: string, now: number): Promise<boolean>;
 
-  /** Runs `work` as one transaction: all its writes land, or none (nested calls join the outer one). */
-  transaction<T>(work: () => T): T;
+  /**
+   * Takes or renews the lease `name` for `holder` until `now + ttlMs` (wall-clock ms): its fence when
+   * held, null while another holder's lease runs. A lapsed lease goes to the first who asks, with the
+   * next epoch.
+   */
+  acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<LeaseFence | null>;
+  /** Lets go of the lease if `holder` holds it (a clean stop: another may take it at once). */
+  releaseLease(name: string, holder: string): Promise<void>;
 
-  getMeta(key: string): string | null;
-  setMeta(key: string, value: string | null): void;
+  /**
+   * Adds one replica's request counts (per bucket) and returns all replicas' other counts since `since`
+   * (wall-clock ms): how the API token's request budget is shared (see shared-budget.ts).
+   */
+  syncRequestCounts(
+    replica: string,
+    counts: RequestCount[],
+    since: number,
+  ): Promise<{ poller: number; commands: number }>;
+
+  /**
+   * Runs `work` as one transaction on `tx` (use it, not this store, inside): all its writes land, or
+   * none. Transactions with the same `scope` (say, a channel) run one at a time, across replicas too,
+   * so a read-then-write inside one decides on current data.
+   */
+  transaction<T>(work: (tx: NotifyStore) => Promise<T>, scope?: string): Promise<T>;
+
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string | null): Promise<void>;
   /**
    * Sets a meta row without waiting for a lock: false at once when another connection holds the write
    * lock (where other writes wait for it, up to seconds, holding the event loop). For health probes.
    * Any other failure throws.
    */
-  trySetMeta(key: string, value: string): boolean;
-  close(): void;
+  trySetMeta(key: string, value: string): Promise<boolean>;
+  close(): Promise<void>;
 }

@@ -85,7 +85,7 @@ export async function benchDelivery(
   let polling = true;
   try {
     const { settings } = await emulator.ask<{ settings: EmulatorSettings }>({ seed: transitions });
-    subscribeAll(store, [
+    await subscribeAll(store, [
       ['slack', SLACK_CHANNEL],
       ['discord', DISCORD_CHANNEL],
     ]);
@@ -138,7 +138,7 @@ export async function benchDelivery(
     const startedAt = Date.now();
     delivery.start();
     const drained = (async () => {
-      while (polling && store.countPending() > 0) await sleep(50);
+      while (polling && (await store.countPending()) > 0) await sleep(50);
     })();
     await deadline(drained, timeoutMs, 'delivery bench: every delivery sent');
     await delivery.stop();
@@ -167,7 +167,7 @@ export async function benchDelivery(
   } finally {
     polling = false;
     await delivery?.stop();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
     await platforms.close();
     await stopChild(emulator);
@@ -208,9 +208,9 @@ async function startPlatforms(name: string) {
 const BROKEN_CHANNEL = 'C0BROKEN';
 const OTHER_SLACK_CHANNEL = 'C0FINE';
 
-function subscribeAll(store: NotifyStore, channels: [Platform, string][]): void {
+async function subscribeAll(store: NotifyStore, channels: [Platform, string][]): Promise<void> {
   for (const [platform, channelId] of channels) {
-    store.upsertSubscription({
+    await store.upsertSubscription({
       platform,
       channelId,
       livestreamId: null,
@@ -223,9 +223,14 @@ function subscribeAll(store: NotifyStore, channels: [Platform, string][]): void 
 }
 
 /** `count` waiting notifications for one channel, written in one transaction. */
-function fillOutbox(store: NotifyStore, platform: Platform, channelId: string, count: number): void {
+async function fillOutbox(
+  store: NotifyStore,
+  platform: Platform,
+  channelId: string,
+  count: number,
+): Promise<void> {
   const at = new Date().toISOString();
-  store.transaction(() => {
+  await store.transaction(async (tx) => {
     for (let i = 0; i < count; i++) {
       const event: StreamEvent = {
         kind: 'live',
@@ -233,7 +238,7 @@ function fillOutbox(store: NotifyStore, platform: Platform, channelId: string, c
         previousStatus: 'IDLE',
         at,
       };
-      store.enqueue(event, [{ platform, channelId, mention: null }]);
+      await tx.enqueue(event, [{ platform, channelId, mention: null }]);
     }
   });
 }
@@ -249,30 +254,30 @@ export interface OutboxReadRow {
 }
 
 /** The outbox read the sender makes each pass, with one channel holding almost all of `pending`. */
-export function benchOutboxRead(pending: number, reads = 15): OutboxReadRow {
+export async function benchOutboxRead(pending: number, reads = 15): Promise<OutboxReadRow> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-outbox-'));
   const store = openSqliteStore(dir);
   try {
     const others = 9;
-    fillOutbox(store, 'slack', BROKEN_CHANNEL, pending - others);
-    for (let i = 0; i < others; i++) fillOutbox(store, i % 2 ? 'slack' : 'discord', `C0OTHER${i}`, 1);
+    await fillOutbox(store, 'slack', BROKEN_CHANNEL, pending - others);
+    for (let i = 0; i < others; i++) await fillOutbox(store, i % 2 ? 'slack' : 'discord', `C0OTHER${i}`, 1);
     const platforms: Platform[] = ['slack', 'discord'];
-    const time = (read: () => unknown) => {
-      read(); // warm-up: statements prepared, pages cached
+    const time = async (read: () => Promise<unknown>) => {
+      await read(); // warm-up: statements prepared, pages cached
       const times: number[] = [];
       for (let i = 0; i < reads; i++) {
         const t0 = performance.now();
-        read();
+        await read();
         times.push(performance.now() - t0);
       }
       return round(median(times), 2);
     };
     let channels = 0;
-    const readMs = time(() => (channels = store.pendingByChannel(20, platforms).length));
-    const oldReadMs = time(() => store.pendingDeliveries(10_000, platforms));
+    const readMs = await time(async () => (channels = (await store.pendingByChannel(20, platforms)).length));
+    const oldReadMs = await time(() => store.pendingDeliveries(10_000, platforms));
     return { pending, channels, readMs, oldReadMs, reads };
   } finally {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -331,12 +336,12 @@ export async function benchBrokenChannel(
   let poller: Poller | null = null;
   try {
     const { settings } = await emulator.ask<{ settings: EmulatorSettings }>({ seed: 20 });
-    subscribeAll(store, [
+    await subscribeAll(store, [
       ['slack', BROKEN_CHANNEL],
       ['slack', OTHER_SLACK_CHANNEL],
       ['discord', DISCORD_CHANNEL],
     ]);
-    fillOutbox(store, 'slack', BROKEN_CHANNEL, backlog);
+    await fillOutbox(store, 'slack', BROKEN_CHANNEL, backlog);
     const worker = new DeliveryWorker({
       store,
       sinks: new Map<Platform, Sink>([
@@ -413,7 +418,7 @@ export async function benchBrokenChannel(
   } finally {
     await poller?.stop();
     await delivery?.stop();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
     await platforms.close();
     await stopChild(emulator);

@@ -128,7 +128,7 @@ export async function benchPollerScenario(
   const dir = mkdtempSync(join(tmpdir(), 'bench-poller-'));
   const store = openSqliteStore(dir);
   const platform = await makeSink();
-  store.upsertSubscription({
+  await store.upsertSubscription({
     platform: platform.sink.platform,
     channelId: platform.channelId,
     livestreamId: null,
@@ -211,7 +211,7 @@ export async function benchPollerScenario(
   clearInterval(sampler);
   await poller.stop();
   await delivery.stop();
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
   await platform.close();
   await emulator.stop();

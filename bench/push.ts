@@ -78,19 +78,19 @@ export async function benchPush(options: { changes?: number; spacingMs?: number 
   const dir = mkdtempSync(join(tmpdir(), 'bench-push-'));
   const store = openSqliteStore(dir);
   const server = createHttpServer({ log: silentLogger });
-  let notifications: ReturnType<typeof startNotifications> | null = null;
+  let notifications: Awaited<ReturnType<typeof startNotifications>> | null = null;
   let webhooks: Awaited<ReturnType<typeof startWebhooks>> | null = null;
   try {
     const { settings, ids } = await emulator.ask<{ settings: EmulatorSettings; ids: string[] }>({
       streams: changes,
     });
     // Stream i is followed in channel i % CHANNELS on each platform.
-    ids.forEach((livestreamId, i) => {
+    for (const [i, livestreamId] of ids.entries()) {
       for (const [platform, channelId] of [
         ['slack', SLACK_CHANNELS[i % CHANNELS]!],
         ['discord', DISCORD_CHANNELS[i % CHANNELS]!],
       ] as const) {
-        store.upsertSubscription({
+        await store.upsertSubscription({
           platform,
           channelId,
           livestreamId,
@@ -100,7 +100,7 @@ export async function benchPush(options: { changes?: number; spacingMs?: number 
           source: 'chat',
         });
       }
-    });
+    }
     const slackClient = new webApi.WebClient('xoxb-bench-push', {
       ...SLACK_CLIENT_OPTIONS,
       slackApiUrl: `${slackApi.apiUrl}/`,
@@ -108,7 +108,7 @@ export async function benchPush(options: { changes?: number; spacingMs?: number 
     const rest = new REST(discordSinkRestOptions({ apiUrl: discord.restUrl })).setToken('bench-push-token');
 
     const port = await server.listen(0, '127.0.0.1');
-    notifications = startNotifications({
+    notifications = await startNotifications({
       config: {
         pollIntervalSeconds: DEFAULT_POLL_INTERVAL_SECONDS,
         requestBudget: 900,
@@ -194,7 +194,7 @@ export async function benchPush(options: { changes?: number; spacingMs?: number 
     webhooks?.stop();
     await notifications?.stop();
     await server.close(0);
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
     await discord.close();
     await slackApi.close();

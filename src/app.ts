@@ -177,7 +177,7 @@ async function startParts(
 
   throwIfAborted(io.signal);
   const api = config.realtimekit.mode === 'api' ? config.realtimekit : clientSettingsOf(emulator!.settings());
-  const notifications = startNotifications({
+  const notifications = await startNotifications({
     config: config.notify,
     store,
     sinks: demoOnChat ? sinks.map(demoSink) : sinks,

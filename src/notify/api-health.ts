@@ -26,7 +26,7 @@ export interface ApiHealthOptions {
    * sent: if this throws, the next failure tries again. A recovery is announced after the state is
    * cleared: it never goes out twice.
    */
-  announce(event: SystemEvent): void;
+  announce(event: SystemEvent): void | Promise<void>;
 }
 
 export class ApiHealth {
@@ -37,11 +37,11 @@ export class ApiHealth {
   constructor(private readonly options: ApiHealthOptions) {}
 
   /** A read failed for `reason`: the outage begins now, or goes on (since before a restart, if it was). */
-  failed(reason: string): void {
+  async failed(reason: string): Promise<void> {
     const { meta, clock } = this.options;
     this.lastReason = reason;
-    const stored = meta.getMeta(FAILING_SINCE_KEY);
-    if (stored === null) meta.setMeta(FAILING_SINCE_KEY, new Date(clock.now()).toISOString());
+    const stored = await meta.getMeta(FAILING_SINCE_KEY);
+    if (stored === null) await meta.setMeta(FAILING_SINCE_KEY, new Date(clock.now()).toISOString());
     if (this.failingSince === null) {
       // Since when, on the monotonic clock: a failure that began before a restart counts from then.
       const before = stored === null ? 0 : Math.max(0, clock.now() - Date.parse(stored));
@@ -50,24 +50,27 @@ export class ApiHealth {
   }
 
   /** Milliseconds until the outage alert is due (0: now); null when the API is not failing or it was sent. */
-  msUntilAlert(): number | null {
+  async msUntilAlert(): Promise<number | null> {
     const { meta, clock, alertAfterMs } = this.options;
-    if (this.failingSince === null || meta.getMeta(ALERTED_KEY) !== null) return null;
+    if (this.failingSince === null) return null;
+    const alerted = await meta.getMeta(ALERTED_KEY);
+    // Read after the await: a recovery meanwhile ends the outage.
+    if (alerted !== null || this.failingSince === null) return null;
     return Math.max(0, this.failingSince + alertAfterMs - clock.monotonic());
   }
 
   /** Announces the outage, once, when it is due; returns the event it announced, or null. */
-  alertIfDue(): SystemEvent | null {
+  async alertIfDue(): Promise<SystemEvent | null> {
     const { meta, clock } = this.options;
-    if (this.msUntilAlert() !== 0) return null;
+    if ((await this.msUntilAlert()) !== 0) return null;
     const event: SystemEvent = {
       kind: 'api-delayed',
       at: new Date(clock.now()).toISOString(),
-      failingSince: meta.getMeta(FAILING_SINCE_KEY) ?? new Date(clock.now()).toISOString(),
+      failingSince: (await meta.getMeta(FAILING_SINCE_KEY)) ?? new Date(clock.now()).toISOString(),
       reason: this.lastReason,
     };
-    this.options.announce(event);
-    meta.setMeta(ALERTED_KEY, event.at);
+    await this.options.announce(event);
+    await meta.setMeta(ALERTED_KEY, event.at);
     return event;
   }
 
@@ -75,21 +78,21 @@ export class ApiHealth {
    * The API answered: the outage is over. Announces that it is only if its alert went out; returns the
    * event it announced, or null.
    */
-  recovered(): SystemEvent | null {
+  async recovered(): Promise<SystemEvent | null> {
     const { meta, clock } = this.options;
     this.failingSince = null;
-    const since = meta.getMeta(FAILING_SINCE_KEY);
+    const since = await meta.getMeta(FAILING_SINCE_KEY);
     if (since === null) return null;
-    meta.setMeta(FAILING_SINCE_KEY, null);
-    if (meta.getMeta(ALERTED_KEY) === null) return null;
-    meta.setMeta(ALERTED_KEY, null);
+    await meta.setMeta(FAILING_SINCE_KEY, null);
+    if ((await meta.getMeta(ALERTED_KEY)) === null) return null;
+    await meta.setMeta(ALERTED_KEY, null);
     const event: SystemEvent = {
       kind: 'api-recovered',
       at: new Date(clock.now()).toISOString(),
       failingSince: since,
       reason: '',
     };
-    this.options.announce(event);
+    await this.options.announce(event);
     return event;
   }
 }

@@ -15,9 +15,9 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { DeliveryMetrics } from '../metrics.js';
 import { type Platform, type Sink, SinkError } from '../sink.js';
-import { DEFAULT_DIGEST_MAX_ITEMS, plan, type SendUnit } from './delivery-plan.js';
-import { type NotifyStore, platformRefusedKey } from './store.js';
-import type { ChannelRef, Delivery } from './types.js';
+import { DEFAULT_DIGEST_MAX_ITEMS, plan, type PlanContext, type SendUnit } from './delivery-plan.js';
+import { type NotifyStore, platformRefusedKey, subscriptionScope } from './store.js';
+import { type ChannelRef, type Delivery, isStreamEvent, type StreamPost } from './types.js';
 
 /** A failing channel's first wait; each failure in a row doubles it, up to `MAX_BACKOFF_MS`. */
 export const FIRST_BACKOFF_MS = 2_000;
@@ -117,11 +117,11 @@ export class DeliveryWorker {
         this.wakeUp = new AbortController();
         let wait: number;
         try {
-          this.pruneIfDue();
+          await this.pruneIfDue();
           // One read of the outbox serves both the sends and the next wake-up. The sends are not awaited:
           // a channel whose send is slow (a long platform rate limit) must not hold up the others; each
           // finished send wakes the loop.
-          const queues = this.queues();
+          const queues = await this.queues();
           Promise.all(this.startSends(queues)).catch((error: unknown) => {
             log.error('delivery pass failed; retrying', { error });
           });
@@ -148,39 +148,23 @@ export class DeliveryWorker {
    * those calls have finished, with how many deliveries they completed.
    */
   async drainOnce(): Promise<number> {
-    this.pruneIfDue();
-    const done = await Promise.all(this.startSends(this.queues()));
+    await this.pruneIfDue();
+    const done = await Promise.all(this.startSends(await this.queues()));
     return done.reduce((a, b) => a + b, 0);
   }
 
   /** Milliseconds until some idle channel can send again (a long idle wait when nothing is pending). */
-  nextWakeMs(): number {
-    return this.wakeFrom(this.queues());
+  async nextWakeMs(): Promise<number> {
+    return this.wakeFrom(await this.queues());
   }
 
+  /** Starts a send for every channel that is ready and not already sending (the channel is in flight at once). */
   private startSends(queues: Map<string, Delivery[]>): Promise<number>[] {
-    const { clock, log, store } = this.options;
+    const { clock, log } = this.options;
     const started: Promise<number>[] = [];
     for (const [key, queue] of queues) {
       if (this.inFlight.has(key) || this.waitMs(key, queue[0]!) > 0) continue;
-      let unit: SendUnit;
-      try {
-        unit = plan(queue, {
-          now: clock.now(),
-          cooldownMs: this.options.cooldownMs,
-          findPost: (channel, livestreamId) => store.findPost(channel, livestreamId),
-          digestMaxItems: this.digestMaxItems,
-          digestThreshold: this.options.digestThreshold,
-        });
-      } catch (error) {
-        // An event the messages cannot be built from must not block its channel forever.
-        const head = queue[0]!;
-        log.error('a notification could not be prepared; it is dropped', { error, deliveryId: head.id });
-        store.dropDeliveries([head.id], 'the notification could not be prepared');
-        this.options.metrics?.deliveriesDropped(head.platform, 1);
-        continue;
-      }
-      const send = this.sendUnit(key, unit)
+      const send = this.planAndSend(key, queue)
         .catch((error: unknown) => {
           log.error('delivery to a channel failed unexpectedly; will retry', { error });
           this.channelReadyAt.set(key, clock.monotonic() + 5_000);
@@ -196,6 +180,50 @@ export class DeliveryWorker {
     return started;
   }
 
+  /** Plans the channel's next message (see delivery-plan.ts) and sends it; how many deliveries it completed. */
+  private async planAndSend(key: string, queue: Delivery[]): Promise<number> {
+    const { clock, log, store } = this.options;
+    let unit: SendUnit;
+    try {
+      unit = plan(queue, {
+        now: clock.now(),
+        cooldownMs: this.options.cooldownMs,
+        findPost: await this.postsFor(queue),
+        digestMaxItems: this.digestMaxItems,
+        digestThreshold: this.options.digestThreshold,
+      });
+    } catch (error) {
+      // An event the messages cannot be built from must not block its channel forever.
+      const head = queue[0]!;
+      log.error('a notification could not be prepared; it is dropped', { error, deliveryId: head.id });
+      await store.dropDeliveries([head.id], 'the notification could not be prepared');
+      this.options.metrics?.deliveriesDropped(head.platform, 1);
+      return 0;
+    }
+    return this.sendUnit(key, unit);
+  }
+
+  /**
+   * The posts the channel holds for the streams its queue is about, read before planning: the plan is
+   * pure and synchronous, and asks only about these (stream events other than `errored`).
+   */
+  private async postsFor(queue: Delivery[]): Promise<PlanContext['findPost']> {
+    const channel = channelOf(queue[0]!);
+    const ids = new Set<string>();
+    for (const { event } of queue)
+      if (isStreamEvent(event) && event.kind !== 'errored') ids.add(event.stream.id);
+    const posts = new Map<string, StreamPost | null>();
+    await Promise.all(
+      [...ids].map(async (id) => posts.set(id, await this.options.store.findPost(channel, id))),
+    );
+    return (asked, livestreamId) => {
+      const post = posts.get(livestreamId);
+      if (post === undefined || channelKey(asked) !== channelKey(channel))
+        throw new Error(`no post was read for ${livestreamId} in this channel before planning`);
+      return post;
+    };
+  }
+
   private wakeFrom(queues: Map<string, Delivery[]>): number {
     let next = Number.POSITIVE_INFINITY;
     for (const [key, queue] of queues) {
@@ -209,11 +237,11 @@ export class DeliveryWorker {
    * Each channel's next deliveries (as many as one digest takes), on the platforms that run here and
    * still accept the bot: one bounded read per channel, whatever any channel's backlog.
    */
-  private queues(): Map<string, Delivery[]> {
+  private async queues(): Promise<Map<string, Delivery[]>> {
     const platforms = [...this.options.sinks.keys()].filter((platform) => !this.refused.has(platform));
     const queues = new Map<string, Delivery[]>();
     if (platforms.length === 0) return queues;
-    for (const queue of this.options.store.pendingByChannel(this.digestMaxItems, platforms))
+    for (const queue of await this.options.store.pendingByChannel(this.digestMaxItems, platforms))
       queues.set(channelKey(queue[0]!), queue);
     return queues;
   }
@@ -247,18 +275,18 @@ export class DeliveryWorker {
     let idempotencyKey = '';
     if (unit.kind !== 'edit') {
       try {
-        idempotencyKey = this.idempotencyKey(unit.deliveries);
+        idempotencyKey = await this.idempotencyKey(unit.deliveries);
         // Should the process die after the platform accepted this and before it is recorded, the restart
         // must send this same group (same key: Discord returns the message it made), not a bigger one.
         if (unit.deliveries.some((d) => d.notBefore !== head.notBefore || d.notBefore === 0))
-          store.holdTogether(ids, this.options.clock.now());
+          await store.holdTogether(ids, this.options.clock.now());
       } catch (error: unknown) {
         this.storeFailed(key, head, error, 'the store could not prepare a notification; it is tried again');
         return 0;
       }
     }
     // The platform's part: only its failures count against the channel.
-    let record: () => void;
+    let record: () => Promise<void>;
     try {
       if (unit.kind === 'edit') {
         await sink.edit(head.channelId, unit.target.messageId, unit.reply);
@@ -276,13 +304,13 @@ export class DeliveryWorker {
         // The LIVE post was deleted: tell the channel with a new message instead.
         return this.sendUnit(key, unit.fallback);
       }
-      this.failed(key, unit.deliveries, failure);
+      await this.failed(key, unit.deliveries, failure);
       return 0;
     }
     // The platform accepted it. A store that cannot record that (disk full) is a store problem, not the
     // channel's: the deliveries stay pending and are sent again once it can (never lost, maybe repeated).
     try {
-      record();
+      await record();
     } catch (error: unknown) {
       this.storeFailed(
         key,
@@ -293,7 +321,7 @@ export class DeliveryWorker {
       return 0;
     }
     this.storeFailures.delete(key);
-    this.succeeded(key, unit.deliveries);
+    await this.succeeded(key, unit.deliveries);
     this.options.metrics?.delivered(head.platform, this.latenciesMs(unit.deliveries));
     return ids.length;
   }
@@ -322,13 +350,13 @@ export class DeliveryWorker {
    * prefix this database keeps, so a reset DATA_DIR or another bot on the same token never reuses a key.
    * At most 6 + 1 + 13 + 1 + 2 characters: within Discord's 25 for a nonce.
    */
-  private idempotencyKey(deliveries: Delivery[]): string {
+  private async idempotencyKey(deliveries: Delivery[]): Promise<string> {
     if (this.keyPrefix === null) {
       const { store } = this.options;
-      let prefix = store.getMeta(KEY_PREFIX_META);
+      let prefix = await store.getMeta(KEY_PREFIX_META);
       if (prefix === null) {
         prefix = randomBytes(3).toString('hex');
-        store.setMeta(KEY_PREFIX_META, prefix);
+        await store.setMeta(KEY_PREFIX_META, prefix);
       }
       this.keyPrefix = prefix;
     }
@@ -344,22 +372,22 @@ export class DeliveryWorker {
     });
   }
 
-  private succeeded(key: string, deliveries: Delivery[]): void {
+  private async succeeded(key: string, deliveries: Delivery[]): Promise<void> {
     const head = deliveries[0]!;
     this.channelReadyAt.set(key, this.options.clock.monotonic() + this.pacing[head.platform]);
     this.backoffs.delete(key);
-    this.endFailureRun(key, channelOf(head));
+    await this.endFailureRun(key, channelOf(head));
   }
 
   /** The channel answered: its run of failures, if any, is over (written once per run, not per post). */
-  private endFailureRun(key: string, channel: ChannelRef): void {
+  private async endFailureRun(key: string, channel: ChannelRef): Promise<void> {
     this.failing.delete(key);
     if (this.runEnded.has(key)) return;
-    this.options.store.clearChannelFailing(channel);
+    await this.options.store.clearChannelFailing(channel);
     this.runEnded.add(key);
   }
 
-  private failed(key: string, deliveries: Delivery[], failure: SinkError): void {
+  private async failed(key: string, deliveries: Delivery[], failure: SinkError): Promise<void> {
     const { store, clock, log } = this.options;
     const head = deliveries[0]!;
     // The platform refused the token meanwhile (another channel's call found out first): nothing to count.
@@ -386,8 +414,8 @@ export class DeliveryWorker {
       case 'Rejected': {
         // This message cannot be sent; the channel is fine (the platform answered, so a run of failures
         // is over). Drop it, loudly, and go on with the next.
-        this.endFailureRun(key, channelOf(head));
-        store.dropDeliveries(
+        await this.endFailureRun(key, channelOf(head));
+        await store.dropDeliveries(
           deliveries.map((d) => d.id),
           failure.message,
         );
@@ -396,7 +424,7 @@ export class DeliveryWorker {
         return;
       }
       case 'Permanent': {
-        const dropped = this.pause(key, channelOf(head), reasonOf(failure));
+        const dropped = await this.pause(key, channelOf(head), reasonOf(failure));
         metrics?.deliveriesDropped(head.platform, dropped);
         log.error('channel cannot receive notifications; its subscription is paused', {
           ...context,
@@ -405,14 +433,14 @@ export class DeliveryWorker {
         return;
       }
       case 'Unauthorized': {
-        this.refuse(head.platform, failure);
+        await this.refuse(head.platform, failure);
         return;
       }
       case 'Transient': {
-        const failingFor = this.failingFor(key, channelOf(head));
+        const failingFor = await this.failingFor(key, channelOf(head));
         if (failingFor >= this.transientGiveUpMs) {
           const reason = `${reasonOf(failure)} (failing for ${duration(this.transientGiveUpMs)} or more)`;
-          const dropped = this.pause(key, channelOf(head), reason);
+          const dropped = await this.pause(key, channelOf(head), reason);
           metrics?.deliveriesDropped(head.platform, dropped);
           log.error('channel has failed for too long; its subscription is paused', {
             ...context,
@@ -424,7 +452,7 @@ export class DeliveryWorker {
         const attempts = head.attempts + 1;
         const delay = backoffMs(attempts);
         const notBefore = clock.now() + delay;
-        store.retryLater(
+        await store.retryLater(
           deliveries.map((d) => d.id),
           notBefore,
           failure.message,
@@ -440,12 +468,12 @@ export class DeliveryWorker {
    * Records this failure and says how long the channel's run of failures has lasted. The run is stored
    * as wall time (a restart must not reset it); within this process it is timed on the monotonic clock.
    */
-  private failingFor(key: string, channel: ChannelRef): number {
+  private async failingFor(key: string, channel: ChannelRef): Promise<number> {
     const { clock, store } = this.options;
     const now = clock.monotonic();
     const wallNow = clock.now();
     this.runEnded.delete(key);
-    const storedSince = store.noteChannelFailing(channel, wallNow, FAILURE_RUN_GAP_MS);
+    const storedSince = await store.noteChannelFailing(channel, wallNow, FAILURE_RUN_GAP_MS);
     let run = this.failing.get(key);
     if (!run || now - run.last > FAILURE_RUN_GAP_MS) {
       run = { since: now - Math.max(0, wallNow - storedSince), last: now };
@@ -456,13 +484,14 @@ export class DeliveryWorker {
   }
 
   /** Pauses the channel's subscriptions with `reason` and drops what waits for it; returns how many. */
-  private pause(key: string, channel: ChannelRef, reason: string): number {
+  private async pause(key: string, channel: ChannelRef, reason: string): Promise<number> {
     const { store } = this.options;
-    const dropped = store.transaction(() => {
-      store.pauseChannel(channel, reason);
-      store.clearChannelFailing(channel);
-      return store.dropChannelDeliveries(channel, reason);
-    });
+    // In the channel's scope, like subscribing: a subscribe that resumes it lands before or after, not between.
+    const dropped = await store.transaction(async (tx) => {
+      await tx.pauseChannel(channel, reason);
+      await tx.clearChannelFailing(channel);
+      return tx.dropChannelDeliveries(channel, reason);
+    }, subscriptionScope(channel));
     this.failing.delete(key);
     this.runEnded.add(key);
     this.backoffs.delete(key);
@@ -474,12 +503,12 @@ export class DeliveryWorker {
    * (they stay pending, for when the token is fixed and the bot restarted), the reason is kept for
    * `subscriptions`, and it is logged once, as an error.
    */
-  private refuse(platform: Platform, failure: SinkError): void {
+  private async refuse(platform: Platform, failure: SinkError): Promise<void> {
     if (this.refused.has(platform)) return;
     const reason = reasonOf(failure);
     this.refused.set(platform, reason);
     const { store, log } = this.options;
-    store.setMeta(platformRefusedKey(platform), reason);
+    await store.setMeta(platformRefusedKey(platform), reason);
     log.error(
       'the platform refused the bot token: its notifications wait until the token is fixed and the bot restarted',
       {
@@ -491,12 +520,12 @@ export class DeliveryWorker {
   }
 
   /** Prunes one bounded batch of old history when it is due: hourly, or every pass while catching up. */
-  private pruneIfDue(): void {
+  private async pruneIfDue(): Promise<void> {
     const { clock, store, log } = this.options;
     const now = clock.monotonic();
     if (now < this.nextPruneAt) return;
     try {
-      const removed = store.pruneHistory(clock.now() - this.retentionMs, PRUNE_BATCH);
+      const removed = await store.pruneHistory(clock.now() - this.retentionMs, PRUNE_BATCH);
       this.nextPruneAt = removed >= PRUNE_BATCH ? now : now + PRUNE_EVERY_MS;
       if (removed > 0) log.debug('pruned old notification history', { removed });
     } catch (error) {

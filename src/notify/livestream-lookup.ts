@@ -24,7 +24,7 @@ export async function lookupLivestreams(args: {
 }): Promise<LivestreamLookup> {
   const { ids, client, store } = args;
   const found = new Map<string, string | null>();
-  const known = store.loadStatuses();
+  const known = await store.loadStatuses();
   for (const id of ids) {
     const stored = known?.get(id);
     if (stored) found.set(id, stored.name);

@@ -125,7 +125,7 @@ export class Poller {
       meta: store,
       clock,
       alertAfterMs,
-      announce: (event) => store.enqueue(event, targetsFor(event, this.subscriptions())),
+      announce: async (event) => store.enqueue(event, targetsFor(event, await this.subscriptions())),
     });
   }
 
@@ -194,11 +194,11 @@ export class Poller {
         let delay = this.nextDelayMs(result);
         // A backoff may reach past the moment the outage notice is due: tell the channels on time (the
         // API has not answered since it started failing), then wait out the rest.
-        const untilAlert = this.msUntilAlert();
+        const untilAlert = await this.msUntilAlert();
         if (untilAlert !== null && untilAlert < delay) {
           await clock.sleep(untilAlert, this.abort.signal);
           if (this.abort.signal.aborted) break;
-          this.alertIfDue();
+          await this.alertIfDue();
           delay -= untilAlert;
         }
         await clock.sleep(delay, this.abort.signal);
@@ -268,11 +268,11 @@ export class Poller {
   }
 
   /** The watched streams as stored (loaded once); rows of other statuses are left for removal. */
-  private load(): Map<string, StoredStatus> | null {
+  private async load(): Promise<Map<string, StoredStatus> | null> {
     if (this.loaded) return this.watched;
     // Loaded only once the read succeeded: one that threw (SQLITE_BUSY) is read again next cycle, not
     // taken for "no baseline yet" (which would swallow the changes since as a new baseline).
-    const stored = this.options.store.loadStatuses();
+    const stored = await this.options.store.loadStatuses();
     this.loaded = true;
     if (stored === null) return null;
     this.watched = new Map();
@@ -325,7 +325,7 @@ export class Poller {
     const { log, budget } = this.options;
     const startTotal = budget.total;
     const requests = () => budget.total - startTotal;
-    const watched = this.load();
+    const watched = await this.load();
     this.pass ??= {
       list: 0,
       cursor: { pageNo: 1 },
@@ -446,7 +446,7 @@ export class Poller {
   /** A targeted check of a few livestreams (webhook hints), written like a cycle's findings. */
   private async checkNow(ids: string[]): Promise<void> {
     const { budget, clock, log } = this.options;
-    const watched = this.load();
+    const watched = await this.load();
     if (watched === null) return; // no baseline yet: the first poll records it
     if (budget.waitMs(ids.length, clock.monotonic()) > 0) {
       log.info('request budget is low: a webhook hint waits for the next poll', { streams: ids.length });
@@ -479,10 +479,10 @@ export class Poller {
     await this.enrich(events, findings, watched);
     // Stopped while reading or looking up: what was found may be short of evidence (abandoned lookups).
     if (this.abort.signal.aborted) throw new Stopping();
-    const subscriptions = this.subscriptions();
+    const subscriptions = await this.subscriptions();
     const removed = [...findings.removed, ...this.stale];
     const targeted = events.map((event) => ({ event, targets: targetsFor(event, subscriptions) }));
-    store.commitCycle({ changed: findings.changed, removed, events: targeted, baseline });
+    await store.commitCycle({ changed: findings.changed, removed, events: targeted, baseline });
     this.stale = [];
     for (const [id, stored] of findings.changed) watched.set(id, stored);
     for (const id of findings.removed) watched.delete(id);
@@ -548,13 +548,13 @@ export class Poller {
     this.failures++;
     this.lastError = error;
     const reason = isRealtimeKitError(error) ? error.message : 'unexpected error';
-    this.health.failed(reason);
+    await this.health.failed(reason);
     log.warn('poll cycle failed; statuses unchanged, will retry', {
       failures: this.failures,
       kind: isRealtimeKitError(error) ? error.kind : 'unknown',
       reason,
     });
-    this.alertIfDue();
+    await this.alertIfDue();
     return { ok: false, error: reason, requests };
   }
 
@@ -564,10 +564,10 @@ export class Poller {
    * again (api-health.ts records the notice as sent only once it is queued). It must not stop the loop,
    * nor pass for a cycle that could not save its state.
    */
-  private alertIfDue(): void {
+  private async alertIfDue(): Promise<void> {
     let event;
     try {
-      event = this.health.alertIfDue();
+      event = await this.health.alertIfDue();
     } catch (error: unknown) {
       this.options.log.error('the API-outage notice could not be queued; the next failure tries again', {
         error,
@@ -583,18 +583,18 @@ export class Poller {
   }
 
   /** When the outage notice is due (see ApiHealth); null, not a throw, when the store cannot say. */
-  private msUntilAlert(): number | null {
+  private async msUntilAlert(): Promise<number | null> {
     try {
-      return this.health.msUntilAlert();
+      return await this.health.msUntilAlert();
     } catch (error: unknown) {
       this.options.log.error('the API health could not be read; the next cycle tries again', { error });
       return null;
     }
   }
 
-  private subscriptions(): Subscription[] {
+  private async subscriptions(): Promise<Subscription[]> {
     const { platforms } = this.options;
-    const all = this.options.store.subscriptions();
+    const all = await this.options.store.subscriptions();
     return platforms ? all.filter((s) => platforms.includes(s.platform)) : all;
   }
 
@@ -605,7 +605,7 @@ export class Poller {
 
   /** The API answered: end the failure alert (the backoff ends only once the whole cycle succeeded). */
   private async recovered(): Promise<void> {
-    const event = this.health.recovered();
+    const event = await this.health.recovered();
     if (event === null) return;
     this.options.log.info('RealtimeKit recovered; subscribed channels are told', {
       since: event.failingSince,

@@ -37,7 +37,7 @@ export interface Notifications {
   stop(): Promise<void>;
 }
 
-export function startNotifications(options: NotificationsOptions): Notifications {
+export async function startNotifications(options: NotificationsOptions): Promise<Notifications> {
   const { config, store, log } = options;
   const clock = options.clock ?? systemClock;
   const budget = options.budget ?? new RequestBudget(config.requestBudget);
@@ -57,23 +57,23 @@ export function startNotifications(options: NotificationsOptions): Notifications
   // A channel no longer named by SLACK_NOTIFY_CHANNEL / DISCORD_NOTIFY_CHANNEL stops being a default.
   const isDefault = (s: ChannelRef) =>
     options.defaultChannels.some((c) => c.platform === s.platform && c.channelId === s.channelId);
-  for (const old of store.subscriptions().filter((s) => s.source === 'config' && !isDefault(s))) {
-    store.removeSubscriptions(old, [old.livestreamId]);
+  for (const old of (await store.subscriptions()).filter((s) => s.source === 'config' && !isDefault(s))) {
+    await store.removeSubscriptions(old, [old.livestreamId]);
     log.info('removed a default notification channel that the configuration no longer names', {
       platform: old.platform,
       channelId: old.channelId,
     });
   }
   // A token a platform refused before may have been fixed: this start tries again (and says so if not).
-  for (const platform of PLATFORMS) store.setMeta(platformRefusedKey(platform), null);
+  for (const platform of PLATFORMS) await store.setMeta(platformRefusedKey(platform), null);
   // Deliveries to a platform that no longer runs here can never be sent; they must not pile up.
-  const dropped = store.dropOtherPlatforms(platforms, 'the platform is no longer configured');
+  const dropped = await store.dropOtherPlatforms(platforms, 'the platform is no longer configured');
   if (dropped > 0) log.warn('dropped notifications for platforms that are no longer configured', { dropped });
   for (const channel of options.defaultChannels) {
-    const existing = store.subscriptions(channel).find((s) => s.livestreamId === null);
+    const existing = (await store.subscriptions(channel)).find((s) => s.livestreamId === null);
     // Restarting retries a paused default channel; a chat-made subscription there is left as it is.
     if (!existing || existing.source === 'config') {
-      store.upsertSubscription({
+      await store.upsertSubscription({
         ...channel,
         livestreamId: null,
         onLive: true,
@@ -127,7 +127,7 @@ export function startNotifications(options: NotificationsOptions): Notifications
   log.info('notifications running', {
     intervalSeconds: config.pollIntervalSeconds,
     budget: config.requestBudget,
-    pending: store.countPending(),
+    pending: await store.countPending(),
   });
   return {
     poller,

@@ -17,7 +17,7 @@ import { type Reply, type ReplyItem, reply } from '../reply.js';
 import type { Platform } from '../sink.js';
 import { type LivestreamLookup, lookupLivestreams } from './livestream-lookup.js';
 import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits } from './subscription-limits.js';
-import { type NotifyStore, platformRefusedKey } from './store.js';
+import { type NotifyStore, platformRefusedKey, subscriptionScope } from './store.js';
 import type { ChannelRef, Subscription } from './types.js';
 
 export type SubscriptionCommand = Extract<Command, { name: 'subscribe' | 'unsubscribe' | 'subscriptions' }>;
@@ -73,7 +73,11 @@ export async function handleSubscriptionCommand({
     return problem('No channel here', 'Subscriptions belong to a channel: run this in one.');
   const channel: ChannelRef = { platform: context.platform, channelId: context.channelId };
   if (command.name === 'subscriptions')
-    return listReply(store.subscriptions(channel), refusedReason(store, context.platform), context.platform);
+    return listReply(
+      await store.subscriptions(channel),
+      await refusedReason(store, context.platform),
+      context.platform,
+    );
   if (context.canManage === false) {
     return problem(
       'Not allowed',
@@ -187,7 +191,7 @@ async function subscribe(args: {
     platform: context.platform,
     maxPerChannel: settings.maxPerChannel,
   };
-  const early = plan({ current: store.subscriptions(channel), ...planArgs });
+  const early = plan({ current: await store.subscriptions(channel), ...planArgs });
   if (!early.ok) return early.refusal;
 
   let names: Map<string, string | null>;
@@ -200,15 +204,16 @@ async function subscribe(args: {
     throw error;
   }
 
-  // The lookup awaited: read again and decide inside the one transaction that writes.
-  const outcome = store.transaction((): Plan => {
-    const decided = plan({ current: store.subscriptions(channel), ...planArgs });
+  // The lookup awaited: read again and decide inside the one transaction that writes (in the channel's
+  // scope, so another replica's command on this channel decides after it, on what it wrote).
+  const outcome = await store.transaction(async (tx): Promise<Plan> => {
+    const decided = plan({ current: await tx.subscriptions(channel), ...planArgs });
     if (!decided.ok) return decided;
     const writes = decided.changes.filter(isChanged);
     // Subscribing again resumes a paused channel (the store resumes the whole channel on a write).
     if (writes.length === 0 && decided.paused !== null) writes.push(decided.changes[0]!);
     for (const change of writes) {
-      store.upsertSubscription({
+      await tx.upsertSubscription({
         ...channel,
         livestreamId: change.livestreamId,
         ...change.now,
@@ -217,9 +222,9 @@ async function subscribe(args: {
       });
     }
     return decided;
-  });
+  }, subscriptionScope(channel));
   if (!outcome.ok) return outcome.refusal;
-  return subscribedReply({
+  return await subscribedReply({
     command,
     mention,
     changes: outcome.changes,
@@ -230,17 +235,17 @@ async function subscribe(args: {
   });
 }
 
-function unsubscribe(args: { ids: string[]; channel: ChannelRef; store: NotifyStore }): Reply {
+async function unsubscribe(args: { ids: string[]; channel: ChannelRef; store: NotifyStore }): Promise<Reply> {
   const { ids, channel, store } = args;
-  const { removed, configured } = store.transaction(() => {
-    const current = store.subscriptions(channel);
+  const { removed, configured } = await store.transaction(async (tx) => {
+    const current = await tx.subscriptions(channel);
     const configured = current.some((s) => s.source === 'config');
     // The configured default is never removed from chat; named ids never name it (it follows every livestream).
     const removable =
       ids.length > 0 ? ids : current.filter((s) => s.source !== 'config').map((s) => s.livestreamId);
-    const removed = removable.length > 0 ? store.removeSubscriptions(channel, removable) : 0;
+    const removed = removable.length > 0 ? await tx.removeSubscriptions(channel, removable) : 0;
     return { removed, configured };
-  });
+  }, subscriptionScope(channel));
   const kept =
     configured && ids.length === 0
       ? ` This channel still gets every livestream: ${fromConfiguration(channel.platform)}.`
@@ -284,7 +289,7 @@ function eventsOf(wants: Wants): string {
   return wants.mention ? `${events}, mention ${wants.mention}` : events;
 }
 
-function subscribedReply(args: {
+async function subscribedReply(args: {
   command: Extract<Command, { name: 'subscribe' }>;
   mention: string | null;
   changes: Change[];
@@ -292,7 +297,7 @@ function subscribedReply(args: {
   names: Map<string, string | null>;
   context: RequestContext;
   store: NotifyStore;
-}): Reply {
+}): Promise<Reply> {
   const { command, mention, changes, paused, names, context, store } = args;
   const what = [command.onLive && 'goes LIVE (and when it ends)', command.onErrored && 'ERRORS']
     .filter(Boolean)
@@ -323,7 +328,7 @@ function subscribedReply(args: {
     };
   });
   const resumed = paused ? ` Deliveries here had been paused (${paused}); they resume now.` : '';
-  const refused = refusedReason(store, context.platform);
+  const refused = await refusedReason(store, context.platform);
   return reply({
     title: 'Subscribed',
     tone: 'success',
@@ -336,7 +341,7 @@ function subscribedReply(args: {
   });
 }
 
-function refusedReason(store: NotifyStore, platform: Platform): string | null {
+function refusedReason(store: NotifyStore, platform: Platform): Promise<string | null> {
   return store.getMeta(platformRefusedKey(platform));
 }
 

@@ -16,7 +16,7 @@ export interface PrometheusSources {
   /** Requests of the API token in the budget's window now, and its two ceilings. */
   budget?: { used(): number; pollerLimit: number; tokenLimit: number };
   /** Deliveries waiting to be sent, by platform (absent: none). */
-  pending?: () => ReadonlyMap<Platform, number>;
+  pending?: () => Promise<ReadonlyMap<Platform, number>>;
 }
 
 export interface PrometheusMetrics extends Metrics {
@@ -93,10 +93,10 @@ export function createPrometheusMetrics(options: PrometheusOptions = {}): Promet
     help: 'Notifications waiting to be sent to a channel, by platform.',
     labelNames: ['platform'] as const,
     registers,
-    collect() {
+    async collect() {
       let pending: ReadonlyMap<Platform, number>;
       try {
-        pending = sources.pending?.() ?? new Map();
+        pending = (await sources.pending?.()) ?? new Map();
       } catch {
         // The store is closing or failing: /readyz says so; the gauge keeps its last values.
         return;

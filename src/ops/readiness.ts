@@ -41,7 +41,7 @@ export function defaultPollerStuckMs(pollIntervalMs: number): number {
 export const STORE_PROBE_KEY = 'health_probe_at';
 
 export class Readiness {
-  private readonly checks = new Map<string, () => CheckResult>();
+  private readonly checks = new Map<string, () => CheckResult | Promise<CheckResult>>();
   private readonly startedAt: number;
   private started = false;
   private lastApiOk: number | null = null;
@@ -59,7 +59,7 @@ export class Readiness {
   }
 
   /** A part with its own idea of being ready (a platform's connection). */
-  addCheck(name: string, check: () => CheckResult): void {
+  addCheck(name: string, check: () => CheckResult | Promise<CheckResult>): void {
     this.checks.set(name, check);
   }
 
@@ -68,9 +68,9 @@ export class Readiness {
    * another connection holds, since SQLite's busy wait would hold up the whole bot, not just /readyz.
    */
   watchStore(store: NotifyStore): void {
-    this.addCheck('store', () => {
+    this.addCheck('store', async () => {
       try {
-        if (store.trySetMeta(STORE_PROBE_KEY, String(this.options.clock.now()))) return { ok: true };
+        if (await store.trySetMeta(STORE_PROBE_KEY, String(this.options.clock.now()))) return { ok: true };
         return {
           ok: false,
           reason: 'the state store in DATA_DIR is busy: another connection holds its write lock',
@@ -104,11 +104,11 @@ export class Readiness {
     },
   };
 
-  report(): ReadinessReport {
+  async report(): Promise<ReadinessReport> {
     const checks: Record<string, CheckResult> = {
       started: this.started ? { ok: true } : { ok: false, reason: 'the bot is still starting' },
     };
-    for (const [name, check] of this.checks) checks[name] = check();
+    for (const [name, check] of this.checks) checks[name] = await check();
     checks.api = this.apiCheck();
     if (this.polling) checks.poller = this.pollerCheck();
     return { ready: Object.values(checks).every((c) => c.ok), checks };

@@ -55,7 +55,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         send(response, 200, 'application/json', `${JSON.stringify({ status: 'ok' })}\n`);
         return;
       case '/readyz': {
-        const report = readiness.report();
+        const report = await readiness.report();
         send(response, report.ready ? 200 : 503, 'application/json', `${JSON.stringify(report)}\n`);
         return;
       }

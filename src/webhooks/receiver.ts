@@ -4,7 +4,7 @@
  * 2. its rtk-signature is checked over those exact bytes (missing or wrong: 401, after one refetch of
  *    the published key in case it was rotated; no key to check with at all: 503, so the sender retries);
  * 3. rtk-uuid and the body are read (missing, malformed: 400);
- * 4. the delivery is recorded by rtk-uuid (a repeat is answered 200 and ignored; a store that cannot
+ * 4. the delivery is claimed by rtk-uuid, in the store every replica shares (a repeat is answered 200 and ignored; a store that cannot
  *    record it: 503, so the sender retries);
  * 5. 200 at once, and then the named livestream is checked (`checker.check`): a webhook never makes a
  *    notification itself, the check reads the API and goes through the poller's one store path.
@@ -26,7 +26,7 @@ export interface LivestreamChecker {
 
 export interface WebhookReceiverOptions {
   keys: WebhookKeys;
-  store: Pick<NotifyStore, 'claimWebhookDelivery'>;
+  store: Pick<NotifyStore, 'claimInput'>;
   checker: LivestreamChecker;
   clock: Clock;
   log: Logger;
@@ -110,7 +110,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): RouteHan
 
     let first: boolean;
     try {
-      first = store.claimWebhookDelivery(uuid, clock.now());
+      first = await store.claimInput(webhookInputKey(uuid), clock.now());
     } catch (error) {
       log.error('could not record a webhook delivery; asked the sender to retry', { error });
       response.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
@@ -140,6 +140,11 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): RouteHan
       log.warn('webhook-triggered check failed; the next poll covers it', { ...fields, error });
     });
   };
+}
+
+/** The key a webhook delivery is claimed by in the store (see `NotifyStore.claimInput`). */
+export function webhookInputKey(uuid: string): string {
+  return `webhook:${uuid}`;
 }
 
 /** Until the webhook receiver runs (and after it stops): 503, so RealtimeKit retries the delivery later. */

@@ -246,6 +246,11 @@ function readDiscord(settings: SettingsReader): DiscordConfig | null {
         'DISCORD_NOTIFY_CHANNEL is set but Discord is not, so nothing would be posted there: set DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID, or remove DISCORD_NOTIFY_CHANNEL',
       );
     }
+    if (settings.isSet('DISCORD_PUBLIC_KEY')) {
+      settings.report(
+        'DISCORD_PUBLIC_KEY is set but Discord is not, so no interaction would be answered: set DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID, or remove DISCORD_PUBLIC_KEY',
+      );
+    }
     return null;
   }
   const botToken = settings.get('DISCORD_BOT_TOKEN');

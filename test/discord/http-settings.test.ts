@@ -44,6 +44,13 @@ describe('DISCORD_PUBLIC_KEY', () => {
     expect(found[0]).toContain('General Information');
   });
 
+  it('set without Discord: a problem saying what to set', () => {
+    const found = problems({ DISCORD_PUBLIC_KEY: KEY });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^DISCORD_PUBLIC_KEY is set but Discord is not/);
+    expect(found[0]).toContain('DISCORD_BOT_TOKEN');
+  });
+
   it('with HTTP interactions a bad PORT is a problem', () => {
     const found = problems({ ...DISCORD, DISCORD_PUBLIC_KEY: KEY, PORT: 'not-a-port' });
     expect(found).toHaveLength(1);

@@ -87,7 +87,7 @@ it('start, stop and show call it the same, and a blank name is no name', async (
 
 it('notifications call it the same: live, ended, errored and in a digest', async () => {
   const quiet = h.emulator.addLivestream({ status: 'IDLE' });
-  subscribe(h.store, 'C1');
+  await subscribe(h.store, 'C1');
   await h.poller.runCycle(); // the baseline
 
   h.emulator.setStatus(quiet.id, 'LIVE');

@@ -352,11 +352,11 @@ describe('Discord subscribe: who may make the bot ping, and which ids', () => {
   });
   afterAll(async () => {
     await h?.stop();
-    store?.close();
+    await store?.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  beforeEach(() => {
-    store.removeSubscriptions({ platform: 'discord', channelId: CHANNEL_ID });
+  beforeEach(async () => {
+    await store.removeSubscriptions({ platform: 'discord', channelId: CHANNEL_ID });
   });
 
   it('a role that is not mentionable, from a member without Mention Everyone: refused, naming the role and the right', async () => {
@@ -368,14 +368,14 @@ describe('Discord subscribe: who may make the bot ping, and which ids', () => {
     const text = embedText(embedsOf(body));
     expect(text).toContain(`<@&${ROLE}>`);
     expect(text).toContain('Mention Everyone');
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
   });
 
   it('a mentionable role is fine without Mention Everyone', async () => {
     const interaction = h.run('subscribe', { mention: role(true) }, { permissions: NO_MENTION_EVERYONE });
     const { body } = await h.callback(interaction);
     expect(embedsOf(body)[0]?.title).toBe('Subscribed');
-    expect(store.subscriptions()).toEqual([expect.objectContaining({ mention: `<@&${ROLE}>` })]);
+    expect(await store.subscriptions()).toEqual([expect.objectContaining({ mention: `<@&${ROLE}>` })]);
   });
 
   it('the @everyone role from the picker is stored as @everyone (a role mention of it pings nobody)', async () => {
@@ -384,26 +384,26 @@ describe('Discord subscribe: who may make the bot ping, and which ids', () => {
       h.run('subscribe', { mention: everyone }, { permissions: NO_MENTION_EVERYONE }),
     );
     expect(embedText(embedsOf(refused.body))).toContain('Mention Everyone');
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
     const interaction = h.run('subscribe', { mention: everyone }, { permissions: MEMBER_PERMISSIONS });
     expect(embedsOf((await h.callback(interaction)).body)[0]?.title).toBe('Subscribed');
-    expect(store.subscriptions()).toEqual([expect.objectContaining({ mention: '@everyone' })]);
+    expect(await store.subscriptions()).toEqual([expect.objectContaining({ mention: '@everyone' })]);
   });
 
   it('Mention Everyone may ping any role', async () => {
     const interaction = h.run('subscribe', { mention: role(false) }, { permissions: MEMBER_PERMISSIONS });
     const { body } = await h.callback(interaction);
     expect(embedsOf(body)[0]?.title).toBe('Subscribed');
-    expect(store.subscriptions()).toEqual([expect.objectContaining({ mention: `<@&${ROLE}>` })]);
+    expect(await store.subscriptions()).toEqual([expect.objectContaining({ mention: `<@&${ROLE}>` })]);
   });
 
   it('an unknown livestream id is refused by name; a known one is shown by its name', async () => {
     const unknown = await h.callback(h.run('subscribe', { livestream_id: 'no-such-stream' }));
     expect(embedText(embedsOf(unknown.body))).toContain('no-such-stream');
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
     const known = await h.callback(h.run('subscribe', { livestream_id: showId }));
     expect(embedText(embedsOf(known.body))).toContain('Launch show');
-    expect(store.subscriptions()).toEqual([expect.objectContaining({ livestreamId: showId })]);
+    expect(await store.subscriptions()).toEqual([expect.objectContaining({ livestreamId: showId })]);
   });
 });
 

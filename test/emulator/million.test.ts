@@ -39,7 +39,7 @@ it('seeds 1,000,000 livestreams in seconds, in tens of MB', () => {
 it('answers a poller at 1,000,000 livestreams with the LIVE and ERRORED lists: 4 requests, 200 rows', async () => {
   h.emulator.seedLarge(MILLION - 200, { status: 'IDLE' });
   h.emulator.seedLarge(200, { status: 'LIVE' });
-  subscribe(h.store, 'C1');
+  await subscribe(h.store, 'C1');
   const rowsBefore = h.emulator.listRowsRead;
   const baseline = await h.poller.runCycle();
   // LIVE: two full pages and the empty third that proves the end; ERRORED: one empty page.

@@ -21,7 +21,7 @@ const listRequests = () =>
 describe('5xx bursts', () => {
   it('a burst shorter than the retries is absorbed inside the cycle', async () => {
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.setStatus(show.id, 'LIVE');
     rig.emulator.resetRequests();
@@ -42,7 +42,7 @@ describe('5xx bursts', () => {
       rig.emulator.addLivestream({ name: 'Last', status: 'IDLE' }),
     ];
     rig.emulator.seed(230, { status: 'LIVE' }); // the LIVE list is 3 pages long
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.setStatus(first.id, 'LIVE'); // oldest: on page 3 of the LIVE list
     rig.emulator.setStatus(last.id, 'ERRORED', 'encoder gone');
@@ -57,7 +57,7 @@ describe('5xx bursts', () => {
 
   it('a 5xx on the session lookups leaves the notice plainer, not lost', async () => {
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.setStatus(show.id, 'ERRORED', 'RTMP ingest timed out');
     rig.emulator.injectFault({
@@ -77,7 +77,7 @@ describe('5xx bursts', () => {
   it('across 40 rounds of random bursts, every transition is told exactly once, in order', async () => {
     const prng = createPrng(2026);
     const streams = rig.emulator.seed(120, { status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     const expected: string[] = [];
     const cycle = ['LIVE', 'IDLE', 'ERRORED', 'IDLE'];
@@ -102,7 +102,7 @@ describe('5xx bursts', () => {
     }
     const told = rig.sink.sent.map((m) => m.reply.title);
     expect(told).toEqual(expected);
-    expect(rig.rawStore.countPending()).toBe(0);
+    expect(await rig.rawStore.countPending()).toBe(0);
   });
 
   it('a create answered with a 5xx is not retried: one attempt, no second livestream', async () => {

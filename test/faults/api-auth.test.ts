@@ -47,28 +47,28 @@ describe('API 401/403 mid-run', () => {
 
   it('the poller records nothing, alerts once after the threshold (even across a restart), then catches up', async () => {
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
-    subscribe(rig.store, 'slack', 'C2');
+    await subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C2');
     await rig.poller.runCycle();
     rig.emulator.injectFault({ status: 401, times: forever });
     rig.emulator.setStatus(show.id, 'LIVE');
 
-    const pendingKinds = () =>
-      rig.rawStore.pendingDeliveries(100).map((d) => `${d.channelId} ${d.event.kind}`);
+    const pendingKinds = async () =>
+      (await rig.rawStore.pendingDeliveries(100)).map((d) => `${d.channelId} ${d.event.kind}`);
     // Under the threshold: failed cycles change nothing and tell nobody.
     for (let i = 0; i < 3; i++) {
       expect(await rig.poller.runCycle()).toMatchObject({ ok: false });
       rig.clock.advance(20_000);
     }
-    expect(rig.rawStore.loadStatuses()?.get(show.id)).toBeUndefined(); // not LIVE as far as the store knows
-    expect(pendingKinds()).toEqual([]);
+    expect((await rig.rawStore.loadStatuses())?.get(show.id)).toBeUndefined(); // not LIVE as far as the store knows
+    expect(await pendingKinds()).toEqual([]);
 
     // Past it: one alert per channel, however many cycles fail after.
     for (let i = 0; i < 4; i++) {
       expect(await rig.poller.runCycle()).toMatchObject({ ok: false });
       rig.clock.advance(20_000);
     }
-    expect(pendingKinds()).toEqual(['C1 api-delayed', 'C2 api-delayed']);
+    expect(await pendingKinds()).toEqual(['C1 api-delayed', 'C2 api-delayed']);
     await rig.drainAll();
     expect(rig.logs.matching('poll cycle failed').every((r) => r.kind === 'Unauthorized')).toBe(true);
 
@@ -80,8 +80,8 @@ describe('API 401/403 mid-run', () => {
       expect(await rig.poller.runCycle()).toMatchObject({ ok: false });
       rig.clock.advance(60_000);
     }
-    expect(pendingKinds()).toEqual([]);
-    expect(rig.rawStore.loadStatuses()?.get(show.id)).toBeUndefined(); // not LIVE as far as the store knows
+    expect(await pendingKinds()).toEqual([]);
+    expect((await rig.rawStore.loadStatuses())?.get(show.id)).toBeUndefined(); // not LIVE as far as the store knows
 
     rig.emulator.clearFaults();
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
@@ -99,7 +99,7 @@ describe('API 401/403 mid-run', () => {
 
   it('the "back" notice comes before the changes it says follow', async () => {
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.injectFault({ status: 401, times: forever });
     rig.emulator.setStatus(show.id, 'LIVE');

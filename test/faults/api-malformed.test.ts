@@ -28,18 +28,18 @@ describe('malformed bodies', () => {
     rig = r;
     const live = r.emulator.addLivestream({ name: 'Was live', status: 'LIVE' });
     const show = r.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(r.store, 'slack', 'C1');
+    await subscribe(r.store, 'slack', 'C1');
     await r.poller.runCycle();
     r.emulator.setStatus(live.id, 'IDLE');
     r.emulator.setStatus(show.id, 'ERRORED', 'bad encoder');
-    const before = r.rawStore.loadStatuses();
+    const before = await r.rawStore.loadStatuses();
     // The LIVE list reads fine; the ERRORED list (read second) is broken: what was read must not count.
     // A 200 is not retried inside the call, so one broken answer fails the cycle.
     r.emulator.injectFault({ path: 'status=ERRORED', rawBody });
     expect(await r.poller.runCycle()).toMatchObject({ ok: false });
     expect(r.logs.matching('poll cycle failed')).toMatchObject([{ kind: 'Malformed' }]);
-    expect(r.rawStore.loadStatuses()).toEqual(before);
-    expect(r.rawStore.countPending()).toBe(0);
+    expect(await r.rawStore.loadStatuses()).toEqual(before);
+    expect(await r.rawStore.countPending()).toBe(0);
 
     expect(await r.poller.runCycle()).toMatchObject({ ok: true, events: 2 });
     expect(await r.poller.runCycle()).toMatchObject({ ok: true, events: 0 });
@@ -52,13 +52,13 @@ describe('malformed bodies', () => {
     const api = await startWireApi(streams);
     wire = api.server;
     rig = await createRig({ baseUrl: api.baseUrl, client: { retries: 0 } });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     streams[0]!.status = 'LIVE';
     wire.enqueue({ destroy: 'mid-body', body: { success: true, data: streams } });
     expect(await rig.poller.runCycle()).toMatchObject({ ok: false });
     expect(rig.logs.matching('poll cycle failed')).toMatchObject([{ kind: 'Malformed' }]);
-    expect(rig.rawStore.countPending()).toBe(0);
+    expect(await rig.rawStore.countPending()).toBe(0);
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
     await rig.drainAll();
     expect(sentLines(rig.sink)).toEqual(['post C1 Show is live']);

@@ -22,7 +22,7 @@ describe('slow responses past the timeout', () => {
   it('a slow list fails the cycle as Timeout, changes nothing, and the next cycle catches up', async () => {
     rig = await createRig({ client: { timeoutMs: TIMEOUT_MS, retries: 1 } });
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.setStatus(show.id, 'LIVE');
     // Both attempts (the first and its one retry) answer after five times the timeout.
@@ -31,8 +31,8 @@ describe('slow responses past the timeout', () => {
     expect(await rig.poller.runCycle()).toMatchObject({ ok: false });
     expect(performance.now() - started).toBeLessThan(2 * 5 * TIMEOUT_MS); // gave up, did not wait it out
     expect(rig.logs.matching('poll cycle failed')).toMatchObject([{ kind: 'Timeout' }]);
-    expect(rig.rawStore.loadStatuses()?.get(show.id)).toBeUndefined(); // not LIVE as far as the store knows
-    expect(rig.rawStore.countPending()).toBe(0);
+    expect((await rig.rawStore.loadStatuses())?.get(show.id)).toBeUndefined(); // not LIVE as far as the store knows
+    expect(await rig.rawStore.countPending()).toBe(0);
 
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
     await rig.drainAll();
@@ -53,13 +53,13 @@ describe('slow responses past the timeout', () => {
     const api = await startWireApi(streams);
     wire = api.server;
     rig = await createRig({ baseUrl: api.baseUrl, client: { timeoutMs: TIMEOUT_MS, retries: 0 } });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     streams[0]!.status = 'LIVE';
     wire.enqueue({ destroy: 'hang-body', body: { success: true, data: streams } });
     expect(await rig.poller.runCycle()).toMatchObject({ ok: false });
     expect(rig.logs.matching('poll cycle failed')).toMatchObject([{ kind: 'Timeout' }]);
-    expect(rig.rawStore.countPending()).toBe(0);
+    expect(await rig.rawStore.countPending()).toBe(0);
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
     await rig.drainAll();
     expect(sentLines(rig.sink)).toEqual(['post C1 Show is live']);

@@ -21,7 +21,7 @@ describe('API unreachable at start (in process, on a moved clock)', () => {
 
   it('commands say so, the poller backs off, and catches up once the API appears', async () => {
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     // An earlier run recorded the baseline; then the bot restarts while the API is unreachable.
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, baseline: true });
     await rig.emulator.stop();
@@ -48,8 +48,8 @@ describe('API unreachable at start (in process, on a moved clock)', () => {
     expect(failures).toHaveLength(6);
     expect(failures.every((r) => r.kind === 'Network')).toBe(true);
     // No status change was recorded while the API was away; past API_ALERT_AFTER_SECONDS the channel is told.
-    expect(rig.rawStore.pendingDeliveries(10).map((d) => d.event.kind)).toEqual(['api-delayed']);
-    expect(rig.rawStore.loadStatuses()?.get(show.id)).toBeUndefined(); // not LIVE as far as the store knows
+    expect((await rig.rawStore.pendingDeliveries(10)).map((d) => d.event.kind)).toEqual(['api-delayed']);
+    expect((await rig.rawStore.loadStatuses())?.get(show.id)).toBeUndefined(); // not LIVE as far as the store knows
 
     await rig.emulator.start(rig.port);
     rig.clock.advance(300_000);
@@ -70,13 +70,13 @@ describe('API unreachable at start (in process, on a moved clock)', () => {
     await rig.close();
     rig = await createRig({ client: { retries: 0 } });
     rig.emulator.addLivestream({ name: 'Already live', status: 'LIVE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.emulator.stop();
     for (let i = 0; i < 3; i++) {
       expect(await rig.poller.runCycle()).toMatchObject({ ok: false });
       rig.clock.advance(30_000);
     }
-    expect(rig.rawStore.loadStatuses()).toBeNull();
+    expect(await rig.rawStore.loadStatuses()).toBeNull();
     await rig.emulator.start(rig.port);
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, baseline: true, streams: 1 });
     await rig.drainAll();

@@ -50,9 +50,9 @@ beforeEach(async () => {
     },
   });
   slackScript = scriptSlack(slackApi, { now: () => rig.clock.now() });
-  subscribe(rig.store, 'slack', BROKEN);
-  subscribe(rig.store, 'slack', SLACK_OK);
-  subscribe(rig.store, 'discord', DISCORD_CHANNEL);
+  await subscribe(rig.store, 'slack', BROKEN);
+  await subscribe(rig.store, 'slack', SLACK_OK);
+  await subscribe(rig.store, 'discord', DISCORD_CHANNEL);
 });
 afterEach(async () => {
   rest.clearHashSweeper();
@@ -73,7 +73,7 @@ async function sendFor(ms: number): Promise<void> {
   const end = rig.clock.now() + ms;
   while (rig.clock.now() < end) {
     await rig.delivery.drainOnce();
-    rig.clock.advance(Math.max(1, Math.min(rig.delivery.nextWakeMs(), end - rig.clock.now())));
+    rig.clock.advance(Math.max(1, Math.min(await rig.delivery.nextWakeMs(), end - rig.clock.now())));
   }
 }
 
@@ -82,9 +82,9 @@ describe('one channel failing with 10,000 notifications waiting', () => {
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
     await rig.poller.runCycle();
     slackScript.fail({ status: 500, body: 'boom' }, { channelId: BROKEN, times: Number.POSITIVE_INFINITY });
-    rig.rawStore.transaction(() => {
+    await rig.rawStore.transaction(async (tx) => {
       for (let i = 0; i < BACKLOG; i++) {
-        rig.rawStore.enqueue(
+        await tx.enqueue(
           {
             kind: 'live',
             stream: { id: `old-${i}`, name: `Old ${i}`, status: 'LIVE', playbackUrl: null },
@@ -148,7 +148,7 @@ describe('a refused Slack token', () => {
     expect(slack.accepted).toEqual([]);
     expect(slackScript.refused.length).toBeLessThanOrEqual(2);
     expect(pendingIn(BROKEN) + pendingIn(SLACK_OK)).toBe(2);
-    expect(rig.rawStore.getMeta(platformRefusedKey('slack'))).toContain('token_revoked');
+    expect(await rig.rawStore.getMeta(platformRefusedKey('slack'))).toContain('token_revoked');
     expect(rig.logs.records.filter((r) => r.level === 'error')).toHaveLength(1);
   });
 });

@@ -34,7 +34,7 @@ function crashingStore(plan: { point: 'after-commit' | 'inside-commit' | 'after-
     new Proxy(real, {
       get(target, key, receiver) {
         if (key === 'commitCycle') {
-          return (commit: CycleCommit) => {
+          return async (commit: CycleCommit) => {
             if (plan.point === 'inside-commit' && commit.events.length > 0) {
               plan.point = null;
               // The statuses are written, then the process dies half-way through the events.
@@ -47,20 +47,21 @@ function crashingStore(plan: { point: 'after-commit' | 'inside-commit' | 'after-
               });
               return target.commitCycle({ ...commit, events });
             }
-            target.commitCycle(commit);
+            const written = await target.commitCycle(commit);
             if (plan.point === 'after-commit' && commit.events.length > 0) {
               plan.point = null;
               throw new Crash('killed after the commit, before anything was sent');
             }
+            return written;
           };
         }
         if (key === 'markDelivered') {
-          return (...args: Parameters<NotifyStore['markDelivered']>) => {
+          return async (...args: Parameters<NotifyStore['markDelivered']>) => {
             if (plan.point === 'after-post') {
               plan.point = null;
               throw new Crash('killed after the platform accepted, before it was recorded');
             }
-            target.markDelivered(...args);
+            return target.markDelivered(...args);
           };
         }
         const value = Reflect.get(target, key, receiver);
@@ -80,8 +81,8 @@ describe('killed mid-cycle, in process (forced crash points)', () => {
     rig = await createRig({ wrapStore: crashingStore(plan) });
     const a = rig.emulator.addLivestream({ name: 'A', status: 'IDLE' });
     const b = rig.emulator.addLivestream({ name: 'B', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
-    subscribe(rig.store, 'slack', 'C2');
+    await subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C2');
     await rig.poller.runCycle();
     rig.emulator.setStatus(a.id, 'LIVE');
     rig.emulator.setStatus(b.id, 'ERRORED', 'no signal');
@@ -95,7 +96,7 @@ describe('killed mid-cycle, in process (forced crash points)', () => {
     expect(plan.point).toBeNull(); // it did crash there
     await rig.restart({ crash: true });
     expect(integrityCheck(rig.dataDir)).toBe('ok');
-    expect(rig.rawStore.countPending()).toBe(4); // 2 events x 2 channels, on disk
+    expect(await rig.rawStore.countPending()).toBe(4); // 2 events x 2 channels, on disk
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 0 }); // not detected again
     await rig.drainAll();
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 0 });
@@ -116,7 +117,7 @@ describe('killed mid-cycle, in process (forced crash points)', () => {
     expect(integrityCheck(rig.dataDir)).toBe('ok');
     expect(queryState(rig.dataDir, 'SELECT * FROM event')).toEqual([]);
     expect(queryState(rig.dataDir, 'SELECT * FROM delivery')).toEqual([]);
-    expect(rig.rawStore.loadStatuses()?.get(a.id)).toBeUndefined(); // not LIVE as far as the store knows
+    expect((await rig.rawStore.loadStatuses())?.get(a.id)).toBeUndefined(); // not LIVE as far as the store knows
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 2 });
     expect(await rig.poller.runCycle()).toMatchObject({ ok: true, events: 0 });
     await rig.drainAll();
@@ -207,7 +208,7 @@ it.each([
     // Whichever statement meets the wrong shape first: a later migration or a prepared statement.
     /is not one this bot can use \((no such table|table \w+ has no column named).*\): restore it from a backup/,
   ],
-])('a DATA_DIR whose database %s is refused with DATA_DIR named', (_why, sql, kind, reason) => {
+])('a DATA_DIR whose database %s is refused with DATA_DIR named', async (_why, sql, kind, reason) => {
   const dir = mkdtempSync(join(tmpdir(), 'faults-schema-'));
   try {
     const db = new Database(join(dir, SQLITE_FILE));
@@ -215,7 +216,7 @@ it.each([
     db.close();
     let error: unknown = null;
     try {
-      openSqliteStore(dir).close();
+      await openSqliteStore(dir).close();
     } catch (e) {
       error = e;
     }

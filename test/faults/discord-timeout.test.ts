@@ -51,12 +51,12 @@ beforeEach(async () => {
       new Proxy(store, {
         get(target, key, receiver) {
           if (crash.dead) {
-            return () => {
+            return async () => {
               throw new Error('the process is dead');
             };
           }
           if (key === 'markDelivered' && crash.next) {
-            return () => {
+            return async () => {
               crash.next = false;
               crash.dead = true;
               throw new Error('killed after Discord accepted the post, before it was recorded');
@@ -83,7 +83,7 @@ beforeEach(async () => {
     rest: { timeout: 300 },
   });
   late.target = adapter.sink;
-  subscribe(rig.store, 'discord', CHANNEL);
+  await subscribe(rig.store, 'discord', CHANNEL);
 });
 afterEach(async () => {
   await adapter.stop();

@@ -13,7 +13,7 @@ import { botEnv, nextRequests, startBot, stopAll } from './bot-process.js';
 let emulator: Emulator;
 let dataDir: string;
 afterEach(async () => {
-  stopAll();
+  await stopAll();
   await emulator.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -38,8 +38,8 @@ beforeEach(async () => {
       return [slack, discord];
     },
   });
-  subscribe(rig.store, 'slack', SLACK_CHANNEL);
-  subscribe(rig.store, 'discord', DISCORD_CHANNEL);
+  await subscribe(rig.store, 'slack', SLACK_CHANNEL);
+  await subscribe(rig.store, 'discord', DISCORD_CHANNEL);
 });
 afterEach(async () => {
   await rig.close();
@@ -89,7 +89,7 @@ describe('Slack and Discord down, then rate limiting', () => {
     }
     expect(slack.accepted).toEqual([]);
     expect(discord.accepted).toEqual([]);
-    expect(rig.rawStore.countPending()).toBe(2 * names.length);
+    expect(await rig.rawStore.countPending()).toBe(2 * names.length);
     expect(slack.refused.length).toBeGreaterThan(0);
     expect(new Set([...slack.refused, ...discord.refused].map((r) => r.kind))).toEqual(
       new Set(['Transient']),

@@ -57,11 +57,11 @@ describe('DATA_DIR unusable at start', () => {
     return path;
   }
 
-  it.each(cases)('DATA_DIR %s: StoreOpenError naming DATA_DIR and the path', (_, make) => {
+  it.each(cases)('DATA_DIR %s: StoreOpenError naming DATA_DIR and the path', async (_, make) => {
     const dir = make();
     let error: unknown = null;
     try {
-      openSqliteStore(dir).close();
+      await openSqliteStore(dir).close();
     } catch (e) {
       error = e;
     }
@@ -89,9 +89,9 @@ describe('DATA_DIR unusable at start', () => {
 
 describe('a damaged database at start', () => {
   /** A state file this bot wrote, with enough deliveries to span many pages; closed again. */
-  function writtenState(dir: string): string {
+  async function writtenState(dir: string): Promise<string> {
     const store = openSqliteStore(dir);
-    subscribe(store, 'slack', 'C1');
+    await subscribe(store, 'slack', 'C1');
     const targets = Array.from({ length: 20 }, (_, i) => ({
       platform: 'slack' as const,
       channelId: `C${i}`,
@@ -99,9 +99,9 @@ describe('a damaged database at start', () => {
     }));
     for (let i = 0; i < 200; i++) {
       const stream = { id: `stream-${i}`, name: `Show ${i}`, status: 'LIVE' as const };
-      store.enqueue({ kind: 'live', at: new Date(0).toISOString(), stream } as never, targets);
+      await store.enqueue({ kind: 'live', at: new Date(0).toISOString(), stream } as never, targets);
     }
-    store.close();
+    await store.close();
     return join(dir, SQLITE_FILE);
   }
 
@@ -116,7 +116,7 @@ describe('a damaged database at start', () => {
     }
   }
 
-  const damage: [string, (dir: string) => void, RegExp][] = [
+  const damage: [string, (dir: string) => void | Promise<void>, RegExp][] = [
     [
       'is not a database at all',
       (dir) => writeFileSync(join(dir, SQLITE_FILE), 'x'.repeat(5000)),
@@ -124,23 +124,23 @@ describe('a damaged database at start', () => {
     ],
     [
       'was cut short (truncated)',
-      (dir) => {
-        const file = writtenState(dir);
+      async (dir) => {
+        const file = await writtenState(dir);
         truncateSync(file, Math.floor(statSync(file).size / 2));
       },
       /malformed/,
     ],
-    ['has a page scribbled over', (dir) => scribbleOverPage(writtenState(dir)), /quick_check/],
+    ['has a page scribbled over', async (dir) => scribbleOverPage(await writtenState(dir)), /quick_check/],
     ['is a folder', (dir) => mkdirSync(join(dir, SQLITE_FILE)), /is not a file/],
   ];
 
   it.each(damage)(
     'a state file that %s: StoreOpenError naming DATA_DIR, the file and what to do',
-    (_, make, reason) => {
-      make(scratch);
+    async (_, make, reason) => {
+      await make(scratch);
       let error: unknown = null;
       try {
-        openSqliteStore(scratch).close();
+        await openSqliteStore(scratch).close();
       } catch (e) {
         error = e;
       }
@@ -161,13 +161,13 @@ describe('a damaged database at start', () => {
 
   it.each(foreign)(
     'a database this bot did not write (%s): the same advice, not a raw error',
-    (_, sql, reason) => {
+    async (_, sql, reason) => {
       const db = new Database(join(scratch, SQLITE_FILE));
       db.exec(sql);
       db.close();
       let error: unknown = null;
       try {
-        openSqliteStore(scratch).close();
+        await openSqliteStore(scratch).close();
       } catch (e) {
         error = e;
       }
@@ -183,11 +183,11 @@ describe('a damaged database at start', () => {
     },
   );
 
-  it('an empty state file is simply a new state', () => {
+  it('an empty state file is simply a new state', async () => {
     writeFileSync(join(scratch, SQLITE_FILE), '');
     const store = openSqliteStore(scratch);
-    expect(store.loadStatuses()).toBeNull();
-    store.close();
+    expect(await store.loadStatuses()).toBeNull();
+    await store.close();
   });
 });
 
@@ -231,7 +231,7 @@ describe('the real process, refused at start', () => {
     ['read-only', 0o444],
   ])("a state file the bot's user cannot use (%s): the DATA_DIR message with what to do", async (_, mode) => {
     const file = join(scratch, SQLITE_FILE);
-    openSqliteStore(scratch).close();
+    await openSqliteStore(scratch).close();
     chmodSync(file, mode);
     chmodSync(scratch, 0o777); // the folder itself is the bot's to use
     const bot = startBot(botEnv(emulator, scratch), asOtherUser);
@@ -274,7 +274,7 @@ function flakyDisk(state: { failing: boolean; commitsRefused: number; marksRefus
           };
         }
         if (key === 'markDelivered' && state.failing) {
-          return () => {
+          return async () => {
             state.marksRefused++;
             throw new DiskFull();
           };
@@ -320,7 +320,7 @@ describe('the store failing mid-run', () => {
     const a = rig.emulator.addLivestream({ name: 'A', status: 'IDLE' });
     const b = rig.emulator.addLivestream({ name: 'B', status: 'IDLE' });
     rig.emulator.addLivestream({ name: 'C', status: 'LIVE' }); // in the baseline: one stored row
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.setStatus(a.id, 'LIVE');
     rig.emulator.setStatus(b.id, 'ERRORED', 'encoder stopped');
@@ -348,19 +348,19 @@ describe('the store failing mid-run', () => {
 
   it('the running loop backs off after a store failure and recovers on its own', async () => {
     const a = rig.emulator.addLivestream({ name: 'A', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     disk.failing = true; // even the baseline cannot be saved
     rig.poller.start();
     const first = rig.clock.sleeps.length;
     expect(await rig.clock.sleepNumber(first + 1)).toBe(30_000); // backoff, not the 15 s interval
     rig.clock.advance(30_000);
     expect(await rig.clock.sleepNumber(first + 2)).toBe(60_000);
-    expect(rig.rawStore.loadStatuses()).toBeNull();
+    expect(await rig.rawStore.loadStatuses()).toBeNull();
 
     disk.failing = false;
     rig.clock.advance(60_000);
     expect(await rig.clock.sleepNumber(first + 3)).toBe(15_000); // the baseline went in
-    expect(rig.rawStore.loadStatuses()).toEqual(new Map()); // the baseline went in: nothing LIVE
+    expect(await rig.rawStore.loadStatuses()).toEqual(new Map()); // the baseline went in: nothing LIVE
     rig.emulator.setStatus(a.id, 'LIVE');
     rig.clock.advance(15_000);
     await rig.clock.sleepNumber(first + 4);
@@ -371,18 +371,18 @@ describe('the store failing mid-run', () => {
 
   it('a post the platform accepted but the store could not mark is sent again, never lost', async () => {
     const a = rig.emulator.addLivestream({ name: 'A', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.setStatus(a.id, 'LIVE');
     await rig.poller.runCycle();
     disk.failing = true;
     await rig.delivery.drainOnce();
     expect(disk.marksRefused).toBe(1);
-    expect(rig.rawStore.countPending()).toBe(1);
+    expect(await rig.rawStore.countPending()).toBe(1);
     disk.failing = false;
     await rig.drainAll();
     expect(sentLines(rig.sink)).toEqual(['post C1 A is live', 'post C1 A is live']);
-    expect(rig.rawStore.countPending()).toBe(0);
+    expect(await rig.rawStore.countPending()).toBe(0);
     expect(integrityCheck(rig.dataDir)).toBe('ok');
   });
 });

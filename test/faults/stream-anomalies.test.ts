@@ -26,14 +26,14 @@ describe('unknown status values', () => {
     rig = await createRig();
     const odd = rig.emulator.addLivestream({ name: 'Odd', status: 'IDLE' });
     const errored = rig.emulator.addLivestream({ name: 'Broken', status: 'ERRORED' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
 
     rig.emulator.setStatus(odd.id, 'WEIRD');
     rig.emulator.setStatus(errored.id, 'weird'); // ERRORED -> unknown is not news either
     expect(await cycles(rig, 3)).toBe(0);
     // Neither is LIVE or ERRORED any more: nothing to watch, nothing kept.
-    const stored = rig.rawStore.loadStatuses()!;
+    const stored = (await rig.rawStore.loadStatuses())!;
     expect(stored.has(odd.id)).toBe(false);
     expect(stored.has(errored.id)).toBe(false);
     expect(await rig.command('list')).toContain('Odd [UNKNOWN (WEIRD)]');
@@ -52,7 +52,7 @@ describe('a livestream vanishing from the list', () => {
     rig = await createRig();
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
     const quiet = rig.emulator.addLivestream({ name: 'Quiet', status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.setStatus(show.id, 'LIVE');
     await rig.poller.runCycle();
@@ -66,18 +66,18 @@ describe('a livestream vanishing from the list', () => {
     expect(sentLines(rig.sink)).toEqual(['post C1 Show is live', 'edit C1 Show ended']);
     const edit = rig.sink.sent[1]!;
     expect(edit.messageId).toBe(rig.sink.sent[0]!.messageId); // the LIVE post itself says it ended
-    expect(rig.rawStore.loadStatuses()!.size).toBe(0);
+    expect((await rig.rawStore.loadStatuses())!.size).toBe(0);
   });
 
   it('a LIVE one that vanishes while the API is failing is told ended once it answers', async () => {
     rig = await createRig();
     const show = rig.emulator.addLivestream({ name: 'Show', status: 'LIVE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     rig.emulator.injectFault({ status: 503, times: Number.POSITIVE_INFINITY });
     rig.emulator.removeLivestream(show.id);
     for (let i = 0; i < 3; i++) expect(await rig.poller.runCycle()).toMatchObject({ ok: false });
-    expect(rig.rawStore.loadStatuses()!.get(show.id)?.status).toBe('LIVE');
+    expect((await rig.rawStore.loadStatuses())!.get(show.id)?.status).toBe('LIVE');
     rig.emulator.clearFaults();
     expect(await cycles(rig, 1)).toBe(1);
     await rig.drainAll();
@@ -89,7 +89,7 @@ describe('duplicate ids across pages', () => {
   it('more than a page of LIVE streams with one repeated across pages: each told exactly once', async () => {
     rig = await createRig();
     const streams = rig.emulator.seed(130, { status: 'IDLE' });
-    subscribe(rig.store, 'slack', 'C1');
+    await subscribe(rig.store, 'slack', 'C1');
     await rig.poller.runCycle();
     for (const stream of streams) rig.emulator.setStatus(stream.id, 'LIVE');
     const off = rig.emulator.onRequest((request) => {
@@ -117,7 +117,7 @@ describe('duplicate ids across pages', () => {
 it('a LIVE stream that turns "WEIRD" is not said to be no longer listed', async () => {
   rig = await createRig();
   const show = rig.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-  subscribe(rig.store, 'slack', 'C1');
+  await subscribe(rig.store, 'slack', 'C1');
   await rig.poller.runCycle();
   rig.emulator.setStatus(show.id, 'LIVE');
   await rig.poller.runCycle();

@@ -115,8 +115,8 @@ export function queryState<T>(dataDir: string, sql: string): T[] {
   }
 }
 
-export function subscribe(store: NotifyStore, platform: Platform, channelId: string): void {
-  store.upsertSubscription({
+export function subscribe(store: NotifyStore, platform: Platform, channelId: string): Promise<void> {
+  return store.upsertSubscription({
     platform,
     channelId,
     livestreamId: null,
@@ -237,7 +237,7 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
     await rig.poller.stop();
     await rig.delivery.stop();
     if (crash) abandoned.push(rig.rawStore);
-    else rig.rawStore.close();
+    else await rig.rawStore.close();
     build();
   };
   rig.cycleUntilOk = async (max = 5) => {
@@ -251,17 +251,19 @@ export async function createRig(options: RigOptions = {}): Promise<Rig> {
     throw new Error(`no successful cycle in ${max}: ${JSON.stringify(results)}`);
   };
   rig.drainAll = async (maxPasses = 200) => {
-    for (let pass = 0; pass < maxPasses && rig.rawStore.countPending() > 0; pass++) {
+    for (let pass = 0; pass < maxPasses && (await rig.rawStore.countPending()) > 0; pass++) {
       await rig.delivery.drainOnce();
-      if (rig.rawStore.countPending() > 0) clock.advance(Math.max(1, rig.delivery.nextWakeMs()));
+      if ((await rig.rawStore.countPending()) > 0)
+        clock.advance(Math.max(1, await rig.delivery.nextWakeMs()));
     }
-    if (rig.rawStore.countPending() > 0) throw new Error(`outbox not empty after ${maxPasses} passes`);
+    if ((await rig.rawStore.countPending()) > 0)
+      throw new Error(`outbox not empty after ${maxPasses} passes`);
   };
   rig.close = async () => {
     await rig.poller.stop();
     await rig.delivery.stop();
-    rig.rawStore.close();
-    for (const store of abandoned) store.close();
+    await rig.rawStore.close();
+    for (const store of abandoned) await store.close();
     await emulator.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };

@@ -156,20 +156,20 @@ it('store busy (another connection holds the write lock): 503 at once with the r
   }
 });
 
-it('the store probe: a write that does not wait for a lock another connection holds, told as busy', () => {
+it('the store probe: a write that does not wait for a lock another connection holds, told as busy', async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'health-'));
   const store = openSqliteStore(dataDir);
   const other = new Database(join(dataDir, STATE_FILE));
   try {
     other.exec('BEGIN IMMEDIATE');
     // Busy, not SQLite's busy wait then an error: the probe does not hold the event loop (the bot) up.
-    expect(store.trySetMeta('probe', '1')).toBe(false);
+    expect(await store.trySetMeta('probe', '1')).toBe(false);
     other.exec('ROLLBACK');
-    expect(store.trySetMeta('probe', '2')).toBe(true);
-    expect(store.getMeta('probe')).toBe('2');
+    expect(await store.trySetMeta('probe', '2')).toBe(true);
+    expect(await store.getMeta('probe')).toBe('2');
   } finally {
     other.close();
-    store.close();
+    await store.close();
   }
 });
 

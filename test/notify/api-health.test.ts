@@ -30,43 +30,43 @@ beforeEach(() => {
   announced = [];
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('ApiHealth', () => {
-  it('answering: no alert is due, and a recovery says nothing', () => {
+  it('answering: no alert is due, and a recovery says nothing', async () => {
     const h = health();
-    expect(h.msUntilAlert()).toBeNull();
-    expect(h.alertIfDue()).toBeNull();
-    expect(h.recovered()).toBeNull();
+    expect(await h.msUntilAlert()).toBeNull();
+    expect(await h.alertIfDue()).toBeNull();
+    expect(await h.recovered()).toBeNull();
     expect(announced).toEqual([]);
   });
 
-  it('failing since T: the alert is due alertAfter later, counted from the first failure', () => {
+  it('failing since T: the alert is due alertAfter later, counted from the first failure', async () => {
     const h = health();
     const since = new Date(clock.now()).toISOString();
-    h.failed('HTTP 500');
-    expect(store.getMeta('api_failing_since')).toBe(since);
-    expect(h.msUntilAlert()).toBe(ALERT_AFTER_MS);
+    await h.failed('HTTP 500');
+    expect(await store.getMeta('api_failing_since')).toBe(since);
+    expect(await h.msUntilAlert()).toBe(ALERT_AFTER_MS);
     clock.advance(20_000);
-    h.failed('HTTP 502'); // a later failure does not move the start
-    expect(store.getMeta('api_failing_since')).toBe(since);
-    expect(h.msUntilAlert()).toBe(40_000);
-    expect(h.alertIfDue()).toBeNull();
+    await h.failed('HTTP 502'); // a later failure does not move the start
+    expect(await store.getMeta('api_failing_since')).toBe(since);
+    expect(await h.msUntilAlert()).toBe(40_000);
+    expect(await h.alertIfDue()).toBeNull();
     expect(announced).toEqual([]);
   });
 
-  it('alert due: announced once, with since when and the last reason; then alerted, never again', () => {
+  it('alert due: announced once, with since when and the last reason; then alerted, never again', async () => {
     const h = health();
     const since = new Date(clock.now()).toISOString();
-    h.failed('HTTP 500');
+    await h.failed('HTTP 500');
     clock.advance(30_000);
-    h.failed('timed out');
+    await h.failed('timed out');
     clock.advance(30_000);
-    expect(h.msUntilAlert()).toBe(0);
-    const event = h.alertIfDue();
+    expect(await h.msUntilAlert()).toBe(0);
+    const event = await h.alertIfDue();
     expect(event).toEqual({
       kind: 'api-delayed',
       at: new Date(clock.now()).toISOString(),
@@ -74,22 +74,22 @@ describe('ApiHealth', () => {
       reason: 'timed out',
     });
     expect(announced).toEqual([event]);
-    expect(store.getMeta('api_alerted')).toBe(event!.at);
+    expect(await store.getMeta('api_alerted')).toBe(event!.at);
     clock.advance(60_000);
-    h.failed('HTTP 500');
-    expect(h.msUntilAlert()).toBeNull();
-    expect(h.alertIfDue()).toBeNull();
+    await h.failed('HTTP 500');
+    expect(await h.msUntilAlert()).toBeNull();
+    expect(await h.alertIfDue()).toBeNull();
     expect(announced).toHaveLength(1);
   });
 
-  it('recovered after the alert: "back" is announced with since when, and the state is clear', () => {
+  it('recovered after the alert: "back" is announced with since when, and the state is clear', async () => {
     const h = health();
     const since = new Date(clock.now()).toISOString();
-    h.failed('HTTP 500');
+    await h.failed('HTTP 500');
     clock.advance(ALERT_AFTER_MS);
-    h.alertIfDue();
+    await h.alertIfDue();
     clock.advance(5_000);
-    const event = h.recovered();
+    const event = await h.recovered();
     expect(event).toEqual({
       kind: 'api-recovered',
       at: new Date(clock.now()).toISOString(),
@@ -97,63 +97,63 @@ describe('ApiHealth', () => {
       reason: '',
     });
     expect(announced.map((e) => e.kind)).toEqual(['api-delayed', 'api-recovered']);
-    expect(store.getMeta('api_failing_since')).toBeNull();
-    expect(store.getMeta('api_alerted')).toBeNull();
-    expect(h.msUntilAlert()).toBeNull();
+    expect(await store.getMeta('api_failing_since')).toBeNull();
+    expect(await store.getMeta('api_alerted')).toBeNull();
+    expect(await h.msUntilAlert()).toBeNull();
     // A new outage counts from its own start.
-    h.failed('HTTP 500');
-    expect(h.msUntilAlert()).toBe(ALERT_AFTER_MS);
+    await h.failed('HTTP 500');
+    expect(await h.msUntilAlert()).toBe(ALERT_AFTER_MS);
   });
 
-  it('recovered before the alert: nobody heard of the outage, so nobody hears it is over', () => {
+  it('recovered before the alert: nobody heard of the outage, so nobody hears it is over', async () => {
     const h = health();
-    h.failed('HTTP 500');
+    await h.failed('HTTP 500');
     clock.advance(ALERT_AFTER_MS - 1);
-    expect(h.recovered()).toBeNull();
-    expect(store.getMeta('api_failing_since')).toBeNull();
+    expect(await h.recovered()).toBeNull();
+    expect(await store.getMeta('api_failing_since')).toBeNull();
     clock.advance(1);
-    expect(h.alertIfDue()).toBeNull();
+    expect(await h.alertIfDue()).toBeNull();
     expect(announced).toEqual([]);
   });
 
-  it('a restart during an outage goes on counting from when it began (stored), and does not alert twice', () => {
+  it('a restart during an outage goes on counting from when it began (stored), and does not alert twice', async () => {
     const first = health();
-    first.failed('HTTP 500');
+    await first.failed('HTTP 500');
     clock.advance(40_000);
     const second = health(); // the next process, same DATA_DIR
-    second.failed('HTTP 500');
-    expect(second.msUntilAlert()).toBe(20_000);
+    await second.failed('HTTP 500');
+    expect(await second.msUntilAlert()).toBe(20_000);
     clock.advance(20_000);
-    expect(second.alertIfDue()?.kind).toBe('api-delayed');
+    expect((await second.alertIfDue())?.kind).toBe('api-delayed');
     const third = health();
-    third.failed('HTTP 500');
-    expect(third.msUntilAlert()).toBeNull();
-    expect(third.alertIfDue()).toBeNull();
-    expect(third.recovered()?.kind).toBe('api-recovered');
+    await third.failed('HTTP 500');
+    expect(await third.msUntilAlert()).toBeNull();
+    expect(await third.alertIfDue()).toBeNull();
+    expect((await third.recovered())?.kind).toBe('api-recovered');
     expect(announced.map((e) => e.kind)).toEqual(['api-delayed', 'api-recovered']);
   });
 
-  it('durations run on the monotonic clock: a wall clock stepped back does not delay the alert', () => {
+  it('durations run on the monotonic clock: a wall clock stepped back does not delay the alert', async () => {
     const h = health();
-    h.failed('HTTP 500');
+    await h.failed('HTTP 500');
     clock.stepWall(-3_600_000);
     clock.advance(ALERT_AFTER_MS);
-    expect(h.msUntilAlert()).toBe(0);
-    expect(h.alertIfDue()?.kind).toBe('api-delayed');
+    expect(await h.msUntilAlert()).toBe(0);
+    expect((await h.alertIfDue())?.kind).toBe('api-delayed');
   });
 
-  it('an announcement that fails records nothing: the alert is tried again', () => {
+  it('an announcement that fails records nothing: the alert is tried again', async () => {
     let refuse = true;
     const h = health((event) => {
       if (refuse) throw new Error('disk full');
       announced.push(event);
     });
-    h.failed('HTTP 500');
+    await h.failed('HTTP 500');
     clock.advance(ALERT_AFTER_MS);
-    expect(() => h.alertIfDue()).toThrow('disk full');
-    expect(store.getMeta('api_alerted')).toBeNull();
+    await expect(await h.alertIfDue()).rejects.toThrow('disk full');
+    expect(await store.getMeta('api_alerted')).toBeNull();
     refuse = false;
-    expect(h.alertIfDue()?.kind).toBe('api-delayed');
+    expect((await h.alertIfDue())?.kind).toBe('api-delayed');
     expect(announced).toHaveLength(1);
   });
 });

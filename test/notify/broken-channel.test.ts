@@ -77,10 +77,15 @@ const liveEvent = (id: string, at: number): StreamEvent => ({
 });
 
 /** `count` pending notifications for one channel, written fast: one transaction. */
-function backlog(store: NotifyStore, channelId: string, count: number, platform: Platform = 'slack'): void {
-  store.transaction(() => {
+async function backlog(
+  store: NotifyStore,
+  channelId: string,
+  count: number,
+  platform: Platform = 'slack',
+): Promise<void> {
+  await store.transaction(async (tx) => {
     for (let i = 0; i < count; i++)
-      store.enqueue(liveEvent(`old-${i}`, clock.now()), [{ platform, channelId, mention: null }]);
+      await tx.enqueue(liveEvent(`old-${i}`, clock.now()), [{ platform, channelId, mention: null }]);
   });
 }
 
@@ -100,12 +105,12 @@ function pendingFor(channelId: string): number {
 }
 
 /** Runs passes of the sender, moving the clock to each next wake-up, until `done()` or `untilMs` passed. */
-async function runUntil(done: () => boolean, untilMs: number): Promise<void> {
+async function runUntil(done: () => boolean | Promise<boolean>, untilMs: number): Promise<void> {
   const end = clock.now() + untilMs;
-  while (!done() && clock.now() < end) {
+  while (!(await done()) && clock.now() < end) {
     await h.delivery.drainOnce();
-    if (done()) return;
-    clock.advance(Math.max(1, Math.min(h.delivery.nextWakeMs(), end - clock.now())));
+    if (await done()) return;
+    clock.advance(Math.max(1, Math.min(await h.delivery.nextWakeMs(), end - clock.now())));
   }
 }
 
@@ -113,15 +118,15 @@ describe('a channel whose posts keep failing', () => {
   it('with 10,000 failing notifications waiting, another channel still gets its LIVE post in the next pass', async () => {
     await startRig();
     const show = h.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(h.store, 'BROKEN');
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'BROKEN');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
-    backlog(h.store, 'BROKEN', 10_001);
+    await backlog(h.store, 'BROKEN', 10_001);
     sink.broken.set('BROKEN', transient);
     // A few passes of failing first, as in production: the backlog is older than C1's news.
     for (let pass = 0; pass < 3; pass++) {
       await h.delivery.drainOnce();
-      clock.advance(h.delivery.nextWakeMs());
+      clock.advance(await h.delivery.nextWakeMs());
     }
 
     h.emulator.setStatus(show.id, 'LIVE');
@@ -137,8 +142,8 @@ describe('a channel whose posts keep failing', () => {
   it('is paused with the reason once it has failed for 24 hours, and its waiting notifications dropped', async () => {
     await startRig();
     const show = h.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(h.store, 'BROKEN');
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'BROKEN');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     sink.broken.set('BROKEN', transient);
     h.emulator.setStatus(show.id, 'LIVE');
@@ -146,10 +151,11 @@ describe('a channel whose posts keep failing', () => {
     const firstFailure = clock.now();
 
     await runUntil(
-      () => h.store.subscriptions({ platform: 'slack', channelId: 'BROKEN' })[0]!.pausedReason !== null,
+      async () =>
+        (await h.store.subscriptions({ platform: 'slack', channelId: 'BROKEN' }))[0]!.pausedReason !== null,
       30 * HOUR,
     );
-    const paused = h.store.subscriptions({ platform: 'slack', channelId: 'BROKEN' })[0]!;
+    const paused = (await h.store.subscriptions({ platform: 'slack', channelId: 'BROKEN' }))[0]!;
     expect(paused.pausedReason).toContain('http_500');
     expect(paused.pausedReason).toMatch(/24 h/);
     // Given up no earlier than 24 h after the first failure, and no later than one backoff after.
@@ -158,31 +164,31 @@ describe('a channel whose posts keep failing', () => {
     expect(pendingFor('BROKEN')).toBe(0);
     expect(okTo('C1')).toEqual(['Show is live']);
     // The other channel is untouched.
-    expect(h.store.subscriptions({ platform: 'slack', channelId: 'C1' })[0]!.pausedReason).toBeNull();
+    expect((await h.store.subscriptions({ platform: 'slack', channelId: 'C1' }))[0]!.pausedReason).toBeNull();
   });
 
   it('counts the 24 hours from the first failure across a restart', async () => {
     await startRig();
     const show = h.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(h.store, 'BROKEN');
+    await subscribe(h.store, 'BROKEN');
     await h.poller.runCycle();
     sink.broken.set('BROKEN', transient);
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();
-    const pausedReason = () =>
-      h.store.subscriptions({ platform: 'slack', channelId: 'BROKEN' })[0]!.pausedReason;
+    const pausedReason = async () =>
+      (await h.store.subscriptions({ platform: 'slack', channelId: 'BROKEN' }))[0]!.pausedReason;
 
     await runUntil(() => false, 20 * HOUR);
-    expect(pausedReason()).toBeNull();
-    h.restart();
-    await runUntil(() => pausedReason() !== null, 6 * HOUR);
-    expect(pausedReason()).not.toBeNull();
+    expect(await pausedReason()).toBeNull();
+    await h.restart();
+    await runUntil(async () => (await pausedReason()) !== null, 6 * HOUR);
+    expect(await pausedReason()).not.toBeNull();
   });
 
   it('starts counting again after a post goes through', async () => {
     await startRig();
     const [a, b] = ['A', 'B'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
-    subscribe(h.store, 'FLAKY');
+    await subscribe(h.store, 'FLAKY');
     await h.poller.runCycle();
     sink.broken.set('FLAKY', transient);
     h.emulator.setStatus(a!.id, 'LIVE');
@@ -196,7 +202,9 @@ describe('a channel whose posts keep failing', () => {
     h.emulator.setStatus(b!.id, 'LIVE');
     await h.poller.runCycle();
     await runUntil(() => false, 20 * HOUR);
-    expect(h.store.subscriptions({ platform: 'slack', channelId: 'FLAKY' })[0]!.pausedReason).toBeNull();
+    expect(
+      (await h.store.subscriptions({ platform: 'slack', channelId: 'FLAKY' }))[0]!.pausedReason,
+    ).toBeNull();
     expect(pendingFor('FLAKY')).toBe(1);
   });
 });
@@ -205,7 +213,7 @@ describe('a run of failures ends', () => {
   it('when the platform answers, even to refuse the message', async () => {
     await startRig();
     const [a, b] = ['A', 'B'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     sink.broken.set('C1', transient);
     h.emulator.setStatus(a!.id, 'LIVE');
@@ -220,20 +228,20 @@ describe('a run of failures ends', () => {
     h.emulator.setStatus(b!.id, 'LIVE');
     await h.poller.runCycle();
     await runUntil(() => false, 20 * HOUR);
-    expect(h.store.subscriptions({ platform: 'slack', channelId: 'C1' })[0]!.pausedReason).toBeNull();
+    expect((await h.store.subscriptions({ platform: 'slack', channelId: 'C1' }))[0]!.pausedReason).toBeNull();
   });
 
   it('when the channel was not tried for a long while (its platform left the configuration, then came back)', async () => {
     await startRig();
     const [a, b] = ['A', 'B'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     sink.broken.set('C1', transient);
     h.emulator.setStatus(a!.id, 'LIVE');
     await h.poller.runCycle();
     await runUntil(() => false, 20 * HOUR);
     // Restarted without Slack: what waited for it is dropped. Two days later Slack is back.
-    const withoutSlack = startNotifications({
+    const withoutSlack = await startNotifications({
       config: {
         pollIntervalSeconds: 15,
         requestBudget: 900,
@@ -252,12 +260,12 @@ describe('a run of failures ends', () => {
     await withoutSlack.stop();
     expect(pendingFor('C1')).toBe(0);
     clock.advance(48 * HOUR);
-    h.restart();
+    await h.restart();
 
     h.emulator.setStatus(b!.id, 'LIVE');
     await h.poller.runCycle();
     await runUntil(() => false, 20 * HOUR);
-    expect(h.store.subscriptions({ platform: 'slack', channelId: 'C1' })[0]!.pausedReason).toBeNull();
+    expect((await h.store.subscriptions({ platform: 'slack', channelId: 'C1' }))[0]!.pausedReason).toBeNull();
     expect(pendingFor('C1')).toBe(1);
   });
 });
@@ -266,7 +274,7 @@ describe('the wall clock stepping back', () => {
   it('an hour back does not stall a retry for an hour', async () => {
     await startRig();
     const show = h.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();
@@ -276,7 +284,7 @@ describe('the wall clock stepping back', () => {
     sink.broken.delete('C1');
 
     clock.stepWall(-HOUR);
-    expect(h.delivery.nextWakeMs()).toBeLessThanOrEqual(2_000);
+    expect(await h.delivery.nextWakeMs()).toBeLessThanOrEqual(2_000);
     clock.advance(2_000);
     await h.delivery.drainOnce();
     expect(okTo('C1')).toEqual(['Show is live']);
@@ -285,7 +293,7 @@ describe('the wall clock stepping back', () => {
   it('an hour back while the bot was down does not stall the stored retry either', async () => {
     await startRig();
     const show = h.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();
@@ -293,7 +301,7 @@ describe('the wall clock stepping back', () => {
     await h.delivery.drainOnce();
     sink.broken.delete('C1');
 
-    h.restart();
+    await h.restart();
     clock.stepWall(-HOUR);
     clock.advance(2_000);
     await h.delivery.drainOnce();
@@ -321,9 +329,9 @@ describe('a refused bot token', () => {
       cooldownMs: 120_000,
     });
     const streams = ['One', 'Two'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
-    subscribe(h.store, 'S1');
-    subscribe(h.store, 'S2');
-    h.store.upsertSubscription({
+    await subscribe(h.store, 'S1');
+    await subscribe(h.store, 'S2');
+    await h.store.upsertSubscription({
       platform: 'discord',
       channelId: 'D1',
       livestreamId: null,
@@ -343,16 +351,18 @@ describe('a refused bot token', () => {
     }
     for (let pass = 0; pass < 20; pass++) {
       await worker.drainOnce();
-      clock.advance(Math.max(1, worker.nextWakeMs()));
+      clock.advance(Math.max(1, await worker.nextWakeMs()));
     }
 
     expect(discord.attempts.map((a) => a.reply.title)).toEqual(['One is live', 'Two is live']);
     // Slack was tried once (or once per channel already under way), then left alone.
     expect(sink.attempts.length).toBeLessThanOrEqual(2);
     expect(pendingFor('S1') + pendingFor('S2')).toBe(4);
-    expect(h.store.subscriptions({ platform: 'slack' }).every((s) => s.pausedReason === null)).toBe(true);
-    expect(h.store.getMeta(platformRefusedKey('slack'))).toContain('token_revoked');
-    expect(h.store.getMeta(platformRefusedKey('discord'))).toBeNull();
+    expect((await h.store.subscriptions({ platform: 'slack' })).every((s) => s.pausedReason === null)).toBe(
+      true,
+    );
+    expect(await h.store.getMeta(platformRefusedKey('slack'))).toContain('token_revoked');
+    expect(await h.store.getMeta(platformRefusedKey('discord'))).toBeNull();
     const errors = lines.filter((line) => line.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ platform: 'slack', code: 'token_revoked' });
@@ -360,7 +370,7 @@ describe('a refused bot token', () => {
 
     // A restart (after the token is fixed) starts clean: the note is cleared, the waiting posts go out.
     sink.broken.clear();
-    const running = startNotifications({
+    const running = await startNotifications({
       config: {
         pollIntervalSeconds: 15,
         requestBudget: 900,
@@ -377,7 +387,7 @@ describe('a refused bot token', () => {
       clock,
     });
     await running.stop();
-    expect(h.store.getMeta(platformRefusedKey('slack'))).toBeNull();
+    expect(await h.store.getMeta(platformRefusedKey('slack'))).toBeNull();
     await h.drainAll();
     expect(okTo('S1')).toEqual(['One is live', 'Two is live']);
   });
@@ -389,7 +399,7 @@ describe('history', () => {
     const [ended, open, refused] = ['Ended', 'Open', 'Refused'].map((name) =>
       h.emulator.addLivestream({ name, status: 'IDLE' }),
     );
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     for (const stream of [ended, open]) h.emulator.setStatus(stream!.id, 'LIVE');
     await h.poller.runCycle();
@@ -403,7 +413,7 @@ describe('history', () => {
     await h.poller.runCycle();
     await h.drainAll();
     sink.broken.clear();
-    h.store.enqueue(liveEvent('elsewhere', clock.now()), [
+    await h.store.enqueue(liveEvent('elsewhere', clock.now()), [
       { platform: 'discord', channelId: 'D1', mention: null },
     ]);
 
@@ -438,8 +448,8 @@ describe('history', () => {
 
   it('prunes a large history in bounded batches, so no pass blocks for long', async () => {
     await startRig();
-    subscribe(h.store, 'C1');
-    backlog(h.store, 'C1', 5_000);
+    await subscribe(h.store, 'C1');
+    await backlog(h.store, 'C1', 5_000);
     const db = new Database(join(h.dataDir, 'livestream-chatops.sqlite'));
     db.prepare("UPDATE delivery SET state = 'done'").run();
     const count = () => (db.prepare('SELECT count(*) AS n FROM delivery').get() as { n: number }).n;

@@ -196,7 +196,7 @@ describe('poller within API_REQUEST_BUDGET', () => {
     h = await createHarness({ budget: 20 });
     const early = h.emulator.addLivestream({ name: 'Early bird', status: 'IDLE' });
     h.emulator.seed(2_950, { status: 'LIVE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     const stamps: number[] = [];
     h.emulator.onRequest(() => stamps.push(h.clock.monotonic()));
     h.poller.start();
@@ -209,7 +209,7 @@ describe('poller within API_REQUEST_BUDGET', () => {
     };
     await fullWindows(3);
     // The baseline is whole: every LIVE stream is watched, none announced.
-    expect(h.store.loadStatuses()?.size).toBe(2_950);
+    expect((await h.store.loadStatuses())?.size).toBe(2_950);
     // The oldest stream (last page of the LIVE list) goes LIVE: told within the next reads.
     h.emulator.setStatus(early.id, 'LIVE');
     await fullWindows(5);
@@ -232,7 +232,7 @@ describe('a cycle reads only the LIVE and ERRORED lists', () => {
     h = await createHarness();
     const live = h.emulator.addLivestream({ name: 'On air', status: 'LIVE' });
     const idle = h.emulator.addLivestream({ name: 'Resting', status: 'IDLE' });
-    h.store.commitCycle({
+    await h.store.commitCycle({
       changed: new Map([
         [live.id, { status: 'LIVE', name: 'On air', sessionId: null }],
         [idle.id, { status: 'IDLE', name: 'Resting', sessionId: null }],
@@ -241,16 +241,16 @@ describe('a cycle reads only the LIVE and ERRORED lists', () => {
       events: [],
       baseline: true,
     });
-    h.restart();
+    await h.restart();
     expect(await h.poller.runCycle()).toMatchObject({ ok: true, baseline: false, events: 0 });
-    expect([...h.store.loadStatuses()!.keys()]).toEqual([live.id]);
+    expect([...(await h.store.loadStatuses())!.keys()]).toEqual([live.id]);
   });
 
   it('costs what the LIVE and ERRORED streams cost, not all livestreams, and still sees every transition', async () => {
     h = await createHarness();
     const streams = h.emulator.seed(450, { status: 'IDLE' });
     const [a, b] = [streams[10]!, streams[20]!];
-    h.store.upsertSubscription({
+    await h.store.upsertSubscription({
       platform: 'slack',
       channelId: 'C1',
       livestreamId: null,
@@ -290,6 +290,6 @@ describe('a cycle reads only the LIVE and ERRORED lists', () => {
     );
     expect(h.sink.sent[0]!.reply.title).toBe(`${a.name} is live`);
     expect(h.sink.sent.at(-1)!.reply.fields).toContainEqual({ label: 'Error', value: 'again' });
-    expect(h.store.loadStatuses()!.get(b.id)?.status).toBe('ERRORED');
+    expect((await h.store.loadStatuses())!.get(b.id)?.status).toBe('ERRORED');
   });
 });

@@ -23,8 +23,12 @@ const MEETING = '182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e';
 const APP_ID = '1100000000000000001';
 const CHANNEL = '1100000000000000003';
 
-function subscribeAll(store: NotifyStore, platform: 'slack' | 'discord', channelId: string): void {
-  store.upsertSubscription({
+async function subscribeAll(
+  store: NotifyStore,
+  platform: 'slack' | 'discord',
+  channelId: string,
+): Promise<void> {
+  await store.upsertSubscription({
     platform,
     channelId,
     livestreamId: null,
@@ -87,7 +91,7 @@ describe('notification buttons', () => {
       await rig.close();
       await fake.close();
     };
-    subscribeAll(rig.store, 'slack', 'C0LIVE');
+    await subscribeAll(rig.store, 'slack', 'C0LIVE');
     const { meetingStream, plain } = await liveThenEnded(rig);
 
     const posts = fake.calls.filter((c) => c.method === 'chat.postMessage');
@@ -122,7 +126,7 @@ describe('notification buttons', () => {
       await rig.close();
       await fake.close();
     };
-    subscribeAll(rig.store, 'discord', CHANNEL);
+    await subscribeAll(rig.store, 'discord', CHANNEL);
     const { meetingStream } = await liveThenEnded(rig);
 
     const bodies = fake.requests

@@ -14,7 +14,7 @@ afterEach(async () => {
 it('a stream back LIVE after the wall clock stepped back an hour is announced anew, not folded into its old post', async () => {
   h = await createHarness({ cooldownMs: 120_000 });
   const show = h.emulator.addLivestream({ name: 'Stepped', status: 'IDLE' });
-  subscribe(h.store, 'C1');
+  await subscribe(h.store, 'C1');
   await h.poller.runCycle();
   h.emulator.setStatus(show.id, 'LIVE');
   await h.poller.runCycle();

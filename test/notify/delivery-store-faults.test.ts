@@ -21,9 +21,9 @@ function unmarkableStore(real: NotifyStore, failing: { on: boolean }): NotifySto
       const value: unknown = Reflect.get(target, key, receiver);
       if (typeof value !== 'function') return value;
       if (key === 'markDelivered') {
-        return (...args: Parameters<NotifyStore['markDelivered']>) => {
+        return async (...args: Parameters<NotifyStore['markDelivered']>) => {
           if (failing.on) throw new Error('SQLITE_FULL: database or disk is full');
-          target.markDelivered(...args);
+          return target.markDelivered(...args);
         };
       }
       return (value as (...a: unknown[]) => unknown).bind(target);
@@ -34,7 +34,7 @@ function unmarkableStore(real: NotifyStore, failing: { on: boolean }): NotifySto
 describe('a store that cannot record what the platform accepted', () => {
   it('does not pause a healthy channel, nor count against it, however long it lasts', async () => {
     h = await createHarness({});
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     const show = h.emulator.addLivestream({ name: 'Town hall', status: 'IDLE' });
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
@@ -59,15 +59,15 @@ describe('a store that cannot record what the platform accepted', () => {
     const end = h.clock.monotonic() + 2 * giveUpMs;
     while (h.clock.monotonic() < end) {
       await delivery.drainOnce();
-      h.clock.advance(Math.max(1_000, delivery.nextWakeMs()));
+      h.clock.advance(Math.max(1_000, await delivery.nextWakeMs()));
     }
     expect(h.sink.sent.length).toBeGreaterThan(1); // it was tried again and again
     expect(failures).toEqual([]);
-    expect(h.store.subscriptions()).toEqual([expect.objectContaining({ pausedReason: null })]);
-    expect(h.store.countPending()).toBe(1); // not lost
+    expect(await h.store.subscriptions()).toEqual([expect.objectContaining({ pausedReason: null })]);
+    expect(await h.store.countPending()).toBe(1); // not lost
 
     failing.on = false;
     await delivery.drainOnce();
-    expect(h.store.countPending()).toBe(0);
+    expect(await h.store.countPending()).toBe(0);
   });
 });

@@ -228,13 +228,13 @@ describe('Discord: its own transport', () => {
       body: { message: 'You are being rate limited.', retry_after: 0.05, global: false },
     });
     expect(await r.delivery.drainOnce()).toBe(1);
-    expect(r.store.countPending()).toBe(0);
+    expect(await r.store.countPending()).toBe(0);
     expect(summary(r.script.refused)).toEqual([`post ${channel} Limited is live`]);
     expect(summary(r.script.accepted)).toEqual([`post ${channel} Limited is live`]);
     expect(r.script.accepted[0]!.wallAt - r.script.refused[0]!.wallAt).toBeGreaterThanOrEqual(50);
     // The delivery never saw it: no wait of its own, nothing retried later.
     expect(r.logs.filter((line) => String(line.msg).startsWith('platform rate limit'))).toEqual([]);
-    expect(r.store.findPost({ platform: 'discord', channelId: channel }, show.id)?.messageId).toBe(
+    expect((await r.store.findPost({ platform: 'discord', channelId: channel }, show.id))?.messageId).toBe(
       r.script.accepted[0]!.messageId,
     );
   });
@@ -263,7 +263,7 @@ describe('Discord: its own transport', () => {
     expect(retry!.nonce).toBe(first!.nonce);
     // One message in the channel, and it is the one later edits target.
     expect(r.fake.messages.map((m) => m.channelId)).toEqual([channel]);
-    expect(r.store.findPost({ platform: 'discord', channelId: channel }, show.id)?.messageId).toBe(
+    expect((await r.store.findPost({ platform: 'discord', channelId: channel }, show.id))?.messageId).toBe(
       r.fake.messages[0]!.id,
     );
     r.emulator.setStatus(show.id, 'IDLE');

@@ -91,7 +91,7 @@ export interface NotifyRig {
   /** A client for commands, beside the poller's (not counted against its budget). */
   commandsClient: RealtimeKitClient;
   /** A new poller, store and sender on the same DATA_DIR: what a restarted process has. */
-  restart(): void;
+  restart(): Promise<void>;
   /** Sends until the outbox is empty, moving the clock past each pacing/backoff wait. */
   drainAll(maxPasses?: number): Promise<void>;
   close(): Promise<void>;
@@ -144,19 +144,19 @@ export async function createNotifyRig(options: NotifyRigOptions): Promise<Notify
     });
   };
   build();
-  rig.restart = () => {
-    rig.store.close();
+  rig.restart = async () => {
+    await rig.store.close();
     build();
   };
   rig.drainAll = async (maxPasses = 1_000) => {
-    for (let pass = 0; pass < maxPasses && rig.store.countPending() > 0; pass++) {
+    for (let pass = 0; pass < maxPasses && (await rig.store.countPending()) > 0; pass++) {
       await rig.delivery.drainOnce();
-      if (rig.store.countPending() > 0) clock.advance(Math.max(1, rig.delivery.nextWakeMs()));
+      if ((await rig.store.countPending()) > 0) clock.advance(Math.max(1, await rig.delivery.nextWakeMs()));
     }
-    if (rig.store.countPending() > 0) throw new Error(`outbox not empty after ${maxPasses} passes`);
+    if ((await rig.store.countPending()) > 0) throw new Error(`outbox not empty after ${maxPasses} passes`);
   };
   rig.close = async () => {
-    rig.store.close();
+    await rig.store.close();
     await emulator.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -180,8 +180,8 @@ export function subscribe(
   store: NotifyStore,
   channelId: string,
   extra: { livestreamId?: string | null; onLive?: boolean; onErrored?: boolean } = {},
-) {
-  store.upsertSubscription({
+): Promise<void> {
+  return store.upsertSubscription({
     platform: 'slack',
     channelId,
     livestreamId: extra.livestreamId ?? null,

@@ -79,9 +79,9 @@ describe('a server that ignores the status filter', () => {
     ]);
     // The next light cycle finds nothing new to say.
     expect(await poller.runCycle()).toMatchObject({ ok: true, events: 0 });
-    expect(store.loadStatuses()?.get('ls-120')?.status).toBe('LIVE');
+    expect((await store.loadStatuses())?.get('ls-120')?.status).toBe('LIVE');
     // Only LIVE and ERRORED streams are kept: the others' statuses matter to no notification.
-    expect(store.loadStatuses()?.get('ls-7')).toBeUndefined();
-    store.close();
+    expect((await store.loadStatuses())?.get('ls-7')).toBeUndefined();
+    await store.close();
   });
 });

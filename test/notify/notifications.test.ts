@@ -19,8 +19,8 @@ describe('poller + delivery', () => {
   it('records a silent baseline, then announces each transition once to each subscribed channel only', async () => {
     const already = h.emulator.addLivestream({ name: 'Already live', status: 'LIVE' });
     const show = h.emulator.addLivestream({ name: 'Show', status: 'INVOKED' });
-    subscribe(h.store, 'C1');
-    subscribe(h.store, 'C2', { onLive: false }); // errored only
+    await subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C2', { onLive: false }); // errored only
     const first = await h.poller.runCycle();
     expect(first).toMatchObject({ ok: true, baseline: true, streams: 1, events: 0 });
     await h.drainAll();
@@ -48,7 +48,7 @@ describe('poller + delivery', () => {
 
   it('edits the LIVE post when the stream ends, with duration and session figures', async () => {
     const show = h.emulator.addLivestream({ name: 'Town hall', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();
@@ -69,7 +69,7 @@ describe('poller + delivery', () => {
 
   it('a flap inside the cooldown edits the existing post and posts nothing new', async () => {
     const show = h.emulator.addLivestream({ name: 'Flappy', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();
@@ -100,17 +100,17 @@ describe('poller + delivery', () => {
   it('a restart between cycles neither repeats nor loses a notification', async () => {
     const a = h.emulator.addLivestream({ name: 'A', status: 'IDLE' });
     const b = h.emulator.addLivestream({ name: 'B', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(a.id, 'LIVE');
     await h.poller.runCycle();
     // Killed before the sender ran: the event is in the outbox on disk.
-    h.restart();
+    await h.restart();
     h.emulator.setStatus(b.id, 'LIVE'); // changed while the bot was down
     await h.poller.runCycle();
     await h.poller.runCycle();
     await h.drainAll();
-    h.restart();
+    await h.restart();
     await h.poller.runCycle();
     await h.drainAll();
     expect(titles()).toEqual(['post C1 A is live', 'post C1 B is live']);
@@ -121,14 +121,14 @@ describe('poller + delivery', () => {
     h = await createHarness();
     const target = h.emulator.addLivestream({ name: 'Target', status: 'IDLE' });
     h.emulator.seed(250, { status: 'LIVE' }); // the LIVE list is 3 pages long
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(target.id, 'LIVE');
     h.emulator.injectFault({ path: 'status=LIVE&page_no=3', status: 500, times: 2 });
     const failed = await h.poller.runCycle();
     expect(failed.ok).toBe(false);
-    expect(h.store.countPending()).toBe(0);
-    expect(h.store.loadStatuses()!.get(target.id)).toBeUndefined(); // not LIVE as far as the store knows
+    expect(await h.store.countPending()).toBe(0);
+    expect((await h.store.loadStatuses())!.get(target.id)).toBeUndefined(); // not LIVE as far as the store knows
     const ok = await h.poller.runCycle();
     expect(ok).toMatchObject({ ok: true, events: 1 });
     await h.drainAll();
@@ -137,7 +137,7 @@ describe('poller + delivery', () => {
 
   it('waits out an API 429 (Retry-After) inside a cycle', async () => {
     const show = h.emulator.addLivestream({ name: 'S', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     h.emulator.injectFault({ path: 'livestreams?', status: 429, headers: { 'retry-after': '0' } });
@@ -146,7 +146,7 @@ describe('poller + delivery', () => {
 
   it('a platform failing for several cycles then recovering gets every message, in order', async () => {
     const streams = ['One', 'Two'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.sink.failNext(transient(), transient(), transient(), transient());
     for (const stream of streams) {
@@ -156,21 +156,21 @@ describe('poller + delivery', () => {
       h.clock.advance(15_000);
     }
     expect(h.sink.sent).toEqual([]);
-    expect(h.store.countPending()).toBe(2);
+    expect(await h.store.countPending()).toBe(2);
     await h.drainAll();
     expect(titles()).toEqual(['post C1 One is live', 'post C1 Two is live']);
   });
 
   it('waits out a platform rate limit instead of dropping the message', async () => {
     const show = h.emulator.addLivestream({ name: 'S', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();
     h.sink.failNext(new SinkError('RateLimited', 'slow down', { retryAfterMs: 30_000 }));
     const start = h.clock.now();
     await h.delivery.drainOnce();
-    expect(h.delivery.nextWakeMs()).toBe(30_000);
+    expect(await h.delivery.nextWakeMs()).toBe(30_000);
     await h.drainAll();
     expect(h.sink.sent).toHaveLength(1);
     expect(h.sink.sent[0]!.at - start).toBeGreaterThanOrEqual(30_000);
@@ -178,7 +178,7 @@ describe('poller + delivery', () => {
 
   it('a burst of 200 transitions arrives as digests, paced within the per-channel rate limit', async () => {
     const streams = h.emulator.seed(200, { status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     for (const stream of streams) h.emulator.setStatus(stream.id, 'LIVE');
     const cycle = await h.poller.runCycle();
@@ -196,8 +196,8 @@ describe('poller + delivery', () => {
 
   it('a deleted channel pauses its subscription, says why, and subscribing again resumes it', async () => {
     const show = h.emulator.addLivestream({ name: 'S', status: 'IDLE' });
-    subscribe(h.store, 'GONE');
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'GONE');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();
@@ -228,13 +228,15 @@ describe('poller + delivery', () => {
       store: h.store,
       client: h.commandsClient,
     });
-    expect(h.store.subscriptions({ platform: 'slack', channelId: 'GONE' })[0]?.pausedReason).toBeNull();
+    expect(
+      (await h.store.subscriptions({ platform: 'slack', channelId: 'GONE' }))[0]?.pausedReason,
+    ).toBeNull();
   });
 
   it('tells channels once when the API has failed too long, and again when it recovers', async () => {
     await h.close();
     h = await createHarness({ alertAfterMs: 60_000 });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.injectFault({ status: 500, times: Number.POSITIVE_INFINITY });
     for (let i = 0; i < 5; i++) {
@@ -253,13 +255,13 @@ describe('poller + delivery', () => {
 
   it('a message the platform refuses is dropped, and the channel keeps its subscription', async () => {
     const [a, b] = ['A', 'B'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(a!.id, 'LIVE');
     await h.poller.runCycle();
     h.sink.failChannel('C1', new SinkError('Rejected', 'invalid_blocks', { code: 'invalid_blocks' }));
     await h.drainAll();
-    expect(h.store.subscriptions({ platform: 'slack', channelId: 'C1' })[0]?.pausedReason).toBeNull();
+    expect((await h.store.subscriptions({ platform: 'slack', channelId: 'C1' }))[0]?.pausedReason).toBeNull();
     h.emulator.setStatus(b!.id, 'LIVE');
     await h.poller.runCycle();
     await h.drainAll();
@@ -268,8 +270,8 @@ describe('poller + delivery', () => {
 
   it('a channel whose platform hangs does not hold up the other channels', async () => {
     const [one, two] = ['One', 'Two'].map((name) => h.emulator.addLivestream({ name, status: 'IDLE' }));
-    subscribe(h.store, 'SLOW');
-    subscribe(h.store, 'FAST');
+    await subscribe(h.store, 'SLOW');
+    await subscribe(h.store, 'FAST');
     await h.poller.runCycle();
     const release = h.sink.hold('SLOW');
     h.delivery.start();
@@ -300,7 +302,7 @@ describe('poller + delivery', () => {
       previousStatus: null,
       at: new Date(h.clock.now()).toISOString(),
     };
-    h.store.enqueue(
+    await h.store.enqueue(
       event,
       Array.from({ length: 10_001 }, (_, i) => ({
         platform: 'discord' as const,
@@ -308,19 +310,19 @@ describe('poller + delivery', () => {
         mention: null,
       })),
     );
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();
     await h.delivery.drainOnce();
     expect(titles()).toEqual(['post C1 S is live']);
-    expect(h.store.dropOtherPlatforms(['slack'], 'not configured')).toBe(10_001);
-    expect(h.store.countPending()).toBe(0);
+    expect(await h.store.dropOtherPlatforms(['slack'], 'not configured')).toBe(10_001);
+    expect(await h.store.countPending()).toBe(0);
   });
 
   it('an event it cannot read is dropped, and the channel goes on with the next one', async () => {
     const show = h.emulator.addLivestream({ name: 'S', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     const raw = new Database(join(h.dataDir, 'livestream-chatops.sqlite'));
     const eventId = raw
@@ -338,7 +340,7 @@ describe('poller + delivery', () => {
 
   it('the flap cooldown counts from when the stream changed, not from when a delayed edit went out', async () => {
     const show = h.emulator.addLivestream({ name: 'Show', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.runCycle();

@@ -19,7 +19,7 @@ describe('poller.check', () => {
   it('a hint before the poll announces the change at once; the poll then finds nothing new', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Hinted', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     await h.poller.check(show.id);
@@ -36,7 +36,7 @@ describe('poller.check', () => {
   it('a hint after the poll saw the change finds nothing new', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Polled', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     expect(await h.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
@@ -49,7 +49,7 @@ describe('poller.check', () => {
   it('a hint and a poll at the same moment announce once', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Both', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'ERRORED', 'no video');
     await Promise.all([h.poller.check(show.id), h.poller.runCycle(), h.poller.check(show.id)]);
@@ -60,7 +60,7 @@ describe('poller.check', () => {
   it('hints arriving while one is checked are checked together next', async () => {
     h = await createHarness();
     const streams = [1, 2, 3].map((n) => h.emulator.addLivestream({ name: `S${n}`, status: 'IDLE' }));
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     for (const stream of streams) h.emulator.setStatus(stream.id, 'LIVE');
     const before = sessionLookups();
@@ -75,24 +75,24 @@ describe('poller.check', () => {
   it('a hint for a stream the bot does not know, or before the first poll, changes nothing', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Early', status: 'LIVE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.check(show.id); // no baseline yet: the first poll records it silently
     expect(await h.poller.runCycle()).toMatchObject({ ok: true, baseline: true });
     await h.poller.check('4f8c1d9e-0000-4000-8000-000000000000'); // unknown: the API answers 404
     await h.drainAll();
     expect(h.sink.sent).toEqual([]);
-    expect(h.store.countPending()).toBe(0);
+    expect(await h.store.countPending()).toBe(0);
   });
 
   it('a hint whose lookup fails leaves the change to the next poll', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Later', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     h.emulator.injectFault({ path: 'active-livestream-session', status: 503, times: 3 });
     await h.poller.check(show.id);
-    expect(h.store.countPending()).toBe(0);
+    expect(await h.store.countPending()).toBe(0);
     h.emulator.clearFaults();
     expect(await h.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
     await h.drainAll();
@@ -102,7 +102,7 @@ describe('poller.check', () => {
   it('stop() abandons a check under way and waits for it to end, so it never writes to a closed store', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Slow', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'LIVE');
     h.emulator.injectFault({ path: 'active-livestream-session', delayMs: 150 });
@@ -111,16 +111,16 @@ describe('poller.check', () => {
     await h.poller.stop();
     // The check ended with stop(), its lookup abandoned: it wrote nothing (the next start's poll tells).
     await checked;
-    expect(h.store.countPending()).toBe(0);
+    expect(await h.store.countPending()).toBe(0);
     // A hint after stop() is ignored.
     await h.poller.check(show.id);
-    expect(h.store.countPending()).toBe(0);
+    expect(await h.store.countPending()).toBe(0);
   });
 
   it('an ERRORED stream whose session lookup answers 404 is not forgotten, so not announced twice', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Broken', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'ERRORED', 'no video');
     await h.poller.runCycle();

@@ -13,8 +13,12 @@ afterEach(async () => {
 
 const HANG_MS = 60_000;
 const titles = () => h.sink.sent.map((m) => `${m.op} ${m.reply.title}`);
-const apiHealthRows = () =>
-  ['api_failing_since', 'api_alerted'].filter((key) => h.store.getMeta(key) !== null);
+const apiHealthRows = async () => {
+  const rows: string[] = [];
+  for (const key of ['api_failing_since', 'api_alerted'])
+    if ((await h.store.getMeta(key)) !== null) rows.push(key);
+  return rows;
+};
 
 async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
@@ -25,7 +29,7 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
 it('stop during a read the API never answers: at once, the cycle reports stopped, nothing is written', async () => {
   h = await createHarness();
   const show = h.emulator.addLivestream({ name: 'Hanging', status: 'IDLE' });
-  subscribe(h.store, 'C1');
+  await subscribe(h.store, 'C1');
   await h.poller.runCycle();
   h.emulator.setStatus(show.id, 'LIVE');
   h.emulator.resetRequests();
@@ -37,12 +41,12 @@ it('stop during a read the API never answers: at once, the cycle reports stopped
   // Bounded against the hang, not the machine: waiting the read out would take HANG_MS.
   expect(ms).toBeLessThan(HANG_MS / 10);
   expect(await cycle).toEqual({ ok: false, error: 'stopped', requests: 1, stopped: true });
-  expect(apiHealthRows()).toEqual([]);
-  expect(h.store.countPending()).toBe(0);
+  expect(await apiHealthRows()).toEqual([]);
+  expect(await h.store.countPending()).toBe(0);
 
   // The next start reads again and announces the change once.
   h.emulator.clearFaults();
-  h.restart();
+  await h.restart();
   expect(await h.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
   await h.drainAll();
   expect(titles()).toEqual(['post Hanging is live']);
@@ -51,7 +55,7 @@ it('stop during a read the API never answers: at once, the cycle reports stopped
 it("stop during a webhook hint's lookup: at once, nothing is written, the next start announces the change", async () => {
   h = await createHarness();
   const show = h.emulator.addLivestream({ name: 'Hinted', status: 'IDLE' });
-  subscribe(h.store, 'C1');
+  await subscribe(h.store, 'C1');
   await h.poller.runCycle();
   h.emulator.setStatus(show.id, 'LIVE');
   h.emulator.resetRequests();
@@ -67,11 +71,11 @@ it("stop during a webhook hint's lookup: at once, nothing is written, the next s
   // Bounded against the hang, not the machine: waiting the read out would take HANG_MS.
   expect(ms).toBeLessThan(HANG_MS / 10);
   await check;
-  expect(h.store.countPending()).toBe(0);
-  expect(apiHealthRows()).toEqual([]);
+  expect(await h.store.countPending()).toBe(0);
+  expect(await apiHealthRows()).toEqual([]);
 
   h.emulator.clearFaults();
-  h.restart();
+  await h.restart();
   expect(await h.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
   await h.drainAll();
   expect(titles()).toEqual(['post Hinted is live']);

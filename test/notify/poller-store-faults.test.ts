@@ -24,7 +24,7 @@ function failingStore(real: NotifyStore, method: keyof NotifyStore, failing: { o
       const value: unknown = Reflect.get(target, key, receiver);
       if (typeof value !== 'function') return value;
       if (key === method) {
-        return (...args: unknown[]) => {
+        return async (...args: unknown[]) => {
           if (failing.on) throw new Error('SQLITE_FULL: database or disk is full');
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
@@ -74,7 +74,7 @@ async function parked(): Promise<void> {
 describe('the poller when its store fails', () => {
   it('an outage notice the store cannot queue does not stop the poll loop; it is tried again', async () => {
     h = await createHarness({});
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     const failing = { on: false };
     // The notice is due 20 s into the outage, between the first failure and its 30 s backoff: the loop
     // itself queues it.
@@ -95,15 +95,15 @@ describe('the poller when its store fails', () => {
       }
       expect(rejections).toEqual([]);
       expect(listRequests()).toBeGreaterThan(afterFirst);
-      expect(h.store.getMeta('api_alerted')).toBeNull(); // never queued, so never recorded as sent
+      expect(await h.store.getMeta('api_alerted')).toBeNull(); // never queued, so never recorded as sent
       // Once the store takes writes again, the next failure queues the notice.
       failing.on = false;
-      for (let i = 0; i < 600 && h.store.getMeta('api_alerted') === null; i++) {
+      for (let i = 0; i < 600 && (await h.store.getMeta('api_alerted')) === null; i++) {
         h.clock.advance(1_000);
         await parked();
       }
-      expect(h.store.getMeta('api_alerted')).not.toBeNull();
-      expect(h.store.countPending()).toBe(1);
+      expect(await h.store.getMeta('api_alerted')).not.toBeNull();
+      expect(await h.store.countPending()).toBe(1);
     } finally {
       process.off('unhandledRejection', onRejection);
     }
@@ -111,7 +111,7 @@ describe('the poller when its store fails', () => {
 
   it('a notice the store cannot queue inside a cycle is logged as such, and counts one failure', async () => {
     h = await createHarness({});
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     const failing = { on: false };
     poller = pollerOver(failingStore(h.store, 'enqueue', failing), 0);
     await poller.runCycle();
@@ -128,7 +128,7 @@ describe('the poller when its store fails', () => {
 
   it('a first read of the stored statuses that fails once is read again: the next cycle is no baseline', async () => {
     h = await createHarness({});
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle(); // the baseline, stored
     const failing = { on: true };
     poller = pollerOver(failingStore(h.store, 'loadStatuses', failing));

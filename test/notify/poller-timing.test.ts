@@ -21,23 +21,27 @@ const requestsTo = (path: string) => h.emulator.requests.filter((r) => r.path ==
 describe('the API-outage notice', () => {
   it('an 8 s outage with a 3 s threshold is told within threshold + one interval, and its recovery after', async () => {
     h = await createHarness({ alertAfterMs: 3_000 });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle(); // baseline
     h.emulator.injectFault({ status: 500, times: Number.POSITIVE_INFINITY });
     const failedAt = h.clock.now();
     h.poller.start();
     await parked();
     // The poll interval is 15 s: the notice is due by 3 s + 15 s after the first failure.
-    for (let elapsed = 0; elapsed < 18_000 && h.store.getMeta('api_alerted') === null; elapsed += 1_000) {
+    for (
+      let elapsed = 0;
+      elapsed < 18_000 && (await h.store.getMeta('api_alerted')) === null;
+      elapsed += 1_000
+    ) {
       h.clock.advance(1_000);
       if (h.clock.now() - failedAt >= 8_000) h.emulator.clearFaults(); // the outage lasts 8 s
       await parked();
     }
-    expect(h.store.getMeta('api_alerted')).not.toBeNull();
-    expect(Date.parse(h.store.getMeta('api_alerted')!) - failedAt).toBeLessThanOrEqual(18_000);
+    expect(await h.store.getMeta('api_alerted')).not.toBeNull();
+    expect(Date.parse((await h.store.getMeta('api_alerted'))!) - failedAt).toBeLessThanOrEqual(18_000);
     h.emulator.clearFaults();
     // And the recovery, once a cycle succeeds (the backoff is at most a few intervals here).
-    for (let i = 0; i < 120 && h.store.getMeta('api_alerted') !== null; i++) {
+    for (let i = 0; i < 120 && (await h.store.getMeta('api_alerted')) !== null; i++) {
       h.clock.advance(1_000);
       await parked();
     }
@@ -50,20 +54,20 @@ describe('the API-outage notice', () => {
 
   it('is not sent when the API answers again before the threshold', async () => {
     h = await createHarness({ alertAfterMs: 60_000 });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     // Two: the client retries once, so one fault alone would be absorbed and no cycle would fail.
     h.emulator.injectFault({ status: 500, times: 2 });
     h.poller.start();
     await parked();
-    expect(h.store.getMeta('api_failing_since')).not.toBeNull(); // the outage began
+    expect(await h.store.getMeta('api_failing_since')).not.toBeNull(); // the outage began
     for (let i = 0; i < 90; i++) {
       h.clock.advance(1_000);
       await parked();
     }
     await h.drainAll();
     expect(h.sink.sent).toEqual([]);
-    expect(h.store.getMeta('api_failing_since')).toBeNull();
+    expect(await h.store.getMeta('api_failing_since')).toBeNull();
   });
 });
 
@@ -92,7 +96,7 @@ describe('a wall clock stepped back', () => {
     h.emulator.injectFault({ status: 500, times: 2 });
     h.poller.start();
     await parked();
-    expect(h.store.getMeta('api_failing_since')).not.toBeNull(); // the first cycle failed
+    expect(await h.store.getMeta('api_failing_since')).not.toBeNull(); // the first cycle failed
     const before = requestsTo('livestreams');
     h.clock.stepWall(-60 * 60_000);
     for (let i = 0; i < 12; i++) {
@@ -100,6 +104,6 @@ describe('a wall clock stepped back', () => {
       await parked();
     }
     expect(requestsTo('livestreams') - before).toBeGreaterThanOrEqual(2);
-    expect(h.store.getMeta('api_failing_since')).toBeNull(); // the retry went through
+    expect(await h.store.getMeta('api_failing_since')).toBeNull(); // the retry went through
   });
 });

@@ -33,7 +33,7 @@ const config = {
 };
 
 async function start(defaultChannels: { platform: 'slack' | 'discord'; channelId: string }[]) {
-  const running = startNotifications({
+  const running = await startNotifications({
     config,
     store,
     sinks: [slackSink],
@@ -51,14 +51,14 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'service-'));
   store = openSqliteStore(dir);
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('start-up', () => {
   it('keeps the configured default channels in step with the configuration', async () => {
-    store.upsertSubscription({
+    await store.upsertSubscription({
       platform: 'slack',
       channelId: 'CHAT',
       livestreamId: null,
@@ -69,7 +69,7 @@ describe('start-up', () => {
     });
     await start([{ platform: 'slack', channelId: 'C_OLD' }]);
     await start([{ platform: 'slack', channelId: 'C_NEW' }]);
-    expect(store.subscriptions().map((s) => `${s.channelId} ${s.source}`)).toEqual([
+    expect((await store.subscriptions()).map((s) => `${s.channelId} ${s.source}`)).toEqual([
       'CHAT chat',
       'C_NEW config',
     ]);
@@ -82,13 +82,13 @@ describe('start-up', () => {
       failingSince: '2026-11-22T11:55:00Z',
       reason: 'x',
     };
-    store.enqueue(event, [
+    await store.enqueue(event, [
       { platform: 'discord', channelId: 'D1', mention: null },
       { platform: 'slack', channelId: 'S1', mention: null },
     ]);
     await start([]);
     // Slack's went out; Discord's, which can never be sent from here, no longer waits.
     expect(posted).toEqual(['S1']);
-    expect(store.countPending()).toBe(0);
+    expect(await store.countPending()).toBe(0);
   });
 });

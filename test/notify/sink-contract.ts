@@ -242,7 +242,7 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
         `post ${ch('del')} Deleted post ended`,
       ]);
       expect(
-        r.store.subscriptions({ platform: r.platform, channelId: ch('del') })[0]?.pausedReason,
+        (await r.store.subscriptions({ platform: r.platform, channelId: ch('del') }))[0]?.pausedReason,
       ).toBeNull();
     });
   });
@@ -256,7 +256,7 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
       r.emulator.setStatus(a.id, 'LIVE');
       await r.poller.runCycle();
       // The process dies before its sender ran: A's delivery waits on disk.
-      r.restart();
+      await r.restart();
       r.emulator.setStatus(b.id, 'LIVE'); // changed while the bot was down
       await r.poller.runCycle();
       await r.poller.runCycle();
@@ -264,9 +264,9 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
       expect(summary(r.script.accepted)).toEqual([`post ${ch('r')} A is live`, `post ${ch('r')} B is live`]);
 
       // Restart again, A ends while the bot is down: the new process edits the post the old one made.
-      r.restart();
+      await r.restart();
       r.emulator.setStatus(a.id, 'IDLE');
-      r.restart();
+      await r.restart();
       await r.poller.runCycle();
       await r.poller.runCycle();
       await r.drainAll();
@@ -283,7 +283,7 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
       await r.poller.runCycle();
       await r.delivery.drainOnce();
       expect(r.script.refused).toHaveLength(1);
-      r.restart();
+      await r.restart();
       r.script.heal();
       await r.poller.runCycle();
       r.clock.advance(2_000); // the first backoff, stored with the delivery
@@ -303,10 +303,10 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
       await r.drainAll();
       expect(summary(r.script.refused)).toEqual([`post ${ch('limit')} Limited is live`]);
       expect(summary(r.script.accepted)).toEqual([`post ${ch('limit')} Limited is live`]);
-      expect(r.store.countPending()).toBe(0);
-      expect(r.store.findPost({ platform: r.platform, channelId: ch('limit') }, show.id)?.messageId).toBe(
-        r.script.accepted[0]!.messageId,
-      );
+      expect(await r.store.countPending()).toBe(0);
+      expect(
+        (await r.store.findPost({ platform: r.platform, channelId: ch('limit') }, show.id))?.messageId,
+      ).toBe(r.script.accepted[0]!.messageId);
     });
 
     it('5xx for several passes (each one call: the client does not retry), then recovery: every message arrives once, in order', async () => {
@@ -334,7 +334,7 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
       expect(r.script.refused).toHaveLength(passes);
       // Head of line: only the oldest was tried, so nothing can overtake it.
       expect(new Set(r.script.refused.map(titleOf))).toEqual(new Set(['One is live']));
-      expect(r.store.countPending()).toBe(2);
+      expect(await r.store.countPending()).toBe(2);
 
       r.script.heal();
       await r.drainAll();
@@ -396,7 +396,7 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
       r.emulator.setStatus(show.id, 'LIVE');
       await r.poller.runCycle();
       expect(await r.delivery.drainOnce()).toBe(0);
-      expect(r.store.pendingDeliveries(10)[0]).toMatchObject({ attempts: 1 });
+      expect((await r.store.pendingDeliveries(10))[0]).toMatchObject({ attempts: 1 });
       // Sent once: the client does not repeat a call the platform may have acted on.
       expect(r.postRequests()).toBe(1);
       const logged = r.logs.find((line) => line.msg === 'delivery failed; will retry');
@@ -417,7 +417,7 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
       expect((await r.poller.runCycle()).ok).toBe(false);
       await r.drainAll();
       expect([...r.script.accepted, ...r.script.refused]).toEqual([]);
-      expect(r.store.loadStatuses()!.get(target.id)).toBeUndefined();
+      expect((await r.store.loadStatuses())!.get(target.id)).toBeUndefined();
 
       expect(await r.poller.runCycle()).toMatchObject({ ok: true, events: 1 });
       await r.poller.runCycle();
@@ -489,7 +489,7 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
       );
       await r.subscribe(ch('dig'));
       // The last stream also has a subscription of its own that pings.
-      r.store.upsertSubscription({
+      await r.store.upsertSubscription({
         platform: r.platform,
         channelId: ch('dig'),
         livestreamId: streams[3]!.id,
@@ -527,7 +527,7 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
 
       const delays = [2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600, 600].map((s) => s * 1_000);
       for (const [i, delay] of delays.entries()) {
-        expect(r.delivery.nextWakeMs()).toBe(delay);
+        expect(await r.delivery.nextWakeMs()).toBe(delay);
         r.clock.advance(delay - 1);
         await r.delivery.drainOnce();
         expect(calls()).toBe(i + 1); // 1 ms early: nothing is sent
@@ -561,16 +561,16 @@ export function describeSinkContract<C, A>(name: string, platform: SinkContractP
         }
         for (let pass = 0; pass < 10; pass++) {
           await r.delivery.drainOnce();
-          r.clock.advance(Math.max(1, r.delivery.nextWakeMs()));
+          r.clock.advance(Math.max(1, await r.delivery.nextWakeMs()));
         }
         // The first pass tried both channels at once; then the platform was left alone.
         expect(r.script.refused.length).toBeLessThanOrEqual(2);
         expect(r.script.accepted).toEqual([]);
-        expect(r.store.countPending()).toBe(4);
-        expect(r.store.subscriptions({ platform: r.platform }).every((s) => s.pausedReason === null)).toBe(
-          true,
-        );
-        expect(r.store.getMeta(`platform_refused:${r.platform}`)).toMatch(recorded);
+        expect(await r.store.countPending()).toBe(4);
+        expect(
+          (await r.store.subscriptions({ platform: r.platform })).every((s) => s.pausedReason === null),
+        ).toBe(true);
+        expect(await r.store.getMeta(`platform_refused:${r.platform}`)).toMatch(recorded);
         const errors = r.logs.filter((line) => line.level === 'error');
         expect(errors).toHaveLength(1);
         expect(errors[0]).toMatchObject({ platform: r.platform, ...logged });

@@ -57,8 +57,8 @@ beforeEach(() => {
   emulator.clearFaults();
   emulator.resetRequests();
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -69,7 +69,7 @@ describe('subscribe / unsubscribe / subscriptions', () => {
     expect(text(subscribed)).toContain('any livestream of this app goes LIVE');
     expect(text(subscribed)).toContain('@here');
     await core().replyToText(`subscribe errored ${backup}`, { ...slack(), platform: 'discord' });
-    expect(store.subscriptions()).toEqual([
+    expect(await store.subscriptions()).toEqual([
       expect.objectContaining({
         platform: 'discord',
         channelId: 'C1',
@@ -108,7 +108,7 @@ describe('subscribe / unsubscribe / subscriptions', () => {
   it('lets only managers change subscriptions when the config limits it', async () => {
     const denied = await core().replyToText('subscribe', slack({ canManage: false }));
     expect(denied.title).toBe('Not allowed');
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
     expect((await core().replyToText('subscriptions', slack({ canManage: false }))).title).toBe(
       'Subscriptions in this channel',
     );
@@ -124,7 +124,7 @@ describe('subscriptions add up, and the reply says what changed', () => {
   it('subscribe errored, then subscribe live: both, and the reply says now and was', async () => {
     await core().replyToText('subscribe errored', slack());
     const second = await core().replyToText('subscribe live', slack());
-    expect(store.subscriptions()).toEqual([
+    expect(await store.subscriptions()).toEqual([
       expect.objectContaining({ livestreamId: null, onLive: true, onErrored: true }),
     ]);
     expect(text(second)).toContain('now: live, ended, errored; was: errored');
@@ -136,7 +136,7 @@ describe('subscriptions add up, and the reply says what changed', () => {
     expect(text(more)).toContain('now: live, ended, errored; was: live, ended');
     const again = await core().replyToText(`subscribe errored ${townHall}`, slack());
     expect(text(again)).toMatch(/already/i);
-    expect(store.subscriptions()).toEqual([
+    expect(await store.subscriptions()).toEqual([
       expect.objectContaining({ livestreamId: townHall, onLive: true, onErrored: true }),
     ]);
   });
@@ -144,9 +144,9 @@ describe('subscriptions add up, and the reply says what changed', () => {
   it('a new mention replaces the old one, and the reply says so; none given keeps it', async () => {
     await core().replyToText('subscribe --mention @here', slack());
     await core().replyToText('subscribe live', slack());
-    expect(store.subscriptions()[0]?.mention).toBe('@here');
+    expect((await store.subscriptions())[0]?.mention).toBe('@here');
     const changed = await core().replyToText('subscribe --mention @channel', slack());
-    expect(store.subscriptions()[0]?.mention).toBe('@channel');
+    expect((await store.subscriptions())[0]?.mention).toBe('@channel');
     expect(text(changed)).toContain(
       'now: live, ended, errored, mention @channel; was: live, ended, errored, mention @here',
     );
@@ -159,7 +159,7 @@ describe('ids are checked against the API', () => {
     expect(answer.title).toBe('Subscribed');
     expect(text(answer)).toContain('Friday town hall');
     expect(text(answer)).toContain('Backup stream');
-    expect(store.subscriptions().map((s) => s.livestreamId)).toEqual([backup, townHall].sort());
+    expect((await store.subscriptions()).map((s) => s.livestreamId)).toEqual([backup, townHall].sort());
   });
 
   it('an unknown id is refused by name, and nothing is written (not even the known ones)', async () => {
@@ -167,11 +167,11 @@ describe('ids are checked against the API', () => {
     expect(answer.tone).toBe('error');
     expect(text(answer)).toContain('made-up-id');
     expect(text(answer)).toContain('Friday town hall');
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
   });
 
   it('an id the poller has seen needs no request', async () => {
-    store.commitCycle({
+    await store.commitCycle({
       changed: new Map([[townHall, { status: 'LIVE', name: 'Friday town hall', sessionId: null }]]),
       removed: [],
       events: [],
@@ -197,7 +197,7 @@ describe('ids are checked against the API', () => {
     const answer = await core().replyToText(`subscribe ${townHall} ${backup}`, slack());
     expect(answer.tone).toBe('error');
     expect(text(answer)).toMatch(/RealtimeKit is having trouble/);
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
   });
 });
 
@@ -207,7 +207,7 @@ describe('bounded work per command', () => {
     const answer = await core().replyToText(`subscribe ${ids.join(' ')}`, slack());
     expect(answer.title).toBe('Too many livestreams');
     expect(text(answer)).toContain(`at most ${DEFAULT_SUBSCRIPTION_LIMITS.maxIdsPerCommand}`);
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
     expect(apiRequests()).toEqual([]);
   });
 
@@ -220,7 +220,7 @@ describe('bounded work per command', () => {
   it('a channel holds at most 100 subscriptions: past it, the command is refused whole', async () => {
     const limit = DEFAULT_SUBSCRIPTION_LIMITS.maxPerChannel;
     for (let i = 0; i < limit - 1; i++) {
-      store.upsertSubscription({
+      await store.upsertSubscription({
         platform: 'slack',
         channelId: 'C1',
         livestreamId: `old-${i}`,
@@ -233,29 +233,36 @@ describe('bounded work per command', () => {
     const answer = await core().replyToText(`subscribe ${townHall} ${backup}`, slack());
     expect(answer.title).toBe('Too many subscriptions');
     expect(text(answer)).toContain(`at most ${limit}`);
-    expect(store.subscriptions()).toHaveLength(limit - 1);
+    expect(await store.subscriptions()).toHaveLength(limit - 1);
     // One more fits; an existing one can always be changed.
     expect((await core().replyToText(`subscribe ${townHall}`, slack())).title).toBe('Subscribed');
     expect((await core().replyToText(`subscribe errored ${townHall}`, slack())).title).toBe('Subscribed');
-    expect(store.subscriptions()).toHaveLength(limit);
+    expect(await store.subscriptions()).toHaveLength(limit);
   });
 
   it('the writes of one command are one transaction: a write that fails midway leaves none', async () => {
     let upserts = 0;
-    const failing = new Proxy(store, {
-      get(target, key, receiver) {
-        if (key === 'upsertSubscription') {
-          return (s: Omit<Subscription, 'pausedReason'>) => {
-            upserts += 1;
-            // The second write finds the disk full.
-            if (upserts === 2) throw new Error('SQLITE_FULL: database or disk is full');
-            target.upsertSubscription(s);
-          };
-        }
-        const value = Reflect.get(target, key, receiver) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const failingOver = (real: NotifyStore): NotifyStore =>
+      new Proxy(real, {
+        get(target, key, receiver) {
+          if (key === 'upsertSubscription') {
+            return async (s: Omit<Subscription, 'pausedReason'>) => {
+              upserts += 1;
+              // The second write finds the disk full.
+              if (upserts === 2) throw new Error('SQLITE_FULL: database or disk is full');
+              return target.upsertSubscription(s);
+            };
+          }
+          // Inside its transaction the command writes through `tx`: the disk is as full there.
+          if (key === 'transaction') {
+            return <T>(work: (tx: NotifyStore) => Promise<T>, scope?: string) =>
+              target.transaction((tx) => work(failingOver(tx)), scope);
+          }
+          const value = Reflect.get(target, key, receiver) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    const failing = failingOver(store);
     const answer = await handleSubscriptionCommand({
       command: { name: 'subscribe', onLive: true, onErrored: true, livestreamIds: [townHall, backup] },
       context: slack(),
@@ -263,7 +270,7 @@ describe('bounded work per command', () => {
       client,
     }).catch((error: unknown) => error);
     expect(answer).toBeInstanceOf(Error);
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
   });
 });
 
@@ -287,7 +294,7 @@ describe('who may make the bot ping', () => {
     expect(answer.tone).toBe('error');
     expect(text(answer)).toContain('<@&1234567890123456789>');
     expect(text(answer)).toContain('Mention Everyone');
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
     // One they could make goes through.
     const allowed = await core().replyToCommand(
       {
@@ -310,7 +317,7 @@ describe('who may make the bot ping', () => {
     expect(text(answer)).toContain('@channel');
     expect(text(answer)).toContain('Only the stream crew may ping @channel.');
     expect(text(answer)).not.toMatch(/subscription managers|Mention Everyone/);
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
   });
 });
 
@@ -327,28 +334,28 @@ describe('the configured default channel', () => {
     });
 
   it('unsubscribe keeps it, removes what chat added, and says it comes from the configuration', async () => {
-    configured();
+    await configured();
     await core().replyToText(`subscribe ${townHall}`, slack());
     const removed = await core().replyToText('unsubscribe', slack());
     expect(text(removed)).toContain('Removed 1 subscription');
     expect(text(removed)).toMatch(/configuration.*SLACK_NOTIFY_CHANNEL/);
-    expect(store.subscriptions()).toEqual([
+    expect(await store.subscriptions()).toEqual([
       expect.objectContaining({ livestreamId: null, onLive: true, onErrored: true, source: 'config' }),
     ]);
     const again = await core().replyToText('unsubscribe', slack());
     expect(again.tone).toBe('error');
     expect(text(again)).toMatch(/configuration.*SLACK_NOTIFY_CHANNEL/);
-    expect(store.subscriptions()).toHaveLength(1);
+    expect(await store.subscriptions()).toHaveLength(1);
   });
 
   it('a narrower subscribe or a mention does not downgrade or take it over', async () => {
-    configured();
+    await configured();
     const narrowed = await core().replyToText('subscribe errored', slack());
     expect(text(narrowed)).toMatch(/configuration/);
     const pinged = await core().replyToText('subscribe --mention @here', slack());
     expect(pinged.tone).toBe('error');
     expect(text(pinged)).toMatch(/configuration.*SLACK_NOTIFY_CHANNEL/);
-    expect(store.subscriptions()).toEqual([
+    expect(await store.subscriptions()).toEqual([
       expect.objectContaining({ onLive: true, onErrored: true, mention: null, source: 'config' }),
     ]);
   });
@@ -357,7 +364,7 @@ describe('the configured default channel', () => {
 describe('subscriptions shows a platform that stopped delivering', () => {
   it('a refused token is shown first, for this channel’s platform only', async () => {
     await core().replyToText('subscribe', slack());
-    store.setMeta('platform_refused:slack', 'Slack refused the bot token (invalid_auth)');
+    await store.setMeta('platform_refused:slack', 'Slack refused the bot token (invalid_auth)');
     const listed = await core().replyToText('subscriptions', slack());
     expect(listed.tone).toBe('error');
     expect(listed.text).toContain('invalid_auth');
@@ -386,7 +393,7 @@ describe('the subscribe reply on each platform', () => {
   });
 
   it('on Slack, a stopped platform is said first, then /invite, in one footer', async () => {
-    store.setMeta('platform_refused:slack', 'Slack refused the bot token (invalid_auth)');
+    await store.setMeta('platform_refused:slack', 'Slack refused the bot token (invalid_auth)');
     const onSlack = await core().replyToText('subscribe', slack());
     const rendered = blocksText(renderSlackReply({ reply: onSlack, surface: 'channel' }).blocks);
     expect(rendered).toMatch(
@@ -396,8 +403,8 @@ describe('the subscribe reply on each platform', () => {
 });
 
 describe('SQLite store', () => {
-  it('keeps its schema version and reopens the same state', () => {
-    store.upsertSubscription({
+  it('keeps its schema version and reopens the same state', async () => {
+    await store.upsertSubscription({
       platform: 'slack',
       channelId: 'C9',
       livestreamId: null,
@@ -406,9 +413,9 @@ describe('SQLite store', () => {
       mention: null,
       source: 'chat',
     });
-    store.close();
+    await store.close();
     store = openSqliteStore(dir);
-    expect(store.subscriptions()).toHaveLength(1);
+    expect(await store.subscriptions()).toHaveLength(1);
   });
 
   it('refuses a DATA_DIR it cannot write with an error that names it', () => {

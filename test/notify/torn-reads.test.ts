@@ -62,7 +62,7 @@ describe('a torn list never invents an ended', () => {
   it('a LIVE stream deleted between page 1 and page 2 of the LIVE list shifts another out of sight: that one neither ends nor is announced again', async () => {
     h = await createHarness();
     h.emulator.seed(150, { status: 'LIVE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle(); // baseline: 150 LIVE, announced to nobody
     const [onPage1] = await pageIds(1, 'LIVE');
     const deleted = h.emulator.getLivestream(onPage1!)!;
@@ -80,7 +80,7 @@ describe('a torn list never invents an ended', () => {
   it('a LIVE stream stopping between pages of the LIVE list (over 100 LIVE) ends that one only', async () => {
     h = await createHarness();
     const streams = h.emulator.seed(150, { status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle(); // baseline (full)
     for (const stream of streams) h.emulator.setStatus(stream.id, 'LIVE');
     await h.poller.runCycle(); // light: 150 LIVE posts (as digests)
@@ -105,7 +105,7 @@ describe('a torn list never invents an ended', () => {
   it('a list item without an id does not end the read early', async () => {
     h = await createHarness();
     h.emulator.seed(150, { status: 'LIVE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle(); // baseline: 150 LIVE, over two pages of the LIVE list
 
     await servePage1Edited((body) => {
@@ -120,7 +120,7 @@ describe('a torn list never invents an ended', () => {
   it('a total_count lower than what the pages hold does not end the read early', async () => {
     h = await createHarness();
     h.emulator.seed(150, { status: 'LIVE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle(); // baseline: 150 LIVE, over two pages of the LIVE list
 
     await servePage1Edited((body) => {
@@ -136,7 +136,7 @@ describe('a torn list never invents an ended', () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Deleted show', status: 'IDLE' });
     h.emulator.addLivestream({ name: 'Other', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     await liveAndAnnounced(show);
     h.emulator.removeLivestream(show.id);
@@ -148,7 +148,7 @@ describe('a torn list never invents an ended', () => {
   it('when the targeted lookup fails, a LIVE stream missing from the list ends only after a second absence', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Quiet show', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     await liveAndAnnounced(show);
     h.emulator.setStatus(show.id, 'IDLE');
@@ -168,7 +168,7 @@ describe('a torn list never invents an ended', () => {
   it('an ERRORED stream missing from one light read is not announced as ERRORED again', async () => {
     h = await createHarness();
     const show = h.emulator.addLivestream({ name: 'Broken show', status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     h.emulator.setStatus(show.id, 'ERRORED', 'no video');
     await h.poller.runCycle();
@@ -190,7 +190,7 @@ describe('a torn list never invents an ended', () => {
   it('a light cycle whose LIVE list comes back empty once rewrites no row and announces nothing', async () => {
     h = await createHarness();
     const streams = h.emulator.seed(500, { status: 'IDLE' });
-    subscribe(h.store, 'C1');
+    await subscribe(h.store, 'C1');
     await h.poller.runCycle();
     for (const stream of streams) h.emulator.setStatus(stream.id, 'LIVE');
     await h.poller.runCycle();
@@ -200,7 +200,7 @@ describe('a torn list never invents an ended', () => {
     const commitCycle = h.store.commitCycle.bind(h.store);
     h.store.commitCycle = (commit) => {
       written.push(commit.changed.size + commit.removed.length + commit.events.length);
-      commitCycle(commit);
+      return commitCycle(commit);
     };
     h.emulator.injectFault({
       path: 'status=LIVE',

@@ -24,12 +24,12 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'slack-subs-'));
   store = openSqliteStore(dir);
 });
-afterAll(() => {
-  store.close();
+afterAll(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-beforeEach(() => {
-  store.removeSubscriptions({ platform: 'slack', channelId: 'C0FAKE' });
+beforeEach(async () => {
+  await store.removeSubscriptions({ platform: 'slack', channelId: 'C0FAKE' });
 });
 
 /** The harness with a core that has the store; every context the adapter passed is kept. */
@@ -84,10 +84,10 @@ describe('Slack with SLACK_SUBSCRIPTION_MANAGERS set', () => {
   it('a manager’s @channel subscription is kept; a member is refused and nothing is written', async () => {
     const refused = await ask(h, 'subscribe --mention @channel', MEMBER);
     expect(refused.body.response_type).toBe('ephemeral');
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
     const accepted = await ask(h, 'subscribe --mention @channel', MANAGER);
     expect(accepted.shown).toContain('Subscribed');
-    expect(store.subscriptions()).toEqual([expect.objectContaining({ mention: '@channel' })]);
+    expect(await store.subscriptions()).toEqual([expect.objectContaining({ mention: '@channel' })]);
   });
 
   it('600 made-up ids: refused at once by the cap, nothing written, no API request', async () => {
@@ -96,7 +96,7 @@ describe('Slack with SLACK_SUBSCRIPTION_MANAGERS set', () => {
     const { shown } = await ask(h, `subscribe ${ids}`, MANAGER);
     expect(shown).toContain('Too many livestreams');
     expect(shown).toContain('at most 25');
-    expect(store.subscriptions()).toEqual([]);
+    expect(await store.subscriptions()).toEqual([]);
     expect(h.emulator.requests).toEqual([]);
   });
 });

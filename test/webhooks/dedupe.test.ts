@@ -18,7 +18,7 @@ const lookups = () =>
 it('a delivery repeated after a restart on the same DATA_DIR is recognised and ignored', async () => {
   rig = await createWebhookRig();
   const show = rig.emulator.addLivestream({ name: 'Kept', status: 'IDLE' });
-  subscribe(rig.store, 'C1');
+  await subscribe(rig.store, 'C1');
   await rig.poller.runCycle();
   rig.emulator.setStatus(show.id, 'LIVE');
   const body = statusUpdateBody(show.id, 'LIVE');
@@ -30,7 +30,7 @@ it('a delivery repeated after a restart on the same DATA_DIR is recognised and i
   await rig.drainAll();
   expect(rig.sink.sent.map((m) => m.reply.title)).toEqual(['Kept is live']);
 
-  rig.restartBot();
+  await rig.restartBot();
   const before = lookups();
   const again = await postRaw(rig.url, body, headers);
   expect([again.status, JSON.parse(again.body)]).toEqual([200, { ok: true, duplicate: true }]);
@@ -50,9 +50,9 @@ it('a delivery the store cannot record is answered 503 (the sender retries) and 
   rig = await createWebhookRig();
   const show = rig.emulator.addLivestream({ name: 'Unrecorded', status: 'LIVE' });
   const body = statusUpdateBody(show.id, 'LIVE');
-  rig.store.close(); // the database is gone from under the receiver
+  await rig.store.close(); // the database is gone from under the receiver
   const sent = await postRaw(rig.url, body, signedHeaders(body));
   expect(sent.status).toBe(503);
   expect(rig.checks).toHaveLength(0);
-  rig.restartBot(); // a store to close in afterEach
+  await rig.restartBot(); // a store to close in afterEach
 });

@@ -24,7 +24,7 @@ describe('the published webhook key', () => {
     rig = await createWebhookRig({ key: 'emulator' });
     const r = rig;
     await r.register();
-    subscribe(r.store, 'C1');
+    await subscribe(r.store, 'C1');
     const show = r.emulator.addLivestream({ name: 'Rotated', status: 'IDLE' });
     await r.poller.runCycle();
     expect(keyFetches(r)).toBe(1);

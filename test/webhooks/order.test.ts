@@ -22,7 +22,7 @@ const lookups = () =>
 async function ready(name = 'Show') {
   rig = await createWebhookRig({ key: 'emulator' });
   await rig.register();
-  subscribe(rig.store, 'C1');
+  await subscribe(rig.store, 'C1');
   const show = rig.emulator.addLivestream({ name, status: 'IDLE' });
   await rig.poller.runCycle();
   return show;
@@ -137,7 +137,7 @@ describe('webhook and poll together', () => {
 
   it('a webhook for a livestream the API does not know is answered 200 and announces nothing', async () => {
     rig = await createWebhookRig();
-    subscribe(rig.store, 'C1');
+    await subscribe(rig.store, 'C1');
     await rig.poller.runCycle();
     const unknown = '0b7d6c5e-1a2b-4c3d-8e9f-000000000000';
     const body = statusUpdateBody(unknown, 'LIVE');

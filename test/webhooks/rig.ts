@@ -27,7 +27,7 @@ export interface WebhookRig extends Harness {
   /** Mounts the receiver again (after a test replaced the route). */
   mountReceiver(): void;
   /** A new store, poller and receiver on the same DATA_DIR: what a restarted bot has. */
-  restartBot(): void;
+  restartBot(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,8 +95,8 @@ export async function createWebhookRig(
   rig.register = async (events = ['livestreaming.statusUpdate']) => {
     await rig.commandsClient.createWebhook({ name: 'test bot', url: rig.url, events, enabled: true });
   };
-  rig.restartBot = () => {
-    rig.restart();
+  rig.restartBot = async () => {
+    await rig.restart();
     mount();
   };
   const closeHarness = h.close.bind(h);

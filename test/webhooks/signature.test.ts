@@ -6,6 +6,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { webhookInputKey } from '../../src/webhooks/receiver.js';
 import { subscribe } from '../notify/harness.js';
 import { createWebhookRig, postRaw, signedHeaders, statusUpdateBody, type WebhookRig } from './rig.js';
 
@@ -26,7 +27,7 @@ const lookups = () => rig.emulator.requests.filter((r) => r.path.endsWith('/acti
 /** A stream that has gone LIVE since the baseline, with a channel subscribed: a check would announce it. */
 async function liveStream() {
   const show = rig.emulator.addLivestream({ name: 'Signed show', status: 'IDLE' });
-  subscribe(rig.store, 'C1');
+  await subscribe(rig.store, 'C1');
   await rig.poller.runCycle();
   rig.emulator.setStatus(show.id, 'LIVE');
   return show;
@@ -36,8 +37,8 @@ async function liveStream() {
 async function expectUnchanged(uuid: string) {
   await rig.checked();
   expect(lookups()).toHaveLength(0);
-  expect(rig.store.countPending()).toBe(0);
-  expect(rig.store.claimWebhookDelivery(uuid, rig.clock.now())).toBe(true);
+  expect(await rig.store.countPending()).toBe(0);
+  expect(await rig.store.claimInput(webhookInputKey(uuid), rig.clock.now())).toBe(true);
 }
 
 describe('the webhook receiver', () => {

@@ -65,8 +65,7 @@ function claimInMemory(now: () => number): ClaimInteraction {
 }
 
 export function createDispatcher(args: DispatcherArgs): Dispatch {
-  const { core, config, deferAfterMs } = args;
-  const log = args.log;
+  const { core, config, log, deferAfterMs } = args;
   const claim = args.claimInteraction ?? claimInMemory(args.now ?? Date.now);
   const handleButton = createButtonHandler({
     core,

@@ -132,8 +132,21 @@ export function secretsOf(config: Config): string[] {
     config.slack?.signingSecret,
     config.slack?.appToken,
     config.discord?.botToken,
+    config.notify.databaseUrl,
+    // A driver's error may quote a URL's password alone, decoded.
+    ...passwordsOf(config.notify.databaseUrl),
   ];
   return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+}
+
+function passwordsOf(url: string | null | undefined): string[] {
+  if (!url) return [];
+  try {
+    const { password } = new URL(url);
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    return [];
+  }
 }
 
 /**

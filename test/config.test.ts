@@ -293,6 +293,8 @@ describe('numbers and the rest', () => {
       pollIntervalSeconds: 15,
       requestBudget: 900,
       dataDir: './data',
+      databaseUrl: null,
+      replicaId: expect.stringMatching(/^[\w.-]+-\d+-[0-9a-f]{6}$/) as unknown,
       cooldownSeconds: 120,
       alertAfterSeconds: 300,
       deliveryGiveUpHours: 24,
@@ -309,11 +311,15 @@ describe('numbers and the rest', () => {
         NOTIFY_COOLDOWN_SECONDS: '0',
         API_ALERT_AFTER_SECONDS: '0.5',
         DATA_DIR: '/var/lib/bot',
+        DATABASE_URL: 'postgres://bot:p%40ss@db:5432/live',
+        REPLICA_ID: 'bot-1',
       }).notify,
     ).toEqual({
       pollIntervalSeconds: 2.5,
       requestBudget: 1000,
       dataDir: '/var/lib/bot',
+      databaseUrl: 'postgres://bot:p%40ss@db:5432/live',
+      replicaId: 'bot-1',
       cooldownSeconds: 0,
       alertAfterSeconds: 0.5,
       deliveryGiveUpHours: 24,
@@ -453,6 +459,7 @@ describe('secretsOf', () => {
         'SLACK_APP_TOKEN',
         'SLACK_SIGNING_SECRET',
         'DISCORD_BOT_TOKEN',
+        'DATABASE_URL',
         // Read by `npm run emulator` only, not the bot: secret all the same (a bearer token).
         'EMULATOR_TOKEN',
       ].sort(),
@@ -478,5 +485,13 @@ describe('secretsOf', () => {
       ].sort(),
     );
     expect(secretsOf(loadConfig({}))).toEqual([]);
+  });
+
+  it("hides DATABASE_URL and its password alone, as written and decoded (a driver's error may quote it)", () => {
+    const url = 'postgres://bot:p%40ss@db:5432/live';
+    expect(secretsOf(loadConfig({ DATABASE_URL: url })).sort()).toEqual([url, 'p%40ss', 'p@ss'].sort());
+    expect(problems({ DATABASE_URL: 'mysql://bot:hunter2@db/live' })).toEqual([
+      'DATABASE_URL must be a PostgreSQL URL starting with postgres:// (without spaces)',
+    ]);
   });
 });

@@ -150,7 +150,7 @@ describe('ApiHealth', () => {
     });
     await h.failed('HTTP 500');
     clock.advance(ALERT_AFTER_MS);
-    await expect(await h.alertIfDue()).rejects.toThrow('disk full');
+    await expect(h.alertIfDue()).rejects.toThrow('disk full');
     expect(await store.getMeta('api_alerted')).toBeNull();
     refuse = false;
     expect((await h.alertIfDue())?.kind).toBe('api-delayed');

@@ -82,6 +82,19 @@ const types: pg.CustomTypesConfig = {
       : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
+/** The pool under each store openPgStore returned (see pgPoolOf). */
+const pools = new WeakMap<NotifyStore, pg.Pool>();
+
+/**
+ * The pool under a store openPgStore returned, for a tool that needs raw SQL in one transaction of its
+ * own (the copy from SQLite, copy-state.ts). Closing the store ends it.
+ */
+export function pgPoolOf(store: NotifyStore): pg.Pool {
+  const pool = pools.get(store);
+  if (!pool) throw new Error('not a store openPgStore returned');
+  return pool;
+}
+
 /**
  * Opens the store on `url`: connects, migrates the schema (once, under a lock, however many replicas
  * start together), and answers only when the database is usable. Fails with a PgStoreOpenError whose
@@ -121,7 +134,9 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
       client.release(true);
       throw error;
     }
-    return new PgStore(pool, null);
+    const store = new PgStore(pool, null);
+    pools.set(store, pool);
+    return store;
   } catch (error) {
     await pool.end().catch(() => {});
     throw fail(classifyPgOpenError(step, error), detailOf(error));

@@ -174,6 +174,19 @@ function describeOpenFailure(kind: StoreOpenFailure, dir: string, detail: string
 /** Where opening got to when it failed: the same SQLite code means different things at each step. */
 type OpenStep = 'folder' | 'lock' | 'file' | 'schema';
 
+/** The database under each store openSqliteStore returned (see sqliteDatabaseOf). */
+const databases = new WeakMap<NotifyStore, Database.Database>();
+
+/**
+ * The better-sqlite3 database under a store openSqliteStore returned, for a tool that reads the state
+ * whole (the copy to PostgreSQL, copy-state.ts) while the store holds DATA_DIR's lock.
+ */
+export function sqliteDatabaseOf(store: NotifyStore): Database.Database {
+  const db = databases.get(store);
+  if (!db) throw new Error('not a store openSqliteStore returned');
+  return db;
+}
+
 export function openSqliteStore(dataDir: string): NotifyStore {
   const dir = resolve(dataDir);
   const fail = (kind: StoreOpenFailure, detail: string) =>
@@ -204,7 +217,9 @@ export function openSqliteStore(dataDir: string): NotifyStore {
     migrate(db);
     // Statements are prepared here too: a database this bot cannot use fails now, with DATA_DIR named.
     const held = lock;
-    return SqliteStore.open(new SqliteCore(db), () => held.release());
+    const store = SqliteStore.open(new SqliteCore(db), () => held.release());
+    databases.set(store, db);
+    return store;
   } catch (error) {
     db?.close();
     lock?.release();

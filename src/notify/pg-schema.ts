@@ -94,7 +94,13 @@ export const PG_MIGRATIONS: readonly string[] = [
      commands integer NOT NULL,
      PRIMARY KEY (replica, bucket)
    );
-   CREATE INDEX request_count_bucket ON request_count (bucket);`,
+   CREATE INDEX request_count_bucket ON request_count (bucket);
+   -- Webhook hints a replica that does not poll received: the polling replica takes and checks them.
+   CREATE TABLE stream_hint (
+     livestream_id text PRIMARY KEY,
+     at bigint NOT NULL -- wall-clock ms it was queued
+   );
+   CREATE INDEX stream_hint_at ON stream_hint (at);`,
 ];
 
 /** The advisory lock (two int4 keys: this bot's class, then the purpose) held while migrating. */

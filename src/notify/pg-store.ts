@@ -22,6 +22,7 @@ import {
   type ChannelClaim,
   type CycleCommit,
   INPUT_DEDUPE_MS,
+  LAPSED_LEASE_KEPT_MS,
   type LeaseFence,
   type NotifyStore,
   type RequestCount,
@@ -649,7 +650,32 @@ class PgStore implements NotifyStore {
       [name, holder, now + ttlMs, now],
     );
     const row = rows[0];
+    // Leases lapsed for a day (a click's once-only window, a replica long gone): a bounded batch per take.
+    await this.query(
+      `DELETE FROM lease WHERE name IN (
+         SELECT name FROM lease WHERE expires_at > 0 AND expires_at < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)`,
+      [now - LAPSED_LEASE_KEPT_MS],
+    );
     return row ? { name, holder, epoch: row.epoch } : null;
+  }
+
+  async addHint(livestreamId: string, now: number): Promise<void> {
+    await this.query(
+      'INSERT INTO stream_hint (livestream_id, at) VALUES ($1, $2) ON CONFLICT (livestream_id) DO NOTHING',
+      [livestreamId, now],
+    );
+  }
+
+  async takeHints(limit: number): Promise<string[]> {
+    const { rows } = await this.query<{ livestream_id: string }>(
+      `WITH taken AS (
+         DELETE FROM stream_hint WHERE livestream_id IN (
+           SELECT livestream_id FROM stream_hint ORDER BY at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING livestream_id, at)
+       SELECT livestream_id FROM taken ORDER BY at`,
+      [limit],
+    );
+    return rows.map((row) => row.livestream_id);
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {

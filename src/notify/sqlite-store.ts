@@ -13,6 +13,7 @@ import {
   type ChannelClaim,
   type CycleCommit,
   INPUT_DEDUPE_MS,
+  LAPSED_LEASE_KEPT_MS,
   type LeaseFence,
   type NotifyStore,
   type RequestCount,
@@ -118,7 +119,12 @@ export const MIGRATIONS: readonly string[] = [
      commands INTEGER NOT NULL,
      PRIMARY KEY (replica, bucket)
    );
-   CREATE INDEX request_count_bucket ON request_count(bucket);`,
+   CREATE INDEX request_count_bucket ON request_count(bucket);
+   CREATE TABLE stream_hint (
+     livestream_id TEXT PRIMARY KEY, -- a webhook said it may have changed; the polling replica checks it
+     at INTEGER NOT NULL -- wall-clock ms it was queued
+   );
+   CREATE INDEX stream_hint_at ON stream_hint(at);`,
 ];
 
 const ALL = '*';
@@ -457,6 +463,15 @@ class SqliteCore {
       ),
       // The row stays (expired), so the next holder's epoch still grows.
       releaseLease: db.prepare('UPDATE lease SET expires_at = 0 WHERE name = ? AND holder = ?'),
+      // Leases lapsed for a day (a click's once-only window, a replica long gone): a bounded batch per take.
+      pruneLeases: db.prepare(
+        'DELETE FROM lease WHERE name IN (SELECT name FROM lease WHERE expires_at > 0 AND expires_at < ? LIMIT 100)',
+      ),
+      addHint: db.prepare(
+        'INSERT INTO stream_hint (livestream_id, at) VALUES (?, ?) ON CONFLICT(livestream_id) DO NOTHING',
+      ),
+      hints: db.prepare('SELECT livestream_id FROM stream_hint ORDER BY at LIMIT ?'),
+      deleteHint: db.prepare('DELETE FROM stream_hint WHERE livestream_id = ?'),
       channelClaim: db.prepare(
         'SELECT holder, expires_at FROM channel_claim WHERE platform = ? AND channel_id = ?',
       ),
@@ -761,6 +776,7 @@ class SqliteCore {
 
   acquireLease(name: string, holder: string, now: number, ttlMs: number): LeaseFence | null {
     return this.db.transaction(() => {
+      this.statements.pruneLeases.run(now - LAPSED_LEASE_KEPT_MS);
       const row = this.statements.lease.get(name) as
         { holder: string; epoch: number; expires_at: number } | undefined;
       // Its holder renews it at the same epoch, lapsed or not: nobody held it in between.
@@ -776,6 +792,20 @@ class SqliteCore {
 
   releaseLease(name: string, holder: string): void {
     this.statements.releaseLease.run(name, holder);
+  }
+
+  addHint(livestreamId: string, now: number): void {
+    this.statements.addHint.run(livestreamId, now);
+  }
+
+  takeHints(limit: number): string[] {
+    return this.db.transaction(() => {
+      const ids = (this.statements.hints.all(limit) as { livestream_id: string }[]).map(
+        (r) => r.livestream_id,
+      );
+      for (const id of ids) this.statements.deleteHint.run(id);
+      return ids;
+    })();
   }
 
   syncRequestCounts(
@@ -922,6 +952,12 @@ class SqliteStore implements NotifyStore {
   }
   releaseLease(name: string, holder: string): Promise<void> {
     return this.gate.run(() => this.core.releaseLease(name, holder));
+  }
+  addHint(livestreamId: string, now: number): Promise<void> {
+    return this.gate.run(() => this.core.addHint(livestreamId, now));
+  }
+  takeHints(limit: number): Promise<string[]> {
+    return this.gate.run(() => this.core.takeHints(limit));
   }
   syncRequestCounts(
     replica: string,

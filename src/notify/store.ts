@@ -50,6 +50,13 @@ export function subscriptionScope(channel: ChannelRef): string {
 export const INPUT_DEDUPE_MS = 24 * 3_600_000;
 
 /**
+ * How long a lapsed lease's row is kept (click leases pile up): its epoch must outlive any holder that
+ * could come back with it (the fence compares holder and epoch, and a holder name is never reused). A
+ * released lease (expiry 0) is kept, so its epoch keeps growing.
+ */
+export const LAPSED_LEASE_KEPT_MS = 24 * 3_600_000;
+
+/**
  * Proof of holding a lease at a moment: `epoch` grows by one each time the lease changes hands, so a
  * holder that lost it (stuck, cut off) and comes back cannot write as if it still held it.
  */
@@ -163,6 +170,14 @@ export interface NotifyStore {
   acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<LeaseFence | null>;
   /** Lets go of the lease if `holder` holds it (a clean stop: another may take it at once). */
   releaseLease(name: string, holder: string): Promise<void>;
+
+  /**
+   * Queues a hint that this livestream may have changed (a webhook reached a replica that does not
+   * poll), at `now` (wall-clock ms); a livestream already queued is queued once.
+   */
+  addHint(livestreamId: string, now: number): Promise<void>;
+  /** Takes (and removes) up to `limit` queued hints, oldest first; two replicas never take the same one. */
+  takeHints(limit: number): Promise<string[]>;
 
   /**
    * Adds one replica's request counts (per bucket) and returns all replicas' other counts since `since`

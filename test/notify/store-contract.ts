@@ -5,7 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../src/sink.js';
-import { INPUT_DEDUPE_MS, type LeaseFence, type NotifyStore } from '../../src/notify/store.js';
+import {
+  INPUT_DEDUPE_MS,
+  LAPSED_LEASE_KEPT_MS,
+  type LeaseFence,
+  type NotifyStore,
+} from '../../src/notify/store.js';
 import type { Target } from '../../src/notify/targets.js';
 import type { Delivery, NotifyEvent, StreamEvent, StreamPost, Subscription } from '../../src/notify/types.js';
 
@@ -232,6 +237,32 @@ export function describeStoreContract(name: string, open: () => Promise<NotifySt
         expect(await store.commitCycle(cycle('ls-1'), { ...never, epoch: 7 })).toBe(false);
         expect(await store.countPending()).toBe(0);
         expect(await store.commitCycle(cycle('ls-1'), never)).toBe(true);
+      });
+
+      it('a lease lapsed for LAPSED_LEASE_KEPT_MS is forgotten (click leases pile up): its name starts again at epoch 1', async () => {
+        await store.acquireLease('click:old', 'c1', T0, 10_000);
+        await store.acquireLease('poller', 'r1', T0, 10_000);
+        // A day later: the click's row goes; the poller's own renewal keeps its epoch.
+        const later = T0 + 10_000 + LAPSED_LEASE_KEPT_MS + 1;
+        expect(await store.acquireLease('poller', 'r1', later, 10_000)).toMatchObject({ epoch: 1 });
+        expect(await store.acquireLease('click:old', 'c2', later, 10_000)).toMatchObject({
+          holder: 'c2',
+          epoch: 1,
+        });
+        // The fence names its holder: c1's epoch 1 is not c2's.
+        expect(await store.acquireLease('click:old', 'c1', later, 10_000)).toBeNull();
+      });
+    });
+
+    describe('webhook hints for the polling replica', () => {
+      it('queued once per livestream, taken oldest first, at most `limit`, and gone once taken', async () => {
+        await store.addHint('ls-b', T0 + 1);
+        await store.addHint('ls-a', T0 + 2);
+        await store.addHint('ls-b', T0 + 3); // already queued
+        await store.addHint('ls-c', T0 + 4);
+        expect(await store.takeHints(2)).toEqual(['ls-b', 'ls-a']);
+        expect(await store.takeHints(10)).toEqual(['ls-c']);
+        expect(await store.takeHints(10)).toEqual([]);
       });
     });
 

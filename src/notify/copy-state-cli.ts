@@ -39,6 +39,7 @@ const TABLE_TEXT: Record<CopiedTableName, [string, string]> = {
   stream_post: ['stream post', 'stream posts'],
   channel_failure: ['channel failing', 'channels failing'],
   input_claim: ['input already handled', 'inputs already handled'],
+  stream_hint: ['livestream to check (webhook hint)', 'livestreams to check (webhook hints)'],
 };
 
 /** Returns the exit code: 0 copied (or nothing to copy), 1 refused or failed, 2 not configured. */

@@ -89,6 +89,8 @@ const COPIED = [
   { table: 'channel_failure', columns: ['platform', 'channel_id', 'failing_since', 'last_failure'] },
   // Inputs one of the replicas may already have claimed (a webhook): claimed either way.
   { table: 'input_claim', columns: ['key', 'received_at'], onConflict: 'ON CONFLICT DO NOTHING' },
+  // Livestreams a webhook said changed, not checked yet (a replica may have queued one already).
+  { table: 'stream_hint', columns: ['livestream_id', 'at'], onConflict: 'ON CONFLICT DO NOTHING' },
 ] as const satisfies readonly CopiedTable[];
 
 export type CopiedTableName = (typeof COPIED)[number]['table'];

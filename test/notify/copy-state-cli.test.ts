@@ -92,6 +92,7 @@ it('copies the state DATA_DIR and DATABASE_URL of .env name, says what it copied
   expect(lines).toContain('  1 livestream status');
   expect(lines).toContain('  1 subscription');
   expect(lines).toContain('  0 pending deliveries');
+  expect(lines).toContain('  0 livestreams to check (webhook hints)');
   expect(lines).toContain(
     'Not copied: 1 done or dropped delivery and 1 event of the past (history; it stays in DATA_DIR); who polls and who sends where (leases, channel claims, request counts): replicas take their own.',
   );

@@ -197,6 +197,7 @@ async function fillSqliteState(store: NotifyStore) {
 
   await store.claimInput('webhook:rtk-uuid-1', T0);
   await store.claimInput('discord:interaction-1', T0 + 5_000);
+  await store.addHint('ls-2', T0 + 6_000);
   await store.setMeta('delivery_key_prefix', 'a1b2c3');
   await store.setMeta('platform_refused:discord', 'invalid_auth');
   return { live, post, group, highestDeliveryId, heldAt: T0 + 3_000 };
@@ -232,6 +233,7 @@ describe('copySqliteToPostgres', () => {
         stream_post: 1,
         channel_failure: 1,
         input_claim: 2,
+        stream_hint: 1,
       },
       historyLeft: { deliveries: 1, events: 0 },
     });
@@ -264,6 +266,8 @@ describe('copySqliteToPostgres', () => {
     expect(await target.claimInput('webhook:rtk-uuid-1', T0 + 10_000)).toBe(false);
     expect(await target.claimInput('discord:interaction-1', T0 + 10_000)).toBe(false);
     expect(await target.claimInput('webhook:rtk-uuid-2', T0 + 10_000)).toBe(true);
+    // A webhook's hint not checked yet is checked by the poller on PostgreSQL.
+    expect(await target.takeHints(10)).toEqual(['ls-2']);
     expect(
       await onDatabase(async (client) => {
         const { rows } = await client.query<{ last_error: string }>(

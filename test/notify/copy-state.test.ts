@@ -9,10 +9,16 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
-import { copySqliteToPostgres, CopyStateError } from '../../src/notify/copy-state.js';
+import {
+  COPIED_TABLES,
+  copySqliteToPostgres,
+  CopyStateError,
+  NOT_COPIED_TABLES,
+} from '../../src/notify/copy-state.js';
 import { passwordOf } from '../../src/notify/pg-errors.js';
 import { openPgStore } from '../../src/notify/pg-store.js';
 import { openSqliteStore, STATE_FILE } from '../../src/notify/sqlite-store.js';
@@ -204,6 +210,32 @@ async function fillSqliteState(store: NotifyStore) {
 }
 
 describe('copySqliteToPostgres', () => {
+  it('knows every table of both schemas: each is copied or left behind on purpose', async () => {
+    const known = [...COPIED_TABLES, ...NOT_COPIED_TABLES].sort();
+    await openPg();
+    const pgTables = await onDatabase(async (client) => {
+      const { rows } = await client.query<{ tablename: string }>(
+        'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename',
+      );
+      return rows.map((row) => row.tablename);
+    });
+    expect(pgTables).toEqual(known);
+    openSqlite();
+    await closeAll();
+    const sqliteTables = new Database(join(dataDir, STATE_FILE), { readonly: true });
+    try {
+      const names = sqliteTables
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .pluck()
+        .all();
+      expect([...names, 'schema_migrations'].sort()).toEqual(known); // SQLite's version is user_version
+    } finally {
+      sqliteTables.close();
+    }
+  });
+
   it('copies every kind of row the bot needs to carry on, with its ids, holds and key prefix', async () => {
     const sqlite = openSqlite();
     const state = await fillSqliteState(sqlite);

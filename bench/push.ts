@@ -135,13 +135,13 @@ export async function benchPush(options: { changes?: number; spacingMs?: number 
       },
       server,
       store,
-      checker: notifications.poller,
+      checker: notifications.checker,
       clock: systemClock,
       log: silentLogger,
     });
     await registerWebhook({ client: createRealtimeKitClient(clientSettingsOf(settings)), url });
     // The first cycle is the baseline: changes before it would not be announced.
-    await deadline(notifications.poller.runCycle(), 10_000, 'push bench: the baseline');
+    await deadline(notifications.poller!.runCycle(), 10_000, 'push bench: the baseline');
 
     const changedAt = new Map<string, number>();
     for (const id of ids) {

@@ -9,17 +9,26 @@ import { startConsoleChat } from '../adapters/console/chat.js';
 import { CONSOLE_CHANNEL, createConsoleSink } from '../adapters/console/sink.js';
 import { type Clock, systemClock } from './clock.js';
 import { CommandLimits } from './command-limits.js';
-import { type Config, ConfigError, DEFAULT_LIMITS, type DiscordConfig, type SlackConfig } from './config.js';
+import {
+  type Config,
+  ConfigError,
+  DEFAULT_LIMITS,
+  defaultReplicaId,
+  type DiscordConfig,
+  type SlackConfig,
+} from './config.js';
 import { createCore } from './core.js';
 import { startDemoScript } from './emulator/demo-script.js';
 import { DEMO_HISTORY_DAYS } from './emulator/analytics.js';
 import { clientSettingsOf, createEmulator, type Emulator } from './emulator/emulator.js';
 import { createHttpServer, type HttpServer } from './http/server.js';
+import { memoryInputGate, storeInputGate } from './inputs.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { RequestBudget } from './notify/budget.js';
 import { startNotifications } from './notify/service.js';
 import { openSqliteStore } from './notify/sqlite-store.js';
+import type { NotifyStore } from './notify/store.js';
 import type { ChannelRef } from './notify/types.js';
 import { createRealtimeKitClient, type RealtimeKitClient } from './realtimekit/client.js';
 import { throwIfAborted, unlessAborted } from './ops/abort.js';
@@ -124,8 +133,23 @@ async function startParts(
     ? await mkdtemp(join(tmpdir(), 'livestream-chatops-demo-'))
     : config.notify.dataDir;
   if (emulator) stops.push(() => rm(dataDir, { recursive: true, force: true }));
-  const store = openSqliteStore(dataDir);
-  stops.push(async () => store.close());
+  // PostgreSQL makes this one of several replicas; the demo keeps to its own throwaway state.
+  const databaseUrl = emulator ? null : (config.notify.databaseUrl ?? null);
+  const replicaId = config.notify.replicaId ?? defaultReplicaId();
+  let store: NotifyStore;
+  if (databaseUrl !== null) {
+    // Loaded only when configured, like the platforms.
+    const { openPgStore } = await import('./notify/pg-store.js');
+    store = await openPgStore(databaseUrl, { applicationName: `livestream-chatops/${replicaId}`, log });
+    log.info('state in PostgreSQL: one of several replicas', { replica: replicaId });
+  } else {
+    if (emulator && config.notify.databaseUrl)
+      log.info('the demo keeps its state in a temporary folder, not DATABASE_URL');
+    store = openSqliteStore(dataDir);
+  }
+  stops.push(() => store.close());
+  const inputs =
+    databaseUrl !== null ? storeInputGate({ store, clock, replica: replicaId }) : memoryInputGate();
   ops.watchStore(store);
   if (config.realtimekit.mode === 'api') {
     // After DATA_DIR (a local problem is told first): a refused token, or one without the Realtime
@@ -168,7 +192,9 @@ async function startParts(
   let done: Promise<void> = new Promise<void>(() => {});
   for (const adapter of adapters) {
     // A hanging platform must not hold a stop signal up: the start gives up at once (see ops/abort.ts).
-    const started = await unlessAborted(adapter.start({ core, log, http }), io.signal, (late) => late.stop());
+    const started = await unlessAborted(adapter.start({ core, log, http, inputs }), io.signal, (late) =>
+      late.stop(),
+    );
     if (started.connected) ops.watchPlatform(adapter.name, started.connected.bind(started));
     if (started.done) done = started.done;
     sinks.push(started.sink);
@@ -188,15 +214,20 @@ async function startParts(
     budget,
     clock,
     ...(ops.enabled ? { metrics: ops.metrics } : {}),
+    // With replicas, /readyz expects poll cycles only while this replica holds the lease.
+    ...(databaseUrl !== null
+      ? { replica: { id: replicaId, onTerm: (leading: boolean) => ops.watchPoller(leading) } }
+      : {}),
   });
   // Stop polling and sending before the store closes.
   stops.push(() => notifications.stop());
-  if (emulator) {
+  if (emulator && notifications.poller) {
     // Each change of the demo reaches the poller at once, as RealtimeKit webhooks would (it polls too).
     const stage = emulator;
+    const poller = notifications.poller;
     const checks = new Set<Promise<void>>();
     const unhook = stage.onStatusChange((change) => {
-      const checking = notifications.poller.check(change.livestreamId);
+      const checking = poller.check(change.livestreamId);
       checks.add(checking);
       void checking.finally(() => checks.delete(checking));
     });
@@ -206,7 +237,7 @@ async function startParts(
       firstStepMs: DEMO_FIRST_STEP_MS,
       stepMs: DEMO_STEP_MS,
       // Joins the poller's first cycle, under way since it started.
-      after: notifications.poller.runCycle(),
+      after: poller.runCycle(),
     });
     stops.push(async () => {
       await script.stop();
@@ -215,7 +246,7 @@ async function startParts(
       await Promise.all(checks);
     });
   }
-  ops.watchPoller();
+  if (databaseUrl === null) ops.watchPoller(true);
   if (webhooks && http) {
     // Loaded only when configured, like the platforms.
     const { startWebhooks } = await import('./webhooks/service.js');
@@ -224,7 +255,7 @@ async function startParts(
       config: webhooks,
       server: http,
       store,
-      checker: notifications.poller,
+      checker: notifications.checker,
       clock,
       log,
       metrics: ops.metrics,
@@ -250,10 +281,10 @@ function slackAdapter(config: SlackConfig): PlatformAdapter {
     platform: 'slack',
     name: 'Slack',
     notifyChannel: config.notifyChannel,
-    async start({ core, log, http }) {
+    async start({ core, log, http, inputs }) {
       // Loaded only when configured: Bolt is a large import the terminal demo does not need.
       const { startSlackAdapter } = await import('../adapters/slack/app.js');
-      return startSlackAdapter({ config, core, log, ...(http ? { server: http } : {}) });
+      return startSlackAdapter({ config, core, log, inputs, ...(http ? { server: http } : {}) });
     },
   };
 }
@@ -263,10 +294,17 @@ function discordAdapter(config: DiscordConfig): PlatformAdapter {
     platform: 'discord',
     name: 'Discord',
     notifyChannel: config.notifyChannel,
-    async start({ core, log, http }) {
+    async start({ core, log, http, inputs }) {
       // Loaded only when configured, like Slack: discord.js is a large import the terminal demo does not need.
       const { startDiscordAdapter } = await import('../adapters/discord/app.js');
-      return startDiscordAdapter({ config, core, log, ...(http ? { server: http } : {}) });
+      return startDiscordAdapter({
+        config,
+        core,
+        log,
+        claimInteraction: (id) => inputs.first(`discord:${id}`),
+        clicks: inputs.clicks,
+        ...(http ? { server: http } : {}),
+      });
     },
   };
 }

@@ -8,6 +8,7 @@ import dotenv from 'dotenv';
 import { startApp } from './app.js';
 import { type Config, ConfigError, loadConfig, secretsOf } from './config.js';
 import { createLogger, type Logger, redactText } from './log.js';
+import { PgStoreOpenError } from './notify/pg-errors.js';
 import { StoreOpenError } from './notify/sqlite-store.js';
 import { StartAborted } from './ops/abort.js';
 import { metricsPortProblem, readOpsSettings } from './ops/ops-settings.js';
@@ -83,7 +84,7 @@ function startFailed(error: unknown, config: Config, log: Logger): number {
     process.stderr.write(`${error.message}\n${CONFIG_HINT}\n`);
     return 1;
   }
-  if (error instanceof StoreOpenError) {
+  if (error instanceof StoreOpenError || error instanceof PgStoreOpenError) {
     process.stderr.write(`${error.message}\n`);
     return 1;
   }

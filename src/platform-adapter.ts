@@ -6,6 +6,7 @@
  */
 import type { Core } from './core.js';
 import type { HttpServer } from './http/server.js';
+import type { InputGate } from './inputs.js';
 import type { Logger } from './log.js';
 import type { Platform, Sink } from './sink.js';
 
@@ -16,6 +17,8 @@ export interface PlatformStartArgs {
   log: Logger;
   /** The bot's one HTTP server, already listening, when it runs (Slack's HTTP mode mounts on it). */
   http: HttpServer | null;
+  /** Repeated deliveries and double clicks: in memory for one bot, in the shared store for replicas. */
+  inputs: InputGate;
 }
 
 /** A platform that is configured but not started yet. */

@@ -20,6 +20,7 @@ const CORE_ENTRY_POINTS = [
   'src/log.ts',
   'src/clock.ts',
   'src/http/server.ts', // the one HTTP server Slack HTTP mode and webhooks share
+  'src/inputs.ts', // repeated deliveries and double clicks, in memory or across replicas
 ];
 
 function sourceFiles(dir: string): string[] {

@@ -25,6 +25,7 @@ import {
 import type { DiscordConfig, DiscordInteractionsConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
 import type { HttpServer } from '../../src/http/server.js';
+import type { AsyncClickGuard } from '../../src/inputs.js';
 import type { Logger } from '../../src/log.js';
 import type { Sink } from '../../src/sink.js';
 import { type ClaimInteraction, createDispatcher, type Dispatch } from './dispatch.js';
@@ -54,6 +55,8 @@ export interface DiscordAdapterArgs {
    * `discord:<id>`); default: this process remembers the ids it has seen.
    */
   claimInteraction?: ClaimInteraction;
+  /** The once-only guard for clicks that change shared state (replicas: the shared store's); default memory. */
+  clicks?: AsyncClickGuard;
   /** Interactions over HTTP: the bot's HTTP server (listening on PORT) to mount the endpoint on. */
   server?: HttpServer;
   /** Milliseconds since the epoch (a signed request's age, the in-memory windows); default Date.now. */
@@ -88,6 +91,7 @@ export async function startDiscordAdapter(args: DiscordAdapterArgs): Promise<Dis
     log,
     ...(args.deferAfterMs !== undefined ? { deferAfterMs: args.deferAfterMs } : {}),
     ...(args.claimInteraction ? { claimInteraction: args.claimInteraction } : {}),
+    ...(args.clicks ? { clicks: args.clicks } : {}),
     ...(args.now ? { now: args.now } : {}),
   });
   // Registration and the gateway can each take a while against a slow or hanging Discord: say so.

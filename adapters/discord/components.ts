@@ -16,14 +16,13 @@ import { InteractionResponseType, MessageFlags } from 'discord.js';
 import {
   alreadyClickedReply,
   changesSharedState,
-  type ClickGuard,
-  createClickGuard,
   decodeButton,
   expiredButtonReply,
   internalErrorReply,
 } from '../../src/commands/index.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
+import { type AsyncClickGuard, memoryInputGate } from '../../src/inputs.js';
 import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
 import type { IncomingClick } from './incoming.js';
@@ -38,17 +37,16 @@ export interface ButtonHandlerArgs {
   deferAfterMs?: number;
   /** Milliseconds since the epoch, for the once-only window; default Date.now. */
   now?: () => number;
+  /** Runs a click that changes shared state once: default in memory; the shared store for replicas. */
+  clicks?: AsyncClickGuard;
 }
-
-/** After a click that changed shared state (Stop), the same click is "already done" for this long. */
-const DOUBLE_CLICK_WINDOW_MS = 10_000;
 
 /** One handler per adapter: it holds the memory of clicks in flight and just done. */
 export function createButtonHandler(
   args: ButtonHandlerArgs,
 ): (interaction: IncomingClick, respond: InteractionResponder) => Promise<Outcome> {
   const now = args.now ?? Date.now;
-  const guard = createClickGuard({ windowMs: DOUBLE_CLICK_WINDOW_MS, now });
+  const guard = args.clicks ?? memoryInputGate(now).clicks;
   return (interaction, respond) => handleButton({ ...args, interaction, respond, guard });
 }
 
@@ -61,7 +59,11 @@ const CALLBACK_TYPE: Readonly<Record<Placement, InteractionResponseType>> = {
 };
 
 async function handleButton(
-  args: ButtonHandlerArgs & { interaction: IncomingClick; respond: InteractionResponder; guard: ClickGuard },
+  args: ButtonHandlerArgs & {
+    interaction: IncomingClick;
+    respond: InteractionResponder;
+    guard: AsyncClickGuard;
+  },
 ): Promise<Outcome> {
   const { interaction, respond, core, config, guard, deferAfterMs = DEFAULT_DEFER_AFTER_MS } = args;
   const started = Date.now();
@@ -93,9 +95,19 @@ async function handleButton(
   const context = originContext(interaction, config);
 
   const once = changesSharedState(command) ? `discord:${interaction.channelId}:${decoded.text}` : null;
-  if (once !== null && !guard.begin(once)) {
-    log.info('a second click on a button that is running or just ran', { command: command.name, userId });
-    return (await answerWith('reply', renderReply(alreadyClickedReply()))) ? 'replied' : 'failed';
+  if (once !== null) {
+    let alone: boolean;
+    try {
+      alone = await guard.begin(once);
+    } catch (error) {
+      // Without the claim another replica may be stopping too: say it did not work rather than risk it.
+      log.error('could not claim a Discord button click; answered that it did not work', { error });
+      return (await answerWith('reply', renderReply(internalErrorReply()))) ? 'replied' : 'failed';
+    }
+    if (!alone) {
+      log.info('a second click on a button that is running or just ran', { command: command.name, userId });
+      return (await answerWith('reply', renderReply(alreadyClickedReply()))) ? 'replied' : 'failed';
+    }
   }
   // Only an ephemeral message is ever replaced: what the channel sees stays as it is.
   const placement: Placement = interaction.onEphemeral && (inPlace || once !== null) ? 'update' : 'reply';
@@ -108,7 +120,11 @@ async function handleButton(
     })
     .then((answer) => {
       // A refusal or a failure frees the button at once: the next click may try again.
-      if (once !== null) guard.finish(once, answer.tone === 'success');
+      if (once !== null) {
+        guard.finish(once, answer.tone === 'success').catch((error: unknown) => {
+          log.warn('could not record the end of a button click; it frees itself in two minutes', { error });
+        });
+      }
       return answer;
     });
 

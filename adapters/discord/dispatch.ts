@@ -10,9 +10,10 @@
  * store's, ids are remembered in memory for as long as an interaction's token is valid.
  */
 import { InteractionResponseType, type REST } from 'discord.js';
-import { createClickGuard, internalErrorReply } from '../../src/commands/index.js';
+import { internalErrorReply } from '../../src/commands/index.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
+import { type AsyncClickGuard, memoryInputGate } from '../../src/inputs.js';
 import type { Logger } from '../../src/log.js';
 import { COMMAND_NAME } from './commands.js';
 import { createButtonHandler } from './components.js';
@@ -32,6 +33,8 @@ export interface DispatcherArgs {
   deferAfterMs?: number;
   /** The shared claim (several replicas); default: a memory of the ids this process has seen. */
   claimInteraction?: ClaimInteraction;
+  /** The shared once-only guard for clicks that change shared state (several replicas); default: memory. */
+  clicks?: AsyncClickGuard;
   /** Milliseconds since the epoch, for the in-memory windows; default Date.now. */
   now?: () => number;
 }
@@ -51,26 +54,16 @@ export type DispatchOutcome = Outcome | 'ignored' | 'elsewhere';
 
 export type Dispatch = (payload: unknown, options: DispatchOptions) => Promise<DispatchOutcome>;
 
-/** An interaction's token is valid this long: a repeat after it could not be answered anyway. */
-const TOKEN_LIFETIME_MS = 15 * 60_000;
-
-/** An in-process claim: the first time an id is seen. */
-function claimInMemory(now: () => number): ClaimInteraction {
-  const seen = createClickGuard({ windowMs: TOKEN_LIFETIME_MS, now });
-  return (id) => {
-    const first = seen.begin(id);
-    if (first) seen.finish(id, true);
-    return Promise.resolve(first);
-  };
-}
-
 export function createDispatcher(args: DispatcherArgs): Dispatch {
   const { core, config, log, deferAfterMs } = args;
-  const claim = args.claimInteraction ?? claimInMemory(args.now ?? Date.now);
+  // In memory, ids are kept for REPEAT_WINDOW_MS: as long as an interaction's token is valid.
+  const memory = memoryInputGate(args.now ?? Date.now);
+  const claim = args.claimInteraction ?? ((id: string) => memory.first(`discord:${id}`));
   const handleButton = createButtonHandler({
     core,
     config,
     log,
+    clicks: args.clicks ?? memory.clicks,
     ...(deferAfterMs !== undefined ? { deferAfterMs } : {}),
     ...(args.now ? { now: args.now } : {}),
   });

@@ -16,7 +16,6 @@ import type {
 import {
   alreadyClickedReply,
   changesSharedState,
-  type ClickGuard,
   decodeButton,
   expiredButtonReply,
   internalErrorReply,
@@ -24,7 +23,7 @@ import {
 import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
-import type { Claims } from './claims.js';
+import type { InputGate } from '../../src/inputs.js';
 import { canMention, operatorContext, responseFor, SLACK_MENTION_RIGHT } from './command.js';
 
 export interface ActionListenerDeps {
@@ -34,31 +33,46 @@ export interface ActionListenerDeps {
   managers: readonly string[];
   /** User ids allowed to operate (SLACK_OPERATORS); empty: the managers. */
   operators: readonly string[];
-  /** Deduplicates deliveries of one click (Slack's retries) by trigger_id. */
-  claims: Claims;
-  /** Runs a click that changes shared state once, however often it is clicked. */
-  guard: ClickGuard;
+  /**
+   * Deduplicates deliveries of one click (Slack's retries) by trigger_id, and runs a click that changes
+   * shared state once, however often it is clicked: in memory, or across replicas.
+   */
+  inputs: InputGate;
 }
 
 export type ActionArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 export function createActionListener(deps: ActionListenerDeps): (args: ActionArgs) => Promise<void> {
-  const { core, log, managers, operators, claims, guard } = deps;
+  const { core, log, managers, operators, inputs } = deps;
   return async ({ ack, body, action, respond }) => {
     await ack();
     // As for slash commands: let Bolt ack what has already arrived before this click's work starts.
     await new Promise<void>((resolve) => setImmediate(resolve));
     // A link button (Watch) opens its URL in Slack; the click is reported all the same, and needs nothing.
     if (action.value === undefined) return;
-    // One trigger_id per click: a second delivery of it is Slack retrying, not a second click.
-    if (!claims.claim(`click:${body.trigger_id}`)) {
-      log.info('ignoring a repeated delivery of a button click', { userId: body.user.id });
-      return;
-    }
     const channelId = body.channel?.id ?? stringOf(body.container.channel_id);
     const userId = body.user.id;
     const onEphemeral = body.container.is_ephemeral === true;
     const send = (reply: Reply, how: Placement) => deliver({ reply, how, respond, log, onEphemeral });
+    /**
+     * Asks the gate: true to go on, false when another click has it. A gate that fails (the database)
+     * is answered "did not work" here (null) rather than risk running the click twice.
+     */
+    const claim = async (ask: () => Promise<boolean>): Promise<boolean | null> => {
+      try {
+        return await ask();
+      } catch (error) {
+        log.error('could not claim a button click; answered that it did not work', { error, userId });
+        await send(internalErrorReply(), 'new');
+        return null;
+      }
+    };
+    // One trigger_id per click: a second delivery of it is Slack retrying, not a second click.
+    const first = await claim(() => inputs.first(`slack-click:${body.trigger_id}`));
+    if (first !== true) {
+      if (first === false) log.info('ignoring a repeated delivery of a button click', { userId });
+      return;
+    }
 
     const decoded = decodeButton(action.value);
     if (!decoded.ok) {
@@ -79,9 +93,12 @@ export function createActionListener(deps: ActionListenerDeps): (args: ActionArg
     };
     // A double click on Stop: the first one runs, the second is told so.
     const once = changesSharedState(command) ? `slack:${channelId ?? ''}:${decoded.text}` : null;
-    if (once !== null && !guard.begin(once)) {
-      log.info('a second click on a button that is running or just ran', { command: command.name, userId });
-      await send(alreadyClickedReply(), 'new');
+    const alone = once === null ? true : await claim(() => inputs.clicks.begin(once));
+    if (alone !== true) {
+      if (alone === false) {
+        log.info('a second click on a button that is running or just ran', { command: command.name, userId });
+        await send(alreadyClickedReply(), 'new');
+      }
       return;
     }
     let answer: Reply;
@@ -92,7 +109,11 @@ export function createActionListener(deps: ActionListenerDeps): (args: ActionArg
       answer = internalErrorReply();
     }
     // A refusal or a failure frees the button at once: the next click may try again.
-    if (once !== null) guard.finish(once, answer.tone === 'success');
+    if (once !== null) {
+      await inputs.clicks.finish(once, answer.tone === 'success').catch((error: unknown) => {
+        log.warn('could not record the end of a button click; it frees itself in two minutes', { error });
+      });
+    }
     await send(answer, inPlace ? 'in-place' : 'new');
   };
 }

@@ -18,10 +18,9 @@ import type { Core } from '../../src/core.js';
 import { createHttpServer, type HttpServer, HttpListenError, sendText } from '../../src/http/server.js';
 import type { Logger } from '../../src/log.js';
 import type { Sink } from '../../src/sink.js';
-import { createClickGuard } from '../../src/commands/index.js';
+import { type InputGate, memoryInputGate } from '../../src/inputs.js';
 import { createActionListener } from './actions.js';
 import { createBoltLogger } from './bolt-logger.js';
-import { createClaims } from './claims.js';
 import { createCommandListener } from './command.js';
 import { SLASH_COMMAND } from './manifest.js';
 import { ACTION_PREFIX } from './render.js';
@@ -44,6 +43,8 @@ export interface SlackAdapterOptions {
   server?: HttpServer;
   /** How long a Web API call may take (auth.test at start, posts): default SLACK_CLIENT_OPTIONS' 15 s. */
   clientTimeoutMs?: number;
+  /** Repeated deliveries and double clicks: default in memory (one bot); the shared store for replicas. */
+  inputs?: InputGate;
 }
 
 export interface SlackAdapter {
@@ -58,15 +59,13 @@ export interface SlackAdapter {
   stop(): Promise<void>;
 }
 
-/** A redelivered command is recognised by its trigger_id for this long (Slack redelivers within minutes). */
-const CLAIM_TTL_MS = 10 * 60_000;
-/** After a click that changed shared state (Stop), the same click is "already done" for this long. */
-const DOUBLE_CLICK_WINDOW_MS = 10_000;
 /** stop() waits this long at most for Slack to answer the WebSocket close. */
 const SOCKET_CLOSE_TIMEOUT_MS = 5_000;
 
 export async function startSlackAdapter(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const { config, core } = options;
+  // One gate for commands and clicks: a trigger_id is claimed once, whichever listener sees it.
+  const inputs = options.inputs ?? memoryInputGate();
   const log = options.log.child({ component: 'slack' });
   const logger = createBoltLogger({ log });
   const slackApiUrl = config.apiUrl ? `${config.apiUrl}/` : undefined;
@@ -100,7 +99,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       log,
       managers: config.managers,
       operators: config.operators ?? [],
-      claims: createClaims({ ttlMs: CLAIM_TTL_MS }),
+      inputs,
     }),
   );
   // Button clicks: every button the renderer makes has an action_id with this prefix.
@@ -111,8 +110,7 @@ export async function startSlackAdapter(options: SlackAdapterOptions): Promise<S
       log,
       managers: config.managers,
       operators: config.operators ?? [],
-      claims: createClaims({ ttlMs: CLAIM_TTL_MS }),
-      guard: createClickGuard({ windowMs: DOUBLE_CLICK_WINDOW_MS }),
+      inputs,
     }),
   );
   app.error(async (error) => {

@@ -10,7 +10,7 @@ import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
 import { internalErrorReply } from '../../src/commands/index.js';
 import { scrubResponseUrls } from './bolt-logger.js';
-import type { Claims } from './claims.js';
+import type { InputGate } from '../../src/inputs.js';
 import { renderReply, type SlackSurface, slackMention } from './render.js';
 import { createTurns } from './turns.js';
 import { sharesImage, uploadReplyImage, withoutImage } from './upload.js';
@@ -22,8 +22,8 @@ export interface CommandListenerDeps {
   managers: readonly string[];
   /** User ids allowed to start, stop and create livestreams (SLACK_OPERATORS); empty: the managers. */
   operators?: readonly string[];
-  /** Deduplicates deliveries by trigger_id. */
-  claims: Claims;
+  /** Deduplicates deliveries by trigger_id: in memory, or across replicas. */
+  inputs: InputGate;
 }
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -73,7 +73,7 @@ export function operatorContext(args: {
 const INTERNAL_ERROR_REPLY: Reply = internalErrorReply();
 
 export function createCommandListener(deps: CommandListenerDeps): (args: CommandArgs) => Promise<void> {
-  const { core, log, managers, claims, operators = [] } = deps;
+  const { core, log, managers, inputs, operators = [] } = deps;
   // Replies go out one per event-loop turn, so a burst of them never holds up the acks of later requests.
   const takeTurn = createTurns();
   return async ({ command, ack, respond, context, client }) => {
@@ -83,7 +83,17 @@ export function createCommandListener(deps: CommandListenerDeps): (args: Command
     // framework without this, ~1.1x with it).
     await new Promise<void>((resolve) => setImmediate(resolve));
     // One trigger_id per invocation: a second delivery of it is a redelivery, not a second command.
-    if (!claims.claim(command.trigger_id)) {
+    let first: boolean;
+    try {
+      first = await inputs.first(`slack-trigger:${command.trigger_id}`);
+    } catch (error) {
+      // Without the claim another replica may be running it too: say it did not work rather than run a
+      // command (a create, a start) twice.
+      log.error('could not claim a slash command; answered that it did not work', { error });
+      await deliver({ reply: INTERNAL_ERROR_REPLY, respond, log, responseUrl: command.response_url });
+      return;
+    }
+    if (!first) {
       log.info('ignoring a repeated delivery of a slash command', { retryNum: context.retryNum ?? null });
       return;
     }

@@ -65,6 +65,23 @@ export interface DeliveryOptions {
   retentionMs?: number;
   /** Sent, failed and dropped deliveries, and their latency (change -> post). Default: none. */
   metrics?: DeliveryMetrics;
+  /**
+   * Replicas: this sender sends only to channels it claims (see NotifyStore.pendingByChannel), so one
+   * replica at a time sends to a channel, at that channel's pace. New deliveries another replica's poller
+   * wrote do not wake this one: it looks every `idleWaitMs`.
+   */
+  claim?: DeliveryClaim;
+}
+
+export interface DeliveryClaim {
+  /** This replica's name (REPLICA_ID). */
+  holder: string;
+  /**
+   * How long a claim outlives the pass that took it: longer than any send may take (a replica that dies
+   * mid-send hands its channels on this long after), and than a channel's pacing.
+   */
+  ttlMs: number;
+  idleWaitMs: number;
 }
 
 export class DeliveryWorker {
@@ -230,6 +247,9 @@ export class DeliveryWorker {
       if (this.inFlight.has(key)) continue; // its send wakes the loop when it ends
       next = Math.min(next, this.waitMs(key, queue[0]!));
     }
+    // Replicas look again soon: another replica's poller may have written deliveries for any channel.
+    const claim = this.options.claim;
+    if (claim) return Math.min(next, claim.idleWaitMs);
     return next === Number.POSITIVE_INFINITY ? IDLE_WAIT_MS : next;
   }
 
@@ -241,7 +261,9 @@ export class DeliveryWorker {
     const platforms = [...this.options.sinks.keys()].filter((platform) => !this.refused.has(platform));
     const queues = new Map<string, Delivery[]>();
     if (platforms.length === 0) return queues;
-    for (const queue of await this.options.store.pendingByChannel(this.digestMaxItems, platforms))
+    const { store, claim, clock } = this.options;
+    const claimed = claim ? { holder: claim.holder, ttlMs: claim.ttlMs, now: clock.now() } : undefined;
+    for (const queue of await store.pendingByChannel(this.digestMaxItems, platforms, claimed))
       queues.set(channelKey(queue[0]!), queue);
     return queues;
   }

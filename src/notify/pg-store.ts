@@ -377,6 +377,10 @@ class PgStore implements NotifyStore {
     return this.readDeliveries(rows);
   }
 
+  async releaseChannels(holder: string): Promise<void> {
+    await this.query('UPDATE channel_claim SET expires_at = 0 WHERE holder = $1', [holder]);
+  }
+
   async pendingByChannel(
     perChannel: number,
     platforms?: readonly Platform[],

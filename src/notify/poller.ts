@@ -15,7 +15,7 @@ import type { Livestream } from '../realtimekit/types.js';
 import { ApiHealth } from './api-health.js';
 import type { RequestBudget } from './budget.js';
 import { type Evidence, Findings, judgeMissing, WATCHED_STATUSES } from './findings.js';
-import type { NotifyStore, StoredStatus } from './store.js';
+import type { LeaseFence, NotifyStore, StoredStatus } from './store.js';
 import { targetsFor } from './targets.js';
 import type { Platform } from '../sink.js';
 import type { StreamEvent, Subscription } from './types.js';
@@ -42,6 +42,12 @@ export interface PollerOptions {
   onTransitions?: (count: number) => void;
   /** Called when a cycle ended (not one cut short by stop()), with how long it ran (metrics). */
   onCycle?: (result: CycleResult, durationMs: number) => void;
+  /**
+   * Replicas (leader.ts): this poller's term. Its commits land only while the lease holds at this epoch;
+   * one refused (another replica took over) writes nothing, and `onLeaseLost` ends the term.
+   */
+  fence?: LeaseFence;
+  onLeaseLost?: () => void;
 }
 
 export type CycleResult =
@@ -482,7 +488,18 @@ export class Poller {
     const subscriptions = await this.subscriptions();
     const removed = [...findings.removed, ...this.stale];
     const targeted = events.map((event) => ({ event, targets: targetsFor(event, subscriptions) }));
-    await store.commitCycle({ changed: findings.changed, removed, events: targeted, baseline });
+    const committed = await store.commitCycle(
+      { changed: findings.changed, removed, events: targeted, baseline },
+      this.options.fence,
+    );
+    if (!committed) {
+      // Another replica polls now: what this one found is its to find again.
+      log.warn('another replica took over polling; this one writes nothing more', {
+        epoch: this.options.fence?.epoch,
+      });
+      this.options.onLeaseLost?.();
+      throw new Stopping();
+    }
     this.stale = [];
     for (const [id, stored] of findings.changed) watched.set(id, stored);
     for (const id of findings.removed) watched.delete(id);

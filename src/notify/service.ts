@@ -3,11 +3,14 @@ import { type Clock, systemClock } from '../clock.js';
 import type { NotifyConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import type { LivestreamChecker } from '../webhooks/receiver.js';
 import { createRealtimeKitClient, type RealtimeKitClientOptions } from '../realtimekit/client.js';
 import { type Platform, PLATFORMS, type Sink } from '../sink.js';
 import { RequestBudget } from './budget.js';
 import { type DeliveryOptions, DeliveryWorker } from './delivery.js';
-import { type CycleResult, Poller } from './poller.js';
+import { PollerLeader } from './leader.js';
+import { type CycleResult, Poller, type PollerOptions } from './poller.js';
+import { SharedBudget } from './shared-budget.js';
 import { type NotifyStore, platformRefusedKey } from './store.js';
 import type { ChannelRef } from './types.js';
 
@@ -29,12 +32,38 @@ export interface NotificationsOptions {
   budget?: RequestBudget;
   /** Health and metrics (METRICS_PORT): API answers, poll cycles, deliveries. Default: none. */
   metrics?: Metrics;
+  /**
+   * One of several replicas on a shared store (PostgreSQL): poll only while holding the lease, send
+   * only to claimed channels, count the token's requests with the others. Absent: the bot runs alone.
+   */
+  replica?: { id: string; onTerm?: (leading: boolean) => void };
 }
 
 export interface Notifications {
-  poller: Poller;
+  /** The poller, when this bot runs alone; with replicas, `leader` runs one while it holds the lease. */
+  poller: Poller | null;
+  leader: PollerLeader | null;
+  /** Where webhook hints go: the poller, or the leader (which queues them for the polling replica). */
+  checker: LivestreamChecker;
   delivery: DeliveryWorker;
   stop(): Promise<void>;
+}
+
+/** How long a replica's claim on a channel outlives its last pass: longer than any one send may take. */
+export const CHANNEL_CLAIM_MS = 60_000;
+/** How often a replica's sender looks for deliveries another replica's poller wrote. */
+export const REPLICA_IDLE_WAIT_MS = 1_000;
+/** How often replicas add their request counts to the database and read the others'. */
+export const BUDGET_SYNC_MS = 2_000;
+
+/**
+ * The poller lease's timing for a poll interval: renewed (and queued webhook hints taken) every tick,
+ * at most a second; it lasts one interval (at least three ticks). A standby takes over at most one
+ * interval and one tick after the holder's last renewal: within two poll intervals of it dying.
+ */
+export function leaseTiming(pollIntervalMs: number): { ttlMs: number; tickMs: number } {
+  const tickMs = Math.max(50, Math.min(1_000, Math.round(pollIntervalMs / 3)));
+  return { ttlMs: Math.max(pollIntervalMs, 3 * tickMs), tickMs };
 }
 
 export async function startNotifications(options: NotificationsOptions): Promise<Notifications> {
@@ -102,8 +131,17 @@ export async function startNotifications(options: NotificationsOptions): Promise
     ...(config.retentionDays !== undefined ? { retentionMs: config.retentionDays * 86_400_000 } : {}),
     ...options.delivery,
     ...(metrics ? { metrics } : {}),
+    ...(options.replica
+      ? {
+          claim: {
+            holder: options.replica.id,
+            ttlMs: CHANNEL_CLAIM_MS,
+            idleWaitMs: REPLICA_IDLE_WAIT_MS,
+          },
+        }
+      : {}),
   });
-  const poller = new Poller({
+  const pollerOptions: PollerOptions = {
     client,
     lookupClient,
     platforms,
@@ -121,20 +159,67 @@ export async function startNotifications(options: NotificationsOptions): Promise
             metrics.pollCycle({ durationMs, ok: result.ok }),
         }
       : {}),
+  };
+  const pending = await store.countPending();
+  const replica = options.replica;
+  if (!replica) {
+    const poller = new Poller(pollerOptions);
+    delivery.start();
+    poller.start();
+    log.info('notifications running', {
+      intervalSeconds: config.pollIntervalSeconds,
+      budget: config.requestBudget,
+      pending,
+    });
+    return {
+      poller,
+      leader: null,
+      checker: poller,
+      delivery,
+      async stop() {
+        await poller.stop();
+        await delivery.stop();
+      },
+    };
+  }
+
+  const shared = new SharedBudget({
+    budget,
+    store,
+    clock,
+    log: log.child({ part: 'budget' }),
+    replica: replica.id,
+    syncEveryMs: BUDGET_SYNC_MS,
   });
+  const leader = new PollerLeader({
+    store,
+    clock,
+    log: log.child({ part: 'leader' }),
+    holder: replica.id,
+    ...leaseTiming(config.pollIntervalSeconds * 1000),
+    createPoller: (fence, lost) => new Poller({ ...pollerOptions, fence, onLeaseLost: lost }),
+    ...(replica.onTerm ? { onTerm: replica.onTerm } : {}),
+  });
+  shared.start();
   delivery.start();
-  poller.start();
-  log.info('notifications running', {
+  leader.start();
+  log.info('notifications running, as one of several replicas', {
+    replica: replica.id,
     intervalSeconds: config.pollIntervalSeconds,
     budget: config.requestBudget,
-    pending: await store.countPending(),
+    pending,
   });
   return {
-    poller,
+    poller: null,
+    leader,
+    checker: leader,
     delivery,
     async stop() {
-      await poller.stop();
+      // The lease first, so another replica polls at once; then the sends under way end.
+      await leader.stop();
       await delivery.stop();
+      await shared.stop();
+      await store.releaseChannels(replica.id);
     },
   };
 }

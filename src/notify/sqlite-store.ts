@@ -463,6 +463,7 @@ class SqliteCore {
       ),
       // The row stays (expired), so the next holder's epoch still grows.
       releaseLease: db.prepare('UPDATE lease SET expires_at = 0 WHERE name = ? AND holder = ?'),
+      releaseChannels: db.prepare('UPDATE channel_claim SET expires_at = 0 WHERE holder = ?'),
       // Leases lapsed for a day (a click's once-only window, a replica long gone): a bounded batch per take.
       pruneLeases: db.prepare(
         'DELETE FROM lease WHERE name IN (SELECT name FROM lease WHERE expires_at > 0 AND expires_at < ? LIMIT 100)',
@@ -607,6 +608,10 @@ class SqliteCore {
       limit,
     }) as DeliveryRow[];
     return this.readDeliveries(rows);
+  }
+
+  releaseChannels(holder: string): void {
+    this.statements.releaseChannels.run(holder);
   }
 
   pendingByChannel(perChannel: number, platforms?: readonly Platform[], claim?: ChannelClaim): Delivery[][] {
@@ -904,6 +909,9 @@ class SqliteStore implements NotifyStore {
     claim?: ChannelClaim,
   ): Promise<Delivery[][]> {
     return this.gate.run(() => this.core.pendingByChannel(perChannel, platforms, claim));
+  }
+  releaseChannels(holder: string): Promise<void> {
+    return this.gate.run(() => this.core.releaseChannels(holder));
   }
   dropOtherPlatforms(platforms: readonly Platform[], reason: string): Promise<number> {
     return this.gate.run(() => this.core.dropOtherPlatforms(platforms, reason));

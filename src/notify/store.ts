@@ -117,6 +117,8 @@ export interface NotifyStore {
     platforms?: readonly Platform[],
     claim?: ChannelClaim,
   ): Promise<Delivery[][]>;
+  /** Lets go of every channel `holder` claimed (a clean stop: other replicas send there at once). */
+  releaseChannels(holder: string): Promise<void>;
   /** Gives up on pending deliveries to platforms that no longer run here (removed from the config). */
   dropOtherPlatforms(platforms: readonly Platform[], reason: string): Promise<number>;
   /** Done only after the platform accepted it; `post` records the message for later edits, atomically. */

@@ -35,8 +35,8 @@ export interface Ops {
   watchBudget(budget: RequestBudget, clock: Clock): void;
   /** A configured platform's connection, for /readyz. */
   watchPlatform(name: string, connected: () => boolean): void;
-  /** The poller runs from now on: /readyz expects its cycles. */
-  watchPoller(): void;
+  /** The poller runs from now on (true), or not (a standby replica): /readyz expects its cycles or not. */
+  watchPoller(polling: boolean): void;
   /** The core, timing each command for `command_duration_seconds`. */
   timeCommands(core: Core): Core;
   /** The start finished. */
@@ -108,7 +108,7 @@ export async function startOps(options: OpsOptions): Promise<Ops> {
         connected() ? { ok: true } : { ok: false, reason: `not connected to ${name}` },
       );
     },
-    watchPoller: () => readiness.watchPoller(),
+    watchPoller: (polling) => readiness.watchPoller(polling),
     timeCommands(core) {
       const time = async (platform: Platform, run: () => Promise<Reply>): Promise<Reply> => {
         const started = clock.monotonic();

@@ -42,15 +42,16 @@ export const STORE_PROBE_KEY = 'health_probe_at';
 
 export class Readiness {
   private readonly checks = new Map<string, () => CheckResult | Promise<CheckResult>>();
-  private readonly startedAt: number;
   private started = false;
   private lastApiOk: number | null = null;
   private lastApiFailure: string | null = null;
   private lastCycleEnd: number | null = null;
   private polling = false;
+  /** Monotonic ms when the poller's cycles began to be expected. */
+  private pollingSince: number;
 
   constructor(private readonly options: ReadinessOptions) {
-    this.startedAt = options.clock.monotonic();
+    this.pollingSince = options.clock.monotonic();
   }
 
   /** The start finished: everything configured is running. */
@@ -82,9 +83,17 @@ export class Readiness {
     });
   }
 
-  /** From now on the poller runs: its cycles are expected (the terminal demo's too). */
-  watchPoller(): void {
-    this.polling = true;
+  /**
+   * From now on the poller runs (`true`): its cycles, and the API's answers, are expected (the terminal
+   * demo's too). With replicas only the one holding the lease polls: a standby (`false`) is ready
+   * without them, and a replica that takes over is given the usual time for its first cycle.
+   */
+  watchPoller(polling: boolean): void {
+    if (polling && !this.polling) {
+      this.pollingSince = this.options.clock.monotonic();
+      this.lastCycleEnd = null;
+    }
+    this.polling = polling;
   }
 
   /** What the RealtimeKit client and the poller report. */
@@ -109,8 +118,10 @@ export class Readiness {
       started: this.started ? { ok: true } : { ok: false, reason: 'the bot is still starting' },
     };
     for (const [name, check] of this.checks) checks[name] = await check();
-    checks.api = this.apiCheck();
-    if (this.polling) checks.poller = this.pollerCheck();
+    if (this.polling) {
+      checks.api = this.apiCheck();
+      checks.poller = this.pollerCheck();
+    }
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 
@@ -127,7 +138,7 @@ export class Readiness {
 
   private pollerCheck(): CheckResult {
     const now = this.options.clock.monotonic();
-    const since = this.lastCycleEnd ?? this.startedAt;
+    const since = this.lastCycleEnd ?? this.pollingSince;
     const ago = now - since;
     if (ago <= this.options.pollerStuckMs) return { ok: true };
     const what =

@@ -393,6 +393,18 @@ export function describeStoreContract(name: string, open: () => Promise<NotifySt
         expect((await store.pendingByChannel(1)).length).toBe(4);
       });
 
+      it('a holder that lets go of its channels (a clean stop) leaves them to the others at once', async () => {
+        await fill();
+        const r1 = { holder: 'r1', now: T0, ttlMs: 60_000 };
+        expect(await store.pendingByChannel(5, undefined, r1)).toHaveLength(3);
+        const r2 = { holder: 'r2', now: T0 + 1, ttlMs: 60_000 };
+        expect(await store.pendingByChannel(5, undefined, r2)).toHaveLength(0);
+        await store.releaseChannels('r2'); // not r2's: nothing changes
+        expect(await store.pendingByChannel(5, undefined, r2)).toHaveLength(0);
+        await store.releaseChannels('r1');
+        expect(await store.pendingByChannel(5, undefined, r2)).toHaveLength(3);
+      });
+
       it('claims only the platforms asked for', async () => {
         await fill();
         await store.pendingByChannel(1, ['discord'], { holder: 'r1', now: T0, ttlMs: 1_000 });

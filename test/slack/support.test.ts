@@ -1,33 +1,8 @@
-/** The adapter's small parts: delivery claims and the Bolt logger bridge. */
+/** The adapter's small parts: the Bolt logger bridge. */
 import { LogLevel } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { createBoltLogger, scrubResponseUrls } from '../../adapters/slack/bolt-logger.js';
-import { createClaims } from '../../adapters/slack/claims.js';
 import { createLogger } from '../../src/log.js';
-
-describe('claims', () => {
-  it('lets the first claim of a key through and refuses repeats until the TTL has passed', () => {
-    let now = 0;
-    const claims = createClaims({ ttlMs: 1_000, now: () => now });
-    expect(claims.claim('a')).toBe(true);
-    expect(claims.claim('a')).toBe(false);
-    expect(claims.claim('b')).toBe(true);
-    now = 999;
-    expect(claims.claim('a')).toBe(false);
-    now = 1_000;
-    expect(claims.claim('a')).toBe(true);
-  });
-
-  it('forgets the oldest keys beyond maxKeys, so memory stays bounded', () => {
-    const claims = createClaims({ ttlMs: 60_000, now: () => 0, maxKeys: 2 });
-    expect(claims.claim('a')).toBe(true);
-    expect(claims.claim('b')).toBe(true);
-    expect(claims.claim('c')).toBe(true);
-    expect(claims.claim('c')).toBe(false);
-    // "a" was pushed out by the bound: a (very late) repeat of it would run again.
-    expect(claims.claim('a')).toBe(true);
-  });
-});
 
 describe('Bolt logger bridge', () => {
   const capture = () => {

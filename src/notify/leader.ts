@@ -1,0 +1,179 @@
+/**
+ * One poller among several replicas (PostgreSQL store): the replica holding the lease `poller` polls; the
+ * others stand by and try to take it every tick. A holder renews every tick; one that stops renewing
+ * (killed, cut off from the database, stuck) loses the lease `ttlMs` after its last renewal, and a
+ * standby takes over within a tick after that. A holder that cannot renew stops polling a tick before its
+ * lease may lapse, and every commit is fenced by the lease's epoch, so even a holder that wakes from a
+ * long pause cannot write once another replica took over.
+ *
+ * Webhook hints reach whichever replica the load balancer picked: the holder checks them at once; a
+ * standby queues them in the store, and the holder takes them at its next tick.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { LivestreamChecker } from '../webhooks/receiver.js';
+import type { Poller } from './poller.js';
+import type { LeaseFence, NotifyStore } from './store.js';
+
+/** The lease's name in the store. */
+export const POLLER_LEASE = 'poller';
+/** Hints one tick takes from the store. */
+const HINTS_PER_TICK = 100;
+
+export interface PollerLeaderOptions {
+  store: Pick<NotifyStore, 'acquireLease' | 'releaseLease' | 'addHint' | 'takeHints'>;
+  clock: Clock;
+  log: Logger;
+  /** This replica's name in the lease (REPLICA_ID). */
+  holder: string;
+  /** How long a lease lasts without renewal. */
+  ttlMs: number;
+  /** How often the holder renews and takes queued hints, and a standby tries to take over. */
+  tickMs: number;
+  /** A poller for one term: it commits under `fence` and calls `lost` when a commit was refused. */
+  createPoller(fence: LeaseFence, lost: () => void): Poller;
+  /** Told when this replica starts or stops polling (logs, metrics). */
+  onTerm?(leading: boolean): void;
+}
+
+export class PollerLeader implements LivestreamChecker {
+  private poller: Poller | null = null;
+  private fence: LeaseFence | null = null;
+  /** Monotonic ms until which the lease is surely ours: measured from before the renewal was sent. */
+  private heldUntil = Number.NEGATIVE_INFINITY;
+  private loop: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+  /** One tick at a time (the loop's, and a term ended by a refused commit). */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: PollerLeaderOptions) {
+    if (options.tickMs * 2 > options.ttlMs)
+      throw new RangeError(
+        `the lease (${options.ttlMs} ms) must last at least two ticks (${options.tickMs} ms)`,
+      );
+  }
+
+  /** Whether this replica polls now. */
+  get leading(): boolean {
+    return this.poller !== null;
+  }
+
+  /** The poller of the current term, if this replica holds the lease. */
+  get current(): Poller | null {
+    return this.poller;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    const { clock, tickMs } = this.options;
+    this.loop = (async () => {
+      while (!this.abort.signal.aborted) {
+        await this.tick();
+        await clock.sleep(tickMs, this.abort.signal);
+      }
+    })();
+  }
+
+  /** Stops polling and lets go of the lease, so another replica takes over at once (a rolling deploy). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    await this.turn;
+    const held = this.fence !== null;
+    await this.endTerm('stopping');
+    if (!held) return;
+    try {
+      await this.options.store.releaseLease(POLLER_LEASE, this.options.holder);
+    } catch (error) {
+      this.options.log.warn('could not release the poller lease; another replica takes over once it lapses', {
+        error,
+      });
+    }
+  }
+
+  /** A hint that a livestream changed: checked now if this replica polls, else queued for the one that does. */
+  async check(livestreamId: string): Promise<void> {
+    if (this.poller) return this.poller.check(livestreamId);
+    try {
+      await this.options.store.addHint(livestreamId, this.options.clock.now());
+    } catch (error) {
+      this.options.log.warn(
+        'could not queue a webhook hint for the polling replica; the next poll covers it',
+        {
+          error,
+        },
+      );
+    }
+  }
+
+  /** Renews or takes the lease, starts or ends this replica's term, and hands queued hints to the poller. */
+  tick(): Promise<void> {
+    const run = this.turn.then(() => this.renew());
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private async renew(): Promise<void> {
+    const { store, clock, log, holder, ttlMs, tickMs } = this.options;
+    const sentAt = clock.monotonic();
+    let fence: LeaseFence | null;
+    try {
+      fence = await store.acquireLease(POLLER_LEASE, holder, clock.now(), ttlMs);
+    } catch (error) {
+      // Cut off from the database: keep polling only while the lease surely holds, with a tick to spare.
+      if (this.poller && clock.monotonic() + tickMs >= this.heldUntil) {
+        log.error('poller lease could not be renewed; stopping polling before it lapses', { error });
+        await this.endTerm('lease not renewed');
+      } else log.warn('poller lease could not be renewed; will retry', { error });
+      return;
+    }
+    if (fence === null) {
+      if (this.poller) await this.endTerm('another replica holds the lease');
+      return;
+    }
+    this.heldUntil = sentAt + ttlMs;
+    if (this.fence?.epoch !== fence.epoch) {
+      await this.endTerm('the lease changed hands');
+      this.beginTerm(fence);
+    }
+    await this.takeHints();
+  }
+
+  private beginTerm(fence: LeaseFence): void {
+    this.fence = fence;
+    const poller = this.options.createPoller(fence, () => {
+      // A commit was refused: another replica holds the lease now. End this term (once).
+      if (this.poller !== poller) return;
+      const run = this.turn.then(() => this.endTerm('a commit was fenced out'));
+      this.turn = run.catch(() => {});
+    });
+    this.poller = poller;
+    poller.start();
+    this.options.log.info('this replica polls now', { holder: fence.holder, epoch: fence.epoch });
+    this.options.onTerm?.(true);
+  }
+
+  private async endTerm(reason: string): Promise<void> {
+    const poller = this.poller;
+    this.poller = null;
+    this.fence = null;
+    this.heldUntil = Number.NEGATIVE_INFINITY;
+    if (!poller) return;
+    await poller.stop();
+    this.options.log.info('this replica stopped polling', { reason });
+    this.options.onTerm?.(false);
+  }
+
+  private async takeHints(): Promise<void> {
+    const poller = this.poller;
+    if (!poller) return;
+    let ids: string[];
+    try {
+      ids = await this.options.store.takeHints(HINTS_PER_TICK);
+    } catch (error) {
+      this.options.log.warn('could not read queued webhook hints; the next poll covers them', { error });
+      return;
+    }
+    for (const id of ids) void poller.check(id);
+  }
+}

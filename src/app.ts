@@ -150,7 +150,7 @@ async function startParts(
   stops.push(() => store.close());
   const inputs =
     databaseUrl !== null ? storeInputGate({ store, clock, replica: replicaId }) : memoryInputGate();
-  ops.watchStore(store);
+  ops.watchStore(store, databaseUrl !== null ? 'in PostgreSQL (DATABASE_URL)' : 'in DATA_DIR');
   if (config.realtimekit.mode === 'api') {
     // After DATA_DIR (a local problem is told first): a refused token, or one without the Realtime
     // permission, stops the start here in one sentence; an unreachable API is only a warning.

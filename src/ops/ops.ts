@@ -31,7 +31,8 @@ export interface Ops {
   readonly metrics: Metrics;
   /** The port listened on, or null when off. */
   readonly port: number | null;
-  watchStore(store: NotifyStore): void;
+  /** The state store takes a write (/readyz); `where` names it in the reason ("in DATA_DIR"). */
+  watchStore(store: NotifyStore, where: string): void;
   watchBudget(budget: RequestBudget, clock: Clock): void;
   /** A configured platform's connection, for /readyz. */
   watchPlatform(name: string, connected: () => boolean): void;
@@ -90,8 +91,8 @@ export async function startOps(options: OpsOptions): Promise<Ops> {
     enabled: true,
     metrics,
     port: server.port,
-    watchStore(store) {
-      readiness.watchStore(store);
+    watchStore(store, where) {
+      readiness.watchStore(store, where);
       prometheus.setSources({ pending: () => store.countPendingByPlatform() });
     },
     watchBudget(budget, budgetClock) {

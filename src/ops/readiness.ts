@@ -68,17 +68,17 @@ export class Readiness {
    * The store must take a write (a meta row with the probe's time) now: the probe never waits for a lock
    * another connection holds, since SQLite's busy wait would hold up the whole bot, not just /readyz.
    */
-  watchStore(store: NotifyStore): void {
+  watchStore(store: NotifyStore, where = 'in DATA_DIR'): void {
     this.addCheck('store', async () => {
       try {
         if (await store.trySetMeta(STORE_PROBE_KEY, String(this.options.clock.now()))) return { ok: true };
         return {
           ok: false,
-          reason: 'the state store in DATA_DIR is busy: another connection holds its write lock',
+          reason: `the state store ${where} is busy: another connection holds its write lock`,
         };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return { ok: false, reason: `the state store in DATA_DIR cannot be written: ${message}` };
+        return { ok: false, reason: `the state store ${where} cannot be written: ${message}` };
       }
     });
   }

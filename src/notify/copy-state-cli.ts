@@ -105,7 +105,7 @@ function describeOutcome(outcome: CopyOutcome, database: string): string[] {
   );
   lines.push(
     `Not copied: ${notCopied.join('; ')}.`,
-    'Next: start the bot with DATABASE_URL set. Keep DATA_DIR as a backup, but never start a bot on it again: it would announce the same changes a second time.',
+    'Next: start the bot with DATABASE_URL set. DATA_DIR is kept as a backup, marked as moved: a bot started on it refuses (it would announce the same changes a second time).',
   );
   return lines;
 }

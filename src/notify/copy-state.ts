@@ -18,7 +18,7 @@ import { type Logger, REDACTED } from '../log.js';
 import { passwordOf, PgStoreOpenError, redactDatabaseUrl } from './pg-errors.js';
 import { openPgStore, pgPoolOf } from './pg-store.js';
 import { openSqliteStore, sqliteDatabaseOf, STATE_FILE, StoreOpenError } from './sqlite-store.js';
-import type { NotifyStore } from './store.js';
+import { MOVED_TO_POSTGRES_META, type NotifyStore } from './store.js';
 
 interface CopiedTable<Name extends string = string> {
   table: Name;
@@ -172,6 +172,12 @@ export async function copySqliteToPostgres({
       await writeTarget(pgPoolOf(target), source, databaseUrl);
     } finally {
       await target.close();
+    }
+    // The old state must not be started on again: it would announce what the new one has since.
+    try {
+      await sqlite.setMeta(MOVED_TO_POSTGRES_META, new Date().toISOString());
+    } catch (error) {
+      log.warn('copied, but could not mark DATA_DIR as moved: never start a bot on it again', { error });
     }
     const copied = countsOf(source);
     log.info('copied the notification state from SQLite to PostgreSQL', {

@@ -13,6 +13,7 @@ import {
   type ChannelClaim,
   type CycleCommit,
   INPUT_DEDUPE_MS,
+  MOVED_TO_POSTGRES_META,
   LAPSED_LEASE_KEPT_MS,
   type LeaseFence,
   type NotifyStore,
@@ -142,7 +143,9 @@ export type StoreOpenFailure =
   /** A sound database, but not with the tables this bot writes. */
   | 'foreign'
   /** Written by a newer version of the bot. */
-  | 'newer';
+  | 'newer'
+  /** Copied to PostgreSQL (`npm run state:to-postgres`): a bot here would announce it all again. */
+  | 'moved';
 
 export class StoreOpenError extends Error {
   override readonly name = 'StoreOpenError';
@@ -174,6 +177,8 @@ function describeOpenFailure(kind: StoreOpenFailure, dir: string, detail: string
       return `DATA_DIR ${dir}: ${file} is not one this bot can use (${detail}): ${moveAside}.`;
     case 'newer':
       return `DATA_DIR ${dir}: ${file} has ${detail}: upgrade the bot, or point DATA_DIR at a folder of its own.`;
+    case 'moved':
+      return `DATA_DIR ${dir}: ${file} was moved to PostgreSQL on ${detail} (npm run state:to-postgres): start the bot with DATABASE_URL set. A bot started on this old copy would announce again what has been announced since; to start afresh on SQLite, move ${STATE_FILE} out of DATA_DIR.`;
   }
 }
 
@@ -221,6 +226,9 @@ export function openSqliteStore(dataDir: string): NotifyStore {
     db.exec('BEGIN IMMEDIATE; ROLLBACK');
     step = 'schema';
     migrate(db);
+    const moved = db.prepare('SELECT value FROM meta WHERE key = ?').get(MOVED_TO_POSTGRES_META) as
+      { value: string } | undefined;
+    if (moved) throw fail('moved', moved.value);
     // Statements are prepared here too: a database this bot cannot use fails now, with DATA_DIR named.
     const held = lock;
     const store = SqliteStore.open(new SqliteCore(db), () => held.release());

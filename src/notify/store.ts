@@ -49,6 +49,9 @@ export function subscriptionScope(channel: ChannelRef): string {
  */
 export const INPUT_DEDUPE_MS = 24 * 3_600_000;
 
+/** The meta key `npm run state:to-postgres` leaves in the SQLite state it copied (the date), so no bot starts on it again. */
+export const MOVED_TO_POSTGRES_META = 'moved_to_postgres';
+
 /**
  * How long a lapsed lease's row is kept (click leases pile up): its epoch must outlive any holder that
  * could come back with it (the fence compares holder and epoch, and a holder name is never reused). A

@@ -112,9 +112,8 @@ it('copies the state DATA_DIR and DATABASE_URL of .env name, says what it copied
   const second = await runCli();
   expect(second.code).toBe(1);
   expect(second.stdout).toBe('');
-  expect(second.stderr).toMatch(
-    /already holds notification state \(1 subscription, 1 livestream status, a baseline\): nothing was copied/,
-  );
+  // DATA_DIR was marked as moved: the second run refuses before it looks at the database.
+  expect(second.stderr).toMatch(/was moved to PostgreSQL on .*: start the bot with DATABASE_URL set/);
   expect(second.stderr).not.toContain(password);
 });
 

@@ -340,6 +340,21 @@ describe('copySqliteToPostgres', () => {
       });
     const after = await rowsNow();
 
+    // The copied DATA_DIR is marked: neither a bot nor a second copy starts on it again.
+    const moved = await refusal();
+    expect(moved.kind).toBe('sqlite');
+    expect(moved.message).toMatch(
+      /^DATA_DIR .*was moved to PostgreSQL on \d{4}-.*start the bot with DATABASE_URL set/,
+    );
+    expect(() => openSqliteStore(dataDir)).toThrow(
+      expect.objectContaining({ name: 'StoreOpenError', kind: 'moved' }) as Error,
+    );
+
+    // Another DATA_DIR with state, into the same database: refused, nothing written.
+    rmSync(dataDir, { recursive: true, force: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'copy-state-second-'));
+    await fillSqliteState(openSqlite());
+    await closeAll();
     const again = await refusal();
     expect(again.kind).toBe('not-empty');
     expect(again.message).toMatch(

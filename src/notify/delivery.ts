@@ -374,13 +374,15 @@ export class DeliveryWorker {
    */
   private async idempotencyKey(deliveries: Delivery[]): Promise<string> {
     if (this.keyPrefix === null) {
-      const { store } = this.options;
-      let prefix = await store.getMeta(KEY_PREFIX_META);
-      if (prefix === null) {
-        prefix = randomBytes(3).toString('hex');
-        await store.setMeta(KEY_PREFIX_META, prefix);
-      }
-      this.keyPrefix = prefix;
+      // Read and made in one scoped transaction: replicas starting together must agree on one prefix
+      // (a group one of them sent must have the same key when another sends it again).
+      this.keyPrefix = await this.options.store.transaction(async (tx) => {
+        const stored = await tx.getMeta(KEY_PREFIX_META);
+        if (stored !== null) return stored;
+        const made = randomBytes(3).toString('hex');
+        await tx.setMeta(KEY_PREFIX_META, made);
+        return made;
+      }, `meta:${KEY_PREFIX_META}`);
     }
     return `${this.keyPrefix}-${deliveries[0]!.id.toString(36)}-${deliveries.length.toString(36)}`;
   }

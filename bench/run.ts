@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: every figure in one run, all servers on 127.0.0.1; prints tables and writes JSON
- * (bench/results/latest.json and a timestamped copy). Environment:
+ * (a timestamped copy of this run, and bench/results/latest.json: each part's figures from the last run
+ * of that part). Environment:
  *   BENCH_PARTS   which parts, comma separated: slack,slack-metrics,discord,poller,delivery,push (default
  *                 all, in that order); slack-metrics is the Slack part with METRICS_PORT on; delivery
  *                 includes the broken-channel run and the outbox read times; push is the webhook latency
- *                 (bench/push.ts); chart is the stats chart's render time and memory (bench/chart.ts)
+ *                 (bench/push.ts); chart is the stats chart's render time and memory (bench/chart.ts);
+ *                 replicas is 1 vs 3 replicas on PostgreSQL and the failover time (bench/replicas.ts)
  *   BENCH_SIZES   livestream counts for the poller part, 200 of them LIVE (default 10000,100000,1000000)
  *   BENCH_LIVE    LIVE counts among 100,000 for the poller part (default 200,2000,10000)
  *   BENCH_POLLER_SECONDS  real seconds per poller scenario (default 22: 5.5 minutes of poller time)
@@ -14,7 +16,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchChart } from './chart.js';
@@ -23,14 +25,25 @@ import { benchDiscord } from './discord.js';
 import { startChild } from './child.js';
 import { missedGoals, platformLibraryRss, type PollerRow, pollerScenarios, TIME_SCALE } from './poller.js';
 import { benchPush, PUSH_GOAL } from './push.js';
+import { benchReplicas } from './replicas.js';
 import { benchSlack } from './slack.js';
+import { round } from './stats.js';
 
 function consoleTable(title: string, rows: object[]): void {
   process.stdout.write(`\n${title}\n`);
   console.table(rows);
 }
 
-const PARTS = ['slack', 'slack-metrics', 'discord', 'poller', 'delivery', 'push', 'chart'] as const;
+const PARTS = [
+  'slack',
+  'slack-metrics',
+  'discord',
+  'poller',
+  'delivery',
+  'push',
+  'chart',
+  'replicas',
+] as const;
 type Part = (typeof PARTS)[number];
 const asked = (process.env.BENCH_PARTS ?? PARTS.join(','))
   .split(',')
@@ -59,6 +72,7 @@ execFileSync(
     'bench/discord.ts',
     'bench/poller-child.ts',
     'bench/chart-child.ts',
+    'bench/replicas-child.ts',
   ],
   { cwd: root, stdio: 'inherit' },
 );
@@ -202,9 +216,41 @@ if (parts.includes('chart')) {
   process.stdout.write(`RSS (MB): ${JSON.stringify(chart.memory)}\n`);
 }
 
+if (parts.includes('replicas')) {
+  const replicas = await benchReplicas({ childScript: bundled('replicas-child') });
+  results.replicas = replicas;
+  consoleTable(
+    `Replicas on ${replicas.postgres}: delivery throughput, waiting notifications sent by 1 and 3 replicas (and the bot alone on SQLite)`,
+    replicas.throughput.map(({ shares, ...row }) => ({ ...row, shares: JSON.stringify(shares) })),
+  );
+  consoleTable(
+    'Replicas: a change in the emulator -> the post at the fake platform (poll: found by the polling replica; hint: a webhook hint to a replica that does not poll)',
+    replicas.latency.map(({ shares, ...row }) => ({ ...row, shares: JSON.stringify(shares) })),
+  );
+  const { failover } = replicas;
+  consoleTable(
+    `Failover: the polling replica SIGKILLed, a stream changes right after (POLL_INTERVAL_SECONDS=${failover.pollIntervalSeconds}, ` +
+      `lease ${failover.leaseTtlMs} ms renewed every ${failover.leaseTickMs} ms, channel claims ${failover.channelClaimMs} ms); ` +
+      `ms after the kill; takeover bound ${failover.takeoverBoundMs} ms: ${failover.withinBound ? 'met' : 'MISSED'}`,
+    failover.trials,
+  );
+  process.stdout.write(`replicas part: ${round(replicas.runMs / 1000)} s\n`);
+}
+
 const dir = join(import.meta.dirname, 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+// latest.json holds every part's latest figures: a run of some parts keeps the others' from their own
+// last run, and `partDates` says when each part ran.
+const latestFile = join(dir, 'latest.json');
+const previous = existsSync(latestFile)
+  ? (JSON.parse(readFileSync(latestFile, 'utf8')) as Record<string, unknown>)
+  : {};
+const previousDates =
+  (previous.partDates as Record<string, unknown> | undefined) ??
+  Object.fromEntries(((previous.parts as string[] | undefined) ?? []).map((part) => [part, previous.date]));
+const partDates = { ...previousDates, ...Object.fromEntries(parts.map((part) => [part, results.date])) };
+const latest = { ...previous, ...results, parts: PARTS.filter((part) => part in partDates), partDates };
+writeFileSync(latestFile, `${JSON.stringify(latest, null, 2)}\n`);
 process.stdout.write(`\nwrote ${file}\n`);

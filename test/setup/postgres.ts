@@ -49,7 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return stopServer;
 }
 
-async function startServer(): Promise<string> {
+export async function startServer(): Promise<string> {
   folder = mkdtempSync(join(tmpdir(), 'pg-test-'));
   chmodSync(folder, 0o777); // as root, the server runs as `postgres`: it must create its data folder here
   const password = randomBytes(12).toString('hex');
@@ -84,7 +84,7 @@ async function startServer(): Promise<string> {
   return `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
 }
 
-async function stopServer(): Promise<void> {
+export async function stopServer(): Promise<void> {
   await server?.stop().catch(() => {});
   server = null;
   if (folder) rmSync(folder, { recursive: true, force: true });

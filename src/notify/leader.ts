@@ -45,11 +45,15 @@ export class PollerLeader implements LivestreamChecker {
   private readonly abort = new AbortController();
   /** One tick at a time (the loop's, and a term ended by a refused commit). */
   private turn: Promise<unknown> = Promise.resolve();
+  /** Ends the term when the lease nears its lapse unrenewed (see watchLapse); aborted by each renewal. */
+  private lapseWatch: AbortController | null = null;
 
   constructor(private readonly options: PollerLeaderOptions) {
-    if (options.tickMs * 2 > options.ttlMs)
+    // Renewed every tick, and given up a tick before it may lapse: a lease of two ticks would be given
+    // up at every renewal.
+    if (options.tickMs * 3 > options.ttlMs)
       throw new RangeError(
-        `the lease (${options.ttlMs} ms) must last at least two ticks (${options.tickMs} ms)`,
+        `the lease (${options.ttlMs} ms) must last at least three ticks (${options.tickMs} ms)`,
       );
   }
 
@@ -131,12 +135,44 @@ export class PollerLeader implements LivestreamChecker {
       if (this.poller) await this.endTerm('another replica holds the lease');
       return;
     }
-    this.heldUntil = sentAt + ttlMs;
+    // A renewal that answered so late that the lease may lapse before the next one counts for nothing.
+    if (clock.monotonic() + tickMs >= sentAt + ttlMs) {
+      if (this.poller) {
+        log.error('poller lease renewed too late to count; stopping polling before it lapses');
+        await this.endTerm('lease renewed too late');
+      }
+      return;
+    }
     if (this.fence?.epoch !== fence.epoch) {
       await this.endTerm('the lease changed hands');
       this.beginTerm(fence);
     }
+    // After a new term began: ending the old one forgets its lease.
+    this.heldUntil = sentAt + ttlMs;
+    this.watchLapse();
     await this.takeHints();
+  }
+
+  /**
+   * Ends the term a tick before the lease may lapse unless a renewal comes first. A failed renewal says
+   * so at the next tick, but one that never answers (a connection whose network went silent waits for
+   * minutes) holds up the ticks: this does not wait for them.
+   */
+  private watchLapse(): void {
+    this.lapseWatch?.abort();
+    const watch = new AbortController();
+    this.lapseWatch = watch;
+    const { clock, tickMs } = this.options;
+    void clock
+      .sleep(this.heldUntil - tickMs - clock.monotonic(), watch.signal)
+      .then(async () => {
+        if (watch.signal.aborted || !this.poller) return;
+        this.options.log.error('poller lease could not be renewed; stopping polling before it lapses');
+        await this.endTerm('lease not renewed');
+      })
+      .catch((error: unknown) => {
+        this.options.log.error('could not stop polling as the lease nears its lapse', { error });
+      });
   }
 
   private beginTerm(fence: LeaseFence): void {
@@ -158,6 +194,8 @@ export class PollerLeader implements LivestreamChecker {
     this.poller = null;
     this.fence = null;
     this.heldUntil = Number.NEGATIVE_INFINITY;
+    this.lapseWatch?.abort();
+    this.lapseWatch = null;
     if (!poller) return;
     await poller.stop();
     this.options.log.info('this replica stopped polling', { reason });

@@ -6,6 +6,7 @@
  * budget sees the others' requests at most one sync late: the margin under Cloudflare's limit (the
  * last 100 of 1,200) absorbs what replicas send between two syncs.
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { BUDGET_WINDOW_MS, type RequestBudget, type RequestSource } from './budget.js';
@@ -30,8 +31,15 @@ export class SharedBudget {
   private loop: Promise<void> | null = null;
   private readonly abort = new AbortController();
   private failing = false;
+  /**
+   * This process's rows: its replica name and a random part. A replica restarted under the same name
+   * (a fixed REPLICA_ID) remembers nothing of what it sent before; under a new name, those rows count
+   * as another's, as they should until they leave the window.
+   */
+  private readonly rows: string;
 
   constructor(private readonly options: SharedBudgetOptions) {
+    this.rows = `${options.replica}#${randomBytes(4).toString('hex')}`;
     options.budget.onRecord = (source) => this.count(source);
   }
 
@@ -55,11 +63,11 @@ export class SharedBudget {
 
   /** Adds this replica's new counts and takes the others' sum. Never throws: counts wait for the next sync. */
   async sync(): Promise<void> {
-    const { store, clock, replica, budget, log } = this.options;
+    const { store, clock, budget, log } = this.options;
     const counts = [...this.unsent.values()];
     this.unsent = new Map();
     try {
-      const others = await store.syncRequestCounts(replica, counts, clock.now() - BUDGET_WINDOW_MS);
+      const others = await store.syncRequestCounts(this.rows, counts, clock.now() - BUDGET_WINDOW_MS);
       budget.setElsewhere(others.poller, others.commands);
       if (this.failing) log.info('request counts are shared through the database again');
       this.failing = false;

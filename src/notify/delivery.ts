@@ -82,6 +82,8 @@ export interface DeliveryClaim {
    */
   ttlMs: number;
   idleWaitMs: number;
+  /** Free channels one pass takes at most (see ChannelClaim.maxNew): replicas share a burst. */
+  maxNew: number;
 }
 
 export class DeliveryWorker {
@@ -262,7 +264,9 @@ export class DeliveryWorker {
     const queues = new Map<string, Delivery[]>();
     if (platforms.length === 0) return queues;
     const { store, claim, clock } = this.options;
-    const claimed = claim ? { holder: claim.holder, ttlMs: claim.ttlMs, now: clock.now() } : undefined;
+    const claimed = claim
+      ? { holder: claim.holder, ttlMs: claim.ttlMs, maxNew: claim.maxNew, now: clock.now() }
+      : undefined;
     for (const queue of await store.pendingByChannel(this.digestMaxItems, platforms, claimed))
       queues.set(channelKey(queue[0]!), queue);
     return queues;

@@ -446,6 +446,8 @@ class PgStore implements NotifyStore {
    * waits on the row and then sees the claim already taken. Rows go in one order, so claims never deadlock.
    */
   private async claimChannels(channels: ChannelRef[], claim: ChannelClaim): Promise<ChannelRef[]> {
+    if (claim.maxNew !== undefined) channels = await this.ownedOrFirstFree(channels, claim);
+    if (channels.length === 0) return [];
     const { rows } = await this.query<{ platform: string; channel_id: string }>(
       `INSERT INTO channel_claim (platform, channel_id, holder, expires_at)
        SELECT c.platform, c.channel_id, $3, $4
@@ -464,6 +466,32 @@ class PgStore implements NotifyStore {
     );
     const taken = new Set(rows.map((row) => `${row.platform}\u0000${row.channel_id}`));
     return channels.filter((c) => taken.has(`${c.platform}\u0000${c.channelId}`));
+  }
+
+  /**
+   * The channels to ask for: the holder's own, and the first `maxNew` of those free now. A read only:
+   * the upsert in claimChannels decides, so a channel another replica takes meanwhile is not taken.
+   */
+  private async ownedOrFirstFree(channels: ChannelRef[], claim: ChannelClaim): Promise<ChannelRef[]> {
+    const { rows } = await this.query<{
+      platform: string;
+      channel_id: string;
+      holder: string;
+      expires_at: number;
+    }>(
+      `SELECT k.platform, k.channel_id, k.holder, k.expires_at
+       FROM unnest($1::text[], $2::text[]) AS c (platform, channel_id)
+       JOIN channel_claim k ON k.platform = c.platform AND k.channel_id = c.channel_id`,
+      [channels.map((c) => c.platform), channels.map((c) => c.channelId)],
+    );
+    const claims = new Map(rows.map((row) => [`${row.platform}\u0000${row.channel_id}`, row]));
+    let free = claim.maxNew ?? channels.length;
+    return channels.filter((c) => {
+      const held = claims.get(`${c.platform}\u0000${c.channelId}`);
+      if (held?.holder === claim.holder) return true;
+      if (held && held.expires_at > claim.now) return false;
+      return free-- > 0;
+    });
   }
 
   private async readDeliveries(rows: DeliveryRow[]): Promise<Delivery[]> {

@@ -49,10 +49,16 @@ export interface Notifications {
   stop(): Promise<void>;
 }
 
-/** How long a replica's claim on a channel outlives its last pass: longer than any one send may take. */
-export const CHANNEL_CLAIM_MS = 60_000;
-/** How often a replica's sender looks for deliveries another replica's poller wrote. */
+/**
+ * How long a replica's claim on a channel outlives its last pass. Its sender passes at least every
+ * REPLICA_IDLE_WAIT_MS and renews the claims of channels with work left, a send under way included; so
+ * this only has to outlast a stalled pass, and is how long a dead replica's channels wait for another.
+ */
+export const CHANNEL_CLAIM_MS = 15_000;
+/** How often a replica's sender looks for deliveries another replica's poller wrote (and renews its claims). */
 export const REPLICA_IDLE_WAIT_MS = 1_000;
+/** Free channels a replica's pass takes at most: a burst for many channels is shared among replicas. */
+export const CHANNELS_PER_PASS = 25;
 /** How often replicas add their request counts to the database and read the others'. */
 export const BUDGET_SYNC_MS = 2_000;
 
@@ -137,6 +143,7 @@ export async function startNotifications(options: NotificationsOptions): Promise
             holder: options.replica.id,
             ttlMs: CHANNEL_CLAIM_MS,
             idleWaitMs: REPLICA_IDLE_WAIT_MS,
+            maxNew: CHANNELS_PER_PASS,
           },
         }
       : {}),

@@ -625,6 +625,7 @@ class SqliteCore {
   pendingByChannel(perChannel: number, platforms?: readonly Platform[], claim?: ChannelClaim): Delivery[][] {
     return this.db.transaction(() => {
       const queues: Delivery[][] = [];
+      let taken = 0;
       for (const platform of platforms ?? this.pendingPlatforms()) {
         // A skip scan: each step seeks the next channel with pending rows, however many rows each has.
         let channelId = '';
@@ -633,7 +634,11 @@ class SqliteCore {
             { channel_id: string } | undefined;
           if (!next) break;
           channelId = next.channel_id;
-          if (claim && !this.claimChannel(platform, channelId, claim)) continue;
+          if (claim) {
+            const got = this.claimChannel(platform, channelId, claim, taken < (claim.maxNew ?? Infinity));
+            if (got === null) continue;
+            if (got === 'new') taken++;
+          }
           const rows = this.statements.pendingInChannel.all(platform, channelId, perChannel) as DeliveryRow[];
           const queue = this.readDeliveries(rows);
           if (queue.length > 0) queues.push(queue);
@@ -644,12 +649,19 @@ class SqliteCore {
   }
 
   /** (Re)claims the channel for `claim.holder` unless another holder's claim still runs. */
-  private claimChannel(platform: string, channelId: string, claim: ChannelClaim): boolean {
+  /** Renews the holder's claim ('renewed'), takes a free channel if `takeNew` ('new'), or null. */
+  private claimChannel(
+    platform: string,
+    channelId: string,
+    claim: ChannelClaim,
+    takeNew: boolean,
+  ): 'renewed' | 'new' | null {
     const row = this.statements.channelClaim.get(platform, channelId) as
       { holder: string; expires_at: number } | undefined;
-    if (row && row.holder !== claim.holder && row.expires_at > claim.now) return false;
+    const own = row?.holder === claim.holder;
+    if (!own && ((row && row.expires_at > claim.now) || !takeNew)) return null;
     this.statements.putChannelClaim.run(platform, channelId, claim.holder, claim.now + claim.ttlMs);
-    return true;
+    return own ? 'renewed' : 'new';
   }
 
   private pendingPlatforms(): Platform[] {

@@ -75,6 +75,11 @@ export interface ChannelClaim {
   /** Wall-clock ms. */
   now: number;
   ttlMs: number;
+  /**
+   * At most this many channels not already the holder's are taken per call (its own are always
+   * renewed), so replicas share a burst instead of the first to look taking every channel. Default: all.
+   */
+  maxNew?: number;
 }
 
 /** Requests one replica sent to the API in one bucket of wall time (see SharedBudget). */

@@ -393,6 +393,18 @@ export function describeStoreContract(name: string, open: () => Promise<NotifySt
         expect((await store.pendingByChannel(1)).length).toBe(4);
       });
 
+      it('maxNew: a holder takes at most that many free channels per call, and always renews its own', async () => {
+        await fill(); // C1, C2, D1
+        const r1 = { holder: 'r1', now: T0, ttlMs: 60_000, maxNew: 1 };
+        expect(await store.pendingByChannel(5, undefined, r1)).toHaveLength(1);
+        const r2 = { holder: 'r2', now: T0 + 1, ttlMs: 60_000, maxNew: 1 };
+        expect(await store.pendingByChannel(5, undefined, r2)).toHaveLength(1);
+        // r1: its own one, and one more; r2 then finds none free.
+        expect(await store.pendingByChannel(5, undefined, { ...r1, now: T0 + 2 })).toHaveLength(2);
+        expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 3 })).toHaveLength(1);
+        expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 3, maxNew: 0 })).toHaveLength(1);
+      });
+
       it('a holder that lets go of its channels (a clean stop) leaves them to the others at once', async () => {
         await fill();
         const r1 = { holder: 'r1', now: T0, ttlMs: 60_000 };

@@ -50,16 +50,18 @@ export class ManualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
-      const sleeper = { at: this.current + Math.max(0, ms), wake: resolve };
+      const aborted = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        resolve();
+      };
+      // A loop's signal lives as long as the loop: its listener goes when the sleep ends, as systemClock's.
+      const wake = () => {
+        signal?.removeEventListener('abort', aborted);
+        resolve();
+      };
+      const sleeper = { at: this.current + Math.max(0, ms), wake };
       this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          resolve();
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', aborted, { once: true });
     });
   }
 

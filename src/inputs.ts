@@ -4,6 +4,7 @@
  * clicking the same Stop button. The adapters ask here before acting. One bot alone remembers in memory
  * (a restart forgets, long after any redelivery); replicas remember in the shared database.
  */
+import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { type ClickGuard, createClickGuard } from './commands/buttons.js';
 import type { NotifyStore } from './notify/store.js';
@@ -55,10 +56,13 @@ export function memoryInputGate(now: () => number = Date.now): InputGate {
 export function storeInputGate(args: {
   store: Pick<NotifyStore, 'claimInput' | 'acquireLease'>;
   clock: Clock;
-  /** This replica's name: a click's lease holder is this plus a count, unique to the click. */
+  /** This replica's name: a click's lease holder is this, this process's own part and a count. */
   replica: string;
 }): InputGate {
   const { store, clock, replica } = args;
+  // Click holders are never reused, not even by a replica restarted under the same REPLICA_ID: its new
+  // process counts from 1 again, and would renew (take over) the lease of its former process's click.
+  const incarnation = randomBytes(4).toString('hex');
   let clicksSeen = 0;
   /** Each running click's lease holder, by key: finish() must renew or release exactly that one. */
   const holders = new Map<string, string>();
@@ -66,7 +70,7 @@ export function storeInputGate(args: {
     first: (key) => store.claimInput(key, clock.now()),
     clicks: {
       async begin(key) {
-        const holder = `${replica}#${++clicksSeen}`;
+        const holder = `${replica}#${incarnation}#${++clicksSeen}`;
         const fence = await store.acquireLease(`click:${key}`, holder, clock.now(), RUNNING_CLICK_MS);
         if (fence === null) return false;
         holders.set(key, holder);

@@ -1,14 +1,15 @@
 /**
  * Inputs that may arrive more than once, and at any replica (src/inputs.ts): the gates alone, in memory
- * and on both stores; two gates on one PostgreSQL database (two replicas); and two real Slack adapters
+ * and on both stores; two gates on one PostgreSQL database (two replicas); two real Slack adapters
  * (Bolt, HTTP mode), each a replica with its own store, answering the same slash command and the same
  * Stop button once between them, and saying "did not work" rather than risk a second run when their
- * store fails.
+ * store fails; and two real Discord adapters on one gateway, where every replica receives every click.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DiscordAdapter, startDiscordAdapter } from '../adapters/discord/app.js';
 import { type SlackAdapter, startSlackAdapter } from '../adapters/slack/app.js';
 import { ManualClock, systemClock } from '../src/clock.js';
 import type { SlackConfig } from '../src/config.js';
@@ -26,6 +27,8 @@ import { openPgStore } from '../src/notify/pg-store.js';
 import { openSqliteStore } from '../src/notify/sqlite-store.js';
 import { INPUT_DEDUPE_MS, type NotifyStore } from '../src/notify/store.js';
 import { createRealtimeKitClient } from '../src/realtimekit/client.js';
+import { type ChatInputInteraction, componentInteraction } from './fakes/discord-interactions.js';
+import { type FakeDiscord, startFakeDiscord } from './fakes/discord-server.js';
 import { blocksText } from './fakes/slack-harness.js';
 import {
   type RecordedResponse,
@@ -395,5 +398,139 @@ describe('two Slack replicas (real Bolt apps) behind a load balancer', () => {
     const clicked = await responses.next('click-201');
     expect(blocksText(clicked.body.blocks) + String(clicked.body.text)).toContain('That did not work');
     expect(emulator.activeLivestreamOf(meeting.id)).not.toBeNull();
+  });
+});
+
+const DISCORD_APP = '1100000000000000001';
+const DISCORD_GUILD = '1100000000000000002';
+const DISCORD_CHANNEL = '1100000000000000003';
+const DISCORD_OPERATOR_ROLE = '1300000000000000001';
+const DISCORD_OPERATOR = '1200000000000000077';
+const UPDATE_MESSAGE = 7;
+
+describe('two Discord replicas on the gateway (every session receives every interaction)', () => {
+  let emulator: Emulator;
+  let discord: FakeDiscord;
+  const stores: NotifyStore[] = [];
+  const adapters: DiscordAdapter[] = [];
+  /** Commands that reached each replica's core, by replica. */
+  const calls: string[][] = [];
+
+  beforeAll(async () => {
+    await emptyTables(database.url);
+    emulator = createEmulator({ seed: 31 });
+    await emulator.start();
+    discord = await startFakeDiscord({ applicationId: DISCORD_APP });
+    for (const name of ['replica-a', 'replica-b']) {
+      const store = await openPgStore(database.url);
+      stores.push(store);
+      const mine: string[] = [];
+      calls.push(mine);
+      const real = createCore({
+        client: createRealtimeKitClient({ ...clientSettingsOf(emulator.settings()), retries: 0 }),
+        log: silentLogger,
+      });
+      const gate = storeInputGate({ store, clock: systemClock, replica: name });
+      adapters.push(
+        await startDiscordAdapter({
+          config: {
+            botToken: 'replica-inputs-discord-token',
+            applicationId: DISCORD_APP,
+            guildId: DISCORD_GUILD,
+            apiUrl: discord.restUrl,
+            notifyChannel: null,
+            managerRoles: [DISCORD_OPERATOR_ROLE],
+          },
+          core: {
+            replyToText: (text, context) => {
+              mine.push(text);
+              return real.replyToText(text, context);
+            },
+            replyToCommand: (command, context) => {
+              mine.push(command.name);
+              return real.replyToCommand(command, context);
+            },
+          },
+          log: silentLogger,
+          rest: { retries: 0 },
+          claimInteraction: (id) => gate.first(`discord:${id}`),
+          clicks: gate.clicks,
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    for (const adapter of adapters) await adapter.stop();
+    await Promise.all(stores.map((store) => store.close()));
+    await discord?.close();
+    await emulator?.stop();
+  });
+
+  const callbacksOf = (interaction: ChatInputInteraction) =>
+    discord.requests.filter(
+      (r) =>
+        r.method === 'POST' && r.route === `/interactions/${interaction.id}/${interaction.token}/callback`,
+    );
+
+  function click(customId: string): ChatInputInteraction {
+    const interaction = componentInteraction({
+      applicationId: DISCORD_APP,
+      guildId: DISCORD_GUILD,
+      channelId: DISCORD_CHANNEL,
+      customId,
+      userId: DISCORD_OPERATOR,
+      roles: [DISCORD_OPERATOR_ROLE],
+    });
+    discord.dispatch('INTERACTION_CREATE', interaction.payload);
+    return interaction;
+  }
+
+  /** What the clicker was told: the callback's embeds, or for an update in place its follow-up's. */
+  async function told(interaction: ChatInputInteraction): Promise<string> {
+    const callback = await discord.waitForRequest((r) => callbacksOf(interaction).includes(r));
+    const body = callback.body as { type: number; data?: { embeds?: unknown[] } };
+    if (body.type !== UPDATE_MESSAGE) return JSON.stringify(body.data?.embeds ?? []);
+    const followUp = await discord.waitForRequest(
+      (r) => r.method === 'POST' && r.route === `/webhooks/${DISCORD_APP}/${interaction.token}`,
+    );
+    return JSON.stringify((followUp.body as { embeds?: unknown[] }).embeds ?? []);
+  }
+
+  /** Every interaction dispatched before this one has been taken by a replica once this one is answered. */
+  async function settled(): Promise<void> {
+    await told(click('v1:n:help'));
+  }
+
+  function liveMeeting(name: string) {
+    const meeting = emulator.addMeeting({ title: name });
+    emulator.startMeetingLivestream(meeting.id, { name });
+    emulator.step();
+    return meeting;
+  }
+
+  const stopRequests = (meetingId: string) =>
+    emulator.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith(`${meetingId}/active-livestream/stop`),
+    );
+
+  it('one Stop click, received by both replicas, is answered and run by one', async () => {
+    const meeting = liveMeeting('Gateway stop');
+    const interaction = click(`v1:n:stop ${meeting.id} --yes`);
+    expect(await told(interaction)).toContain(`Stopped by <@${DISCORD_OPERATOR}>`);
+    await settled();
+    expect(callbacksOf(interaction)).toHaveLength(1);
+    expect(stopRequests(meeting.id)).toHaveLength(1);
+    expect(calls.map((mine) => mine.filter((name) => name === 'stop').length).sort()).toEqual([0, 1]);
+  });
+
+  it('two clicks on one Stop button, each received by both replicas, stop once; the other is told so', async () => {
+    const meeting = liveMeeting('Gateway double click');
+    const clicks = [1, 2].map(() => click(`v1:n:stop ${meeting.id} --yes`));
+    const texts = await Promise.all(clicks.map((interaction) => told(interaction)));
+    expect(texts.filter((text) => text.includes(`Stopped by <@${DISCORD_OPERATOR}>`))).toHaveLength(1);
+    expect(texts.filter((text) => text.includes('Already clicked'))).toHaveLength(1);
+    await settled();
+    expect(clicks.map((interaction) => callbacksOf(interaction).length)).toEqual([1, 1]);
+    expect(stopRequests(meeting.id)).toHaveLength(1);
   });
 });

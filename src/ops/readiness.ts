@@ -130,10 +130,10 @@ export class Readiness {
     const last = this.lastApiFailure ? ` (last request: ${this.lastApiFailure})` : '';
     if (this.lastApiOk === null)
       return { ok: false, reason: `the RealtimeKit API has not answered since the start${last}` };
+    // A replica that took over polling gets the usual time from then: as a standby it did not ask the API.
+    if (now - Math.max(this.lastApiOk, this.pollingSince) <= this.options.apiStaleMs) return { ok: true };
     const ago = now - this.lastApiOk;
-    if (ago > this.options.apiStaleMs)
-      return { ok: false, reason: `the RealtimeKit API has not answered for ${minutes(ago)}${last}` };
-    return { ok: true };
+    return { ok: false, reason: `the RealtimeKit API has not answered for ${minutes(ago)}${last}` };
   }
 
   private pollerCheck(): CheckResult {

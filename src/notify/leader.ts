@@ -197,9 +197,11 @@ export class PollerLeader implements LivestreamChecker {
     this.lapseWatch?.abort();
     this.lapseWatch = null;
     if (!poller) return;
+    // Told now, not once the poller has stopped: a stop that waits on a silent database may end after
+    // the next term began, and listeners must be left with what is true.
+    this.options.onTerm?.(false);
     await poller.stop();
     this.options.log.info('this replica stopped polling', { reason });
-    this.options.onTerm?.(false);
   }
 
   private async takeHints(): Promise<void> {

@@ -345,6 +345,32 @@ describe('one poller among replicas', () => {
     expect(a.pollers).toHaveLength(2);
   });
 
+  it('after a silent spell that ended its term, a renewal that still counts starts a new one, and onTerm ends on "leading"', async () => {
+    const a = await startReplica('replica-a');
+    await a.leader.tick();
+    await pollersAsleep(1);
+    for (let second = 1; second <= 5; second++) {
+      clock.advance(TIMING.tickMs);
+      await a.leader.tick();
+    }
+    a.cut.mode = 'hang'; // the network goes silent right after the renewal at 5 s: the lease holds until 20 s
+    const ticks: Promise<void>[] = [];
+    for (let second = 6; second <= 19; second++) {
+      clock.advance(TIMING.tickMs);
+      ticks.push(a.leader.tick()); // the first waits on the database, the others behind it
+      if (second === 15) await expect.poll(() => a.cut.refused.length).toBeGreaterThan(1); // its cycle waits too
+    }
+    await expect.poll(() => a.leader.leading).toBe(false); // at 19 s, a tick before the lease may lapse
+    clock.advance(TIMING.tickMs / 2);
+    a.cut.resume(); // at 19.5 s everything answers: the renewal sent at 6 s holds the lease until 21 s
+    await Promise.all(ticks);
+    await expect.poll(() => a.pollers.length).toBe(2);
+    await pollersAsleep(1);
+    expect(a.leader.leading).toBe(true);
+    // Whoever listens (readiness, metrics) last heard what is true now.
+    expect(a.terms.at(-1)).toBe(true);
+  });
+
   it('stop() lets go of the lease: the standby takes over at its next tick, without waiting for the lapse', async () => {
     const a = await startReplica('replica-a');
     const b = await startReplica('replica-b');

@@ -110,10 +110,17 @@ export function streamMessage(event: StreamEvent, mention: string | null): Reply
 }
 
 /** Many transitions for one channel at once: one message instead of a flood. */
-/** LIVE -> ERRORED is two events (ended, errored); in a digest the ERRORED line says it all. */
+/**
+ * LIVE -> ERRORED is two events (ended, errored); in a digest the ERRORED line says it all. Only that
+ * pair folds: an "ended" whose stream's next event here is not such an errored (the stream went LIVE
+ * again after an error, then ended) stays, or the digest would leave it looking live.
+ */
 export function foldForDigest(all: StreamEvent[]): StreamEvent[] {
-  const errored = new Set(all.filter((e) => e.kind === 'errored').map((e) => e.stream.id));
-  return all.filter((e) => e.kind !== 'ended' || !errored.has(e.stream.id));
+  return all.filter((e, i) => {
+    if (e.kind !== 'ended') return true;
+    const next = all.slice(i + 1).find((later) => later.stream.id === e.stream.id);
+    return !(next?.kind === 'errored' && next.previousStatus === 'LIVE');
+  });
 }
 
 export function digestMessage(all: StreamEvent[], mention: string | null): Reply {

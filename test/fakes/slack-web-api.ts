@@ -23,6 +23,11 @@ export interface SlackApiAnswer {
   body?: unknown;
   /** Close the connection instead of answering (after reading the whole request). */
   drop?: boolean;
+  /**
+   * Answer this many ms later. The call is recorded at once (Slack took it; only its answer is slow): a
+   * client that goes away meanwhile gets nothing.
+   */
+  delayMs?: number;
 }
 
 export type SlackApiResponder = (call: SlackApiCall) => SlackApiAnswer;
@@ -140,6 +145,8 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
   const scripts = new Map<string, { answer: SlackApiAnswer | SlackApiResponder; remaining: number }[]>();
   const waiters = new Set<(call: SlackApiCall) => void>();
   const sockets = new Set<Socket>();
+  /** Answers waiting out their `delayMs`. */
+  const delayed = new Set<NodeJS.Timeout>();
   let ts = 1_700_000_000;
   const nextTs = () => `${ts++}.000100`;
 
@@ -173,13 +180,25 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
           : scripted.answer
         : defaultAnswer(call, nextTs, files);
       for (const waiter of waiters) waiter(call);
-      if (answer.drop) {
-        req.socket.destroy();
+      const respond = () => {
+        if (answer.drop) {
+          req.socket.destroy();
+          return;
+        }
+        if (res.destroyed) return; // the client went away while the answer was delayed
+        const body = JSON.stringify(answer.body ?? { ok: true });
+        res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+        res.end(body);
+      };
+      if (!answer.delayMs) {
+        respond();
         return;
       }
-      const body = JSON.stringify(answer.body ?? { ok: true });
-      res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
-      res.end(body);
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        respond();
+      }, answer.delayMs);
+      delayed.add(timer);
     });
   });
   server.on('connection', (socket) => {
@@ -218,6 +237,8 @@ export async function startFakeSlackWebApi(): Promise<FakeSlackWebApi> {
       });
     },
     async close() {
+      for (const timer of delayed) clearTimeout(timer);
+      delayed.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await closed;

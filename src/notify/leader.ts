@@ -47,6 +47,8 @@ export class PollerLeader implements LivestreamChecker {
   private turn: Promise<unknown> = Promise.resolve();
   /** Ends the term when the lease nears its lapse unrenewed (see watchLapse); aborted by each renewal. */
   private lapseWatch: AbortController | null = null;
+  /** The stop of the last ended term's poller: it settles once that poller writes no more. */
+  private stopping: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PollerLeaderOptions) {
     // Renewed every tick, and given up a tick before it may lapse: a lease of two ticks would be given
@@ -85,6 +87,8 @@ export class PollerLeader implements LivestreamChecker {
     await this.turn;
     const held = this.fence !== null;
     await this.endTerm('stopping');
+    await this.stopping; // a poller whose term ended earlier writes nothing more either
+
     if (!held) return;
     try {
       await this.options.store.releaseLease(POLLER_LEASE, this.options.holder);
@@ -145,6 +149,11 @@ export class PollerLeader implements LivestreamChecker {
     }
     if (this.fence?.epoch !== fence.epoch) {
       await this.endTerm('the lease changed hands');
+      // A poller of an ended term may still be stopping (ended by watchLapse while its commit waited on
+      // the database): under the same epoch its commit would still land, after the new poller read the
+      // state, and both would announce the change. The new term begins once it has stopped.
+      await this.stopping;
+      if (clock.monotonic() + tickMs >= sentAt + ttlMs) return; // that took too long: ask again
       this.beginTerm(fence);
     }
     // After a new term began: ending the old one forgets its lease.
@@ -200,7 +209,9 @@ export class PollerLeader implements LivestreamChecker {
     // Told now, not once the poller has stopped: a stop that waits on a silent database may end after
     // the next term began, and listeners must be left with what is true.
     this.options.onTerm?.(false);
-    await poller.stop();
+    const stopped = poller.stop();
+    this.stopping = stopped.catch(() => {});
+    await stopped;
     this.options.log.info('this replica stopped polling', { reason });
   }
 

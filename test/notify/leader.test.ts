@@ -17,7 +17,7 @@ import { leaseTiming } from '../../src/notify/service.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { emptyTables, useTestDatabase } from '../support/pg.js';
-import { type CutOffStore, cutOff, sleepCounting } from '../support/replica-faults.js';
+import { type CutOffStore, cutOff, quiesce, sleepCounting } from '../support/replica-faults.js';
 import { subscribe } from './harness.js';
 
 const database = useTestDatabase();
@@ -345,28 +345,42 @@ describe('one poller among replicas', () => {
     expect(a.pollers).toHaveLength(2);
   });
 
-  it('after a silent spell that ended its term, a renewal that still counts starts a new one, and onTerm ends on "leading"', async () => {
+  it('after a silent spell that ended its term, a renewal that still counts starts a new one once the old poller stopped: a change is announced once, and onTerm ends on "leading"', async () => {
     const a = await startReplica('replica-a');
+    const show = emulator.addLivestream({ name: 'Went live in the silence', status: 'IDLE' });
+    await subscribe(a.cut.store, 'C1');
     await a.leader.tick();
     await pollersAsleep(1);
     for (let second = 1; second <= 5; second++) {
       clock.advance(TIMING.tickMs);
       await a.leader.tick();
     }
-    a.cut.mode = 'hang'; // the network goes silent right after the renewal at 5 s: the lease holds until 20 s
+    // The network goes silent right after the renewal at 5 s (the lease holds until 20 s) for the
+    // renewals and for the poller's commit.
+    a.cut.mode = 'hang';
+    a.cut.only = ['acquireLease', 'commitCycle'];
+    emulator.setStatus(show.id, 'LIVE');
     const ticks: Promise<void>[] = [];
     for (let second = 6; second <= 19; second++) {
       clock.advance(TIMING.tickMs);
       ticks.push(a.leader.tick()); // the first waits on the database, the others behind it
-      if (second === 15) await expect.poll(() => a.cut.refused.length).toBeGreaterThan(1); // its cycle waits too
+      // At 15 s its poller reads the change, and its commit waits on the database too.
+      if (second === 15) await expect.poll(() => a.cut.refused).toContain('commitCycle');
     }
     await expect.poll(() => a.leader.leading).toBe(false); // at 19 s, a tick before the lease may lapse
     clock.advance(TIMING.tickMs / 2);
-    a.cut.resume(); // at 19.5 s everything answers: the renewal sent at 6 s holds the lease until 21 s
+    // At 19.5 s the renewal sent at 6 s answers (it holds the lease until 21 s), before the commit.
+    a.cut.resume(['acquireLease']);
+    await quiesce(() => a.cut.inFlight > a.cut.held);
+    a.cut.resume();
     await Promise.all(ticks);
     await expect.poll(() => a.pollers.length).toBe(2);
     await pollersAsleep(1);
     expect(a.leader.leading).toBe(true);
+    // The old term's commit landed under the same epoch, and the new poller read the state after it:
+    // the change went out once, not once from each.
+    expect(await a.cut.store.countPending()).toBe(1);
+    expect(a.cycles.map((cycle) => cycle.ok && cycle.events)).toEqual([0, 1, 0]);
     // Whoever listens (readiness, metrics) last heard what is true now.
     expect(a.terms.at(-1)).toBe(true);
   });

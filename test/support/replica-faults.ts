@@ -16,27 +16,35 @@ export type CutMode = 'ok' | 'reject' | 'hang';
 export interface CutOffStore {
   store: NotifyStore;
   mode: CutMode;
+  /** The calls the cut applies to, by method name; null (default): every call. */
+  only: string[] | null;
   /** Calls sent to the real store (or held by `hang`) that have not answered yet. */
   readonly inFlight: number;
   /** Every call a cut made fail (or hang), by method name. */
   readonly refused: string[];
   /** Ends the hang: held calls fail now, and `mode` goes back to `ok`. */
   reconnect(): void;
-  /** Ends the hang the other way: held calls reach the database now, and `mode` goes back to `ok`. */
-  resume(): void;
+  /**
+   * Ends the hang the other way: held calls reach the database now, and `mode` goes back to `ok`. Given
+   * method names, only their held calls go through, and the hang goes on for the rest.
+   */
+  resume(methods?: string[]): void;
+  /** Calls the hang holds now. */
+  readonly held: number;
 }
 
 export function cutOff(real: NotifyStore): CutOffStore {
   let inFlight = 0;
   const refused: string[] = [];
   /** Calls a hang holds: each either fails or goes through when the hang ends. */
-  let held: { fail: () => void; send: () => void }[] = [];
+  let held: { method: string; fail: () => void; send: () => void }[] = [];
   const track = <T>(promise: Promise<T>): Promise<T> => {
     inFlight++;
     return promise.finally(() => inFlight--);
   };
   const state: CutOffStore = {
     mode: 'ok',
+    only: null,
     get inFlight() {
       return inFlight;
     },
@@ -47,11 +55,14 @@ export function cutOff(real: NotifyStore): CutOffStore {
       held = [];
       for (const call of waiting) call.fail();
     },
-    resume() {
-      state.mode = 'ok';
-      const waiting = held;
-      held = [];
-      for (const call of waiting) call.send();
+    resume(methods) {
+      const going = methods ? held.filter((call) => methods.includes(call.method)) : held;
+      held = held.filter((call) => !going.includes(call));
+      if (!methods) state.mode = 'ok';
+      for (const call of going) call.send();
+    },
+    get held() {
+      return held.length;
     },
     store: new Proxy(real, {
       get(target, property, receiver) {
@@ -60,13 +71,18 @@ export function cutOff(real: NotifyStore): CutOffStore {
         const call = (args: unknown[]) =>
           (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         return (...args: unknown[]) => {
-          if (state.mode === 'ok') return track(call(args));
+          if (state.mode === 'ok' || (state.only && !state.only.includes(String(property))))
+            return track(call(args));
           refused.push(String(property));
           const failure = new Error('Connection terminated unexpectedly');
           if (state.mode === 'reject') return Promise.reject(failure);
           return track(
             new Promise((resolve, reject) =>
-              held.push({ fail: () => reject(failure), send: () => resolve(call(args)) }),
+              held.push({
+                method: String(property),
+                fail: () => reject(failure),
+                send: () => resolve(call(args)),
+              }),
             ),
           );
         };

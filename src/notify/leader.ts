@@ -88,7 +88,6 @@ export class PollerLeader implements LivestreamChecker {
     const held = this.fence !== null;
     await this.endTerm('stopping');
     await this.stopping; // a poller whose term ended earlier writes nothing more either
-
     if (!held) return;
     try {
       await this.options.store.releaseLease(POLLER_LEASE, this.options.holder);

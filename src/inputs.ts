@@ -20,7 +20,10 @@ export const REPEAT_WINDOW_MS = 15 * 60_000;
 const RUNNING_CLICK_MS = 2 * 60_000;
 
 export interface InputGate {
-  /** True for the first arrival of `key` ("slack-trigger:<id>", "discord:<interaction id>") in REPEAT_WINDOW_MS. */
+  /**
+   * True for the first arrival of `key` ("slack-trigger:<id>", "discord:<interaction id>"): within
+   * REPEAT_WINDOW_MS in memory, INPUT_DEDUPE_MS (a day) in the store.
+   */
   first(key: string): Promise<boolean>;
   /** Clicks that change shared state run once at a time, and once within DOUBLE_CLICK_WINDOW_MS of success. */
   clicks: AsyncClickGuard;

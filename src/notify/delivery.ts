@@ -82,8 +82,8 @@ export interface DeliveryClaim {
    */
   ttlMs: number;
   idleWaitMs: number;
-  /** Free channels one pass takes at most (see ChannelClaim.maxNew): replicas share a burst. */
-  maxNew: number;
+  /** Channels with work this sender holds at most (see ChannelClaim.maxHeld): replicas share a burst. */
+  maxHeld: number;
 }
 
 export class DeliveryWorker {
@@ -265,7 +265,7 @@ export class DeliveryWorker {
     if (platforms.length === 0) return queues;
     const { store, claim, clock } = this.options;
     const claimed = claim
-      ? { holder: claim.holder, ttlMs: claim.ttlMs, maxNew: claim.maxNew, now: clock.now() }
+      ? { holder: claim.holder, ttlMs: claim.ttlMs, maxHeld: claim.maxHeld, now: clock.now() }
       : undefined;
     for (const queue of await store.pendingByChannel(this.digestMaxItems, platforms, claimed))
       queues.set(channelKey(queue[0]!), queue);

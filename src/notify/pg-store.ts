@@ -377,8 +377,11 @@ class PgStore implements NotifyStore {
     return this.readDeliveries(rows);
   }
 
-  async releaseChannels(holder: string): Promise<void> {
-    await this.query('UPDATE channel_claim SET expires_at = 0 WHERE holder = $1', [holder]);
+  async releaseChannels(holder: string, at: number): Promise<void> {
+    await this.query('UPDATE channel_claim SET expires_at = LEAST(expires_at, $2) WHERE holder = $1', [
+      holder,
+      at,
+    ]);
   }
 
   async pendingByChannel(
@@ -446,7 +449,7 @@ class PgStore implements NotifyStore {
    * waits on the row and then sees the claim already taken. Rows go in one order, so claims never deadlock.
    */
   private async claimChannels(channels: ChannelRef[], claim: ChannelClaim): Promise<ChannelRef[]> {
-    if (claim.maxNew !== undefined) channels = await this.ownedOrFirstFree(channels, claim);
+    if (claim.maxHeld !== undefined) channels = await this.ownedAndFree(channels, claim);
     if (channels.length === 0) return [];
     const { rows } = await this.query<{ platform: string; channel_id: string }>(
       `INSERT INTO channel_claim (platform, channel_id, holder, expires_at)
@@ -469,10 +472,10 @@ class PgStore implements NotifyStore {
   }
 
   /**
-   * The channels to ask for: the holder's own, and the first `maxNew` of those free now. A read only:
-   * the upsert in claimChannels decides, so a channel another replica takes meanwhile is not taken.
+   * The channels to ask for: the holder's own, and free ones while it holds fewer than `maxHeld`. A read
+   * only: the upsert in claimChannels decides, so a channel another replica takes meanwhile is not taken.
    */
-  private async ownedOrFirstFree(channels: ChannelRef[], claim: ChannelClaim): Promise<ChannelRef[]> {
+  private async ownedAndFree(channels: ChannelRef[], claim: ChannelClaim): Promise<ChannelRef[]> {
     const { rows } = await this.query<{
       platform: string;
       channel_id: string;
@@ -485,12 +488,15 @@ class PgStore implements NotifyStore {
       [channels.map((c) => c.platform), channels.map((c) => c.channelId)],
     );
     const claims = new Map(rows.map((row) => [`${row.platform}\u0000${row.channel_id}`, row]));
-    let free = claim.maxNew ?? channels.length;
+    const holderOf = (c: ChannelRef) => claims.get(`${c.platform}\u0000${c.channelId}`);
+    const own = channels.filter((c) => holderOf(c)?.holder === claim.holder).length;
+    let room = (claim.maxHeld ?? Number.POSITIVE_INFINITY) - own;
     return channels.filter((c) => {
-      const held = claims.get(`${c.platform}\u0000${c.channelId}`);
+      const held = holderOf(c);
       if (held?.holder === claim.holder) return true;
-      if (held && held.expires_at > claim.now) return false;
-      return free-- > 0;
+      if ((held && held.expires_at > claim.now) || room <= 0) return false;
+      room--;
+      return true;
     });
   }
 

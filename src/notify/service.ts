@@ -1,4 +1,5 @@
 /** Starts the passive half: poller + sender over one store, with the channels the config names. */
+import { randomBytes } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.js';
 import type { NotifyConfig } from '../config.js';
 import type { Logger } from '../log.js';
@@ -57,8 +58,11 @@ export interface Notifications {
 export const CHANNEL_CLAIM_MS = 15_000;
 /** How often a replica's sender looks for deliveries another replica's poller wrote (and renews its claims). */
 export const REPLICA_IDLE_WAIT_MS = 1_000;
-/** Free channels a replica's pass takes at most: a burst for many channels is shared among replicas. */
-export const CHANNELS_PER_PASS = 25;
+/**
+ * Channels with work waiting a replica holds at most: a burst for many channels is shared among
+ * replicas, and each sends to this many at once (one message at a time per channel, at its pace).
+ */
+export const CHANNELS_HELD = 50;
 /** How often replicas add their request counts to the database and read the others'. */
 export const BUDGET_SYNC_MS = 2_000;
 
@@ -88,6 +92,10 @@ export async function startNotifications(options: NotificationsOptions): Promise
     timeoutMs: 3_000,
   });
   const platforms = [...new Set(options.sinks.map((sink) => sink.platform))];
+  // This process's name in the lease and the channel claims: REPLICA_ID and a part of its own, so two
+  // processes given the same REPLICA_ID (a copied config, a restart while the old one lingers) never
+  // pass for one holder, which would let both poll under one epoch and both send to one channel.
+  const holder = options.replica ? `${options.replica.id}#${randomBytes(4).toString('hex')}` : '';
 
   // A channel no longer named by SLACK_NOTIFY_CHANNEL / DISCORD_NOTIFY_CHANNEL stops being a default.
   const isDefault = (s: ChannelRef) =>
@@ -140,10 +148,10 @@ export async function startNotifications(options: NotificationsOptions): Promise
     ...(options.replica
       ? {
           claim: {
-            holder: options.replica.id,
+            holder,
             ttlMs: CHANNEL_CLAIM_MS,
             idleWaitMs: REPLICA_IDLE_WAIT_MS,
-            maxNew: CHANNELS_PER_PASS,
+            maxHeld: CHANNELS_HELD,
           },
         }
       : {}),
@@ -202,7 +210,7 @@ export async function startNotifications(options: NotificationsOptions): Promise
     store,
     clock,
     log: log.child({ part: 'leader' }),
-    holder: replica.id,
+    holder,
     ...leaseTiming(config.pollIntervalSeconds * 1000),
     createPoller: (fence, lost) => new Poller({ ...pollerOptions, fence, onLeaseLost: lost }),
     ...(replica.onTerm ? { onTerm: replica.onTerm } : {}),
@@ -226,7 +234,8 @@ export async function startNotifications(options: NotificationsOptions): Promise
       await leader.stop();
       await delivery.stop();
       await shared.stop();
-      await store.releaseChannels(replica.id);
+      // The others may send there once the slowest platform's pace since this one's last post has passed.
+      await store.releaseChannels(holder, clock.now() + Math.max(0, ...options.sinks.map((s) => s.pacingMs)));
     },
   };
 }

@@ -471,7 +471,9 @@ class SqliteCore {
       ),
       // The row stays (expired), so the next holder's epoch still grows.
       releaseLease: db.prepare('UPDATE lease SET expires_at = 0 WHERE name = ? AND holder = ?'),
-      releaseChannels: db.prepare('UPDATE channel_claim SET expires_at = 0 WHERE holder = ?'),
+      releaseChannels: db.prepare(
+        'UPDATE channel_claim SET expires_at = MIN(expires_at, ?) WHERE holder = ?',
+      ),
       // Leases lapsed for a day (a click's once-only window, a replica long gone): a bounded batch per take.
       pruneLeases: db.prepare(
         'DELETE FROM lease WHERE name IN (SELECT name FROM lease WHERE expires_at > 0 AND expires_at < ? LIMIT 100)',
@@ -618,14 +620,13 @@ class SqliteCore {
     return this.readDeliveries(rows);
   }
 
-  releaseChannels(holder: string): void {
-    this.statements.releaseChannels.run(holder);
+  releaseChannels(holder: string, at: number): void {
+    this.statements.releaseChannels.run(at, holder);
   }
 
   pendingByChannel(perChannel: number, platforms?: readonly Platform[], claim?: ChannelClaim): Delivery[][] {
     return this.db.transaction(() => {
-      const queues: Delivery[][] = [];
-      let taken = 0;
+      let channels: ChannelRef[] = [];
       for (const platform of platforms ?? this.pendingPlatforms()) {
         // A skip scan: each step seeks the next channel with pending rows, however many rows each has.
         let channelId = '';
@@ -634,34 +635,44 @@ class SqliteCore {
             { channel_id: string } | undefined;
           if (!next) break;
           channelId = next.channel_id;
-          if (claim) {
-            const got = this.claimChannel(platform, channelId, claim, taken < (claim.maxNew ?? Infinity));
-            if (got === null) continue;
-            if (got === 'new') taken++;
-          }
-          const rows = this.statements.pendingInChannel.all(platform, channelId, perChannel) as DeliveryRow[];
-          const queue = this.readDeliveries(rows);
-          if (queue.length > 0) queues.push(queue);
+          channels.push({ platform: platform as Platform, channelId });
         }
+      }
+      if (claim) channels = this.claimChannels(channels, claim);
+      const queues: Delivery[][] = [];
+      for (const { platform, channelId } of channels) {
+        const rows = this.statements.pendingInChannel.all(platform, channelId, perChannel) as DeliveryRow[];
+        const queue = this.readDeliveries(rows);
+        if (queue.length > 0) queues.push(queue);
       }
       return queues;
     })();
   }
 
   /** (Re)claims the channel for `claim.holder` unless another holder's claim still runs. */
-  /** Renews the holder's claim ('renewed'), takes a free channel if `takeNew` ('new'), or null. */
-  private claimChannel(
-    platform: string,
-    channelId: string,
-    claim: ChannelClaim,
-    takeNew: boolean,
-  ): 'renewed' | 'new' | null {
-    const row = this.statements.channelClaim.get(platform, channelId) as
-      { holder: string; expires_at: number } | undefined;
-    const own = row?.holder === claim.holder;
-    if (!own && ((row && row.expires_at > claim.now) || !takeNew)) return null;
-    this.statements.putChannelClaim.run(platform, channelId, claim.holder, claim.now + claim.ttlMs);
-    return own ? 'renewed' : 'new';
+  /** Of these channels, those the holder renews (its own) or takes (free, while it holds fewer than maxHeld). */
+  private claimChannels(channels: ChannelRef[], claim: ChannelClaim): ChannelRef[] {
+    const holders = channels.map(
+      (c) =>
+        this.statements.channelClaim.get(c.platform, c.channelId) as
+          { holder: string; expires_at: number } | undefined,
+    );
+    const own = holders.filter((row) => row?.holder === claim.holder).length;
+    let room = (claim.maxHeld ?? Number.POSITIVE_INFINITY) - own;
+    return channels.filter((channel, i) => {
+      const row = holders[i];
+      if (row?.holder !== claim.holder) {
+        if ((row && row.expires_at > claim.now) || room <= 0) return false;
+        room--;
+      }
+      this.statements.putChannelClaim.run(
+        channel.platform,
+        channel.channelId,
+        claim.holder,
+        claim.now + claim.ttlMs,
+      );
+      return true;
+    });
   }
 
   private pendingPlatforms(): Platform[] {
@@ -930,8 +941,8 @@ class SqliteStore implements NotifyStore {
   ): Promise<Delivery[][]> {
     return this.gate.run(() => this.core.pendingByChannel(perChannel, platforms, claim));
   }
-  releaseChannels(holder: string): Promise<void> {
-    return this.gate.run(() => this.core.releaseChannels(holder));
+  releaseChannels(holder: string, at: number): Promise<void> {
+    return this.gate.run(() => this.core.releaseChannels(holder, at));
   }
   dropOtherPlatforms(platforms: readonly Platform[], reason: string): Promise<number> {
     return this.gate.run(() => this.core.dropOtherPlatforms(platforms, reason));

@@ -76,10 +76,11 @@ export interface ChannelClaim {
   now: number;
   ttlMs: number;
   /**
-   * At most this many channels not already the holder's are taken per call (its own are always
-   * renewed), so replicas share a burst instead of the first to look taking every channel. Default: all.
+   * The holder takes free channels only while it holds fewer than this many with work waiting (its own
+   * are always renewed), so replicas share a burst instead of the first to look taking every channel.
+   * Default: no limit.
    */
-  maxNew?: number;
+  maxHeld?: number;
 }
 
 /** Requests one replica sent to the API in one bucket of wall time (see SharedBudget). */
@@ -125,8 +126,11 @@ export interface NotifyStore {
     platforms?: readonly Platform[],
     claim?: ChannelClaim,
   ): Promise<Delivery[][]>;
-  /** Lets go of every channel `holder` claimed (a clean stop: other replicas send there at once). */
-  releaseChannels(holder: string): Promise<void>;
+  /**
+   * Lets go of every channel `holder` claimed, from `at` (wall-clock ms): a clean stop, after which the
+   * other replicas send there as soon as the channel's pace allows (the caller's `at`), not later.
+   */
+  releaseChannels(holder: string, at: number): Promise<void>;
   /** Gives up on pending deliveries to platforms that no longer run here (removed from the config). */
   dropOtherPlatforms(platforms: readonly Platform[], reason: string): Promise<number>;
   /** Done only after the platform accepted it; `post` records the message for later edits, atomically. */

@@ -64,7 +64,7 @@ it('two replicas whose first sends race make one key prefix between them', async
         clock,
         log: silentLogger,
         cooldownMs: 0,
-        claim: { holder, ttlMs: 60_000, idleWaitMs: 1_000, maxNew: 25 },
+        claim: { holder, ttlMs: 60_000, idleWaitMs: 1_000, maxHeld: 50 },
       });
     await Promise.all([worker(a, 'replica-a').drainOnce(), worker(b, 'replica-b').drainOnce()]);
     expect(keys).toHaveLength(2);

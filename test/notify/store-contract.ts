@@ -393,16 +393,26 @@ export function describeStoreContract(name: string, open: () => Promise<NotifySt
         expect((await store.pendingByChannel(1)).length).toBe(4);
       });
 
-      it('maxNew: a holder takes at most that many free channels per call, and always renews its own', async () => {
+      it('maxHeld: a holder takes free channels only while it holds fewer with work, and always renews its own', async () => {
         await fill(); // C1, C2, D1
-        const r1 = { holder: 'r1', now: T0, ttlMs: 60_000, maxNew: 1 };
+        const r1 = { holder: 'r1', now: T0, ttlMs: 60_000, maxHeld: 1 };
         expect(await store.pendingByChannel(5, undefined, r1)).toHaveLength(1);
-        const r2 = { holder: 'r2', now: T0 + 1, ttlMs: 60_000, maxNew: 1 };
+        const r2 = { holder: 'r2', now: T0 + 1, ttlMs: 60_000, maxHeld: 1 };
         expect(await store.pendingByChannel(5, undefined, r2)).toHaveLength(1);
-        // r1: its own one, and one more; r2 then finds none free.
-        expect(await store.pendingByChannel(5, undefined, { ...r1, now: T0 + 2 })).toHaveLength(2);
-        expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 3 })).toHaveLength(1);
-        expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 3, maxNew: 0 })).toHaveLength(1);
+        // r1 holds one already: no more for it; with room for two, one more.
+        expect(await store.pendingByChannel(5, undefined, { ...r1, now: T0 + 2 })).toHaveLength(1);
+        expect(await store.pendingByChannel(5, undefined, { ...r1, now: T0 + 3, maxHeld: 2 })).toHaveLength(
+          2,
+        );
+        // None left free; r2 still renews its own, even with no room.
+        expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 4, maxHeld: 0 })).toHaveLength(
+          1,
+        );
+        // A channel whose work is done stops counting against its holder: r2 has room for one again.
+        const [ownQueue] = await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 5 });
+        await store.markDelivered(ownQueue!.map((d) => d.id));
+        await store.releaseChannels('r1', T0 + 6);
+        expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 6 })).toHaveLength(1);
       });
 
       it('a holder that lets go of its channels (a clean stop) leaves them to the others at once', async () => {
@@ -411,10 +421,12 @@ export function describeStoreContract(name: string, open: () => Promise<NotifySt
         expect(await store.pendingByChannel(5, undefined, r1)).toHaveLength(3);
         const r2 = { holder: 'r2', now: T0 + 1, ttlMs: 60_000 };
         expect(await store.pendingByChannel(5, undefined, r2)).toHaveLength(0);
-        await store.releaseChannels('r2'); // not r2's: nothing changes
+        await store.releaseChannels('r2', T0 + 1); // not r2's: nothing changes
         expect(await store.pendingByChannel(5, undefined, r2)).toHaveLength(0);
-        await store.releaseChannels('r1');
-        expect(await store.pendingByChannel(5, undefined, r2)).toHaveLength(3);
+        // Released from T0 + 1000 (the channels' pace): not before, and then at once.
+        await store.releaseChannels('r1', T0 + 1_000);
+        expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 999 })).toHaveLength(0);
+        expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 1_000 })).toHaveLength(3);
       });
 
       it('claims only the platforms asked for', async () => {

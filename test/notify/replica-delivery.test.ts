@@ -179,6 +179,24 @@ describe('sending with replicas', () => {
     expect(byReplica('replica-a').size + byReplica('replica-b').size).toBe(targets.length);
   });
 
+  it('two processes given one REPLICA_ID (a copied config) still poll one at a time and send each channel from one', async () => {
+    const [a, b] = await Promise.all([startReplica('same'), startReplica('same')]);
+    await baselineRecorded(a.cut.store);
+    await run(2 * REPLICA_IDLE_WAIT_MS);
+    expect([a, b].filter((r) => r.notifications.leader!.leading)).toHaveLength(1);
+    const targets = channels(2 * CHANNELS_HELD);
+    await a.cut.store.enqueue(alert('w1'), targets);
+    await b.cut.store.enqueue(alert('w2'), targets);
+    for (let pass = 0; pass < 40 && (await a.cut.store.countPending()) > 0; pass++) await run(500);
+    const all = posts();
+    expect(all).toHaveLength(2 * targets.length);
+    for (const { channelId } of targets) {
+      const here = all.filter((post) => post.channelId === channelId);
+      expect(here.map((post) => post.wave)).toEqual(['w1', 'w2']);
+      expect(here[1]!.at - here[0]!.at).toBeGreaterThanOrEqual(PACING_MS);
+    }
+  });
+
   it('a second wave while both run: still once each, and no channel is sent to by both replicas at once', async () => {
     const [a] = await Promise.all([startReplica('replica-a'), startReplica('replica-b')]);
     await baselineRecorded(a.cut.store);

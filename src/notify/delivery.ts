@@ -202,12 +202,20 @@ export class DeliveryWorker {
   /** Plans the channel's next message (see delivery-plan.ts) and sends it; how many deliveries it completed. */
   private async planAndSend(key: string, queue: Delivery[]): Promise<number> {
     const { clock, log, store } = this.options;
+    let findPost: PlanContext['findPost'];
+    try {
+      findPost = await this.postsFor(queue);
+    } catch (error) {
+      // The store failed (a dropped connection, a timeout): the notification is fine, and tried again.
+      this.storeFailed(key, queue[0]!, error, 'the store could not read what the channel was sent; tried again');
+      return 0;
+    }
     let unit: SendUnit;
     try {
       unit = plan(queue, {
         now: clock.now(),
         cooldownMs: this.options.cooldownMs,
-        findPost: await this.postsFor(queue),
+        findPost,
         digestMaxItems: this.digestMaxItems,
         digestThreshold: this.options.digestThreshold,
       });

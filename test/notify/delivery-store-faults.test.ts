@@ -14,16 +14,20 @@ afterEach(async () => {
   await h.close();
 });
 
-/** The real store, except that `markDelivered` throws while `failing.on` is set. */
-function unmarkableStore(real: NotifyStore, failing: { on: boolean }): NotifyStore {
+/** The real store, except that `method` throws while `failing.on` is set. */
+function failingStore(
+  real: NotifyStore,
+  failing: { on: boolean },
+  method: 'markDelivered' | 'findPost' = 'markDelivered',
+): NotifyStore {
   return new Proxy(real, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
       if (typeof value !== 'function') return value;
-      if (key === 'markDelivered') {
-        return async (...args: Parameters<NotifyStore['markDelivered']>) => {
+      if (key === method) {
+        return async (...args: unknown[]) => {
           if (failing.on) throw new Error('SQLITE_FULL: database or disk is full');
-          return target.markDelivered(...args);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       }
       return (value as (...a: unknown[]) => unknown).bind(target);
@@ -43,7 +47,7 @@ describe('a store that cannot record what the platform accepted', () => {
     const failures: string[] = [];
     const giveUpMs = 10 * 60_000;
     const delivery = new DeliveryWorker({
-      store: unmarkableStore(h.store, failing),
+      store: failingStore(h.store, failing),
       sinks: new Map([['slack', h.sink]]),
       clock: h.clock,
       log: silentLogger,
@@ -68,6 +72,31 @@ describe('a store that cannot record what the platform accepted', () => {
 
     failing.on = false;
     await delivery.drainOnce();
+    expect(await h.store.countPending()).toBe(0);
+  });
+
+  it('a store that cannot read what the channel was sent (to plan an edit) retries later, never drops', async () => {
+    h = await createHarness({});
+    await subscribe(h.store, 'C1');
+    const show = h.emulator.addLivestream({ name: 'Town hall', status: 'IDLE' });
+    await h.poller.runCycle();
+    h.emulator.setStatus(show.id, 'LIVE');
+    await h.poller.runCycle();
+    const failing = { on: true };
+    const delivery = new DeliveryWorker({
+      store: failingStore(h.store, failing, 'findPost'),
+      sinks: new Map([['slack', h.sink]]),
+      clock: h.clock,
+      log: silentLogger,
+      cooldownMs: 120_000,
+    });
+    await delivery.drainOnce();
+    expect(h.sink.sent).toEqual([]);
+    expect(await h.store.countPending()).toBe(1); // not dropped
+    failing.on = false;
+    h.clock.advance(Math.max(1_000, await delivery.nextWakeMs()));
+    await delivery.drainOnce();
+    expect(h.sink.sent.map((m) => m.op)).toEqual(['post']);
     expect(await h.store.countPending()).toBe(0);
   });
 });

@@ -488,10 +488,18 @@ export class Poller {
     const subscriptions = await this.subscriptions();
     const removed = [...findings.removed, ...this.stale];
     const targeted = events.map((event) => ({ event, targets: targetsFor(event, subscriptions) }));
-    const committed = await store.commitCycle(
-      { changed: findings.changed, removed, events: targeted, baseline },
-      this.options.fence,
-    );
+    let committed: boolean;
+    try {
+      committed = await store.commitCycle(
+        { changed: findings.changed, removed, events: targeted, baseline },
+        this.options.fence,
+      );
+    } catch (error) {
+      // Most likely rolled back, but a commit whose answer was lost (the connection died after the
+      // server committed) landed: read the statuses again rather than announce its changes twice.
+      this.loaded = false;
+      throw error;
+    }
     if (!committed) {
       // Another replica polls now: what this one found is its to find again.
       log.warn('another replica took over polling; this one writes nothing more', {

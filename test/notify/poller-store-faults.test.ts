@@ -141,4 +141,34 @@ describe('the poller when its store fails', () => {
     await h.drainAll();
     expect(h.sink.sent.map((m) => m.reply.title)).toEqual([expect.stringContaining('Town hall')]);
   });
+
+  it('a commit whose answer is lost (it landed, then the connection died) announces its change once', async () => {
+    h = await createHarness({});
+    await subscribe(h.store, 'C1');
+    await h.poller.runCycle(); // the baseline, stored
+    let loseNextAnswer = false;
+    const store = new Proxy(h.store, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        if (key === 'commitCycle') {
+          return async (...args: Parameters<NotifyStore['commitCycle']>) => {
+            const committed = await target.commitCycle(...args);
+            if (!loseNextAnswer) return committed;
+            loseNextAnswer = false;
+            throw new Error('Connection terminated unexpectedly');
+          };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    poller = pollerOver(store);
+    await poller.runCycle(); // loads the statuses
+    h.emulator.addLivestream({ name: 'Town hall', status: 'LIVE' });
+    loseNextAnswer = true;
+    expect(await poller.runCycle()).toMatchObject({ ok: false, error: 'state could not be saved' });
+    expect(await poller.runCycle()).toMatchObject({ ok: true, events: 0 });
+    await h.drainAll();
+    expect(h.sink.sent.map((m) => m.reply.title)).toEqual([expect.stringContaining('Town hall')]);
+  });
 });

@@ -207,7 +207,12 @@ export class DeliveryWorker {
       findPost = await this.postsFor(queue);
     } catch (error) {
       // The store failed (a dropped connection, a timeout): the notification is fine, and tried again.
-      this.storeFailed(key, queue[0]!, error, 'the store could not read what the channel was sent; tried again');
+      this.storeFailed(
+        key,
+        queue[0]!,
+        error,
+        'the store could not read what the channel was sent; tried again',
+      );
       return 0;
     }
     let unit: SendUnit;

@@ -479,22 +479,32 @@ class PgStore implements NotifyStore {
     const { rows } = await this.query<{
       platform: string;
       channel_id: string;
-      holder: string;
-      expires_at: number;
+      holder: string | null;
+      expires_at: number | null;
+      not_before: number | null;
     }>(
-      `SELECT k.platform, k.channel_id, k.holder, k.expires_at
+      `SELECT c.platform, c.channel_id, k.holder, k.expires_at, h.not_before
        FROM unnest($1::text[], $2::text[]) AS c (platform, channel_id)
-       JOIN channel_claim k ON k.platform = c.platform AND k.channel_id = c.channel_id`,
+       LEFT JOIN channel_claim k ON k.platform = c.platform AND k.channel_id = c.channel_id
+       LEFT JOIN LATERAL (
+         SELECT d.not_before FROM delivery d
+         WHERE d.state = 'pending' AND d.platform = c.platform AND d.channel_id = c.channel_id
+         ORDER BY d.id LIMIT 1
+       ) h ON true`,
       [channels.map((c) => c.platform), channels.map((c) => c.channelId)],
     );
     const claims = new Map(rows.map((row) => [`${row.platform}\u0000${row.channel_id}`, row]));
     const holderOf = (c: ChannelRef) => claims.get(`${c.platform}\u0000${c.channelId}`);
-    const own = channels.filter((c) => holderOf(c)?.holder === claim.holder).length;
+    // Only channels with a message due count against maxHeld: one in a retry's backoff sends nothing.
+    const own = channels.filter((c) => {
+      const row = holderOf(c);
+      return row?.holder === claim.holder && (row.not_before ?? 0) <= claim.now;
+    }).length;
     let room = (claim.maxHeld ?? Number.POSITIVE_INFINITY) - own;
     return channels.filter((c) => {
       const held = holderOf(c);
       if (held?.holder === claim.holder) return true;
-      if ((held && held.expires_at > claim.now) || room <= 0) return false;
+      if ((held?.expires_at ?? 0) > claim.now || room <= 0) return false;
       room--;
       return true;
     });

@@ -486,6 +486,10 @@ class SqliteCore {
       channelClaim: db.prepare(
         'SELECT holder, expires_at FROM channel_claim WHERE platform = ? AND channel_id = ?',
       ),
+      headNotBefore: db.prepare(
+        `SELECT not_before FROM delivery WHERE state = 'pending' AND platform = ? AND channel_id = ?
+         ORDER BY id LIMIT 1`,
+      ),
       putChannelClaim: db.prepare(
         `INSERT INTO channel_claim (platform, channel_id, holder, expires_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(platform, channel_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
@@ -657,7 +661,11 @@ class SqliteCore {
         this.statements.channelClaim.get(c.platform, c.channelId) as
           { holder: string; expires_at: number } | undefined,
     );
-    const own = holders.filter((row) => row?.holder === claim.holder).length;
+    // Only channels with a message due count against maxHeld: one in a retry's backoff sends nothing.
+    const due = (c: ChannelRef) =>
+      ((this.statements.headNotBefore.get(c.platform, c.channelId) as { not_before: number } | undefined)
+        ?.not_before ?? 0) <= claim.now;
+    const own = channels.filter((c, i) => holders[i]?.holder === claim.holder && due(c)).length;
     let room = (claim.maxHeld ?? Number.POSITIVE_INFINITY) - own;
     return channels.filter((channel, i) => {
       const row = holders[i];

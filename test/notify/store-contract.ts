@@ -415,6 +415,20 @@ export function describeStoreContract(name: string, open: () => Promise<NotifySt
         expect(await store.pendingByChannel(5, undefined, { ...r2, now: T0 + 6 })).toHaveLength(1);
       });
 
+      it('maxHeld counts only channels with a message due: a channel in a retry backoff holds no room', async () => {
+        await fill(); // C1, C2, D1
+        const r1 = { holder: 'r1', now: T0, ttlMs: 60_000, maxHeld: 2 };
+        const held = await store.pendingByChannel(5, undefined, r1);
+        expect(held).toHaveLength(2);
+        // Both of r1's channels wait ten minutes for a retry: the third is r1's to take now.
+        await store.retryLater(
+          held.flat().map((d) => d.id),
+          T0 + 600_000,
+          'HTTP 503',
+        );
+        expect(await store.pendingByChannel(5, undefined, { ...r1, now: T0 + 1_000 })).toHaveLength(3);
+      });
+
       it('a holder that lets go of its channels (a clean stop) leaves them to the others at once', async () => {
         await fill();
         const r1 = { holder: 'r1', now: T0, ttlMs: 60_000 };

@@ -150,14 +150,16 @@ export class DeliveryWorker {
           log.error('delivery pass failed; retrying', { error });
           wait = 5_000;
         }
-        const signal = AbortSignal.any([this.abort.signal, this.wakeUp.signal]);
-        await clock.sleep(wait, signal);
+        // stop() aborts the wake-up too. Not AbortSignal.any with the long-lived stop signal: on Node 20
+        // each pass's combined signal stays referenced by it, and memory grows with every pass.
+        await clock.sleep(wait, this.wakeUp.signal);
       }
     })();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
+    this.wakeUp.abort();
     await this.loop;
     await Promise.allSettled(this.inFlight.values());
   }

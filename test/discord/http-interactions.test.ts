@@ -49,6 +49,12 @@ function callbacksFor(h: DiscordHarness, interaction: ChatInputInteraction) {
   return h.discord.requests.filter((r) => r.method === 'POST' && r.route === route);
 }
 
+/** The edits of the interaction's first answer (after a deferral) the fake received. */
+function editsFor(h: DiscordHarness, interaction: ChatInputInteraction) {
+  const route = `/webhooks/${APP_ID}/${interaction.token}/messages/@original`;
+  return h.discord.requests.filter((r) => r.method === 'PATCH' && r.route === route);
+}
+
 describe('interactions over HTTP, against fake Discord and the RealtimeKit emulator', () => {
   let h: DiscordHarness;
   let url: string;
@@ -231,6 +237,8 @@ describe('over HTTP, a slow answer and claims shared with other replicas', () =>
     expect(callbacksFor(h, interaction).map((r) => r.body)).toEqual([
       { type: DEFERRED_CHANNEL_MESSAGE, data: { flags: EPHEMERAL } },
     ]);
+    // The 202 came with the deferral, not held until the answer: the API (800 ms) has not answered yet.
+    expect(editsFor(h, interaction)).toEqual([]);
     const edit = await h.edit(interaction);
     expect(edit.headers.authorization).toBeUndefined();
     expect(titles(edit.body)).toEqual(['Livestreams']);

@@ -18,7 +18,7 @@ import { type Evidence, Findings, judgeMissing, WATCHED_STATUSES } from './findi
 import type { LeaseFence, NotifyStore, StoredStatus } from './store.js';
 import { targetsFor } from './targets.js';
 import type { Platform } from '../sink.js';
-import type { StreamEvent, Subscription } from './types.js';
+import type { StreamEvent, Subscription, SystemEvent } from './types.js';
 
 export interface PollerOptions {
   /** A client whose `onRequest` feeds `budget`, so every request the poller makes is counted. */
@@ -131,7 +131,7 @@ export class Poller {
       meta: store,
       clock,
       alertAfterMs,
-      announce: async (event) => store.enqueue(event, targetsFor(event, await this.subscriptions())),
+      announce: (event) => this.announce(event),
     });
   }
 
@@ -594,6 +594,7 @@ export class Poller {
     try {
       event = await this.health.alertIfDue();
     } catch (error: unknown) {
+      if (error instanceof Stopping) return;
       this.options.log.error('the API-outage notice could not be queued; the next failure tries again', {
         error,
       });
@@ -626,6 +627,25 @@ export class Poller {
   private succeeded(): void {
     this.failures = 0;
     this.lastError = null;
+  }
+
+  /**
+   * Queues an API outage or recovery notice. With replicas it is written like a cycle's findings, under
+   * the lease's fence: a replica that lost the lease (paused, cut off) cannot announce what the polling
+   * one announces too. Nothing once the poller is stopping.
+   */
+  private async announce(event: SystemEvent): Promise<void> {
+    const { store, fence } = this.options;
+    if (this.abort.signal.aborted) throw new Stopping();
+    const targets = targetsFor(event, await this.subscriptions());
+    if (!fence) return store.enqueue(event, targets);
+    const commit = { changed: new Map(), removed: [], events: [{ event, targets }], baseline: false };
+    if (await store.commitCycle(commit, fence)) return;
+    this.options.log.warn('another replica took over polling; this one announces nothing more', {
+      epoch: fence.epoch,
+    });
+    this.options.onLeaseLost?.();
+    throw new Stopping();
   }
 
   /** The API answered: end the failure alert (the backoff ends only once the whole cycle succeeded). */

@@ -415,6 +415,8 @@ describe('two Discord replicas on the gateway (every session receives every inte
   const adapters: DiscordAdapter[] = [];
   /** Commands that reached each replica's core, by replica. */
   const calls: string[][] = [];
+  /** Each replica's claim of each interaction id, once its store answered: true for the one that may answer. */
+  const verdicts: Map<string, boolean>[] = [];
 
   beforeAll(async () => {
     await emptyTables(database.url);
@@ -431,6 +433,8 @@ describe('two Discord replicas on the gateway (every session receives every inte
         log: silentLogger,
       });
       const gate = storeInputGate({ store, clock: systemClock, replica: name });
+      const decided = new Map<string, boolean>();
+      verdicts.push(decided);
       adapters.push(
         await startDiscordAdapter({
           config: {
@@ -453,7 +457,11 @@ describe('two Discord replicas on the gateway (every session receives every inte
           },
           log: silentLogger,
           rest: { retries: 0 },
-          claimInteraction: (id) => gate.first(`discord:${id}`),
+          claimInteraction: async (id) => {
+            const mine = await gate.first(`discord:${id}`);
+            decided.set(id, mine);
+            return mine;
+          },
           clicks: gate.clicks,
         }),
       );
@@ -496,9 +504,14 @@ describe('two Discord replicas on the gateway (every session receives every inte
     return JSON.stringify((followUp.body as { embeds?: unknown[] }).embeds ?? []);
   }
 
-  /** Every interaction dispatched before this one has been taken by a replica once this one is answered. */
-  async function settled(): Promise<void> {
-    await told(click('v1:n:help'));
+  /**
+   * Each replica's claim of the interaction, once both have answered: from then on nothing more is
+   * decided about it (a replica that lost its claim sends nothing).
+   */
+  async function decidedByBoth(interaction: ChatInputInteraction): Promise<(boolean | undefined)[]> {
+    const claims = () => verdicts.map((decided) => decided.get(interaction.id));
+    await expect.poll(() => claims().every((verdict) => verdict !== undefined)).toBe(true);
+    return claims().sort();
   }
 
   function liveMeeting(name: string) {
@@ -517,7 +530,7 @@ describe('two Discord replicas on the gateway (every session receives every inte
     const meeting = liveMeeting('Gateway stop');
     const interaction = click(`v1:n:stop ${meeting.id} --yes`);
     expect(await told(interaction)).toContain(`Stopped by <@${DISCORD_OPERATOR}>`);
-    await settled();
+    expect(await decidedByBoth(interaction)).toEqual([false, true]);
     expect(callbacksOf(interaction)).toHaveLength(1);
     expect(stopRequests(meeting.id)).toHaveLength(1);
     expect(calls.map((mine) => mine.filter((name) => name === 'stop').length).sort()).toEqual([0, 1]);
@@ -529,7 +542,7 @@ describe('two Discord replicas on the gateway (every session receives every inte
     const texts = await Promise.all(clicks.map((interaction) => told(interaction)));
     expect(texts.filter((text) => text.includes(`Stopped by <@${DISCORD_OPERATOR}>`))).toHaveLength(1);
     expect(texts.filter((text) => text.includes('Already clicked'))).toHaveLength(1);
-    await settled();
+    for (const interaction of clicks) expect(await decidedByBoth(interaction)).toEqual([false, true]);
     expect(clicks.map((interaction) => callbacksOf(interaction).length)).toEqual([1, 1]);
     expect(stopRequests(meeting.id)).toHaveLength(1);
   });

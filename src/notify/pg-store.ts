@@ -54,14 +54,19 @@ export const DEFAULT_PG_STORE_OPTIONS = {
 
 /**
  * A transaction left open this long while its work awaits something else is ended by the server: its
- * locks (a scope, a lease row) must not outlive a stuck replica for long.
+ * locks (a scope, a lease row a commit holds) must not outlive a replica that died or was cut off
+ * mid-transaction, or a standby could not take the lease over. Transactions here await only the database.
  */
-const IDLE_IN_TRANSACTION_MS = 60_000;
+const IDLE_IN_TRANSACTION_MS = 10_000;
 /**
- * trySetMeta's wait for a lock: PostgreSQL reads 0 as "wait for ever", so the shortest it offers.
- * Enough to pass an uncontended lock, far too short to hold a health probe up.
+ * trySetMeta's wait for a lock. Unlike SQLite's busy wait this one does not hold the event loop, and
+ * replicas' probes write the same row: a second is enough to pass another's probe, and bounds the wait.
  */
-const TRY_LOCK_TIMEOUT_MS = 1;
+const TRY_LOCK_TIMEOUT_MS = 1_000;
+/** acquireLease's wait for the lease row (a commit holds it a moment): past this, the call fails and is retried. */
+const LEASE_LOCK_TIMEOUT_MS = 2_000;
+/** TCP keepalive on the pool's connections: a silent network is noticed, not waited on for hours. */
+const KEEPALIVE_DELAY_MS = 10_000;
 /** Rows a prune of claimed inputs or request counts removes per call: a backlog goes over later calls. */
 const PRUNE_BATCH = 500;
 /** SQLSTATE lock_not_available: a lock_timeout ran out. */
@@ -114,6 +119,8 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
     connectionTimeoutMillis: settings.connectTimeoutMs,
     statement_timeout: settings.statementTimeoutMs,
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
     application_name: settings.applicationName,
     types,
   });
@@ -213,6 +220,23 @@ class PgStore implements NotifyStore {
 
   private get db(): Queryable {
     return this.tx ?? this.pool;
+  }
+
+  /**
+   * Removes old rows, a bounded batch, beside another call's work: a prune that fails (a timeout, a
+   * lock) must not fail that work, whose own write has landed; the next call prunes.
+   */
+  private async prune(sql: string, params: unknown[]): Promise<void> {
+    // Inside a transaction a failed statement aborts it all: there, the failure is the caller's.
+    if (this.tx) {
+      await this.query(sql, params);
+      return;
+    }
+    try {
+      await this.query(sql, params);
+    } catch {
+      // Nothing to do: the rows stay until the next call.
+    }
   }
 
   private async query<R extends pg.QueryResultRow>(
@@ -676,7 +700,7 @@ class PgStore implements NotifyStore {
     );
     // A bounded batch per claim keeps the table to about a day of inputs without a sweep of its own;
     // rows another replica is pruning are skipped, not waited for.
-    await this.query(
+    await this.prune(
       `DELETE FROM input_claim WHERE key IN (
          SELECT key FROM input_claim WHERE received_at < $1 ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [cutoff, PRUNE_BATCH],
@@ -686,20 +710,24 @@ class PgStore implements NotifyStore {
 
   async acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<LeaseFence | null> {
     // One statement: the row is taken only if it is this holder's (a renewal keeps the epoch) or lapsed
-    // (the next epoch); a rival asking at the same moment waits on the row, then sees it taken.
-    const { rows } = await this.query<{ epoch: number }>(
-      `INSERT INTO lease (name, holder, epoch, expires_at) VALUES ($1, $2, 1, $3)
+    // (the next epoch); a rival asking at the same moment waits on the row, then sees it taken. The wait
+    // is bounded: a transaction holding the row on a replica that went silent must not hold this up.
+    const { rows } = await this.atomically(async (client) => {
+      if (!this.tx) await client.query(`SET LOCAL lock_timeout = ${LEASE_LOCK_TIMEOUT_MS}`);
+      return client.query<{ epoch: number }>(
+        `INSERT INTO lease (name, holder, epoch, expires_at) VALUES ($1, $2, 1, $3)
        ON CONFLICT (name) DO UPDATE SET
          epoch = CASE WHEN lease.holder = excluded.holder THEN lease.epoch ELSE lease.epoch + 1 END,
          holder = excluded.holder,
          expires_at = excluded.expires_at
        WHERE lease.holder = excluded.holder OR lease.expires_at <= $4
        RETURNING epoch`,
-      [name, holder, now + ttlMs, now],
-    );
+        [name, holder, now + ttlMs, now],
+      );
+    });
     const row = rows[0];
     // Leases lapsed for a day (a click's once-only window, a replica long gone): a bounded batch per take.
-    await this.query(
+    await this.prune(
       `DELETE FROM lease WHERE name IN (
          SELECT name FROM lease WHERE expires_at > 0 AND expires_at < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)`,
       [now - LAPSED_LEASE_KEPT_MS],
@@ -746,7 +774,7 @@ class PgStore implements NotifyStore {
         [replica, counts.map((c) => c.bucket), counts.map((c) => c.poller), counts.map((c) => c.commands)],
       );
     }
-    await this.query(
+    await this.prune(
       `DELETE FROM request_count WHERE (replica, bucket) IN (
          SELECT replica, bucket FROM request_count WHERE bucket < $1 ORDER BY bucket LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [since, PRUNE_BATCH],

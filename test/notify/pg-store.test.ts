@@ -229,7 +229,7 @@ describe('the password in DATABASE_URL', () => {
 });
 
 describe('running', () => {
-  it('trySetMeta answers false at once while another connection holds the row, true once it lets go', async () => {
+  it('trySetMeta answers false within a second while another connection holds the row, true once it lets go', async () => {
     const { url } = await freshDatabase();
     const store = await opened(url);
     await store.setMeta('probe', '0');
@@ -241,6 +241,23 @@ describe('running', () => {
     await other.query('ROLLBACK');
     expect(await store.trySetMeta('probe', '2')).toBe(true);
     expect(await store.getMeta('probe')).toBe('2');
+  });
+
+  it('acquireLease does not wait on a lease row a silent transaction holds: it fails, and is asked again later', async () => {
+    const { url } = await freshDatabase();
+    const store = await opened(url);
+    expect(await store.acquireLease('poller', 'r1', 1_000, 10_000)).not.toBeNull();
+    // A replica's commit holds the row, then its network goes silent (the server keeps the lock).
+    const other = await connect(url);
+    await other.query('BEGIN');
+    await other.query("SELECT * FROM lease WHERE name = 'poller' FOR UPDATE");
+    // Waiting would last until the server ends that transaction: this test would time out, not pass.
+    await expect(store.acquireLease('poller', 'r2', 20_000, 10_000)).rejects.toMatchObject({ code: '55P03' });
+    await other.query('ROLLBACK');
+    expect(await store.acquireLease('poller', 'r2', 20_000, 10_000)).toMatchObject({
+      holder: 'r2',
+      epoch: 2,
+    });
   });
 
   it('trySetMeta answers false while the table is locked (a new key too); other failures throw', async () => {

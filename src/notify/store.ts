@@ -213,9 +213,9 @@ export interface NotifyStore {
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string | null): Promise<void>;
   /**
-   * Sets a meta row without waiting for a lock: false at once when another connection holds the write
-   * lock (where other writes wait for it, up to seconds, holding the event loop). For health probes.
-   * Any other failure throws.
+   * Sets a meta row without waiting long for a lock, for health probes: false when another connection
+   * holds it. SQLite answers at once (its busy wait would hold the event loop); PostgreSQL waits up to a
+   * second (another replica's probe of the same row). Any other failure throws.
    */
   trySetMeta(key: string, value: string): Promise<boolean>;
   close(): Promise<void>;

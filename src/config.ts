@@ -141,11 +141,17 @@ export function secretsOf(config: Config): string[] {
 
 function passwordsOf(url: string | null | undefined): string[] {
   if (!url) return [];
+  let password: string;
   try {
-    const { password } = new URL(url);
-    return password ? [password, decodeURIComponent(password)] : [];
+    password = new URL(url).password;
   } catch {
     return [];
+  }
+  if (!password) return [];
+  try {
+    return [password, decodeURIComponent(password)];
+  } catch {
+    return [password]; // a stray % does not decode: the password as written is still hidden
   }
 }
 

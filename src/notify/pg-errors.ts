@@ -45,11 +45,13 @@ export class SchemaTooNewError extends Error {
 
 /**
  * The URL with its password replaced, in the authority (`user:secret@`) and as a `password=` parameter.
- * Works on text that does not parse as a URL too: it may be the very reason opening failed.
+ * Works on text that does not parse as a URL too: it may be the very reason opening failed. A password
+ * written without encoding may hold `@`, `/`, `?` or `#`: everything from `user:` to the last `@` goes
+ * (more than the password, if the rest of the URL has an `@`: never less).
  */
 export function redactDatabaseUrl(url: string): string {
   return url
-    .replace(/(\/\/[^/?#@:]*:)[^/?#@]*@/, `$1${REDACTED}@`)
+    .replace(/^([^:/?#]*:\/\/[^/?#@:]*:).*@/s, `$1${REDACTED}@`)
     .replace(/([?&]password=)[^&#]*/gi, `$1${REDACTED}`);
 }
 

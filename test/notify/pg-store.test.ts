@@ -223,6 +223,10 @@ describe('the password in DATABASE_URL', () => {
     ],
     ['postgres://bot@db/live', 'postgres://bot@db/live'],
     ['postgres://bot:with space@db/live', 'postgres://bot:[redacted]@db/live'],
+    // Written without encoding: all of it goes, never a part.
+    ['postgres://u:ab#cd@host/db', 'postgres://u:[redacted]@host/db'],
+    ['postgres://u:a/b?c@host/db', 'postgres://u:[redacted]@host/db'],
+    ['postgres://u:a@b@host/db', 'postgres://u:[redacted]@host/db'],
   ])('%s is shown as %s', (url, shown) => {
     expect(redactDatabaseUrl(url)).toBe(shown);
   });

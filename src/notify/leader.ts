@@ -100,7 +100,12 @@ export class PollerLeader implements LivestreamChecker {
 
   /** A hint that a livestream changed: checked now if this replica polls, else queued for the one that does. */
   async check(livestreamId: string): Promise<void> {
-    if (this.poller) return this.poller.check(livestreamId);
+    if (this.poller && !this.poller.stopping) return this.poller.check(livestreamId);
+    await this.queueHint(livestreamId);
+  }
+
+  /** Queues a hint for whichever replica polls next (this one, at its next term, included). Never throws. */
+  private async queueHint(livestreamId: string): Promise<void> {
     try {
       await this.options.store.addHint(livestreamId, this.options.clock.now());
     } catch (error) {
@@ -222,6 +227,11 @@ export class PollerLeader implements LivestreamChecker {
       ids = await this.options.store.takeHints(HINTS_PER_TICK);
     } catch (error) {
       this.options.log.warn('could not read queued webhook hints; the next poll covers them', { error });
+      return;
+    }
+    // The term may have ended while the hints were taken: they wait for the next holder, not lost.
+    if (this.poller !== poller || poller.stopping) {
+      for (const id of ids) await this.queueHint(id);
       return;
     }
     for (const id of ids) void poller.check(id);

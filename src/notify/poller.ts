@@ -180,6 +180,11 @@ export class Poller {
     return this.queuedCheck;
   }
 
+  /** True once stop() was called: a check or cycle asked of it now does nothing. */
+  get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
   start(): void {
     if (this.loop) return;
     const { clock, budget } = this.options;

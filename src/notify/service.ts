@@ -235,7 +235,15 @@ export async function startNotifications(options: NotificationsOptions): Promise
       await delivery.stop();
       await shared.stop();
       // The others may send there once the slowest platform's pace since this one's last post has passed.
-      await store.releaseChannels(holder, clock.now() + Math.max(0, ...options.sinks.map((s) => s.pacingMs)));
+      const pace = Math.max(0, ...options.sinks.map((s) => s.pacingMs));
+      try {
+        await store.releaseChannels(holder, clock.now() + pace);
+      } catch (error) {
+        // The rest of the stop goes on: the claims lapse by themselves.
+        log.warn("could not let go of this replica's channels; the others take them once the claims lapse", {
+          error,
+        });
+      }
     },
   };
 }

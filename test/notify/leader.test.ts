@@ -449,6 +449,18 @@ describe('one poller among replicas', () => {
     expect(pending).toMatchObject({ channelId: 'C1', event: { kind: 'live', stream: { id: show.id } } });
     expect(b.requests).toBe(0);
   });
+
+  it('a hint that reaches the holder while its poller is stopping is queued for the next term, not lost', async () => {
+    const a = await startReplica('replica-a');
+    await a.leader.tick();
+    await pollersAsleep(1); // the baseline
+    const poller = a.leader.current!;
+    const stopping = poller.stop(); // its term is ending (a fenced-out commit, a silent database)
+    expect(poller.stopping).toBe(true);
+    await a.leader.check('ls-hinted');
+    await stopping;
+    expect(await a.cut.store.takeHints(10)).toEqual(['ls-hinted']);
+  });
 });
 
 describe('leaseTiming', () => {

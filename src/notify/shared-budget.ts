@@ -54,6 +54,11 @@ export class SharedBudget {
     })();
   }
 
+  /** Buckets of this replica's counts waiting for a sync that works (a gauge of a database outage). */
+  get unsentBuckets(): number {
+    return this.unsent.size;
+  }
+
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
@@ -72,7 +77,10 @@ export class SharedBudget {
       if (this.failing) log.info('request counts are shared through the database again');
       this.failing = false;
     } catch (error) {
-      for (const count of counts) this.add(count.bucket, count.poller, count.commands);
+      // Kept for the next sync, but only what still counts: an outage must not grow this for ever.
+      const since = clock.now() - BUDGET_WINDOW_MS - REQUEST_BUCKET_MS;
+      for (const count of counts)
+        if (count.bucket >= since) this.add(count.bucket, count.poller, count.commands);
       if (!this.failing) {
         log.warn(
           "could not share request counts through the database; the budget uses the others' last count",

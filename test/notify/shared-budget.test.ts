@@ -218,4 +218,24 @@ describe('one budget for the token, counted by every replica', () => {
     await a.shared.sync();
     expect(a.logs.filter((l) => l.msg.includes('could not share request counts'))).toHaveLength(2);
   });
+
+  it('through a long outage it keeps only the counts still in the window (memory stays bounded)', async () => {
+    const a = await replica('replica-a');
+    const b = await replica('replica-b');
+    a.cut.mode = 'reject';
+    // An hour of failed syncs, a request in every bucket.
+    for (let t = 0; t < 3_600_000; t += REQUEST_BUCKET_MS) {
+      record(a, 1, 'poller');
+      await a.shared.sync();
+      clock.advance(REQUEST_BUCKET_MS);
+    }
+    // Nothing older than the window was kept: about 30 buckets of 10 s, not 360.
+    expect(a.shared.unsentBuckets).toBeLessThanOrEqual(BUDGET_WINDOW_MS / REQUEST_BUCKET_MS + 2);
+    a.cut.mode = 'ok';
+    await a.shared.sync();
+    expect(a.shared.unsentBuckets).toBe(0);
+    await b.shared.sync();
+    // What a sent in the last five minutes counts.
+    expect(b.budget.used(clock.monotonic())).toBeGreaterThanOrEqual(BUDGET_WINDOW_MS / REQUEST_BUCKET_MS - 1);
+  });
 });

@@ -77,8 +77,9 @@ export interface DeliveryClaim {
   /** This replica's name (REPLICA_ID). */
   holder: string;
   /**
-   * How long a claim outlives the pass that took it: longer than any send may take (a replica that dies
-   * mid-send hands its channels on this long after), and than a channel's pacing.
+   * How long a claim outlives the pass that last renewed it (every pass renews the channels with work,
+   * a send under way included): longer than a stalled pass and than a channel's pacing; a replica that
+   * dies hands its channels on this long after.
    */
   ttlMs: number;
   idleWaitMs: number;

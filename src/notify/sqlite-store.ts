@@ -21,6 +21,7 @@ import {
   type StoredStatus,
 } from './store.js';
 import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
+import { parseStoredEvent } from './stored-event.js';
 import type { Target } from './targets.js';
 
 /**
@@ -351,20 +352,6 @@ interface PostRow {
   ended_at: number | null;
 }
 
-/** A stored event, or null when its body is not one this bot wrote. */
-function parseEvent(body: string): NotifyEvent | null {
-  try {
-    const event = JSON.parse(body) as Partial<NotifyEvent> | null;
-    if (!event || typeof event.at !== 'string') return null;
-    if (event.kind === 'api-delayed' || event.kind === 'api-recovered') return event as NotifyEvent;
-    if (event.kind !== 'live' && event.kind !== 'errored' && event.kind !== 'ended') return null;
-    const stream = (event as { stream?: { id?: unknown } }).stream;
-    return stream && typeof stream.id === 'string' ? (event as NotifyEvent) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The synchronous core: each method is one call into SQLite, atomic on its own. */
 class SqliteCore {
   private readonly statements;
@@ -653,7 +640,6 @@ class SqliteCore {
     })();
   }
 
-  /** (Re)claims the channel for `claim.holder` unless another holder's claim still runs. */
   /** Of these channels, those the holder renews (its own) or takes (free, while it holds fewer than maxHeld). */
   private claimChannels(channels: ChannelRef[], claim: ChannelClaim): ChannelRef[] {
     const holders = channels.map(
@@ -696,7 +682,7 @@ class SqliteCore {
   private readDeliveries(rows: DeliveryRow[]): Delivery[] {
     const deliveries: Delivery[] = [];
     for (const row of rows) {
-      const event = parseEvent(row.body);
+      const event = parseStoredEvent(row.body);
       // An event this bot cannot read (hand-edited, or from another version) is set aside, not retried forever.
       if (!event) this.dropDeliveries([row.id], 'the stored event could not be read');
       else {

@@ -63,7 +63,7 @@ export interface NotifyConfig {
   dataDir: string;
   /** DATABASE_URL: the state in PostgreSQL, shared by replicas; absent or null: SQLite under `dataDir`. */
   databaseUrl?: string | null;
-  /** REPLICA_ID: this replica's name in the shared state (default: see `defaultReplicaId`). */
+  /** REPLICA_ID, read only with `databaseUrl`: this replica's name in the shared state (default: `defaultReplicaId`). */
   replicaId?: string;
   cooldownSeconds: number;
   alertAfterSeconds: number;
@@ -174,7 +174,10 @@ export function loadConfig(env: Env): Config {
     requestBudget: settings.get('API_REQUEST_BUDGET'),
     dataDir: settings.get('DATA_DIR'),
     databaseUrl: settings.get('DATABASE_URL'),
-    replicaId: settings.get('REPLICA_ID') ?? defaultReplicaId(),
+    // Only replicas have a name in the shared state: a bot on SQLite ignores it, and is not refused for it.
+    ...(settings.isSet('DATABASE_URL') && settings.isSet('REPLICA_ID')
+      ? { replicaId: settings.get('REPLICA_ID')! }
+      : {}),
     cooldownSeconds: settings.get('NOTIFY_COOLDOWN_SECONDS'),
     alertAfterSeconds: settings.get('API_ALERT_AFTER_SECONDS'),
     deliveryGiveUpHours: settings.get('DELIVERY_GIVE_UP_HOURS'),

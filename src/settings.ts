@@ -322,9 +322,9 @@ export const SETTINGS = {
   REPLICA_ID: {
     type: 'text',
     group: 'notifications',
-    defaultText: 'host name and process id',
+    defaultText: 'host name, process id and a random part',
     description:
-      "This replica's name in the shared state (who polls, who sends where); only read with `DATABASE_URL`. Each replica must have its own.",
+      "This replica's name in logs and in the shared state (who polls, who sends where); read only with `DATABASE_URL`. Each process adds a random part of its own in the shared state, so two given one name are still told apart; set it for names you can read.",
     check: { pattern: /^[\w.:@-]{1,100}$/, must: 'be at most 100 letters, digits, or . _ : @ -' },
   },
   NOTIFY_COOLDOWN_SECONDS: {

@@ -294,7 +294,6 @@ describe('numbers and the rest', () => {
       requestBudget: 900,
       dataDir: './data',
       databaseUrl: null,
-      replicaId: expect.stringMatching(/^[\w.-]+-\d+-[0-9a-f]{6}$/) as unknown,
       cooldownSeconds: 120,
       alertAfterSeconds: 300,
       deliveryGiveUpHours: 24,
@@ -485,6 +484,14 @@ describe('secretsOf', () => {
       ].sort(),
     );
     expect(secretsOf(loadConfig({}))).toEqual([]);
+  });
+
+  it('reads REPLICA_ID only with DATABASE_URL: a bot on SQLite is not refused for it', () => {
+    expect(problems({ REPLICA_ID: 'bad id!' })).toEqual([]);
+    expect(loadConfig({ REPLICA_ID: 'bot-1' }).notify.replicaId).toBeUndefined();
+    expect(problems({ DATABASE_URL: 'postgres://db/live', REPLICA_ID: 'bad id!' })).toEqual([
+      'REPLICA_ID must be at most 100 letters, digits, or . _ : @ - (got "bad id!")',
+    ]);
   });
 
   it("hides DATABASE_URL and its password alone, as written and decoded (a driver's error may quote it)", () => {

@@ -99,7 +99,7 @@ export interface DiscordMessage {
   flags?: MessageFlags.Ephemeral;
   /**
    * The reply's image, as the attachment the message names (its bytes go with it as `files[0]`, see
-   * interactions.ts); the embed shows it through `attachment://{filename}`.
+   * respond.ts); the embed shows it through `attachment://{filename}`.
    */
   attachments?: { id: number; filename: string; description: string }[];
 }

@@ -301,8 +301,7 @@ function discordAdapter(config: DiscordConfig): PlatformAdapter {
         config,
         core,
         log,
-        claimInteraction: (id) => inputs.first(`discord:${id}`),
-        clicks: inputs.clicks,
+        inputs,
         ...(http ? { server: http } : {}),
       });
     },

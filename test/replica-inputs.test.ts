@@ -415,7 +415,7 @@ describe('two Discord replicas on the gateway (every session receives every inte
   const adapters: DiscordAdapter[] = [];
   /** Commands that reached each replica's core, by replica. */
   const calls: string[][] = [];
-  /** Each replica's claim of each interaction id, once its store answered: true for the one that may answer. */
+  /** Each replica's claim of each input key, once its store answered: true for the one that may answer. */
   const verdicts: Map<string, boolean>[] = [];
 
   beforeAll(async () => {
@@ -457,12 +457,14 @@ describe('two Discord replicas on the gateway (every session receives every inte
           },
           log: silentLogger,
           rest: { retries: 0 },
-          claimInteraction: async (id) => {
-            const mine = await gate.first(`discord:${id}`);
-            decided.set(id, mine);
-            return mine;
+          inputs: {
+            async first(key) {
+              const mine = await gate.first(key);
+              decided.set(key, mine);
+              return mine;
+            },
+            clicks: gate.clicks,
           },
-          clicks: gate.clicks,
         }),
       );
     }
@@ -509,7 +511,7 @@ describe('two Discord replicas on the gateway (every session receives every inte
    * decided about it (a replica that lost its claim sends nothing).
    */
   async function decidedByBoth(interaction: ChatInputInteraction): Promise<(boolean | undefined)[]> {
-    const claims = () => verdicts.map((decided) => decided.get(interaction.id));
+    const claims = () => verdicts.map((decided) => decided.get(`discord:${interaction.id}`));
     await expect.poll(() => claims().every((verdict) => verdict !== undefined)).toBe(true);
     return claims().sort();
   }

@@ -25,10 +25,10 @@ import {
 import type { DiscordConfig, DiscordInteractionsConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
 import type { HttpServer } from '../../src/http/server.js';
-import type { AsyncClickGuard } from '../../src/inputs.js';
+import { type InputGate, memoryInputGate } from '../../src/inputs.js';
 import type { Logger } from '../../src/log.js';
 import type { Sink } from '../../src/sink.js';
-import { type ClaimInteraction, createDispatcher, type Dispatch } from './dispatch.js';
+import { createDispatcher, type Dispatch } from './dispatch.js';
 import { createInteractionsRoute, DISCORD_INTERACTIONS_PATH, discordPublicKey } from './http-interactions.js';
 import { discordInviteUrl } from './invite.js';
 import { registerCommands } from './register.js';
@@ -39,7 +39,7 @@ export interface DiscordAdapterArgs {
   config: DiscordConfig;
   core: Core;
   log: Logger;
-  /** Answer directly when the core is faster than this; defer otherwise (see interactions.ts). */
+  /** Answer directly when the claim and the core take less than this; defer otherwise (deadline.ts). */
   deferAfterMs?: number;
   /** Register `/livestream` at start (bulk overwrite, idempotent); default true. */
   registerCommands?: boolean;
@@ -51,12 +51,10 @@ export interface DiscordAdapterArgs {
    */
   rest?: Partial<RESTOptions>;
   /**
-   * True for the one process that may answer an interaction (with replicas: the shared store's claim of
-   * `discord:<id>`); default: this process remembers the ids it has seen.
+   * Repeated interactions (`discord:<id>`: one process answers each) and double clicks: default in
+   * memory (one bot); the shared store for replicas.
    */
-  claimInteraction?: ClaimInteraction;
-  /** The once-only guard for clicks that change shared state (replicas: the shared store's); default memory. */
-  clicks?: AsyncClickGuard;
+  inputs?: InputGate;
   /** Interactions over HTTP: the bot's HTTP server (listening on PORT) to mount the endpoint on. */
   server?: HttpServer;
   /** Milliseconds since the epoch (a signed request's age, the in-memory windows); default Date.now. */
@@ -90,9 +88,8 @@ export async function startDiscordAdapter(args: DiscordAdapterArgs): Promise<Dis
     config,
     log,
     ...(args.deferAfterMs !== undefined ? { deferAfterMs: args.deferAfterMs } : {}),
-    ...(args.claimInteraction ? { claimInteraction: args.claimInteraction } : {}),
-    ...(args.clicks ? { clicks: args.clicks } : {}),
-    ...(args.now ? { now: args.now } : {}),
+    // In memory, ids are kept for as long as an interaction's token is valid (REPEAT_WINDOW_MS).
+    inputs: args.inputs ?? memoryInputGate(args.now),
   });
   // Registration and the gateway can each take a while against a slow or hanging Discord: say so.
   log.info('connecting to Discord…', {

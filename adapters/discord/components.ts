@@ -9,8 +9,10 @@
  * that changed shared state (a confirmed Stop) replaces its ephemeral prompt with the answer, so the
  * button cannot be clicked again, and the channel is told in a follow-up ("Stopped by @ana").
  * As for commands, the core call starts at once and the answer goes out directly when it is ready
- * within `deferAfterMs`; otherwise the click is deferred first (type 6 to update, type 5 ephemeral)
- * and the answer edits the message after.
+ * before the interaction's deadline (deadline.ts); otherwise the click is deferred first (type 6 to
+ * update, type 5 ephemeral) and the answer edits the message after. A Stop's once-only guard (a
+ * database round trip with replicas) spends the same deadline: unanswered by then, the click is told
+ * it did not work, and is not run.
  */
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import {
@@ -22,11 +24,12 @@ import {
 } from '../../src/commands/index.js';
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
-import { type AsyncClickGuard, memoryInputGate } from '../../src/inputs.js';
+import type { AsyncClickGuard } from '../../src/inputs.js';
 import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
+import { type AnswerDeadline, beforeDeadline } from './deadline.js';
 import type { IncomingClick } from './incoming.js';
-import { answerOrSlow, DEFAULT_DEFER_AFTER_MS, originContext, type Outcome, render } from './interactions.js';
+import { originContext, type Outcome, render } from './interactions.js';
 import { type DiscordMessage, renderReply } from './render.js';
 import type { InteractionResponder } from './respond.js';
 
@@ -34,20 +37,18 @@ export interface ButtonHandlerArgs {
   core: Core;
   config: Pick<DiscordConfig, 'managerRoles' | 'operatorRoles'>;
   log: Logger;
-  deferAfterMs?: number;
-  /** Milliseconds since the epoch, for the once-only window; default Date.now. */
-  now?: () => number;
-  /** Runs a click that changes shared state once: default in memory; the shared store for replicas. */
-  clicks?: AsyncClickGuard;
+  /** Runs a click that changes shared state once (the adapter's InputGate: memory, or the shared store). */
+  clicks: AsyncClickGuard;
 }
 
-/** One handler per adapter: it holds the memory of clicks in flight and just done. */
-export function createButtonHandler(
-  args: ButtonHandlerArgs,
-): (interaction: IncomingClick, respond: InteractionResponder) => Promise<Outcome> {
-  const now = args.now ?? Date.now;
-  const guard = args.clicks ?? memoryInputGate(now).clicks;
-  return (interaction, respond) => handleButton({ ...args, interaction, respond, guard });
+export type ButtonHandler = (
+  interaction: IncomingClick,
+  respond: InteractionResponder,
+  deadline: AnswerDeadline,
+) => Promise<Outcome>;
+
+export function createButtonHandler(args: ButtonHandlerArgs): ButtonHandler {
+  return (interaction, respond, deadline) => handleButton({ ...args, interaction, respond, deadline });
 }
 
 /** `update`: the answer replaces the message the button is on; `reply`: a message of its own. */
@@ -62,10 +63,11 @@ async function handleButton(
   args: ButtonHandlerArgs & {
     interaction: IncomingClick;
     respond: InteractionResponder;
-    guard: AsyncClickGuard;
+    /** When the first answer must go out (the guard's wait included). */
+    deadline: AnswerDeadline;
   },
 ): Promise<Outcome> {
-  const { interaction, respond, core, config, guard, deferAfterMs = DEFAULT_DEFER_AFTER_MS } = args;
+  const { interaction, respond, core, config, clicks: guard, deadline } = args;
   const started = Date.now();
   const log = args.log.child({ interaction: interaction.id });
   const attempt = async (what: string, call: () => Promise<unknown>): Promise<boolean> => {
@@ -96,12 +98,27 @@ async function handleButton(
 
   const once = changesSharedState(command) ? `discord:${interaction.channelId}:${decoded.text}` : null;
   if (once !== null) {
-    let alone: boolean;
+    const begun = guard.begin(once);
+    let alone: boolean | 'late';
     try {
-      alone = await guard.begin(once);
+      alone = await beforeDeadline(begun, deadline);
     } catch (error) {
       // Without the claim another replica may be stopping too: say it did not work rather than risk it.
       log.error('could not claim a Discord button click; answered that it did not work', { error });
+      return (await answerWith('reply', renderReply(internalErrorReply()))) ? 'replied' : 'failed';
+    }
+    if (alone === 'late') {
+      // Waiting longer would miss Discord's 3 s. Not run, even if the claim is won after all: it is
+      // let go then, so that the next click may try again at once.
+      log.error('the claim of a Discord button click did not answer in time; answered that it did not work', {
+        command: command.name,
+      });
+      begun
+        .then((won) => (won ? guard.finish(once, false) : undefined))
+        .catch((error: unknown) => {
+          // Held or not, the store's lease on the button lapses by itself (src/inputs.ts).
+          log.warn('the late claim of a button click failed or could not be let go', { error });
+        });
       return (await answerWith('reply', renderReply(internalErrorReply()))) ? 'replied' : 'failed';
     }
     if (!alone) {
@@ -128,8 +145,8 @@ async function handleButton(
       return answer;
     });
 
-  const first = await answerOrSlow(pending, deferAfterMs);
-  if (first !== 'slow') {
+  const first = await beforeDeadline(pending, deadline);
+  if (first !== 'late') {
     const message = render(first);
     // A refusal or a failure replaces nothing: the page (or prompt) and its buttons stay.
     const how: Placement = first.tone === 'error' ? 'reply' : placement;
@@ -165,7 +182,7 @@ async function handleButton(
   /** A channel answer (Stopped by …) is also posted for everyone, after the clicker's own copy. */
   async function tellChannel(answer: Reply, message: DiscordMessage): Promise<void> {
     if (answer.visibility !== 'channel' || message.flags === MessageFlags.Ephemeral) return;
-    if (placement === 'reply' && first !== 'slow') return;
+    if (placement === 'reply' && first !== 'late') return;
     await attempt('post to the channel', () => respond.followUp(message));
   }
 }

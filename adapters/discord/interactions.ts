@@ -2,8 +2,8 @@
  * One `/livestream` interaction, from options to the answer on screen.
  *
  * Deferral: Discord drops an interaction that is not answered within 3 s, and the RealtimeKit API can
- * be slower than that (retries, timeouts). The core call starts at once; if it answers within
- * `deferAfterMs` (1.5 s, which leaves half the window for our own reply to reach Discord) the reply
+ * be slower than that (retries, timeouts). The core call starts at once; if it answers before the
+ * interaction's deadline (1.5 s from its arrival, less what its claim took: deadline.ts) the reply
  * goes out directly with the flags the core asked for. Otherwise the reply is deferred as ephemeral,
  * because the kind of answer is not known yet and a `create` carries a stream key: an ephemeral
  * "thinking…" can never leak one. The final answer then edits that deferred reply, which stays
@@ -18,13 +18,12 @@ import type { Core, RequestContext } from '../../src/core.js';
 import type { Logger } from '../../src/log.js';
 import type { Reply } from '../../src/reply.js';
 import { type DiscordSubcommand, isDiscordSubcommand } from './commands.js';
+import { type AnswerDeadline, beforeDeadline } from './deadline.js';
 import { discordHelpReply } from './help.js';
 import type { IncomingCommand, InteractionOrigin } from './incoming.js';
 import { commandFromOptions, type DiscordCommand } from './options.js';
 import { type DiscordMessage, renderReply } from './render.js';
 import type { InteractionResponder } from './respond.js';
-
-export const DEFAULT_DEFER_AFTER_MS = 1_500;
 
 export interface HandleInteractionArgs {
   interaction: IncomingCommand;
@@ -33,7 +32,8 @@ export interface HandleInteractionArgs {
   core: Core;
   config: Pick<DiscordConfig, 'managerRoles' | 'operatorRoles'>;
   log: Logger;
-  deferAfterMs?: number;
+  /** When the first answer must go out: a deferral, if the core has not answered by then. */
+  deadline: AnswerDeadline;
 }
 
 /** What the interaction did, for logs and tests. */
@@ -113,22 +113,6 @@ function helpTopic(command: DiscordCommand): DiscordSubcommand | undefined {
 /** The core shares one Reply among identical commands in flight: render it once for all of them. */
 const rendered = new WeakMap<Reply, DiscordMessage>();
 
-/**
- * The answer, or 'slow' when it has not come within `deferAfterMs`: Discord wants an answer to an
- * interaction within 3 s, so a slow one is deferred first and edited in when it comes.
- */
-export async function answerOrSlow(pending: Promise<Reply>, deferAfterMs: number): Promise<Reply | 'slow'> {
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<'slow'>((resolve) => {
-    timer = setTimeout(() => resolve('slow'), deferAfterMs);
-  });
-  try {
-    return await Promise.race([pending, slow]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function render(value: Reply): DiscordMessage {
   let message = rendered.get(value);
   if (!message) {
@@ -166,7 +150,7 @@ export async function handleInteraction({
   core,
   config,
   log,
-  deferAfterMs = DEFAULT_DEFER_AFTER_MS,
+  deadline,
 }: HandleInteractionArgs): Promise<Outcome> {
   const { subcommand } = interaction;
   const started = Date.now();
@@ -203,8 +187,9 @@ export async function handleInteraction({
     return internalErrorReply();
   });
 
-  const first = await answerOrSlow(pending, deferAfterMs);
-  if (first !== 'slow') {
+  // A slow answer is deferred first and edited in when it comes.
+  const first = await beforeDeadline(pending, deadline);
+  if (first !== 'late') {
     const ok = await reply(first, render(first));
     logged.debug('answered a Discord command', { ms: Date.now() - started, deferred: false });
     return ok ? 'replied' : 'failed';

@@ -11,6 +11,7 @@ import { MAX_SIGNATURE_SKEW_MS } from '../../adapters/discord/http-interactions.
 import type { DiscordConfig } from '../../src/config.js';
 import type { Core } from '../../src/core.js';
 import { createHttpServer } from '../../src/http/server.js';
+import { type InputGate, memoryInputGate } from '../../src/inputs.js';
 import { reply } from '../../src/reply.js';
 import {
   APP_ID,
@@ -47,6 +48,14 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 function callbacksFor(h: DiscordHarness, interaction: ChatInputInteraction) {
   const route = `/interactions/${interaction.id}/${interaction.token}/callback`;
   return h.discord.requests.filter((r) => r.method === 'POST' && r.route === route);
+}
+
+/** A store's gate as another replica shares it: `claim` decides each interaction id; clicks in memory. */
+function claimsOnly(claim: (interactionId: string) => Promise<boolean>): InputGate {
+  return {
+    first: (key) => claim(key.replace(/^discord:/, '')),
+    clicks: memoryInputGate().clicks,
+  };
 }
 
 /** The edits of the interaction's first answer (after a deferral) the fake received. */
@@ -217,11 +226,11 @@ describe('over HTTP, a slow answer and claims shared with other replicas', () =>
     h = await startDiscordHarness({
       http: signer,
       deferAfterMs: 200,
-      claimInteraction: (id) => {
+      inputs: claimsOnly((id) => {
         claimed.push(id);
         if (broken) return Promise.reject(new Error('the store is unreachable'));
         return Promise.resolve(!elsewhere.has(id));
-      },
+      }),
     });
     h.emulator.addLivestream({ name: 'Slow show', status: 'IDLE' });
   });
@@ -281,10 +290,10 @@ describe('over the gateway, claims shared with other replicas', () => {
 
   beforeAll(async () => {
     h = await startDiscordHarness({
-      claimInteraction: (id) => {
+      inputs: claimsOnly((id) => {
         claimed.push(id);
         return Promise.resolve(!elsewhere.has(id));
-      },
+      }),
     });
   });
   afterAll(async () => {

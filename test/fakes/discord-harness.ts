@@ -7,13 +7,13 @@
  * route on the bot's HTTP server, and `deliver()` POSTs each interaction there, signed as Discord does.
  */
 import { type DiscordAdapter, startDiscordAdapter } from '../../adapters/discord/app.js';
-import type { ClaimInteraction } from '../../adapters/discord/dispatch.js';
 import { DISCORD_INTERACTIONS_PATH } from '../../adapters/discord/http-interactions.js';
 import type { CommandLimits } from '../../src/command-limits.js';
 import type { DiscordConfig } from '../../src/config.js';
 import { type Core, createCore, type RequestContext } from '../../src/core.js';
 import { clientSettingsOf, createEmulator, type Emulator } from '../../src/emulator/emulator.js';
 import { createHttpServer, type HttpServer } from '../../src/http/server.js';
+import type { InputGate } from '../../src/inputs.js';
 import { createLogger } from '../../src/log.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
@@ -43,8 +43,8 @@ export interface HarnessOptions {
   limits?: CommandLimits;
   /** Interactions over HTTP, signed with this key pair (its public key is DISCORD_PUBLIC_KEY). */
   http?: DiscordSigner;
-  /** The adapter's claim of each interaction id (several replicas share one). */
-  claimInteraction?: ClaimInteraction;
+  /** Repeated interactions and double clicks (several replicas share one); default in memory. */
+  inputs?: InputGate;
 }
 
 export interface InteractionCallback {
@@ -161,7 +161,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
       log,
       rest: { retries: 0 },
       ...(options.deferAfterMs !== undefined ? { deferAfterMs: options.deferAfterMs } : {}),
-      ...(options.claimInteraction ? { claimInteraction: options.claimInteraction } : {}),
+      ...(options.inputs ? { inputs: options.inputs } : {}),
       ...(server ? { server } : {}),
     });
   } catch (error) {

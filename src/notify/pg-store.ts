@@ -28,7 +28,15 @@ import {
   type RequestCount,
   type StoredStatus,
 } from './store.js';
-import { parseStoredEvent } from './stored-event.js';
+import {
+  ALL_LIVESTREAMS,
+  type DeliveryRow,
+  deliveryOf,
+  type PostRow,
+  postOf,
+  type SubscriptionRow,
+  subscriptionOf,
+} from './stored-rows.js';
 import type { Target } from './targets.js';
 import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
 
@@ -71,8 +79,6 @@ const KEEPALIVE_DELAY_MS = 10_000;
 const PRUNE_BATCH = 500;
 /** SQLSTATE lock_not_available: a lock_timeout ran out. */
 const LOCK_NOT_AVAILABLE = '55P03';
-
-const ALL = '*';
 
 /** bigint (int8) values as numbers: every one here is an id, a count or wall-clock ms. */
 function parseBigint(text: string): number {
@@ -173,36 +179,6 @@ function urlProblem(url: string): string | null {
 
 /** Both a pool and one of its connections run queries. */
 type Queryable = pg.Pool | pg.PoolClient;
-
-interface SubscriptionRow {
-  platform: string;
-  channel_id: string;
-  livestream_id: string;
-  on_live: boolean;
-  on_errored: boolean;
-  mention: string | null;
-  paused_reason: string | null;
-  source: string;
-}
-
-interface DeliveryRow {
-  id: number;
-  platform: string;
-  channel_id: string;
-  mention: string | null;
-  attempts: number;
-  not_before: number;
-  body: string;
-}
-
-interface PostRow {
-  platform: string;
-  channel_id: string;
-  livestream_id: string;
-  message_id: string;
-  live_event: string;
-  ended_at: number | null;
-}
 
 const DELIVERY_COLUMNS = 'd.id, d.platform, d.channel_id, d.mention, d.attempts, d.not_before, e.body';
 
@@ -344,16 +320,7 @@ class PgStore implements NotifyStore {
        ORDER BY platform, channel_id, livestream_id`,
       [filter.platform ?? null, filter.channelId ?? null],
     );
-    return rows.map((row) => ({
-      platform: row.platform as Platform,
-      channelId: row.channel_id,
-      livestreamId: row.livestream_id === ALL ? null : row.livestream_id,
-      onLive: row.on_live,
-      onErrored: row.on_errored,
-      mention: row.mention,
-      pausedReason: row.paused_reason,
-      source: row.source === 'config' ? 'config' : 'chat',
-    }));
+    return rows.map(subscriptionOf);
   }
 
   upsertSubscription(s: Omit<Subscription, 'pausedReason'>): Promise<void> {
@@ -363,7 +330,15 @@ class PgStore implements NotifyStore {
          VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)
          ON CONFLICT (platform, channel_id, livestream_id) DO UPDATE SET on_live = excluded.on_live,
            on_errored = excluded.on_errored, mention = excluded.mention, paused_reason = NULL, source = excluded.source`,
-        [s.platform, s.channelId, s.livestreamId ?? ALL, s.onLive, s.onErrored, s.mention, s.source],
+        [
+          s.platform,
+          s.channelId,
+          s.livestreamId ?? ALL_LIVESTREAMS,
+          s.onLive,
+          s.onErrored,
+          s.mention,
+          s.source,
+        ],
       );
       // Subscribing again resumes the whole channel: the person says it works now.
       await client.query(
@@ -378,7 +353,11 @@ class PgStore implements NotifyStore {
     const { rowCount } = await this.query(
       `DELETE FROM subscription WHERE platform = $1 AND channel_id = $2
          AND ($3::text[] IS NULL OR livestream_id = ANY($3::text[]))`,
-      [channel.platform, channel.channelId, everything ? null : livestreamIds.map((id) => id ?? ALL)],
+      [
+        channel.platform,
+        channel.channelId,
+        everything ? null : livestreamIds.map((id) => id ?? ALL_LIVESTREAMS),
+      ],
     );
     return rowCount ?? 0;
   }
@@ -538,19 +517,9 @@ class PgStore implements NotifyStore {
     const deliveries: Delivery[] = [];
     const unreadable: number[] = [];
     for (const row of rows) {
-      const event = parseStoredEvent(row.body);
-      if (!event) unreadable.push(row.id);
-      else {
-        deliveries.push({
-          id: row.id,
-          platform: row.platform as Platform,
-          channelId: row.channel_id,
-          mention: row.mention,
-          attempts: row.attempts,
-          notBefore: row.not_before,
-          event,
-        });
-      }
+      const delivery = deliveryOf(row);
+      if (!delivery) unreadable.push(row.id);
+      else deliveries.push(delivery);
     }
     // An event this bot cannot read (hand-edited, or from another version) is set aside, not retried forever.
     if (unreadable.length > 0) await this.dropDeliveries(unreadable, 'the stored event could not be read');
@@ -674,15 +643,7 @@ class PgStore implements NotifyStore {
       [channel.platform, channel.channelId, livestreamId],
     );
     const row = rows[0];
-    if (!row) return null;
-    return {
-      platform: row.platform as Platform,
-      channelId: row.channel_id,
-      livestreamId: row.livestream_id,
-      messageId: row.message_id,
-      live: JSON.parse(row.live_event) as StreamPost['live'],
-      endedAt: row.ended_at,
-    };
+    return row ? postOf(row) : null;
   }
 
   async savePost(post: StreamPost): Promise<void> {

@@ -21,7 +21,15 @@ import {
   type StoredStatus,
 } from './store.js';
 import type { ChannelRef, Delivery, NotifyEvent, StreamPost, Subscription } from './types.js';
-import { parseStoredEvent } from './stored-event.js';
+import {
+  ALL_LIVESTREAMS,
+  type DeliveryRow,
+  deliveryOf,
+  type PostRow,
+  postOf,
+  type SubscriptionRow,
+  subscriptionOf,
+} from './stored-rows.js';
 import type { Target } from './targets.js';
 
 /**
@@ -128,8 +136,6 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX stream_hint_at ON stream_hint(at);`,
 ];
-
-const ALL = '*';
 
 /** Why the state under DATA_DIR cannot be used; each kind has its own advice (see `describeOpenFailure`). */
 export type StoreOpenFailure =
@@ -320,36 +326,6 @@ function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
-}
-
-interface SubscriptionRow {
-  platform: string;
-  channel_id: string;
-  livestream_id: string;
-  on_live: number;
-  on_errored: number;
-  mention: string | null;
-  paused_reason: string | null;
-  source: string;
-}
-
-interface DeliveryRow {
-  id: number;
-  platform: string;
-  channel_id: string;
-  mention: string | null;
-  attempts: number;
-  not_before: number;
-  body: string;
-}
-
-interface PostRow {
-  platform: string;
-  channel_id: string;
-  livestream_id: string;
-  message_id: string;
-  live_event: string;
-  ended_at: number | null;
 }
 
 /** The synchronous core: each method is one call into SQLite, atomic on its own. */
@@ -556,23 +532,14 @@ class SqliteCore {
          ORDER BY platform, channel_id, livestream_id`,
       )
       .all({ platform: filter.platform ?? null, channel: filter.channelId ?? null }) as SubscriptionRow[];
-    return rows.map((row) => ({
-      platform: row.platform as Platform,
-      channelId: row.channel_id,
-      livestreamId: row.livestream_id === ALL ? null : row.livestream_id,
-      onLive: row.on_live === 1,
-      onErrored: row.on_errored === 1,
-      mention: row.mention,
-      pausedReason: row.paused_reason,
-      source: row.source === 'config' ? 'config' : 'chat',
-    }));
+    return rows.map(subscriptionOf);
   }
 
   upsertSubscription(s: Omit<Subscription, 'pausedReason'>): void {
     this.statements.upsertSubscription.run(
       s.platform,
       s.channelId,
-      s.livestreamId ?? ALL,
+      s.livestreamId ?? ALL_LIVESTREAMS,
       s.onLive ? 1 : 0,
       s.onErrored ? 1 : 0,
       s.mention,
@@ -594,7 +561,7 @@ class SqliteCore {
     let changes = 0;
     this.db.transaction(() => {
       for (const id of livestreamIds)
-        changes += remove.run(channel.platform, channel.channelId, id ?? ALL).changes;
+        changes += remove.run(channel.platform, channel.channelId, id ?? ALL_LIVESTREAMS).changes;
     })();
     return changes;
   }
@@ -682,20 +649,10 @@ class SqliteCore {
   private readDeliveries(rows: DeliveryRow[]): Delivery[] {
     const deliveries: Delivery[] = [];
     for (const row of rows) {
-      const event = parseStoredEvent(row.body);
+      const delivery = deliveryOf(row);
       // An event this bot cannot read (hand-edited, or from another version) is set aside, not retried forever.
-      if (!event) this.dropDeliveries([row.id], 'the stored event could not be read');
-      else {
-        deliveries.push({
-          id: row.id,
-          platform: row.platform as Platform,
-          channelId: row.channel_id,
-          mention: row.mention,
-          attempts: row.attempts,
-          notBefore: row.not_before,
-          event,
-        });
-      }
+      if (!delivery) this.dropDeliveries([row.id], 'the stored event could not be read');
+      else deliveries.push(delivery);
     }
     return deliveries;
   }
@@ -774,15 +731,7 @@ class SqliteCore {
   findPost(channel: ChannelRef, livestreamId: string): StreamPost | null {
     const row = this.statements.findPost.get(channel.platform, channel.channelId, livestreamId) as
       PostRow | undefined;
-    if (!row) return null;
-    return {
-      platform: row.platform as Platform,
-      channelId: row.channel_id,
-      livestreamId: row.livestream_id,
-      messageId: row.message_id,
-      live: JSON.parse(row.live_event) as StreamPost['live'],
-      endedAt: row.ended_at,
-    };
+    return row ? postOf(row) : null;
   }
 
   savePost(post: StreamPost): void {

@@ -4,7 +4,7 @@
  * database of the run's PostgreSQL, and read back through the PostgreSQL store as a bot started there
  * reads it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import { openSqliteStore, STATE_FILE } from '../../src/notify/sqlite-store.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import type { NotifyEvent, StreamEvent, StreamPost } from '../../src/notify/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
+import { childHolding } from '../support/child-holding.js';
 
 const SQLITE_STORE = join(import.meta.dirname, '../../src/notify/sqlite-store.ts');
 const T0 = Date.parse('2026-11-22T12:00:00Z');
@@ -442,20 +443,6 @@ describe('copySqliteToPostgres', () => {
 /** A child process with the SQLite store open on `dir` (a bot that was not stopped), until killed. */
 async function childHoldingStore(dir: string): Promise<ChildProcess> {
   mkdirSync(dir, { recursive: true });
-  const script = `import { openSqliteStore } from ${JSON.stringify(SQLITE_STORE)};
-openSqliteStore(${JSON.stringify(dir)});
-process.stdout.write('held\\n');
-setInterval(() => {}, 60_000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('held')) resolve();
-    });
-    child.once('close', (code) => reject(new Error(`holder exited (${code}) before holding: ${stderr}`)));
-  });
-  return child;
+  return childHolding(`import { openSqliteStore } from ${JSON.stringify(SQLITE_STORE)};
+openSqliteStore(${JSON.stringify(dir)});`);
 }

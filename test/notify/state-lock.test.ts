@@ -3,12 +3,13 @@
  * module), and this process is refused at once, told the child's PID; once the child is SIGKILLed the
  * kernel has dropped the lock and it is free again, with no stale state left to clean up.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { DataDirInUseError, lockDataDir, PID_FILE } from '../../src/notify/state-lock.js';
+import { childHolding } from '../support/child-holding.js';
 
 const MODULE = join(import.meta.dirname, '../../src/notify/state-lock.ts');
 
@@ -27,24 +28,10 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A child process that takes the lock, says "held", and keeps it until it is killed. */
-async function childHolding(lockedDir: string): Promise<ChildProcess> {
-  const script = `import { lockDataDir } from ${JSON.stringify(MODULE)};
-lockDataDir(${JSON.stringify(lockedDir)});
-process.stdout.write('held\\n');
-setInterval(() => {}, 60_000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('held')) resolve();
-    });
-    child.once('close', (code) => reject(new Error(`holder exited (${code}) before holding: ${stderr}`)));
-  });
-  return child;
+/** A child process that takes the lock and keeps it until it is killed. */
+function childHoldingLock(lockedDir: string): Promise<ChildProcess> {
+  return childHolding(`import { lockDataDir } from ${JSON.stringify(MODULE)};
+lockDataDir(${JSON.stringify(lockedDir)});`);
 }
 
 function refusal(): DataDirInUseError {
@@ -58,7 +45,7 @@ function refusal(): DataDirInUseError {
 }
 
 it('a second process is refused at once, told the PID of the holder', async () => {
-  holder = await childHolding(dir);
+  holder = await childHoldingLock(dir);
   const started = performance.now();
   const error = refusal();
   // better-sqlite3 waits 5 s on a busy lock by default; the refusal must not.
@@ -69,7 +56,7 @@ it('a second process is refused at once, told the PID of the holder', async () =
 });
 
 it('the lock dies with a SIGKILLed holder: the next process takes it and records its own PID', async () => {
-  holder = await childHolding(dir);
+  holder = await childHoldingLock(dir);
   expect(refusal().holderPid).toBe(holder.pid);
   const gone = new Promise((resolve) => holder?.once('close', resolve));
   holder.kill('SIGKILL');
@@ -86,7 +73,7 @@ it('a lock released by its process is free for another one', async () => {
   const lock = lockDataDir(dir);
   lock.release();
   lock.release(); // idempotent
-  holder = await childHolding(dir);
+  holder = await childHoldingLock(dir);
   expect(refusal().holderPid).toBe(holder.pid);
 });
 
@@ -95,9 +82,9 @@ it('within one process, holds of the same DATA_DIR share the lock until the last
   const second = lockDataDir(`${dir}/.`);
   first.release();
   // Still held by this process: another process is refused.
-  await expect(childHolding(dir)).rejects.toThrow(
+  await expect(childHoldingLock(dir)).rejects.toThrow(
     /holder exited \(1\) before holding: .*is locked by process/s,
   );
   second.release();
-  holder = await childHolding(dir);
+  holder = await childHoldingLock(dir);
 });

@@ -109,7 +109,10 @@ export async function startOps(options: OpsOptions): Promise<Ops> {
         connected() ? { ok: true } : { ok: false, reason: `not connected to ${name}` },
       );
     },
-    watchPoller: (polling) => readiness.watchPoller(polling),
+    watchPoller(polling) {
+      readiness.watchPoller(polling);
+      prometheus.setSources({ polling: () => polling });
+    },
     timeCommands(core) {
       const time = async (platform: Platform, run: () => Promise<Reply>): Promise<Reply> => {
         const started = clock.monotonic();

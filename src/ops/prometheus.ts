@@ -17,6 +17,8 @@ export interface PrometheusSources {
   budget?: { used(): number; pollerLimit: number; tokenLimit: number };
   /** Deliveries waiting to be sent, by platform (absent: none). */
   pending?: () => Promise<ReadonlyMap<Platform, number>>;
+  /** Whether this process polls now (with replicas, only the one holding the lease). */
+  polling?: () => boolean;
 }
 
 export interface PrometheusMetrics extends Metrics {
@@ -67,6 +69,14 @@ export function createPrometheusMetrics(options: PrometheusOptions = {}): Promet
       if (!sources.budget) return;
       this.set({ ceiling: 'poller' }, sources.budget.pollerLimit);
       this.set({ ceiling: 'token' }, sources.budget.tokenLimit);
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}poller_active`,
+    help: 'Whether this process polls now: 1 for one bot, and for the one replica holding the poller lease.',
+    registers,
+    collect() {
+      this.set(sources.polling?.() ? 1 : 0);
     },
   });
   const pollCycles = new Counter({

@@ -142,6 +142,12 @@ describe('two apps on one PostgreSQL database', () => {
     return app;
   }
 
+  async function pollerActive(app: RunningApp): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text();
+    const line = /^livestream_chatops_poller_active (\d+)$/m.exec(text);
+    return Number(line?.[1] ?? Number.NaN);
+  }
+
   async function readyz(app: RunningApp): Promise<{ status: number; checks: string[] }> {
     const response = await fetch(`http://127.0.0.1:${app.metricsPort}/readyz`);
     const body = (await response.json()) as { checks: Record<string, unknown> };
@@ -156,6 +162,9 @@ describe('two apps on one PostgreSQL database', () => {
       .toEqual({ status: 200, checks: ['api', 'poller', 'started', 'store'] });
     const second = await start('replica-b', clock);
     expect(await readyz(second)).toEqual({ status: 200, checks: ['started', 'store'] });
+    // /metrics says which one polls.
+    expect(await pollerActive(first)).toBe(1);
+    expect(await pollerActive(second)).toBe(0);
     const { tickMs } = leaseTiming(INTERVAL_MS);
     // The holder is redeployed: it lets go of the lease, and the standby takes over at its next tick.
     apps = apps.filter((app) => app !== first);
@@ -167,5 +176,6 @@ describe('two apps on one PostgreSQL database', () => {
         status: 200,
         checks: ['api', 'poller', 'started', 'store'],
       });
+    expect(await pollerActive(second)).toBe(1);
   });
 });

@@ -22,11 +22,12 @@ export interface ApiHealthOptions {
   /** How long the API must fail before the channels are told (API_ALERT_AFTER_SECONDS). */
   alertAfterMs: number;
   /**
-   * Tells the subscribed channels (queues the event). An alert is announced before it is recorded as
-   * sent: if this throws, the next failure tries again. A recovery is announced after the state is
-   * cleared: it never goes out twice.
+   * Tells the subscribed channels (queues the event) and writes `meta` (null deletes) in the same
+   * transaction, so the notice and the state saying it went out land together or not at all (with
+   * replicas, under the poller's fence). If this throws, nothing changed: the next failure, or the next
+   * answer, tries again.
    */
-  announce(event: SystemEvent): void | Promise<void>;
+  announce(event: SystemEvent, meta: Readonly<Record<string, string | null>>): void | Promise<void>;
 }
 
 export class ApiHealth {
@@ -69,8 +70,7 @@ export class ApiHealth {
       failingSince: (await meta.getMeta(FAILING_SINCE_KEY)) ?? new Date(clock.now()).toISOString(),
       reason: this.lastReason,
     };
-    await this.options.announce(event);
-    await meta.setMeta(ALERTED_KEY, event.at);
+    await this.options.announce(event, { [ALERTED_KEY]: event.at });
     return event;
   }
 
@@ -83,16 +83,18 @@ export class ApiHealth {
     this.failingSince = null;
     const since = await meta.getMeta(FAILING_SINCE_KEY);
     if (since === null) return null;
-    await meta.setMeta(FAILING_SINCE_KEY, null);
-    if ((await meta.getMeta(ALERTED_KEY)) === null) return null;
-    await meta.setMeta(ALERTED_KEY, null);
+    if ((await meta.getMeta(ALERTED_KEY)) === null) {
+      await meta.setMeta(FAILING_SINCE_KEY, null); // no alert went out: nothing to tell
+      return null;
+    }
     const event: SystemEvent = {
       kind: 'api-recovered',
       at: new Date(clock.now()).toISOString(),
       failingSince: since,
       reason: '',
     };
-    await this.options.announce(event);
+    // The notice and the cleared state together: a poller stopped or fenced out meanwhile leaves both.
+    await this.options.announce(event, { [FAILING_SINCE_KEY]: null, [ALERTED_KEY]: null });
     return event;
   }
 }

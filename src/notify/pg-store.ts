@@ -305,6 +305,10 @@ class PgStore implements NotifyStore {
         ]);
       for (const { event, targets } of commit.events) await insertEvent(client, event, targets);
       if (commit.baseline) await setMetaOn(client, 'baseline', new Date().toISOString());
+      for (const [key, value] of Object.entries(commit.meta ?? {})) {
+        if (value === null) await client.query('DELETE FROM meta WHERE key = $1', [key]);
+        else await setMetaOn(client, key, value);
+      }
       return true;
     });
   }

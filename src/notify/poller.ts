@@ -131,7 +131,7 @@ export class Poller {
       meta: store,
       clock,
       alertAfterMs,
-      announce: (event) => this.announce(event),
+      announce: (event, meta) => this.announce(event, meta),
     });
   }
 
@@ -639,15 +639,14 @@ export class Poller {
    * the lease's fence: a replica that lost the lease (paused, cut off) cannot announce what the polling
    * one announces too. Nothing once the poller is stopping.
    */
-  private async announce(event: SystemEvent): Promise<void> {
+  private async announce(event: SystemEvent, meta: Readonly<Record<string, string | null>>): Promise<void> {
     const { store, fence } = this.options;
     if (this.abort.signal.aborted) throw new Stopping();
     const targets = targetsFor(event, await this.subscriptions());
-    if (!fence) return store.enqueue(event, targets);
-    const commit = { changed: new Map(), removed: [], events: [{ event, targets }], baseline: false };
+    const commit = { changed: new Map(), removed: [], events: [{ event, targets }], baseline: false, meta };
     if (await store.commitCycle(commit, fence)) return;
     this.options.log.warn('another replica took over polling; this one announces nothing more', {
-      epoch: fence.epoch,
+      epoch: fence?.epoch,
     });
     this.options.onLeaseLost?.();
     throw new Stopping();

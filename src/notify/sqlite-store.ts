@@ -505,6 +505,7 @@ class SqliteCore {
       for (const id of commit.removed) this.statements.deleteStatus.run(id);
       for (const { event, targets } of commit.events) this.insertEvent(event, targets);
       if (commit.baseline) this.setMeta('baseline', new Date().toISOString());
+      for (const [key, value] of Object.entries(commit.meta ?? {})) this.setMeta(key, value);
       return true;
     })();
   }

@@ -28,6 +28,8 @@ export interface CycleCommit {
   events: { event: NotifyEvent; targets: Target[] }[];
   /** True on the very first read of the LIVE and ERRORED lists: statuses are recorded and nothing is announced. */
   baseline: boolean;
+  /** Meta rows written with the rest, under the same fence (null deletes): the API outage state. */
+  meta?: Readonly<Record<string, string | null>>;
 }
 
 /** The meta key under which the sender records why a platform refused the bot's token (see `subscriptions`). */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { ApiHealth } from '../../src/notify/api-health.js';
+import { ApiHealth, type ApiHealthOptions } from '../../src/notify/api-health.js';
 import { openSqliteStore } from '../../src/notify/sqlite-store.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import type { SystemEvent } from '../../src/notify/types.js';
@@ -19,7 +19,13 @@ let store: NotifyStore;
 let clock: ManualClock;
 let announced: SystemEvent[];
 
-function health(announce: (event: SystemEvent) => void = (event) => announced.push(event)): ApiHealth {
+/** Records the event and writes its meta, as the poller's announce does (in one transaction there). */
+async function record(event: SystemEvent, meta: Readonly<Record<string, string | null>>): Promise<void> {
+  announced.push(event);
+  for (const [key, value] of Object.entries(meta)) await store.setMeta(key, value);
+}
+
+function health(announce: ApiHealthOptions['announce'] = record): ApiHealth {
   return new ApiHealth({ meta: store, clock, alertAfterMs: ALERT_AFTER_MS, announce });
 }
 

@@ -1,6 +1,6 @@
 /**
  * A poller whose lease another replica took writes nothing: neither a cycle's findings (store contract)
- * nor an API outage notice, which the polling replica announces too.
+ * nor an API outage or recovery notice (nor the outage state), which the polling replica owns.
  */
 import { afterEach, expect, it } from 'vitest';
 import { clientSettingsOf } from '../../src/emulator/emulator.js';
@@ -39,5 +39,34 @@ it('an outage notice from a poller whose lease was taken over is not queued, and
   h.emulator.injectFault({ status: 500, times: Number.POSITIVE_INFINITY });
   expect(await poller.runCycle()).toMatchObject({ ok: false });
   expect(await h.store.countPending()).toBe(0);
+  expect(lost).toBe(1);
+});
+
+it('a "recovered" notice from a poller whose lease was taken over is not queued, and the outage state stays', async () => {
+  h = await createHarness({});
+  await subscribe(h.store, 'C1');
+  await h.poller.runCycle(); // the baseline
+  // The current holder has told the channels of an outage that still lasts for it.
+  await h.store.setMeta('api_failing_since', '2026-11-22T11:50:00.000Z');
+  await h.store.setMeta('api_alerted', '2026-11-22T11:55:00.000Z');
+  const mine = (await h.store.acquireLease('poller', 'stale', h.clock.now(), 1_000))!;
+  expect(await h.store.acquireLease('poller', 'current', h.clock.now() + 2_000, 60_000)).not.toBeNull();
+  let lost = 0;
+  poller = new Poller({
+    client: createRealtimeKitClient({ ...clientSettingsOf(h.emulator.settings()), retries: 0 }),
+    store: h.store,
+    clock: h.clock,
+    log: silentLogger,
+    budget: h.budget,
+    intervalMs: 15_000,
+    alertAfterMs: 300_000,
+    fence: mine,
+    onLeaseLost: () => lost++,
+  });
+  // The stale poller's read succeeds (the API answers it): it must not end the holder's outage.
+  expect(await poller.runCycle()).toMatchObject({ ok: false });
+  expect(await h.store.countPending()).toBe(0);
+  expect(await h.store.getMeta('api_alerted')).toBe('2026-11-22T11:55:00.000Z');
+  expect(await h.store.getMeta('api_failing_since')).toBe('2026-11-22T11:50:00.000Z');
   expect(lost).toBe(1);
 });

@@ -78,7 +78,7 @@ describe('the poller when its store fails', () => {
     const failing = { on: false };
     // The notice is due 20 s into the outage, between the first failure and its 30 s backoff: the loop
     // itself queues it.
-    poller = pollerOver(failingStore(h.store, 'enqueue', failing), 20_000);
+    poller = pollerOver(failingStore(h.store, 'commitCycle', failing), 20_000);
     await poller.runCycle(); // baseline
     failing.on = true;
     h.emulator.injectFault({ status: 500, times: Number.POSITIVE_INFINITY });
@@ -113,7 +113,7 @@ describe('the poller when its store fails', () => {
     h = await createHarness({});
     await subscribe(h.store, 'C1');
     const failing = { on: false };
-    poller = pollerOver(failingStore(h.store, 'enqueue', failing), 0);
+    poller = pollerOver(failingStore(h.store, 'commitCycle', failing), 0);
     await poller.runCycle();
     failing.on = true;
     h.emulator.injectFault({ status: 500, times: Number.POSITIVE_INFINITY });

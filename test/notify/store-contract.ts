@@ -230,6 +230,19 @@ export function describeStoreContract(name: string, open: () => Promise<NotifySt
         expect([...(await store.loadStatuses())!.keys()].sort()).toEqual(['ls-1', 'ls-2']);
       });
 
+      it("a cycle's meta rows land with it (null deletes), and not at all when its fence is refused", async () => {
+        await store.setMeta('api_alerted', 'then');
+        const first = (await store.acquireLease('poller', 'r1', T0, 10_000)) as LeaseFence;
+        const meta = { api_failing_since: null, api_alerted: null, other: 'x' };
+        await store.acquireLease('poller', 'r2', T0 + 20_000, 10_000);
+        expect(await store.commitCycle({ ...cycle('ls-1'), meta }, first)).toBe(false);
+        expect(await store.getMeta('api_alerted')).toBe('then');
+        expect(await store.getMeta('other')).toBeNull();
+        expect(await store.commitCycle({ ...cycle('ls-1'), meta })).toBe(true);
+        expect(await store.getMeta('api_alerted')).toBeNull();
+        expect(await store.getMeta('other')).toBe('x');
+      });
+
       it('a fence of a lease nobody holds, or of another epoch, is refused', async () => {
         const never: LeaseFence = { name: 'poller', holder: 'r1', epoch: 1 };
         expect(await store.commitCycle(cycle('ls-1'), never)).toBe(false);

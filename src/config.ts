@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CLOUDFLARE_REQUEST_LIMIT } from './notify/budget.js';
+import { passwordsOf } from './notify/database-url.js';
 import { type Env, readSettings, SETTINGS, type SettingsReader } from './settings.js';
 import { readWebhooks, type WebhooksConfig } from './webhooks/config.js';
 
@@ -137,22 +138,6 @@ export function secretsOf(config: Config): string[] {
     ...passwordsOf(config.notify.databaseUrl),
   ];
   return secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
-}
-
-function passwordsOf(url: string | null | undefined): string[] {
-  if (!url) return [];
-  let password: string;
-  try {
-    password = new URL(url).password;
-  } catch {
-    return [];
-  }
-  if (!password) return [];
-  try {
-    return [password, decodeURIComponent(password)];
-  } catch {
-    return [password]; // a stray % does not decode: the password as written is still hidden
-  }
 }
 
 /**

@@ -16,9 +16,9 @@ import {
   CopyStateError,
   copySqliteToPostgres,
   plural,
-  withoutPassword,
 } from './copy-state.js';
-import { passwordOf, redactDatabaseUrl } from './pg-errors.js';
+import { passwordsOf } from './database-url.js';
+import { redactDatabaseUrl, withoutPasswords } from './pg-errors.js';
 import { STATE_FILE } from './sqlite-store.js';
 
 export interface CopyStateCliArgs {
@@ -58,9 +58,8 @@ export async function runCopyStateCli({ env, out, err }: CopyStateCliArgs): Prom
     );
     return 2;
   }
-  const password = passwordOf(databaseUrl);
   // Warnings only (a pooled connection that broke); the summary says the rest.
-  const log = createLogger({ level: 'warn', secrets: password ? [password] : [] });
+  const log = createLogger({ level: 'warn', secrets: passwordsOf(databaseUrl) });
   let outcome: CopyOutcome;
   try {
     outcome = await copySqliteToPostgres({ dataDir, databaseUrl, log });
@@ -124,7 +123,7 @@ if (invokedDirectly) {
       // Not a refusal with a sentence: something unexpected. Its message may quote the URL.
       const message = error instanceof Error ? error.message : String(error);
       const url = process.env.DATABASE_URL;
-      process.stderr.write(`state:to-postgres failed: ${url ? withoutPassword(message, url) : message}\n`);
+      process.stderr.write(`state:to-postgres failed: ${url ? withoutPasswords(message, url) : message}\n`);
       process.exit(1);
     },
   );

@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
-import { type Logger, REDACTED } from '../log.js';
-import { passwordOf, PgStoreOpenError, redactDatabaseUrl } from './pg-errors.js';
+import type { Logger } from '../log.js';
+import { PgStoreOpenError, redactDatabaseUrl, withoutPasswords } from './pg-errors.js';
 import { openPgStore, pgPoolOf } from './pg-store.js';
 import { openSqliteStore, sqliteDatabaseOf, STATE_FILE, StoreOpenError } from './sqlite-store.js';
 import { MOVED_TO_POSTGRES_META, type NotifyStore } from './store.js';
@@ -307,7 +307,7 @@ async function writeTarget(pool: pg.Pool, source: Source, url: string): Promise<
     if (error instanceof CopyStateError) throw error;
     throw new CopyStateError(
       'failed',
-      `DATABASE_URL ${redactDatabaseUrl(url)}: the copy failed (${withoutPassword(error instanceof Error ? error.message || error.name : String(error), url)}): nothing was written, it is one transaction. Run it again once the cause is fixed.`,
+      `DATABASE_URL ${redactDatabaseUrl(url)}: the copy failed (${withoutPasswords(error instanceof Error ? error.message || error.name : String(error), url)}): nothing was written, it is one transaction. Run it again once the cause is fixed.`,
     );
   } finally {
     client.release(broken);
@@ -350,10 +350,4 @@ async function existingState(client: pg.PoolClient): Promise<string[]> {
 /** "3 subscriptions", "1 subscription", or '' for none. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return n === 0 ? '' : `${n} ${n === 1 ? one : many}`;
-}
-
-/** Text with DATABASE_URL's password taken out, should a server or driver message repeat it. */
-export function withoutPassword(text: string, url: string): string {
-  const password = passwordOf(url);
-  return password && password.length >= 4 ? text.split(password).join(REDACTED) : text;
 }

@@ -3,6 +3,7 @@
  * password never printed.
  */
 import { REDACTED } from '../log.js';
+import { passwordsOf } from './database-url.js';
 
 export type PgStoreOpenFailure =
   /** DATABASE_URL is not a postgres:// URL. */
@@ -55,22 +56,19 @@ export function redactDatabaseUrl(url: string): string {
     .replace(/([?&]password=)[^&#]*/gi, `$1${REDACTED}`);
 }
 
-/** The password in a DATABASE_URL (decoded), to be taken out of any server or driver text too. */
-export function passwordOf(url: string): string | null {
-  try {
-    const parsed = new URL(url);
-    const password = parsed.password ? decodeURIComponent(parsed.password) : '';
-    return password || parsed.searchParams.get('password') || null;
-  } catch {
-    return null;
-  }
+/** Text with DATABASE_URL's password taken out (every form of it), should a server or driver repeat it. */
+export function withoutPasswords(text: string, url: string): string {
+  let said = text;
+  // Longest first, so a decoded form inside a written one goes with it. Very short ones would mangle text.
+  for (const password of passwordsOf(url).sort((a, b) => b.length - a.length))
+    if (password.length >= 4) said = said.split(password).join(REDACTED);
+  return said;
 }
 
 /** What the operator reads, one sentence per kind: what is wrong with DATABASE_URL, and what to do. */
 export function describePgOpenFailure(kind: PgStoreOpenFailure, url: string, detail: string): string {
   const where = `DATABASE_URL ${redactDatabaseUrl(url)}`;
-  const password = passwordOf(url);
-  const said = password && password.length >= 4 ? detail.split(password).join(REDACTED) : detail;
+  const said = withoutPasswords(detail, url);
   switch (kind) {
     case 'bad-url':
       return `${where} is not a PostgreSQL URL (${said}): write it as postgres://user:password@host:5432/database.`;

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runCopyStateCli } from '../../src/notify/copy-state-cli.js';
 import { openPgStore } from '../../src/notify/pg-store.js';
-import { passwordOf } from '../../src/notify/pg-errors.js';
+import { passwordsOf } from '../../src/notify/database-url.js';
 import { openSqliteStore } from '../../src/notify/sqlite-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
@@ -78,7 +78,7 @@ it('copies the state DATA_DIR and DATABASE_URL of .env name, says what it copied
   await sqlite.markDelivered((await sqlite.pendingDeliveries(10)).map((d) => d.id));
   await sqlite.close();
   writeFileSync(join(folder, '.env'), `DATA_DIR=state\nDATABASE_URL=${database.url}\n`);
-  const password = passwordOf(database.url)!;
+  const password = passwordsOf(database.url)[0]!;
 
   const first = await runCli();
   expect(first.stderr).toBe('');

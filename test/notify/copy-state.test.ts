@@ -19,7 +19,7 @@ import {
   CopyStateError,
   NOT_COPIED_TABLES,
 } from '../../src/notify/copy-state.js';
-import { passwordOf } from '../../src/notify/pg-errors.js';
+import { passwordsOf } from '../../src/notify/database-url.js';
 import { openPgStore } from '../../src/notify/pg-store.js';
 import { openSqliteStore, STATE_FILE } from '../../src/notify/sqlite-store.js';
 import type { NotifyStore } from '../../src/notify/store.js';
@@ -361,7 +361,7 @@ describe('copySqliteToPostgres', () => {
     expect(again.message).toMatch(
       /^DATABASE_URL postgres:\/\/postgres:\[redacted\]@.* already holds notification state \(3 subscriptions, 2 livestream statuses, 3 deliveries, 3 events, 1 stream post, 1 channel failure run, a baseline\): nothing was copied\. .*create an empty one/,
     );
-    expect(again.message).not.toContain(passwordOf(database.url)!);
+    expect(again.message).not.toContain(passwordsOf(database.url)[0]!);
     expect(await rowsNow()).toBe(after);
   });
 
@@ -434,7 +434,7 @@ describe('copySqliteToPostgres', () => {
     expect(error).toBeInstanceOf(CopyStateError);
     expect((error as CopyStateError).kind).toBe('postgres');
     expect((error as CopyStateError).message).toMatch(/\[redacted\].*the database does not exist/);
-    expect((error as CopyStateError).message).not.toContain(passwordOf(database.url)!);
+    expect((error as CopyStateError).message).not.toContain(passwordsOf(database.url)[0]!);
     // DATA_DIR's lock was let go: a bot (or the copy again) can open it.
     openSqlite();
   });

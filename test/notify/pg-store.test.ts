@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { PgStoreOpenError, redactDatabaseUrl } from '../../src/notify/pg-errors.js';
+import { passwordsOf } from '../../src/notify/database-url.js';
+import { PgStoreOpenError, redactDatabaseUrl, withoutPasswords } from '../../src/notify/pg-errors.js';
 import { LOCK_CLASS, PG_MIGRATIONS } from '../../src/notify/pg-schema.js';
 import { openPgStore } from '../../src/notify/pg-store.js';
 import type { NotifyStore } from '../../src/notify/store.js';
@@ -229,6 +230,18 @@ describe('the password in DATABASE_URL', () => {
     ['postgres://u:a@b@host/db', 'postgres://u:[redacted]@host/db'],
   ])('%s is shown as %s', (url, shown) => {
     expect(redactDatabaseUrl(url)).toBe(shown);
+  });
+
+  it.each([
+    ['postgres://bot:p%40ss@db/live', ['p%40ss', 'p@ss']],
+    ['postgres://u:p%zzword@h/db', ['p%zzword']], // a stray % does not decode: hidden as written
+    ['postgres://u:ab#cd@host/db', ['ab#cd']], // unencoded: the URL does not even parse as meant
+    ['postgres://db/live?password=s3cr%2Bet', ['s3cr%2Bet', 's3cr+et']],
+    ['postgres://bot@db/live', []],
+  ])('the passwords of %s, for the logger and for scrubbing, are %j', (url, passwords) => {
+    expect(passwordsOf(url).sort()).toEqual([...passwords].sort());
+    const said = `connect failed for ${passwords.join(' and ')}`;
+    for (const password of passwords) expect(withoutPasswords(said, url)).not.toContain(password);
   });
 });
 

@@ -54,7 +54,7 @@ export class SharedBudget {
     })();
   }
 
-  /** Buckets of this replica's counts waiting for a sync that works (a gauge of a database outage). */
+  /** Buckets of this replica's counts waiting for a sync that works: bounded by the window (tests read it). */
   get unsentBuckets(): number {
     return this.unsent.size;
   }

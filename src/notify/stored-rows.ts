@@ -82,13 +82,19 @@ export function deliveryOf(row: DeliveryRow): Delivery | null {
   };
 }
 
-export function postOf(row: PostRow): StreamPost {
+/**
+ * The post, or null when its stored LIVE event cannot be read (hand-edited, another version): then it is
+ * as if there were none (an "ended" is posted, not edited), rather than a read that fails for ever.
+ */
+export function postOf(row: PostRow): StreamPost | null {
+  const live = parseStoredEvent(row.live_event);
+  if (live?.kind !== 'live') return null;
   return {
     platform: row.platform as Platform,
     channelId: row.channel_id,
     livestreamId: row.livestream_id,
     messageId: row.message_id,
-    live: JSON.parse(row.live_event) as StreamPost['live'],
+    live,
     endedAt: row.ended_at,
   };
 }

@@ -17,8 +17,8 @@ const DEFERRED_CHANNEL_MESSAGE = 5;
 const DEFERRED_UPDATE_MESSAGE = 6;
 const OPERATOR_ROLE = '1300000000000000001';
 const OPERATOR = '1200000000000000077';
-/** The default deferAfterMs (1.5 s), and what a local callback may add to it on a busy machine. */
-const FIRST_ANSWER_WITHIN_MS = 1_650;
+/** The default deferAfterMs (1.5 s) and a margin for a busy machine: the old code answered at 2.0-2.9 s. */
+const FIRST_ANSWER_WITHIN_MS = 1_900;
 
 /** A memory gate whose answers come `claimMs` / `beginMs` late, recording when each was asked and what it said. */
 function slowGate() {

@@ -148,7 +148,7 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
       client.release(true);
       throw error;
     }
-    const store = new PgStore(pool, null);
+    const store = new PgStore(pool, null, options.log ?? null);
     pools.set(store, pool);
     return store;
   } catch (error) {
@@ -188,10 +188,13 @@ const DELIVERY_COLUMNS = 'd.id, d.platform, d.channel_id, d.mention, d.attempts,
  */
 class PgStore implements NotifyStore {
   private closed = false;
+  /** A prune failed last time: a lasting failure is logged once, not at every call. */
+  private pruneFailing = false;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly tx: pg.PoolClient | null,
+    private readonly log: Logger | null,
   ) {}
 
   private get db(): Queryable {
@@ -210,8 +213,12 @@ class PgStore implements NotifyStore {
     }
     try {
       await this.query(sql, params);
-    } catch {
-      // Nothing to do: the rows stay until the next call.
+      this.pruneFailing = false;
+    } catch (error) {
+      // The rows stay until the next call; a failure that lasts (a permission) is said once.
+      if (!this.pruneFailing)
+        this.log?.warn('could not remove old rows; the next call tries again', { error });
+      this.pruneFailing = true;
     }
   }
 
@@ -753,7 +760,10 @@ class PgStore implements NotifyStore {
   }
 
   transaction<T>(work: (tx: NotifyStore) => Promise<T>, scope?: string): Promise<T> {
-    return this.atomically((client) => work(this.tx ? this : new PgStore(this.pool, client)), scope);
+    return this.atomically(
+      (client) => work(this.tx ? this : new PgStore(this.pool, client, this.log)),
+      scope,
+    );
   }
 
   async getMeta(key: string): Promise<string | null> {

@@ -250,15 +250,7 @@ describe('a cycle reads only the LIVE and ERRORED lists', () => {
     h = await createHarness();
     const streams = h.emulator.seed(450, { status: 'IDLE' });
     const [a, b] = [streams[10]!, streams[20]!];
-    await h.store.upsertSubscription({
-      platform: 'slack',
-      channelId: 'C1',
-      livestreamId: null,
-      onLive: true,
-      onErrored: true,
-      mention: null,
-      source: 'chat',
-    });
+    await subscribe(h.store, 'C1');
     // 450 livestreams, none LIVE or ERRORED: one (empty) page of each list.
     expect(await h.poller.runCycle()).toMatchObject({ ok: true, requests: 2 });
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runCopyStateCli } from '../../src/notify/copy-state-cli.js';
 import { openPgStore } from '../../src/notify/pg-store.js';
+import { subscribe } from './harness.js';
 import { passwordsOf } from '../../src/notify/database-url.js';
 import { openSqliteStore } from '../../src/notify/sqlite-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
@@ -57,15 +58,7 @@ it('copies the state DATA_DIR and DATABASE_URL of .env name, says what it copied
     events: [],
     baseline: true,
   });
-  await sqlite.upsertSubscription({
-    platform: 'slack',
-    channelId: 'C1',
-    livestreamId: null,
-    onLive: true,
-    onErrored: true,
-    mention: null,
-    source: 'chat',
-  });
+  await subscribe(sqlite, 'C1');
   await sqlite.enqueue(
     {
       kind: 'api-recovered',

@@ -26,6 +26,7 @@ import type { NotifyStore } from '../../src/notify/store.js';
 import type { NotifyEvent, StreamEvent, StreamPost } from '../../src/notify/types.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 import { childHolding } from '../support/child-holding.js';
+import { subscribe } from './harness.js';
 
 const SQLITE_STORE = join(import.meta.dirname, '../../src/notify/sqlite-store.ts');
 const T0 = Date.parse('2026-11-22T12:00:00Z');
@@ -367,15 +368,7 @@ describe('copySqliteToPostgres', () => {
 
   it('refuses a database where a bot on PostgreSQL already took its baseline', async () => {
     const sqlite = openSqlite();
-    await sqlite.upsertSubscription({
-      platform: 'slack',
-      channelId: 'C1',
-      livestreamId: null,
-      onLive: true,
-      onErrored: true,
-      mention: null,
-      source: 'chat',
-    });
+    await subscribe(sqlite, 'C1');
     const target = await openPg();
     await target.commitCycle({ changed: new Map(), removed: [], events: [], baseline: true });
     await closeAll();

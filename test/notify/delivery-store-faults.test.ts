@@ -6,34 +6,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { DeliveryWorker } from '../../src/notify/delivery.js';
-import type { NotifyStore } from '../../src/notify/store.js';
+import { failingStore } from '../support/store-faults.js';
 import { createHarness, type Harness, subscribe } from './harness.js';
 
 let h: Harness;
 afterEach(async () => {
   await h.close();
 });
-
-/** The real store, except that `method` throws while `failing.on` is set. */
-function failingStore(
-  real: NotifyStore,
-  failing: { on: boolean },
-  method: 'markDelivered' | 'findPost' = 'markDelivered',
-): NotifyStore {
-  return new Proxy(real, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
-      if (typeof value !== 'function') return value;
-      if (key === method) {
-        return async (...args: unknown[]) => {
-          if (failing.on) throw new Error('SQLITE_FULL: database or disk is full');
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return (value as (...a: unknown[]) => unknown).bind(target);
-    },
-  });
-}
 
 describe('a store that cannot record what the platform accepted', () => {
   it('does not pause a healthy channel, nor count against it, however long it lasts', async () => {
@@ -47,7 +26,7 @@ describe('a store that cannot record what the platform accepted', () => {
     const failures: string[] = [];
     const giveUpMs = 10 * 60_000;
     const delivery = new DeliveryWorker({
-      store: failingStore(h.store, failing),
+      store: failingStore(h.store, 'markDelivered', failing),
       sinks: new Map([['slack', h.sink]]),
       clock: h.clock,
       log: silentLogger,
@@ -84,7 +63,7 @@ describe('a store that cannot record what the platform accepted', () => {
     await h.poller.runCycle();
     const failing = { on: true };
     const delivery = new DeliveryWorker({
-      store: failingStore(h.store, failing, 'findPost'),
+      store: failingStore(h.store, 'findPost', failing),
       sinks: new Map([['slack', h.sink]]),
       clock: h.clock,
       log: silentLogger,

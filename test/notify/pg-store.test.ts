@@ -14,6 +14,7 @@ import { LOCK_CLASS, PG_MIGRATIONS } from '../../src/notify/pg-schema.js';
 import { openPgStore } from '../../src/notify/pg-store.js';
 import type { NotifyStore } from '../../src/notify/store.js';
 import { createTestDatabase, pgServerUrl, type TestDatabase, urlOfDatabase } from '../support/pg.js';
+import { subscribe } from './harness.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -116,15 +117,7 @@ describe('opening', () => {
   it('keeps the state across a restart, without migrating again', async () => {
     const { url } = await freshDatabase();
     const first = await openPgStore(url);
-    await first.upsertSubscription({
-      platform: 'slack',
-      channelId: 'C1',
-      livestreamId: null,
-      onLive: true,
-      onErrored: true,
-      mention: null,
-      source: 'chat',
-    });
+    await subscribe(first, 'C1');
     await first.close();
     const again = await opened(url);
     expect((await again.subscriptions()).map((s) => s.channelId)).toEqual(['C1']);

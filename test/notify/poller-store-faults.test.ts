@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clientSettingsOf } from '../../src/emulator/emulator.js';
 import { Poller } from '../../src/notify/poller.js';
 import type { NotifyStore } from '../../src/notify/store.js';
+import { failingStore, storeWith } from '../support/store-faults.js';
 import { createRealtimeKitClient } from '../../src/realtimekit/client.js';
 import { createHarness, type Harness, subscribe } from './harness.js';
 
@@ -16,23 +17,6 @@ afterEach(async () => {
   poller = null;
   await h.close();
 });
-
-/** The real store, except that `method` throws while `failing.on` is set. */
-function failingStore(real: NotifyStore, method: keyof NotifyStore, failing: { on: boolean }) {
-  return new Proxy(real, {
-    get(target, key, receiver) {
-      const value: unknown = Reflect.get(target, key, receiver);
-      if (typeof value !== 'function') return value;
-      if (key === method) {
-        return async (...args: unknown[]) => {
-          if (failing.on) throw new Error('SQLITE_FULL: database or disk is full');
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return (value as (...a: unknown[]) => unknown).bind(target);
-    },
-  });
-}
 
 /** A poller like the harness's, over `store`. */
 function pollerOver(store: NotifyStore, alertAfterMs = 300_000): Poller {
@@ -147,19 +131,12 @@ describe('the poller when its store fails', () => {
     await subscribe(h.store, 'C1');
     await h.poller.runCycle(); // the baseline, stored
     let loseNextAnswer = false;
-    const store = new Proxy(h.store, {
-      get(target, key, receiver) {
-        const value: unknown = Reflect.get(target, key, receiver);
-        if (typeof value !== 'function') return value;
-        if (key === 'commitCycle') {
-          return async (...args: Parameters<NotifyStore['commitCycle']>) => {
-            const committed = await target.commitCycle(...args);
-            if (!loseNextAnswer) return committed;
-            loseNextAnswer = false;
-            throw new Error('Connection terminated unexpectedly');
-          };
-        }
-        return (value as (...a: unknown[]) => unknown).bind(target);
+    const store = storeWith(h.store, {
+      commitCycle: async (...args: Parameters<NotifyStore['commitCycle']>) => {
+        const committed = await h.store.commitCycle(...args);
+        if (!loseNextAnswer) return committed;
+        loseNextAnswer = false;
+        throw new Error('Connection terminated unexpectedly');
       },
     });
     poller = pollerOver(store);

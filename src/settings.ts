@@ -615,7 +615,8 @@ export function readSettings(env: Env): SettingsReader {
   };
 }
 
-function isHttpUrl(value: string): boolean {
+/** Whether `value` is an absolute http(s) URL (settings, and the emulator's webhook targets). */
+export function isHttpUrl(value: string): boolean {
   try {
     const { protocol } = new URL(value);
     return protocol === 'http:' || protocol === 'https:';

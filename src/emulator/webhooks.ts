@@ -12,6 +12,7 @@ import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:cryp
 import type { Handler, RouteRequest } from './routes.js';
 import { type Answer, rtkError } from './routes.js';
 import type { StatusChange, WireLivestream } from './store.js';
+import { isHttpUrl } from '../settings.js';
 
 export const WELL_KNOWN_KEY_PATH = '/.well-known/webhooks.json';
 
@@ -474,13 +475,4 @@ function parseWebhookInput(raw: string, complete: boolean): WebhookInputFields |
     out.enabled = fields.enabled;
   }
   return out;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
